@@ -1,0 +1,118 @@
+//! Errors by layer: what a repository can report, and what a service reports
+//! to its caller. The HTTP crate maps [`ServiceError`] to status codes in one
+//! place; nothing else needs to know about status codes.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// What a repository implementation may report. Implementors must map their
+/// backend's unique-constraint violations to [`RepositoryError::Conflict`]
+/// and "no such row" to [`RepositoryError::NotFound`]; everything else is
+/// [`RepositoryError::Unavailable`].
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// The row the operation addressed does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was violated; the string names what collided.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The backend failed (connection lost, I/O error, bug).
+    #[error("storage unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl RepositoryError {
+    /// Wraps any backend error as [`RepositoryError::Unavailable`].
+    pub fn unavailable(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unavailable(Box::new(err))
+    }
+}
+
+/// One problem with one input field. `index` is set for batch inputs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Position of the entry in a batch, when the input was a batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// The wire name of the field (camelCase).
+    pub field: String,
+    /// A human sentence saying what is wrong.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { index: None, field: field.into(), message: message.into() }
+    }
+}
+
+/// The error every service returns. Variants are what a caller can act on.
+///
+/// One enum serves all services on purpose: each service boundary needs the
+/// same handful of outcomes, and a single enum keeps the HTTP mapping in one
+/// function (see `docs/architecture.md`).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The addressed thing does not exist *for this caller* (another user's
+    /// project is reported this way too).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness rule was violated.
+    #[error("{0}")]
+    Conflict(String),
+    /// Input failed validation.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// Missing, malformed, expired, revoked or unknown credentials.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// An API token lacks a permission the operation needs.
+    #[error("this token lacks the `{0}` permission")]
+    MissingPermission(&'static str),
+    /// An API token was used where only a user session is accepted.
+    #[error("this endpoint needs a user session token, not an API token")]
+    UserTokenRequired,
+    /// Too many attempts; try again after the given delay.
+    #[error("too many attempts")]
+    RateLimited {
+        /// How long the caller should wait.
+        retry_after: Duration,
+    },
+    /// Storage failed; the cause is kept for the server log only.
+    #[error("storage failure")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// An internal invariant failed (a port returned an error).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// A validation error about one field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<RepositoryError> for ServiceError {
+    fn from(err: RepositoryError) -> Self {
+        match err {
+            RepositoryError::NotFound => Self::NotFound("resource"),
+            RepositoryError::Conflict(what) => Self::Conflict(what),
+            RepositoryError::Unavailable(cause) => Self::Storage(cause),
+        }
+    }
+}
+
+/// Result alias for services.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+/// Result alias for repositories.
+pub type RepoResult<T> = Result<T, RepositoryError>;
+
+/// Keeps the value of `result`, or records its error in `errors`; lets a
+/// service validate every field and report all problems at once.
+pub(crate) fn collect<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}

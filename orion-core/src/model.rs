@@ -1,0 +1,16 @@
+//! Domain entities and value types. Value types validate on construction,
+//! so a value that exists is valid.
+
+pub mod ids;
+pub mod names;
+pub mod project;
+pub mod source;
+pub mod token;
+pub mod user;
+
+pub use ids::{ProjectId, SourceId, TokenId, UserId};
+pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
+pub use project::{ArchivedFilter, Project};
+pub use source::Source;
+pub use token::{ApiToken, Permission, PermissionSet, TokenKind};
+pub use user::{LoginChallenge, User};

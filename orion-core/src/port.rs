@@ -1,0 +1,12 @@
+//! What the domain needs from outside, as traits, with default
+//! implementations that need no I/O.
+
+pub mod clock;
+pub mod password;
+pub mod secrets;
+pub mod session;
+pub mod totp;
+
+pub use clock::{Clock, SystemClock};
+pub use password::{BcryptHasher, PasswordHasher};
+pub use session::{JwtSigner, SessionSigner};

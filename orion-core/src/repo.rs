@@ -1,0 +1,50 @@
+//! Repository traits, one per aggregate, and [`Repos`], the bundle a storage
+//! backend hands to [`crate::Orion`].
+//!
+//! Every implementor must guarantee:
+//! - uniqueness rules are enforced atomically by the backend and reported as
+//!   [`RepositoryError::Conflict`](crate::error::RepositoryError::Conflict);
+//! - multi-row writes (a source with its token, a project's deletion) are
+//!   all-or-nothing;
+//! - lookups scoped by an owner or project never return another's rows.
+
+use std::sync::Arc;
+
+pub mod auth;
+pub mod projects;
+pub mod settings;
+pub mod sources;
+pub mod tokens;
+pub mod users;
+
+pub use auth::{ChallengeRepository, LoginAttemptRepository};
+pub use projects::ProjectRepository;
+pub use settings::SettingsRepository;
+pub use sources::SourceRepository;
+pub use tokens::TokenRepository;
+pub use users::UserRepository;
+
+/// Every repository a backend provides.
+#[derive(Clone)]
+pub struct Repos {
+    /// Users.
+    pub users: Arc<dyn UserRepository>,
+    /// Pending 2FA login challenges.
+    pub challenges: Arc<dyn ChallengeRepository>,
+    /// Failed-login records for throttling.
+    pub login_attempts: Arc<dyn LoginAttemptRepository>,
+    /// Projects.
+    pub projects: Arc<dyn ProjectRepository>,
+    /// Sources.
+    pub sources: Arc<dyn SourceRepository>,
+    /// API tokens.
+    pub tokens: Arc<dyn TokenRepository>,
+    /// Server-wide settings (the generated JWT secret).
+    pub settings: Arc<dyn SettingsRepository>,
+}
+
+impl std::fmt::Debug for Repos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Repos { .. }")
+    }
+}

@@ -1,0 +1,32 @@
+//! Services own the rules: ownership checks, permissions, validation and
+//! state changes. Adapters (HTTP, CLI) only translate to and from them.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::port::{Clock, PasswordHasher, SessionSigner};
+use crate::repo::Repos;
+
+pub mod accounts;
+pub mod principal;
+pub mod projects;
+pub mod sources;
+pub mod tokens;
+pub mod two_factor;
+
+pub use accounts::{AccountService, LoginOutcome, Registration};
+pub use principal::{Principal, TokenPrincipal};
+pub use projects::ProjectService;
+pub use sources::SourceService;
+pub use tokens::{IssuedToken, TokenService};
+pub use two_factor::{TwoFactorService, TwoFactorSetup};
+
+/// What every service shares: storage, ports and configuration.
+#[derive(Debug)]
+pub(crate) struct Deps {
+    pub repos: Repos,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub signer: Arc<dyn SessionSigner>,
+    pub config: Config,
+}

@@ -1,0 +1,4 @@
+//! fake clock (being written)
+/// Fake clock.
+#[derive(Debug)]
+pub struct FakeClock;

@@ -1,0 +1,29 @@
+//! # orion-testkit
+//!
+//! What tests (and embedders' tests) need to exercise Orion without disk or
+//! network: in-memory repositories, a fake clock, builders, a real warp
+//! server on `127.0.0.1:0`, and the repository contract suite that every
+//! storage backend must pass.
+//!
+//! # Layout
+//!
+//! - `clock`: [`FakeClock`], a clock tests move by hand.
+//! - `memory`: [`InMemoryRepos`], every repository trait over `Mutex`ed maps.
+//! - `builders`: quick ways to get a registered user, a project, a token.
+//! - `contract`: the repository contract suite, as functions any backend
+//!   can call (`contract::run_all(&repos)`).
+//! - `server`: [`TestServer`], the real routes served on an ephemeral port,
+//!   with typed request helpers.
+//!
+//! Use it from `tests/` only, never from `#[cfg(test)]` inside a crate it
+//! depends on (that would link two copies of `orion-core`).
+
+pub mod builders;
+pub mod clock;
+pub mod contract;
+pub mod memory;
+pub mod server;
+
+pub use clock::FakeClock;
+pub use memory::InMemoryRepos;
+pub use server::TestServer;

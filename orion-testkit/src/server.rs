@@ -1,0 +1,4 @@
+//! test server (being written)
+/// Test server.
+#[derive(Debug)]
+pub struct TestServer;
