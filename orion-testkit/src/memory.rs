@@ -1,12 +1,94 @@
-//! In-memory repositories (being written).
+//! [`InMemoryRepos`]: every repository trait of `orion-core` over plain maps,
+//! for fast domain tests with no disk.
+//!
+//! All tables live in one [`Store`] behind one `Mutex`, so multi-table writes
+//! (a source with its token, a project's cascade delete) are atomic the same
+//! way a database transaction is: check everything, then write everything,
+//! under one lock. The lock is never held across an `.await`.
+
+mod challenges;
+mod login_attempts;
+mod projects;
+mod settings;
+mod sources;
+mod tokens;
+mod users;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
 use orion_core::Repos;
-/// In-memory backend.
+use orion_core::model::{
+    ApiToken, LoginChallenge, Project, ProjectId, Source, SourceId, TokenId, User, UserId,
+};
+
+/// The in-memory backend. [`InMemoryRepos::new`] hands out a fresh,
+/// empty [`Repos`]; each call is an independent database.
 #[derive(Debug)]
 pub struct InMemoryRepos;
+
 impl InMemoryRepos {
     /// A fresh, empty backend.
-    #[allow(clippy::new_ret_no_self)]
+    #[allow(clippy::new_ret_no_self)] // the point is to hand out the core bundle
     pub fn new() -> Repos {
-        unimplemented!()
+        let db = Db::default();
+        Repos {
+            users: Arc::new(users::Users(db.clone())),
+            challenges: Arc::new(challenges::Challenges(db.clone())),
+            login_attempts: Arc::new(login_attempts::LoginAttempts(db.clone())),
+            projects: Arc::new(projects::Projects(db.clone())),
+            sources: Arc::new(sources::Sources(db.clone())),
+            tokens: Arc::new(tokens::Tokens(db.clone())),
+            settings: Arc::new(settings::Settings(db)),
+        }
     }
+}
+
+/// Shared handle on the tables.
+#[derive(Debug, Clone, Default)]
+struct Db(Arc<Mutex<Store>>);
+
+impl Db {
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock happens only in a failing test; the
+        // maps are still consistent because every write is check-then-apply.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The tables. Ordered maps keyed by insertion sequence give the
+/// "oldest first" orderings the traits promise, even for equal timestamps.
+#[derive(Debug, Default)]
+struct Store {
+    /// Monotonic insertion counter, the tie-breaker for orderings.
+    seq: u64,
+    users: HashMap<UserId, User>,
+    challenges: HashMap<String, LoginChallenge>,
+    login_failures: HashMap<String, Vec<DateTime<Utc>>>,
+    projects: BTreeMap<ProjectId, (u64, Project)>,
+    sources: BTreeMap<SourceId, (u64, Source)>,
+    tokens: BTreeMap<TokenId, (u64, ApiToken)>,
+    settings: HashMap<String, String>,
+}
+
+impl Store {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn token_hash_taken(&self, hash: &str) -> bool {
+        self.tokens.values().any(|(_, t)| t.hash == hash)
+    }
+}
+
+/// Sorts rows by `(created_at, insertion order)`, the "oldest first" rule.
+fn oldest_first<T: Clone>(
+    rows: impl Iterator<Item = (u64, T)>,
+    created_at: impl Fn(&T) -> DateTime<Utc>,
+) -> Vec<T> {
+    let mut rows: Vec<(u64, T)> = rows.collect();
+    rows.sort_by_key(|(seq, row)| (created_at(row), *seq));
+    rows.into_iter().map(|(_, row)| row).collect()
 }
