@@ -1,0 +1,187 @@
+//! Reusable filters: who is calling (bearer auth → [`Principal`]), the JSON
+//! body (with a size limit), and the query string.
+//!
+//! These are the only places that reject; each rejection carries an
+//! [`ApiError`] so [`crate::error::recover`] answers it unchanged. Put them
+//! *after* the path and method filters of a route, so a failure here is
+//! reported only for the route the request was meant for.
+//!
+//! # Body errors
+//!
+//! - larger than [`BODY_LIMIT`] → 413 `payload_too_large` (checked from
+//!   `Content-Length` before reading, and again while reading, so a chunked
+//!   body cannot get past it);
+//! - not JSON at all (syntax error, truncated) → 400 `invalid_json`;
+//! - JSON of the wrong shape (a number where a string belongs, an array
+//!   where an object belongs) → 400 `validation_failed` whose `details`
+//!   name the offending field by its path (`permissions[1]`), like every
+//!   other validation error. Missing string fields are read as empty and
+//!   left to the service's validation, which reports all of them at once.
+
+use futures_util::TryStreamExt;
+use orion_core::Orion;
+use orion_core::error::FieldError;
+use orion_core::service::Principal;
+use serde::de::DeserializeOwned;
+use warp::http::HeaderMap;
+use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use warp::{Buf, Filter, Rejection};
+
+use crate::error::{ApiError, reject};
+
+/// Largest accepted request body, in bytes (1 MiB).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Hands a clone of the facade to a handler.
+pub fn orion(orion: &Orion) -> impl Filter<Extract = (Orion,), Error = std::convert::Infallible> + Clone + use<> {
+    let orion = orion.clone();
+    warp::any().map(move || orion.clone())
+}
+
+/// The authenticated caller: a user session or an API token. A missing or
+/// malformed `Authorization: Bearer …` header, or a token the accounts
+/// service refuses, is a 401.
+pub fn principal(orion: &Orion) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone + use<> {
+    let orion = orion.clone();
+    warp::header::headers_cloned().and_then(move |headers: HeaderMap| {
+        let orion = orion.clone();
+        async move {
+            let bearer = bearer(&headers).ok_or_else(|| {
+                reject(ApiError::unauthorized("missing or malformed `Authorization: Bearer <token>` header"))
+            })?;
+            orion.accounts().authenticate(&bearer).await.map_err(reject)
+        }
+    })
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme
+/// case-insensitive, as RFC 9110 says).
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// The request body as JSON of type `T`, at most [`BODY_LIMIT`] bytes.
+/// The `Content-Type` is not checked: clients that forget it still work.
+pub fn json_body<T: DeserializeOwned + Send>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    warp::header::headers_cloned().and(warp::body::stream()).and_then(|headers: HeaderMap, body| async move {
+        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+            return Err(reject(ApiError::payload_too_large(BODY_LIMIT)));
+        }
+        let bytes = read_limited(body).await.map_err(reject)?;
+        parse_json(&bytes).map_err(reject)
+    })
+}
+
+async fn read_limited<S, B>(body: S) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let mut body = std::pin::pin!(body);
+    let mut bytes = Vec::new();
+    while let Some(mut chunk) = body
+        .try_next()
+        .await
+        .map_err(|_| ApiError::invalid_json("the request body could not be read"))?
+    {
+        if bytes.len() + chunk.remaining() > BODY_LIMIT {
+            return Err(ApiError::payload_too_large(BODY_LIMIT));
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            bytes.extend_from_slice(part);
+            let n = part.len();
+            chunk.advance(n);
+        }
+    }
+    Ok(bytes)
+}
+
+/// Parses a body, telling malformed JSON (`invalid_json`) from well-formed
+/// JSON of the wrong shape (`validation_failed`, naming the field).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if !inner.is_data() {
+            return not_json(&inner);
+        }
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::validation(vec![FieldError::new(field, strip_position(&inner.to_string()))])
+    })?;
+    // Trailing garbage after the value makes the whole body malformed.
+    de.end().map_err(|e| not_json(&e))?;
+    Ok(value)
+}
+
+fn not_json(err: &serde_json::Error) -> ApiError {
+    ApiError::invalid_json(format!("the request body is not valid JSON: {err}"))
+}
+
+/// serde_json appends " at line L column C" to data errors; the field path
+/// already says where, so drop it.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The query string as `T`; an unparsable one is a 400.
+pub fn query<T: DeserializeOwned + Send + 'static>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    warp::query::<T>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Named {
+        #[allow(dead_code)]
+        name: String,
+        #[allow(dead_code)]
+        tags: Vec<String>,
+    }
+
+    #[test]
+    fn malformed_json_is_invalid_json() {
+        for bad in [&b"{"[..], b"not json", b"", b"{\"name\": \"a\"} trailing"] {
+            let err = parse_json::<Named>(bad).unwrap_err();
+            assert_eq!(err.code, "invalid_json", "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        let err = parse_json::<Named>(br#"{"name": "a", "tags": ["x", 5]}"#).unwrap_err();
+        assert_eq!(err.code, "validation_failed");
+        assert_eq!(err.details[0].field, "tags[1]");
+        assert!(!err.details[0].message.contains("line"), "{}", err.details[0].message);
+    }
+
+    #[test]
+    fn a_non_object_body_is_a_validation_error_about_the_body() {
+        let err = parse_json::<Named>(b"[1, 2]").unwrap_err();
+        assert_eq!((err.code, err.details[0].field.as_str()), ("validation_failed", "body"));
+    }
+
+    #[test]
+    fn bearer_needs_the_scheme_and_a_token() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(AUTHORIZATION, v.parse().unwrap());
+            bearer(&h)
+        };
+        assert_eq!(with("Bearer abc").as_deref(), Some("abc"));
+        assert_eq!(with("bearer  abc ").as_deref(), Some("abc"));
+        assert_eq!(with("Basic abc"), None);
+        assert_eq!(with("Bearer "), None);
+        assert_eq!(bearer(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,103 @@
+//! The API's routes, one module per area, and [`Routes`], the builder every
+//! endpoint goes through.
+//!
+//! Registering through [`Routes::add`] is the only way to put a filter in
+//! the server, and it records the endpoint's method and path template next
+//! to the filter. That table is what `GET /api/openapi.json` must document:
+//! the OpenAPI test compares the two sets, and calls every documented
+//! endpoint to check it is really served there.
+
+use orion_core::Orion;
+use warp::filters::BoxedFilter;
+use warp::http::Method;
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+pub mod auth;
+pub mod health;
+pub mod openapi;
+pub mod projects;
+pub mod sources;
+pub mod tokens;
+
+/// Every area's routes, in one table.
+pub fn all(orion: &Orion) -> Routes {
+    Routes::new()
+        .merge(health::routes(orion))
+        .merge(openapi::routes(orion))
+        .merge(auth::routes(orion))
+        .merge(projects::routes(orion))
+        .merge(sources::routes(orion))
+        .merge(tokens::routes(orion))
+}
+
+/// One served endpoint: a method and an OpenAPI path template
+/// (`/api/projects/{projectName}`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Endpoint {
+    /// Upper-case HTTP method (`GET`).
+    pub method: String,
+    /// Path template, parameters in braces.
+    pub path: &'static str,
+}
+
+/// A set of routes with the table of the endpoints they serve.
+///
+/// Each endpoint's filter is boxed as it is added and the set is folded
+/// into a chain of boxed `or`s: unboxed `or` chains make compile times
+/// crawl.
+#[derive(Default)]
+pub struct Routes {
+    filter: Option<BoxedFilter<(Response,)>>,
+    table: Vec<Endpoint>,
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes").field("table", &self.table).finish_non_exhaustive()
+    }
+}
+
+impl Routes {
+    /// No routes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the endpoint `method path`, served by `filter` (which must
+    /// match that path and method itself, path first so a wrong method on a
+    /// known path is a 405 and an unknown path a 404).
+    pub fn add<F, R>(mut self, method: Method, path: &'static str, filter: F) -> Self
+    where
+        F: Filter<Extract = (R,), Error = Rejection> + Clone + Send + Sync + 'static,
+        R: Reply + 'static,
+    {
+        let filter = filter.map(Reply::into_response).boxed();
+        self.filter = Some(match self.filter.take() {
+            Some(previous) => previous.or(filter).unify().boxed(),
+            None => filter,
+        });
+        self.table.push(Endpoint { method: method.as_str().to_owned(), path });
+        self
+    }
+
+    /// Both sets.
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.filter = match (self.filter.take(), other.filter) {
+            (Some(a), Some(b)) => Some(a.or(b).unify().boxed()),
+            (a, b) => a.or(b),
+        };
+        self.table.extend(other.table);
+        self
+    }
+
+    /// The endpoints served, in registration order.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.table
+    }
+
+    /// The filter serving every endpoint (an empty set matches nothing).
+    pub fn into_filter(self) -> BoxedFilter<(Response,)> {
+        self.filter.unwrap_or_else(|| warp::any().and_then(|| async { Err(warp::reject::not_found()) }).boxed())
+    }
+}

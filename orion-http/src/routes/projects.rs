@@ -1,0 +1,100 @@
+//! Projects: list (by archived state), create, delete, archive, restore.
+//! User sessions only; another user's project is a 404 (the service
+//! decides, this module only translates).
+
+use orion_core::Orion;
+use orion_core::error::FieldError;
+use orion_core::model::ArchivedFilter;
+use orion_core::service::Principal;
+use warp::Filter;
+use warp::http::{Method, StatusCode};
+use warp::reply::Response;
+
+use super::Routes;
+use crate::dto::projects::{CreateProject, CreatedProject, ListQuery, ProjectView};
+use crate::error::ApiError;
+use crate::filters::{json_body, orion as with_orion, principal, query};
+use crate::respond::{json, no_content, result};
+
+/// The project routes.
+pub fn routes(orion: &Orion) -> Routes {
+    Routes::new()
+        .add(Method::GET, "/api/projects", list(orion))
+        .add(Method::POST, "/api/projects", create(orion))
+        .add(Method::DELETE, "/api/projects/{projectName}", delete(orion))
+        .add(Method::PATCH, "/api/projects/{projectName}/archive", archive(orion))
+        .add(Method::PATCH, "/api/projects/{projectName}/restore", restore(orion))
+}
+
+/// GET /api/projects
+fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(query::<ListQuery>())
+        .and(with_orion(orion))
+        .and_then(|who: Principal, q: ListQuery, orion: Orion| async move {
+            let Some(filter) = q.archived.as_deref().map_or(Some(ArchivedFilter::Active), ArchivedFilter::parse)
+            else {
+                let err = FieldError::new("archived", "must be `true`, `false` or `all`");
+                return Ok(ApiError::validation(vec![err]).into_response());
+            };
+            result(orion.projects().list(&who, filter).await, |projects| {
+                json(StatusCode::OK, &projects.iter().map(ProjectView::from).collect::<Vec<_>>())
+            })
+        })
+}
+
+/// POST /api/projects
+fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<CreateProject>())
+        .and(with_orion(orion))
+        .and_then(|who: Principal, body: CreateProject, orion: Orion| async move {
+            let created = orion.projects().create(&who, &body.name, body.label.as_deref()).await;
+            result(created, |p| json(StatusCode::CREATED, &CreatedProject::from(&p)))
+        })
+}
+
+/// DELETE /api/projects/{projectName}
+fn delete(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String)
+        .and(warp::delete())
+        .and(principal(orion))
+        .and(with_orion(orion))
+        .and_then(|name: String, who: Principal, orion: Orion| async move {
+            result(orion.projects().delete(&who, &name).await, |()| no_content())
+        })
+}
+
+/// PATCH /api/projects/{projectName}/archive
+fn archive(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    set_archived(orion, "archive", true)
+}
+
+/// PATCH /api/projects/{projectName}/restore
+fn restore(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    set_archived(orion, "restore", false)
+}
+
+/// Archive and restore differ only in the last path segment and the flag.
+fn set_archived(
+    orion: &Orion,
+    action: &'static str,
+    archived: bool,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path("api")
+        .and(warp::path("projects"))
+        .and(warp::path::param::<String>())
+        .and(warp::path(action))
+        .and(warp::path::end())
+        .and(warp::patch())
+        .and(principal(orion))
+        .and(with_orion(orion))
+        .and_then(move |name: String, who: Principal, orion: Orion| async move {
+            let project = orion.projects().set_archived(&who, &name, archived).await;
+            result(project, |p| json(StatusCode::OK, &ProjectView::from(&p)))
+        })
+}

@@ -1,0 +1,46 @@
+//! Sources of a project: list and create (the creation answer carries the
+//! source's `sk_` token, shown once). User sessions only.
+
+use orion_core::Orion;
+use orion_core::service::Principal;
+use warp::Filter;
+use warp::http::{Method, StatusCode};
+use warp::reply::Response;
+
+use super::Routes;
+use crate::dto::sources::{CreateSource, CreatedSource, SourceView};
+use crate::filters::{json_body, orion as with_orion, principal};
+use crate::respond::{json, result};
+
+/// The source routes.
+pub fn routes(orion: &Orion) -> Routes {
+    Routes::new()
+        .add(Method::GET, "/api/projects/{projectName}/sources", list(orion))
+        .add(Method::POST, "/api/projects/{projectName}/sources", create(orion))
+}
+
+/// GET /api/projects/{projectName}/sources
+fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "sources")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(with_orion(orion))
+        .and_then(|project: String, who: Principal, orion: Orion| async move {
+            result(orion.sources().list(&who, &project).await, |sources| {
+                json(StatusCode::OK, &sources.iter().map(SourceView::from).collect::<Vec<_>>())
+            })
+        })
+}
+
+/// POST /api/projects/{projectName}/sources
+fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "sources")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<CreateSource>())
+        .and(with_orion(orion))
+        .and_then(|project: String, who: Principal, body: CreateSource, orion: Orion| async move {
+            let created = orion.sources().create(&who, &project, &body.name, body.description.as_deref()).await;
+            result(created, |(source, token)| json(StatusCode::CREATED, &CreatedSource::new(&source, token)))
+        })
+}
