@@ -60,9 +60,7 @@ pub use error::{RepositoryError, ServiceError};
 pub use repo::Repos;
 
 use port::{BcryptHasher, Clock, JwtSigner, PasswordHasher, SessionSigner, SystemClock};
-use service::{
-    AccountService, Deps, ProjectService, SourceService, TokenService, TwoFactorService,
-};
+use service::{AccountService, Deps, ProjectService, SourceService, TokenService, TwoFactorService};
 
 /// The embedding entry point: built from [`Repos`], ports and [`Config`],
 /// it hands out the services. Cheap to clone.
@@ -185,9 +183,8 @@ impl OrionBuilder {
     /// Builds the facade.
     pub fn build(self) -> Orion {
         let signer = self.signer.unwrap_or_else(|| {
-            let secret = self
-                .jwt_secret
-                .unwrap_or_else(|| port::secrets::random_alphanumeric(64).into_bytes());
+            let secret =
+                self.jwt_secret.unwrap_or_else(|| port::secrets::random_alphanumeric(64).into_bytes());
             Arc::new(JwtSigner::new(&secret, self.config.session_lifetime))
         });
         let deps = Arc::new(Deps {

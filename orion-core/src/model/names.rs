@@ -26,9 +26,8 @@ impl Email {
             return Err(bad());
         }
         let (local, domain) = email.split_once('@').ok_or_else(bad)?;
-        let domain_ok = !domain.contains('@')
-            && domain.contains('.')
-            && domain.split('.').all(|part| !part.is_empty());
+        let domain_ok =
+            !domain.contains('@') && domain.contains('.') && domain.split('.').all(|part| !part.is_empty());
         if local.is_empty() || !domain_ok {
             return Err(bad());
         }

@@ -156,9 +156,7 @@ impl TokenKind {
 
     /// Parses the stored name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Source, Self::Agent, Self::AgentSource, Self::Api]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        [Self::Source, Self::Agent, Self::AgentSource, Self::Api].into_iter().find(|k| k.as_str() == raw)
     }
 
     /// The permissions a token of this kind gets when it is made implicitly.
@@ -166,13 +164,9 @@ impl TokenKind {
         use Permission::*;
         match self {
             Self::Source | Self::AgentSource => PermissionSet::of([LogsWrite]),
-            Self::Agent => PermissionSet::of([
-                LogsWrite,
-                HeartbeatWrite,
-                CommandsRead,
-                CommandsWrite,
-                AgentRegister,
-            ]),
+            Self::Agent => {
+                PermissionSet::of([LogsWrite, HeartbeatWrite, CommandsRead, CommandsWrite, AgentRegister])
+            }
             Self::Api => PermissionSet::default(),
         }
     }

@@ -50,11 +50,8 @@ impl JwtSigner {
 
 impl SessionSigner for JwtSigner {
     fn issue(&self, user: UserId, now: DateTime<Utc>) -> Result<String, ServiceError> {
-        let claims = Claims {
-            sub: user.to_string(),
-            iat: now.timestamp(),
-            exp: (now + self.lifetime).timestamp(),
-        };
+        let claims =
+            Claims { sub: user.to_string(), iat: now.timestamp(), exp: (now + self.lifetime).timestamp() };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ServiceError::Internal(format!("jwt encoding failed: {e}")))
     }

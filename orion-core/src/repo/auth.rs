@@ -29,11 +29,7 @@ pub trait LoginAttemptRepository: Send + Sync {
     /// Records a failure at `at`.
     async fn record_failure(&self, email: &Email, at: DateTime<Utc>) -> RepoResult<()>;
     /// Times of the failures at or after `since`, oldest first.
-    async fn failures_since(
-        &self,
-        email: &Email,
-        since: DateTime<Utc>,
-    ) -> RepoResult<Vec<DateTime<Utc>>>;
+    async fn failures_since(&self, email: &Email, since: DateTime<Utc>) -> RepoResult<Vec<DateTime<Utc>>>;
     /// Forgets every failure of `email` (after a successful login).
     async fn clear(&self, email: &Email) -> RepoResult<()>;
 }

@@ -14,6 +14,5 @@ pub trait SourceRepository: Send + Sync {
     /// The project's sources, oldest first.
     async fn list_by_project(&self, project: ProjectId) -> RepoResult<Vec<Source>>;
     /// The project's source of that name.
-    async fn find_by_name(&self, project: ProjectId, name: &SourceName)
-    -> RepoResult<Option<Source>>;
+    async fn find_by_name(&self, project: ProjectId, name: &SourceName) -> RepoResult<Option<Source>>;
 }

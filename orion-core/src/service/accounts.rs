@@ -9,10 +9,9 @@ use tracing::instrument;
 use super::Deps;
 use super::principal::{Principal, TokenPrincipal};
 use crate::error::{RepositoryError, ServiceError, ServiceResult, collect};
-use crate::model::{Email, LoginChallenge, Password, PersonName, Pseudo, User, UserId};
 use crate::model::user::TwoFactor;
+use crate::model::{Email, LoginChallenge, Password, PersonName, Pseudo, User, UserId};
 use crate::port::{secrets, totp};
-
 
 /// Raw registration input, straight from the wire.
 #[derive(Debug, Clone)]
@@ -137,7 +136,18 @@ impl AccountService {
 
     async fn check_throttle(&self, email: &Email, now: DateTime<Utc>) -> ServiceResult<()> {
         let window = self.deps.config.login_failure_window;
-        let failures = self.deps.repos.login_attempts.failures_since(email, now - window).await?;
+        let since = now - window;
+        // A failure exactly `window` old has left the window: that is the
+        // instant `retry_after` below promises, so it must not still count.
+        let failures: Vec<_> = self
+            .deps
+            .repos
+            .login_attempts
+            .failures_since(email, since)
+            .await?
+            .into_iter()
+            .filter(|at| *at > since)
+            .collect();
         let max = self.deps.config.login_max_failures;
         if failures.len() < max {
             return Ok(());
@@ -204,9 +214,7 @@ impl AccountService {
                 .find_by_hash(&secrets::sha256_hex(bearer))
                 .await?
                 .ok_or(ServiceError::Unauthorized(BAD_TOKEN))?;
-            let stale = token
-                .last_used_at
-                .is_none_or(|at| now - at >= self.deps.config.token_touch_interval);
+            let stale = token.last_used_at.is_none_or(|at| now - at >= self.deps.config.token_touch_interval);
             if stale {
                 self.deps.repos.tokens.touch(token.id, now).await?;
             }

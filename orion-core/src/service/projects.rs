@@ -88,7 +88,8 @@ impl ProjectService {
             return Err(ServiceError::Validation(errors));
         };
         let label = if label.as_str().is_empty() {
-            Label::parse("label", name.as_str(), MAX_LABEL_CHARS).map_err(|e| ServiceError::Validation(vec![e]))?
+            Label::parse("label", name.as_str(), MAX_LABEL_CHARS)
+                .map_err(|e| ServiceError::Validation(vec![e]))?
         } else {
             label
         };
@@ -111,7 +112,12 @@ impl ProjectService {
 
     /// Archives (`true`) or restores (`false`) a project.
     #[instrument(skip_all)]
-    pub async fn set_archived(&self, principal: &Principal, name: &str, archived: bool) -> ServiceResult<Project> {
+    pub async fn set_archived(
+        &self,
+        principal: &Principal,
+        name: &str,
+        archived: bool,
+    ) -> ServiceResult<Project> {
         let mut project = self.owned(principal, name).await?;
         self.deps.repos.projects.set_archived(project.id, archived).await?;
         project.archived = archived;

@@ -62,9 +62,11 @@ impl TwoFactorService {
         if user.two_factor.enabled {
             return Err(ServiceError::Conflict("two-factor authentication is already enabled".into()));
         }
-        let pending = user.two_factor.pending_secret.clone().ok_or_else(|| {
-            ServiceError::invalid("code", "start with POST /api/auth/2fa/setup")
-        })?;
+        let pending = user
+            .two_factor
+            .pending_secret
+            .clone()
+            .ok_or_else(|| ServiceError::invalid("code", "start with POST /api/auth/2fa/setup"))?;
         let now = self.deps.clock.now();
         let step = totp::matching_step(&pending, code, now.timestamp())
             .ok_or_else(|| ServiceError::invalid("code", "the code is not valid for this secret"))?;

@@ -1,0 +1,5 @@
+//! orion-testkit's integration tests: the in-memory backend against the
+//! repository contract, and the fake clock.
+
+mod clock;
+mod memory;
