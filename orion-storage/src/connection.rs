@@ -1,0 +1,146 @@
+//! Opening a database from a URL, and running migrations.
+//!
+//! SQLite gets WAL mode (readers never block the writer), a busy timeout
+//! (writers queue instead of failing with `SQLITE_BUSY`) and foreign keys
+//! on every pooled connection; its file and parent directory are created
+//! when missing. Pool sizes suit a small (2-core) machine: SQLite has one
+//! writer anyway, and PostgreSQL connections cost memory on the server.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+
+use crate::MigrationReport;
+use crate::error::StorageError;
+use crate::migration::Migrator;
+
+/// How long a SQLite writer waits for the lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Readers plus the one writer SQLite allows at a time.
+const SQLITE_POOL: u32 = 4;
+/// Enough for several concurrent requests without hogging the server.
+const POSTGRES_POOL: u32 = 8;
+/// An arbitrary constant naming Orion's migration lock on PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x6f72_696f_6e00;
+
+/// The database engine behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file (or memory).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme.
+    pub fn from_url(url: &str) -> Result<Self, StorageError> {
+        let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            other => Err(StorageError::UnsupportedUrl(other.to_owned())),
+        }
+    }
+}
+
+/// Opens a pool on `url` with the options Orion needs.
+pub(crate) async fn open(url: &str) -> Result<DatabaseConnection, StorageError> {
+    let mut options = ConnectOptions::new(url);
+    // Statement logging would flood the server log on the ingest path.
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    match Backend::from_url(url)? {
+        Backend::Sqlite => configure_sqlite(url, &mut options)?,
+        Backend::Postgres => {
+            options.max_connections(POSTGRES_POOL).min_connections(1);
+        }
+    }
+    Database::connect(options).await.map_err(StorageError::Connect)
+}
+
+fn configure_sqlite(url: &str, options: &mut ConnectOptions) -> Result<(), StorageError> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if in_memory {
+        // The database lives as long as one connection does: keep one open
+        // forever so the data does not vanish between requests.
+        options.min_connections(1).max_connections(1).idle_timeout(None).max_lifetime(None);
+        options.map_sqlx_sqlite_opts(|o| o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT));
+        return Ok(());
+    }
+    create_parent_dir(url)?;
+    options.max_connections(SQLITE_POOL).min_connections(1);
+    options.map_sqlx_sqlite_opts(|o| {
+        o.create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true)
+    });
+    Ok(())
+}
+
+/// SQLite creates a missing file but not a missing directory.
+fn create_parent_dir(url: &str) -> Result<(), StorageError> {
+    // An unparsable URL is reported by the connect that follows, with the
+    // driver's own message.
+    let Ok(parsed) = SqliteConnectOptions::from_str(url) else { return Ok(()) };
+    let Some(dir) = parsed.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|source| StorageError::CreateDir { path: Path::new(dir).to_owned(), source })
+}
+
+/// Applies pending migrations.
+///
+/// On PostgreSQL several servers may start at once against one database:
+/// the whole run happens in one transaction holding an advisory lock, so
+/// the second server waits and then finds nothing left to do (PostgreSQL
+/// DDL is transactional). SQLite serialises writers itself.
+pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StorageError> {
+    let err = StorageError::Migrate;
+    if db.get_database_backend() != DbBackend::Postgres {
+        let applied = pending_names(db).await.map_err(err)?;
+        Migrator::up(db, None).await.map_err(err)?;
+        return Ok(MigrationReport { applied });
+    }
+    let txn = db.begin().await.map_err(err)?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
+        .await
+        .map_err(err)?;
+    let applied = pending_names(&txn).await.map_err(err)?;
+    Migrator::up(&txn, None).await.map_err(err)?;
+    txn.commit().await.map_err(err)?;
+    Ok(MigrationReport { applied })
+}
+
+async fn pending_names<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, sea_orm::DbErr> {
+    let pending = Migrator::get_pending_migrations(db).await?;
+    Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert_eq!(Backend::from_url("sqlite://orion.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_without_echoing_the_url() {
+        let err = Backend::from_url("mysql://root:hunter2@db/orion").unwrap_err();
+        assert!(matches!(&err, StorageError::UnsupportedUrl(s) if s == "mysql"));
+        assert!(!err.to_string().contains("hunter2"));
+    }
+}

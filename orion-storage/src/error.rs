@@ -1,0 +1,109 @@
+//! Storage errors, and the one mapping from SeaORM's [`DbErr`] to the
+//! domain's [`RepositoryError`].
+//!
+//! Unique violations become `Conflict` naming the index or column that
+//! collided (index names are chosen in the migrations so that they contain
+//! the column names: the account service tells a duplicate pseudo from a
+//! duplicate email by looking for `pseudo`). Everything else the database
+//! reports is `Unavailable`, with the original error kept as the source for
+//! the server log; SQL text never reaches a user because the HTTP layer only
+//! shows a generic message for it.
+
+use std::path::PathBuf;
+
+use orion_core::RepositoryError;
+use sea_orm::{DbErr, SqlErr};
+
+/// What can go wrong while opening or migrating a database.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The URL names no backend this crate speaks. Only the scheme is kept,
+    /// since the rest of a URL may hold a password.
+    #[error("unsupported database URL scheme `{0}`: use sqlite://PATH, sqlite::memory: or postgres://")]
+    UnsupportedUrl(String),
+    /// The directory that should hold the SQLite file could not be created.
+    #[error("cannot create the database directory {}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database could not be reached or opened.
+    #[error("cannot connect to the database")]
+    Connect(#[source] DbErr),
+    /// Applying the schema migrations failed.
+    #[error("database migration failed")]
+    Migrate(#[source] DbErr),
+}
+
+/// A stored row that cannot be turned back into a domain value (an unknown
+/// token kind, a malformed id): reported as `Unavailable`, never a panic.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt row in `{table}`: {what}")]
+pub(crate) struct CorruptRow {
+    table: &'static str,
+    what: String,
+}
+
+impl CorruptRow {
+    /// A `RepositoryError` for a bad value in `table`.
+    pub(crate) fn in_table(table: &'static str, what: impl Into<String>) -> RepositoryError {
+        RepositoryError::unavailable(Self { table, what: what.into() })
+    }
+}
+
+/// Maps a SeaORM error to what the domain can act on.
+pub(crate) fn repo_err(err: DbErr) -> RepositoryError {
+    match err {
+        DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => RepositoryError::NotFound,
+        err => match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(message)) => RepositoryError::Conflict(collided(&message)),
+            _ => RepositoryError::unavailable(err),
+        },
+    }
+}
+
+/// Extracts the name of what collided from a backend's unique-violation
+/// message:
+/// - PostgreSQL: `duplicate key value violates unique constraint "ux_users_email"`
+///   gives `ux_users_email`;
+/// - SQLite: `UNIQUE constraint failed: users.email` gives `users.email`.
+fn collided(message: &str) -> String {
+    let quoted = message.split('"').nth(1).filter(|name| !name.is_empty());
+    let after_colon = message.rsplit_once(": ").map(|(_, cols)| cols.trim());
+    quoted.or(after_colon).unwrap_or(message).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_messages_name_the_constraint() {
+        let msg = r#"duplicate key value violates unique constraint "ux_users_pseudo_key""#;
+        assert_eq!(collided(msg), "ux_users_pseudo_key");
+    }
+
+    #[test]
+    fn sqlite_messages_name_the_columns() {
+        assert_eq!(collided("UNIQUE constraint failed: users.email"), "users.email");
+        assert_eq!(
+            collided("UNIQUE constraint failed: projects.owner_id, projects.name"),
+            "projects.owner_id, projects.name"
+        );
+    }
+
+    #[test]
+    fn record_not_found_is_not_found() {
+        let err = repo_err(DbErr::RecordNotFound("users".into()));
+        assert!(matches!(err, RepositoryError::NotFound));
+    }
+
+    #[test]
+    fn other_failures_are_unavailable() {
+        let err = repo_err(DbErr::Custom("disk on fire".into()));
+        assert!(matches!(err, RepositoryError::Unavailable(_)));
+    }
+}

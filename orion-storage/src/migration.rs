@@ -1,0 +1,26 @@
+//! Schema migrations, one file per step named `mYYYYMMDD_NNNNNN_purpose.rs`.
+//!
+//! Rules: written in backend-neutral SeaQuery; foreign keys are declared in
+//! `CREATE TABLE` (SQLite cannot add them later); one change per `ALTER` on
+//! SQLite; a released migration is never edited — add a new step instead.
+//! Unique indexes are named `ux_<table>_<columns>` because conflict errors
+//! report that name (see `crate::error`).
+
+use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_accounts;
+mod m20261127_000002_create_projects;
+
+/// Every migration, oldest first.
+#[derive(Debug)]
+pub(crate) struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_accounts::Migration),
+            Box::new(m20261127_000002_create_projects::Migration),
+        ]
+    }
+}

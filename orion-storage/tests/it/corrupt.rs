@@ -1,0 +1,51 @@
+//! Rows the domain would refuse (written by hand, an old version, or a
+//! bug) must come back as `Unavailable`, never as a panic.
+
+use orion_core::RepositoryError;
+use orion_core::model::TokenId;
+use sea_orm::{ConnectionTrait, Database};
+
+use crate::backends::sqlite_url;
+use crate::fixtures::{project, user};
+
+#[tokio::test]
+async fn a_stored_token_of_unknown_kind_is_unavailable_not_a_panic() {
+    let (_dir, url) = sqlite_url();
+    let repos = orion_storage::connect(&url).await.unwrap();
+    let owner = user("ada@example.com", "ada");
+    repos.users.insert(&owner).await.unwrap();
+    let web = project(owner.id, "web");
+    repos.projects.insert(&web).await.unwrap();
+    let id = TokenId::new();
+
+    let raw = Database::connect(url.as_str()).await.unwrap();
+    raw.execute_unprepared(&format!(
+        "INSERT INTO api_tokens (id, project_id, name, kind, hash, display_prefix, permissions, \
+         created_at) VALUES ('{id}', '{}', 't', 'martian', 'h', 'sk_', 'logs:write', \
+         '2024-01-01T00:00:00+00:00')",
+        web.id
+    ))
+    .await
+    .unwrap();
+
+    let found = repos.tokens.find(web.id, id).await;
+    assert!(matches!(found, Err(RepositoryError::Unavailable(_))), "{found:?}");
+}
+
+#[tokio::test]
+async fn a_stored_malformed_id_is_unavailable_not_a_panic() {
+    let (_dir, url) = sqlite_url();
+    let repos = orion_storage::connect(&url).await.unwrap();
+    let raw = Database::connect(url.as_str()).await.unwrap();
+    raw.execute_unprepared(
+        "INSERT INTO users (id, first_name, last_name, pseudo, pseudo_key, email, password_hash, \
+         totp_enabled, recovery_code_hashes, created_at) VALUES ('not-a-uuid', 'A', 'B', 'abc', \
+         'abc', 'x@example.com', 'h', false, '[]', '2024-01-01T00:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+
+    let email = orion_core::model::Email::parse("x@example.com").unwrap();
+    let found = repos.users.find_by_email(&email).await;
+    assert!(matches!(found, Err(RepositoryError::Unavailable(_))), "{found:?}");
+}

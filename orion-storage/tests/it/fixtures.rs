@@ -1,0 +1,46 @@
+//! Small domain values for the storage-specific tests (the contract suite
+//! has its own).
+
+use chrono::{TimeZone, Utc};
+use orion_core::model::user::TwoFactor;
+use orion_core::model::{
+    Email, Label, PersonName, Project, ProjectId, ProjectName, Pseudo, Source, SourceId, SourceName, User,
+    UserId,
+};
+
+/// A user with this email and pseudo, not stored yet.
+pub fn user(email: &str, pseudo: &str) -> User {
+    User {
+        id: UserId::new(),
+        first_name: PersonName::parse("firstName", "Ada").unwrap(),
+        last_name: PersonName::parse("lastName", "Lovelace").unwrap(),
+        pseudo: Pseudo::parse(pseudo).unwrap(),
+        email: Email::parse(email).unwrap(),
+        password_hash: "$2b$04$hash".into(),
+        two_factor: TwoFactor::default(),
+        created_at: Utc.with_ymd_and_hms(2024, 5, 6, 7, 8, 9).unwrap(),
+    }
+}
+
+/// A project of `owner`, not stored yet.
+pub fn project(owner: UserId, name: &str) -> Project {
+    Project {
+        id: ProjectId::new(),
+        owner_id: owner,
+        name: ProjectName::parse(name).unwrap(),
+        label: Label::parse("label", "A project", 100).unwrap(),
+        archived: false,
+        created_at: Utc::now(),
+    }
+}
+
+/// A source of `project`, not stored yet.
+pub fn source(project: ProjectId, name: &str) -> Source {
+    Source {
+        id: SourceId::new(),
+        project_id: project,
+        name: SourceName::parse(name).unwrap(),
+        description: Label::parse("description", "", 100).unwrap(),
+        created_at: Utc::now(),
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of orion-storage, as one binary: the repository
+//! contract suite on SQLite (always) and PostgreSQL (when
+//! `ORION_TEST_POSTGRES_URL` names an admin connection), plus checks that
+//! only a real database can answer (WAL, foreign keys, migrations, conflict
+//! mapping, corrupt rows).
+
+mod backends;
+mod conflicts;
+mod contract;
+mod corrupt;
+mod fixtures;
+mod sqlite;
