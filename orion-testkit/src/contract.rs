@@ -109,7 +109,8 @@ fn new_token(project: ProjectId, source: Option<SourceId>, created_at: DateTime<
         name: format!("token {}", random(6)),
         kind,
         hash: format!("{}{}", random(32), random(32)),
-        display_prefix: format!("{}{}", kind.prefix(), random(5)),
+        // Twelve characters, like the values the services mint.
+        display_prefix: format!("{}{}", kind.prefix(), random(12))[..12].to_owned(),
         permissions: PermissionSet::parse(&["logs:write", "logs:read"]).expect("known"),
         source_id: source,
         server_id: None,

@@ -10,6 +10,7 @@ use super::{at, fresh_email, random, stored_user};
 pub async fn run(repos: &Repos) {
     a_challenge_round_trips_and_counts_failures(repos).await;
     deleting_a_challenge_succeeds_only_once(repos).await;
+    racing_deletes_of_a_challenge_have_one_winner(repos).await;
     failures_since_lists_the_window_oldest_first(repos).await;
     clearing_failures_forgets_only_that_email(repos).await;
 }
@@ -47,6 +48,16 @@ pub async fn deleting_a_challenge_succeeds_only_once(repos: &Repos) {
     assert!(!repos.challenges.delete(hash).await.expect("delete again"));
     assert_eq!(repos.challenges.find(hash).await.expect("find"), None);
     assert_eq!(repos.challenges.record_failure(hash).await.expect("fail"), None);
+}
+
+/// Concurrent deletes: exactly one caller is told it removed the challenge
+/// (this is what makes a 2FA session token single-use under races).
+pub async fn racing_deletes_of_a_challenge_have_one_winner(repos: &Repos) {
+    let challenge = stored_challenge(repos).await;
+    let delete = || repos.challenges.delete(&challenge.token_hash);
+    let (a, b, c, d) = tokio::join!(delete(), delete(), delete(), delete());
+    let wins = [a, b, c, d].into_iter().filter(|r| *r.as_ref().expect("delete")).count();
+    assert_eq!(wins, 1, "exactly one delete may report success");
 }
 
 /// Failures at or after `since`, oldest first, whatever the insertion order;
