@@ -11,7 +11,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 use crate::MigrationReport;
@@ -97,23 +100,24 @@ fn create_parent_dir(url: &str) -> Result<(), StorageError> {
         .map_err(|source| StorageError::CreateDir { path: Path::new(dir).to_owned(), source })
 }
 
-/// Applies pending migrations.
-///
-/// On PostgreSQL several servers may start at once against one database:
-/// the whole run happens in one transaction holding an advisory lock, so
-/// the second server waits and then finds nothing left to do (PostgreSQL
-/// DDL is transactional). SQLite serialises writers itself.
+/// Applies pending migrations, all in one transaction that first takes a
+/// lock, because several servers may start at once against one database:
+/// the others wait, then find nothing left to do. SQLite's lock is the
+/// write lock (`BEGIN IMMEDIATE`, waiting up to the busy timeout);
+/// PostgreSQL's is an advisory lock. DDL is transactional on both, so a
+/// failed run leaves the schema as it was.
 pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StorageError> {
     let err = StorageError::Migrate;
-    if db.get_database_backend() != DbBackend::Postgres {
-        let applied = pending_names(db).await.map_err(err)?;
-        Migrator::up(db, None).await.map_err(err)?;
-        return Ok(MigrationReport { applied });
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let txn = db.begin_with_options(options).await.map_err(err)?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
+            .await
+            .map_err(err)?;
     }
-    let txn = db.begin().await.map_err(err)?;
-    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
-        .await
-        .map_err(err)?;
     let applied = pending_names(&txn).await.map_err(err)?;
     Migrator::up(&txn, None).await.map_err(err)?;
     txn.commit().await.map_err(err)?;

@@ -9,4 +9,5 @@ mod conflicts;
 mod contract;
 mod corrupt;
 mod fixtures;
+mod migrations;
 mod sqlite;
