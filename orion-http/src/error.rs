@@ -16,8 +16,8 @@ use orion_core::error::FieldError;
 use serde::Serialize;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reject::{
-    InvalidHeader, InvalidQuery, LengthRequired, MethodNotAllowed, MissingHeader, PayloadTooLarge,
-    Reject, UnsupportedMediaType,
+    InvalidHeader, InvalidQuery, LengthRequired, MethodNotAllowed, MissingHeader, PayloadTooLarge, Reject,
+    UnsupportedMediaType,
 };
 use warp::reply::Response;
 use warp::{Rejection, Reply};
@@ -105,7 +105,11 @@ impl From<ServiceError> for ApiError {
             E::UserTokenRequired => Self::new(StatusCode::FORBIDDEN, "user_token_required", message),
             E::RateLimited { retry_after } => Self {
                 retry_after: Some(retry_after),
-                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts; try again later")
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "too many attempts; try again later",
+                )
             },
             E::Storage(cause) => {
                 tracing::error!(error = %cause, source = ?cause.source(), "storage failure");
@@ -169,7 +173,11 @@ fn classify(rejection: &Rejection) -> ApiError {
         return ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message);
     }
     if rejection.find::<LengthRequired>().is_some() {
-        return ApiError::new(StatusCode::LENGTH_REQUIRED, "length_required", "a Content-Length header is required");
+        return ApiError::new(
+            StatusCode::LENGTH_REQUIRED,
+            "length_required",
+            "a Content-Length header is required",
+        );
     }
     if rejection.find::<UnsupportedMediaType>().is_some() {
         let message = "the request's content type is not supported";

@@ -33,7 +33,9 @@ use crate::error::{ApiError, reject};
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Hands a clone of the facade to a handler.
-pub fn orion(orion: &Orion) -> impl Filter<Extract = (Orion,), Error = std::convert::Infallible> + Clone + use<> {
+pub fn orion(
+    orion: &Orion,
+) -> impl Filter<Extract = (Orion,), Error = std::convert::Infallible> + Clone + use<> {
     let orion = orion.clone();
     warp::any().map(move || orion.clone())
 }
@@ -83,10 +85,8 @@ where
 {
     let mut body = std::pin::pin!(body);
     let mut bytes = Vec::new();
-    while let Some(mut chunk) = body
-        .try_next()
-        .await
-        .map_err(|_| ApiError::invalid_json("the request body could not be read"))?
+    while let Some(mut chunk) =
+        body.try_next().await.map_err(|_| ApiError::invalid_json("the request body could not be read"))?
     {
         if bytes.len() + chunk.remaining() > BODY_LIMIT {
             return Err(ApiError::payload_too_large(BODY_LIMIT));
@@ -101,30 +101,26 @@ where
     Ok(bytes)
 }
 
-/// Parses a body, telling malformed JSON (`invalid_json`) from well-formed
-/// JSON of the wrong shape (`validation_failed`, naming the field).
+/// Parses a body that must be a JSON object, telling malformed JSON
+/// (`invalid_json`) from well-formed JSON of the wrong shape
+/// (`validation_failed`, naming the field).
+///
+/// The body is read as a `Value` first: serde's derived structs also accept
+/// arrays (`["web"]` would become `{name: "web"}`), which no client means.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if !inner.is_data() {
-            return not_json(&inner);
-        }
-        let field = if path == "." { "body".to_owned() } else { path };
-        ApiError::validation(vec![FieldError::new(field, strip_position(&inner.to_string()))])
-    })?;
-    // Trailing garbage after the value makes the whole body malformed.
-    de.end().map_err(|e| not_json(&e))?;
-    Ok(value)
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid_json(format!("the request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::validation(vec![FieldError::new("body", "must be a JSON object")]));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let field = err.path().to_string();
+        ApiError::validation(vec![FieldError::new(field, strip_position(&err.into_inner().to_string()))])
+    })
 }
 
-fn not_json(err: &serde_json::Error) -> ApiError {
-    ApiError::invalid_json(format!("the request body is not valid JSON: {err}"))
-}
-
-/// serde_json appends " at line L column C" to data errors; the field path
-/// already says where, so drop it.
+/// serde_json may append " at line L column C"; the field path already
+/// says where, so drop it.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
@@ -133,7 +129,8 @@ fn strip_position(message: &str) -> String {
 }
 
 /// The query string as `T`; an unparsable one is a 400.
-pub fn query<T: DeserializeOwned + Send + 'static>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+pub fn query<T: DeserializeOwned + Send + 'static>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone
+{
     warp::query::<T>()
 }
 

@@ -21,7 +21,9 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Wraps the whole API (already recovered: it cannot reject) with request
 /// ids and the access log.
-pub fn wrap(api: impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static) -> BoxedFilter<(Response,)> {
+pub fn wrap(
+    api: impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
+) -> BoxedFilter<(Response,)> {
     warp::any()
         .map(start)
         .and(warp::method())

@@ -21,7 +21,10 @@ pub fn no_content() -> Response {
 
 /// `Ok` → `on_ok(value)`, `Err` → the error's reply. Handlers return this,
 /// so they can never reject.
-pub fn result<T>(result: ServiceResult<T>, on_ok: impl FnOnce(T) -> Response) -> Result<Response, Infallible> {
+pub fn result<T>(
+    result: ServiceResult<T>,
+    on_ok: impl FnOnce(T) -> Response,
+) -> Result<Response, Infallible> {
     Ok(match result {
         Ok(value) => on_ok(value),
         Err(err) => crate::error::reply(err),

@@ -98,6 +98,7 @@ impl Routes {
 
     /// The filter serving every endpoint (an empty set matches nothing).
     pub fn into_filter(self) -> BoxedFilter<(Response,)> {
-        self.filter.unwrap_or_else(|| warp::any().and_then(|| async { Err(warp::reject::not_found()) }).boxed())
+        self.filter
+            .unwrap_or_else(|| warp::any().and_then(|| async { Err(warp::reject::not_found()) }).boxed())
     }
 }

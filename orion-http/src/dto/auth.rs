@@ -68,7 +68,9 @@ impl From<LoginOutcome> for LoginResponse {
     fn from(outcome: LoginOutcome) -> Self {
         match outcome {
             LoginOutcome::Session(token) => Self::Session { token },
-            LoginOutcome::TwoFactorRequired(session_token) => Self::TwoFactor { requires_2fa: true, session_token },
+            LoginOutcome::TwoFactorRequired(session_token) => {
+                Self::TwoFactor { requires_2fa: true, session_token }
+            }
         }
     }
 }

@@ -8,11 +8,11 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
-use crate::dto::auth::{
-    CodeRequest, EnableResponse, LoginRequest, LoginResponse, Me, RegisterRequest, SetupResponse, TokenResponse,
-    VerifyRequest,
-};
 use crate::dto::OK;
+use crate::dto::auth::{
+    CodeRequest, EnableResponse, LoginRequest, LoginResponse, Me, RegisterRequest, SetupResponse,
+    TokenResponse, VerifyRequest,
+};
 use crate::filters::{json_body, orion as with_orion, principal};
 use crate::respond::{json, result};
 
@@ -65,13 +65,11 @@ fn verify(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 
 /// GET /api/auth/me
 fn me(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "auth" / "me")
-        .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, orion: Orion| async move {
+    warp::path!("api" / "auth" / "me").and(warp::get()).and(principal(orion)).and(with_orion(orion)).and_then(
+        |who: Principal, orion: Orion| async move {
             result(orion.accounts().me(&who).await, |user| json(StatusCode::OK, &Me::from(&user)))
-        })
+        },
+    )
 }
 
 /// POST /api/auth/2fa/setup

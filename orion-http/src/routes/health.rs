@@ -23,7 +23,7 @@ struct Health {
 
 /// GET /api/health
 fn health() -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    warp::path!("api" / "health").and(warp::get()).map(|| {
-        json(StatusCode::OK, &Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
-    })
+    warp::path!("api" / "health")
+        .and(warp::get())
+        .map(|| json(StatusCode::OK, &Health { status: "ok", version: env!("CARGO_PKG_VERSION") }))
 }

@@ -34,7 +34,8 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
         .and(query::<ListQuery>())
         .and(with_orion(orion))
         .and_then(|who: Principal, q: ListQuery, orion: Orion| async move {
-            let Some(filter) = q.archived.as_deref().map_or(Some(ArchivedFilter::Active), ArchivedFilter::parse)
+            let Some(filter) =
+                q.archived.as_deref().map_or(Some(ArchivedFilter::Active), ArchivedFilter::parse)
             else {
                 let err = FieldError::new("archived", "must be `true`, `false` or `all`");
                 return Ok(ApiError::validation(vec![err]).into_response());

@@ -14,9 +14,11 @@ use crate::respond::{json, result};
 
 /// The source routes.
 pub fn routes(orion: &Orion) -> Routes {
-    Routes::new()
-        .add(Method::GET, "/api/projects/{projectName}/sources", list(orion))
-        .add(Method::POST, "/api/projects/{projectName}/sources", create(orion))
+    Routes::new().add(Method::GET, "/api/projects/{projectName}/sources", list(orion)).add(
+        Method::POST,
+        "/api/projects/{projectName}/sources",
+        create(orion),
+    )
 }
 
 /// GET /api/projects/{projectName}/sources
@@ -40,7 +42,8 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
         .and(json_body::<CreateSource>())
         .and(with_orion(orion))
         .and_then(|project: String, who: Principal, body: CreateSource, orion: Orion| async move {
-            let created = orion.sources().create(&who, &project, &body.name, body.description.as_deref()).await;
+            let created =
+                orion.sources().create(&who, &project, &body.name, body.description.as_deref()).await;
             result(created, |(source, token)| json(StatusCode::CREATED, &CreatedSource::new(&source, token)))
         })
 }

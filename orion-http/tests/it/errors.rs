@@ -1,0 +1,173 @@
+//! The error contract: JSON bodies for every failure (unknown path, wrong
+//! method, bad JSON, wrong types, oversized bodies, internal errors), 204s
+//! without a body, request ids on every answer, and the health check.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use orion_core::RepositoryError;
+use orion_core::error::RepoResult;
+use orion_core::model::{ArchivedFilter, Project, ProjectId, ProjectName, UserId};
+use orion_core::repo::ProjectRepository;
+use orion_testkit::{InMemoryRepos, TestServer};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::{assert_error, detail_fields, with_user};
+
+#[tokio::test]
+async fn an_unknown_path_is_a_json_404() {
+    let server = TestServer::start().await;
+    for path in ["/", "/api", "/api/nothing", "/api/projects/web/nothing", "/api/health/extra"] {
+        let answer = server.request(Method::GET, path, None, None).await;
+        assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(answer.1["error"], orion_http::error::NO_ROUTE, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_method_on_a_known_path_is_a_json_405() {
+    let server = TestServer::start().await;
+    for (method, path) in
+        [(Method::PUT, "/api/projects"), (Method::DELETE, "/api/health"), (Method::GET, "/api/auth/login")]
+    {
+        let answer = server.request(method, path, None, None).await;
+        assert_error(&answer, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_is_invalid_json_and_stores_nothing() {
+    let (server, token) = with_user().await;
+    for body in ["{", "{\"name\": \"web\"", "name=web", "{\"name\": \"web\"} extra", ""] {
+        let response = server
+            .http(Method::POST, "/api/projects")
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_error(&TestServer::read(response).await, StatusCode::BAD_REQUEST, "invalid_json");
+    }
+    assert_eq!(server.get("/api/projects?archived=all", &token).await.1, json!([]));
+}
+
+#[tokio::test]
+async fn wrong_field_types_are_validation_errors_naming_the_field() {
+    let (server, token) = with_user().await;
+    let answer = server.post("/api/projects", &token, json!({ "name": 42 })).await;
+    assert_error(&answer, StatusCode::BAD_REQUEST, "validation_failed");
+    assert_eq!(detail_fields(&answer.1), ["name"]);
+
+    server.create_project(&token, "web").await;
+    let answer = server
+        .post("/api/projects/web/tokens", &token, json!({ "name": "ci", "permissions": "logs:read" }))
+        .await;
+    assert_eq!(detail_fields(&answer.1), ["permissions"]);
+    let answer = server
+        .post("/api/projects/web/tokens", &token, json!({ "name": "ci", "permissions": ["logs:read", 7] }))
+        .await;
+    assert_eq!(detail_fields(&answer.1), ["permissions[1]"]);
+    let answer = server.post("/api/projects/web/sources", &token, json!(["app"])).await;
+    assert_eq!(detail_fields(&answer.1), ["body"]);
+
+    assert_eq!(server.get("/api/projects/web/tokens", &token).await.1, json!([]));
+    assert_eq!(server.get("/api/projects/web/sources", &token).await.1, json!([]));
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_and_stores_nothing() {
+    let (server, token) = with_user().await;
+    let label = "x".repeat(orion_http::filters::BODY_LIMIT);
+    let answer = server.post("/api/projects", &token, json!({ "name": "big", "label": label })).await;
+    assert_error(&answer, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    assert_eq!(server.get("/api/projects?archived=all", &token).await.1, json!([]));
+}
+
+#[tokio::test]
+async fn a_body_just_under_the_limit_is_read() {
+    let (server, token) = with_user().await;
+    // Under the limit, so it reaches the service, which refuses the label length.
+    let label = "x".repeat(orion_http::filters::BODY_LIMIT - 100);
+    let answer = server.post("/api/projects", &token, json!({ "name": "big", "label": label })).await;
+    assert_eq!(detail_fields(&answer.1), ["label"]);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_ignored() {
+    let (server, token) = with_user().await;
+    let (status, _) = server.post("/api/projects", &token, json!({ "name": "web", "colour": "blue" })).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_fresh_request_id() {
+    let server = TestServer::start().await;
+    let mut ids = Vec::new();
+    for path in ["/api/health", "/api/health", "/api/nothing", "/api/auth/me"] {
+        let response = server.http(Method::GET, path).send().await.unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+        ids.push(id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4);
+}
+
+#[tokio::test]
+async fn health_answers_ok_and_the_version_without_auth() {
+    let server = TestServer::start().await;
+    let answer = server.request(Method::GET, "/api/health", None, None).await;
+    assert_eq!(answer, (StatusCode::OK, json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })));
+}
+
+/// A project repository whose backend is down, with a cause that must
+/// never reach a client.
+#[derive(Debug)]
+struct BrokenProjects;
+
+fn down<T>() -> RepoResult<T> {
+    Err(RepositoryError::unavailable(std::io::Error::other("disk on fire at /var/secret/orion.db")))
+}
+
+#[async_trait]
+impl ProjectRepository for BrokenProjects {
+    async fn insert(&self, _: &Project) -> RepoResult<()> {
+        down()
+    }
+    async fn find_by_name(&self, _: UserId, _: &ProjectName) -> RepoResult<Option<Project>> {
+        down()
+    }
+    async fn find_by_id(&self, _: ProjectId) -> RepoResult<Option<Project>> {
+        down()
+    }
+    async fn list_by_owner(&self, _: UserId, _: ArchivedFilter) -> RepoResult<Vec<Project>> {
+        down()
+    }
+    async fn set_archived(&self, _: ProjectId, _: bool) -> RepoResult<()> {
+        down()
+    }
+    async fn delete(&self, _: ProjectId) -> RepoResult<()> {
+        down()
+    }
+}
+
+#[tokio::test]
+async fn a_storage_failure_is_a_500_that_hides_its_cause() {
+    let mut repos = InMemoryRepos::new();
+    repos.projects = Arc::new(BrokenProjects);
+    let server = TestServer::start_with(repos).await;
+    let token = server.signup("ada").await;
+    for (method, path) in [(Method::GET, "/api/projects"), (Method::GET, "/api/projects/web/sources")] {
+        let answer = server.request(method, path, Some(&token), None).await;
+        assert_eq!(
+            answer,
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({ "error": "internal server error", "code": "internal" })
+            )
+        );
+    }
+}
