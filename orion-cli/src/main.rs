@@ -1,1 +1,40 @@
-fn main() {}
+//! # orion
+//!
+//! The `orion` binary: runs the monitoring server and its admin commands.
+//!
+//! # Layout
+//!
+//! - `cli`: the clap command line (every flag, with its `ORION_*` variable).
+//! - `settings`: merges defaults → TOML file → environment → flags into a
+//!   typed [`settings::ServeSettings`] whose `Debug` redacts secrets.
+//! - `logging`: `tracing` output, human on a terminal or JSON.
+//! - `serve`: `orion serve` — storage, the domain, the warp server, and
+//!   graceful shutdown on SIGINT/SIGTERM.
+//! - `migrate`: `orion migrate` — apply pending migrations and exit.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod logging;
+mod migrate;
+mod serve;
+mod settings;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Serve(args) => {
+            let settings = settings::ServeSettings::resolve(args)?;
+            logging::init(settings.log_format, &settings.log_level)?;
+            serve::run(settings).await
+        }
+        cli::Command::Migrate(args) => {
+            let settings = settings::MigrateSettings::resolve(args)?;
+            logging::init(settings.log_format, &settings.log_level)?;
+            migrate::run(settings).await
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The command line. Every flag can also come from an `ORION_*` variable or
+//! the TOML file named by `--config`; flags win over the environment, which
+//! wins over the file, which wins over the defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Orion: a self-hosted monitoring server for logs, heartbeats and alerts.
+#[derive(Debug, Parser)]
+#[command(name = "orion", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (API under /api).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit (`serve` also applies them).
+    Migrate(MigrateArgs),
+}
+
+/// Output format of Orion's own logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines (the default on a terminal).
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Flags shared by every command that touches the database.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Database URL: `sqlite://path/to/file.db` or `postgres://user:pass@host/db`.
+    /// [default: sqlite://orion-data/orion.db, created if missing]
+    #[arg(long, env = "ORION_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// TOML file with any of the settings (keys as the flags, with `_`:
+    /// `bind`, `database_url`, `jwt_secret`, `log_format`, `log_level`, `bcrypt_cost`).
+    #[arg(long, env = "ORION_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Format of Orion's own logs [default: human]
+    #[arg(long, env = "ORION_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter, in `tracing` EnvFilter syntax, e.g. `info` or `orion_http=debug`.
+    /// [default: info,warp=warn]
+    #[arg(long, env = "ORION_LOG_LEVEL")]
+    pub log_level: Option<String>,
+}
+
+/// `orion serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Use `0.0.0.0:3001` to accept connections from
+    /// other machines. [default: 127.0.0.1:3001]
+    #[arg(long, env = "ORION_BIND")]
+    pub bind: Option<SocketAddr>,
+
+    /// Secret that signs user session tokens (HS256). When absent, one is
+    /// generated once and stored in the database, so restarts and other
+    /// instances on the same database keep sessions valid.
+    #[arg(long, env = "ORION_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// bcrypt cost for password hashes (4–31; each +1 doubles the work).
+    /// [default: 12]
+    #[arg(long, env = "ORION_BCRYPT_COST")]
+    pub bcrypt_cost: Option<u32>,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `orion migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}

@@ -1,0 +1,61 @@
+//! `orion serve`: open storage, build the domain, serve HTTP until SIGINT
+//! or SIGTERM, then stop accepting and let in-flight requests finish.
+
+use anyhow::Context;
+use orion_core::{Orion, port::secrets};
+
+use crate::settings::{ServeSettings, redacted_url};
+
+/// Settings key of the generated JWT secret.
+const JWT_SECRET_KEY: &str = "jwt_secret";
+
+/// Runs the server until a shutdown signal.
+pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
+    let url = settings.database_url.expose();
+    let repos = orion_storage::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database at {}", redacted_url(url)))?;
+
+    let jwt_secret = match &settings.jwt_secret {
+        Some(secret) => secret.expose().to_owned(),
+        // First start on this database stores a random secret; every later
+        // start (and every other instance) reads the same one back.
+        None => repos.settings.get_or_insert(JWT_SECRET_KEY, &secrets::random_alphanumeric(64)).await?,
+    };
+    let orion =
+        Orion::builder(repos).jwt_secret(jwt_secret.as_bytes()).bcrypt_cost(settings.bcrypt_cost).build();
+
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = %redacted_url(url), version = env!("CARGO_PKG_VERSION"), "orion is listening on http://{addr}");
+
+    orion_http::serve(listener, orion, shutdown_signal()).await;
+    tracing::info!("orion stopped");
+    Ok(())
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        _ = term => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,171 @@
+//! Typed settings, merged from defaults → TOML file → `ORION_*` environment
+//! → flags. (clap already merged the last two: a flag beats its variable.)
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::cli::{CommonArgs, LogFormat, MigrateArgs, ServeArgs};
+
+/// Where the SQLite file goes when no database URL is given.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://orion-data/orion.db";
+const DEFAULT_BIND: &str = "127.0.0.1:3001";
+const DEFAULT_BCRYPT_COST: u32 = 12;
+/// Orion at `info`; warp's own per-request trace lines are left out because
+/// orion-http logs one access line per request with its request id.
+const DEFAULT_LOG_LEVEL: &str = "info,warp=warn";
+
+/// The optional TOML file; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    bind: Option<SocketAddr>,
+    database_url: Option<String>,
+    jwt_secret: Option<String>,
+    log_format: Option<LogFormat>,
+    log_level: Option<String>,
+    bcrypt_cost: Option<u32>,
+}
+
+impl FileSettings {
+    fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = path else { return Ok(Self::default()) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+}
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Everything `orion serve` needs.
+#[derive(Debug)]
+pub struct ServeSettings {
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Database URL (may hold a password: never logged as such).
+    pub database_url: Secret,
+    /// Explicit JWT secret, if any.
+    pub jwt_secret: Option<Secret>,
+    /// bcrypt cost.
+    pub bcrypt_cost: u32,
+    /// Log output format.
+    pub log_format: LogFormat,
+    /// Log filter.
+    pub log_level: String,
+}
+
+/// Everything `orion migrate` needs.
+#[derive(Debug)]
+pub struct MigrateSettings {
+    /// Database URL.
+    pub database_url: Secret,
+    /// Log output format.
+    pub log_format: LogFormat,
+    /// Log filter.
+    pub log_level: String,
+}
+
+struct Common {
+    file: FileSettings,
+    database_url: Secret,
+    log_format: LogFormat,
+    log_level: String,
+}
+
+fn resolve_common(args: CommonArgs) -> anyhow::Result<Common> {
+    let mut file = FileSettings::load(args.config.as_deref())?;
+    let database_url =
+        args.database_url.or(file.database_url.take()).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    Ok(Common {
+        database_url: Secret(database_url),
+        log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Human),
+        log_level: args.log_level.or(file.log_level.take()).unwrap_or_else(|| DEFAULT_LOG_LEVEL.to_owned()),
+        file,
+    })
+}
+
+impl ServeSettings {
+    /// Merges the sources for `serve` and checks the values.
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Self> {
+        let mut common = resolve_common(args.common)?;
+        let bcrypt_cost = args.bcrypt_cost.or(common.file.bcrypt_cost).unwrap_or(DEFAULT_BCRYPT_COST);
+        anyhow::ensure!((4..=31).contains(&bcrypt_cost), "bcrypt cost must be between 4 and 31");
+        let jwt_secret = args.jwt_secret.or(common.file.jwt_secret.take()).map(Secret);
+        if let Some(secret) = &jwt_secret {
+            anyhow::ensure!(secret.0.len() >= 16, "the JWT secret must be at least 16 bytes long");
+        }
+        Ok(Self {
+            bind: args
+                .bind
+                .or(common.file.bind)
+                .unwrap_or_else(|| DEFAULT_BIND.parse().expect("valid default")),
+            database_url: common.database_url,
+            jwt_secret,
+            bcrypt_cost,
+            log_format: common.log_format,
+            log_level: common.log_level,
+        })
+    }
+}
+
+impl MigrateSettings {
+    /// Merges the sources for `migrate`.
+    pub fn resolve(args: MigrateArgs) -> anyhow::Result<Self> {
+        let common = resolve_common(args.common)?;
+        Ok(Self {
+            database_url: common.database_url,
+            log_format: common.log_format,
+            log_level: common.log_level,
+        })
+    }
+}
+
+/// The URL with any password replaced, for log lines.
+pub fn redacted_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_removed_from_urls() {
+        assert_eq!(
+            redacted_url("postgres://orion:hunter2@db:5432/orion"),
+            "postgres://orion:***@db:5432/orion"
+        );
+        assert_eq!(redacted_url("sqlite://orion-data/orion.db"), "sqlite://orion-data/orion.db");
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        assert_eq!(format!("{:?}", Secret("hunter2".into())), "<redacted>");
+    }
+}

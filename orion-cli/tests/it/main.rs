@@ -1,0 +1,5 @@
+//! End-to-end tests of the `orion` binary, started the way a user starts it.
+
+mod commands;
+mod process;
+mod serve;
