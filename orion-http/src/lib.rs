@@ -14,7 +14,7 @@
 //!
 //! # Layout
 //!
-//! - [`routes`]: one file per area (`auth`, `projects`, `sources`,
+//! - [`routes`](mod@routes): one file per area (`auth`, `projects`, `sources`,
 //!   `tokens`, `health`, `openapi`). Every endpoint is registered through
 //!   [`routes::Routes::add`] with its method and path template, so the table
 //!   of served endpoints ([`endpoints`]) is exact and a test compares it with
@@ -60,13 +60,13 @@ pub fn routes(orion: Orion) -> BoxedFilter<(Response,)> {
     observe::wrap(api)
 }
 
-/// The table of `(method, path template)` pairs [`routes`] serves, in
+/// The table of `(method, path template)` pairs [`routes()`] serves, in
 /// OpenAPI path syntax (`/api/projects/{projectName}`).
 pub fn endpoints(orion: &Orion) -> Vec<Endpoint> {
     routes::all(orion).endpoints().to_vec()
 }
 
-/// Serves [`routes`] on an already-bound listener until `shutdown`
+/// Serves [`routes()`] on an already-bound listener until `shutdown`
 /// completes, then stops accepting and lets open requests finish.
 ///
 /// The caller binds, so tests can bind `127.0.0.1:0` and read the port

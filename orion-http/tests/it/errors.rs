@@ -171,3 +171,75 @@ async fn a_storage_failure_is_a_500_that_hides_its_cause() {
         );
     }
 }
+
+/// A `tracing` writer into a shared buffer, to read what the server logged.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_500s_cause_is_logged_with_the_request_id_and_the_access_log_has_the_status() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    // The test runtime is single-threaded, so the server's tasks log through
+    // this thread's default subscriber.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut repos = InMemoryRepos::new();
+    repos.projects = Arc::new(BrokenProjects);
+    let server = TestServer::start_with(repos).await;
+    let token = server.signup("ada").await;
+    let response = server.http(Method::GET, "/api/projects").bearer_auth(&token).send().await.unwrap();
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let cause = log.lines().find(|l| l.contains("disk on fire")).expect("the cause is logged");
+    assert!(cause.contains(&request_id), "{cause}");
+    let access =
+        log.lines().find(|l| l.contains("request served") && l.contains(&request_id)).expect("access log");
+    assert!(access.contains("status=500") && access.contains("/api/projects"), "{access}");
+    assert!(!log.contains(&token), "a bearer token reached the log");
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_cut_off_with_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (server, token) = with_user().await;
+    let addr = server.base_url.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    // No Content-Length: the limit must hold while the body is read.
+    let head = format!(
+        "POST /api/projects HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    let writer = tokio::spawn(async move {
+        write.write_all(head.as_bytes()).await?;
+        write.write_all(b"d\r\n{\"name\":\"big\"\r\n").await?;
+        let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+        // 2 MiB of whitespace; the server may stop reading (and close) early.
+        for _ in 0..32 {
+            write.write_all(chunk.as_bytes()).await?;
+        }
+        write.write_all(b"1\r\n}\r\n0\r\n\r\n").await
+    });
+    let mut answer = Vec::new();
+    read.read_to_end(&mut answer).await.unwrap();
+    let _ = writer.await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"code\":\"payload_too_large\""), "{answer}");
+    assert_eq!(server.get("/api/projects?archived=all", &token).await.1, json!([]));
+}
