@@ -18,6 +18,9 @@ pub enum RepositoryError {
     /// A uniqueness rule was violated; the string names what collided.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The write queue is full: the caller should back off and retry.
+    #[error("storage is overloaded")]
+    Overloaded,
     /// The backend failed (connection lost, I/O error, bug).
     #[error("storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -81,6 +84,9 @@ pub enum ServiceError {
         /// How long the caller should wait.
         retry_after: Duration,
     },
+    /// The request is over a size limit (batch length, body size).
+    #[error("{0}")]
+    TooLarge(String),
     /// Storage failed; the cause is kept for the server log only.
     #[error("storage failure")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -101,6 +107,7 @@ impl From<RepositoryError> for ServiceError {
         match err {
             RepositoryError::NotFound => Self::NotFound("resource"),
             RepositoryError::Conflict(what) => Self::Conflict(what),
+            RepositoryError::Overloaded => Self::RateLimited { retry_after: Duration::from_secs(1) },
             RepositoryError::Unavailable(cause) => Self::Storage(cause),
         }
     }

@@ -7,16 +7,18 @@
 //! # Layout
 //!
 //! - [`model`]: entities and validated value types, one file per aggregate
-//!   (`user`, `project`, `source`, `token`) plus `names` and `ids`.
+//!   (`user`, `project`, `source`, `token`, `log`) plus `names` and `ids`.
 //! - [`repo`]: one repository trait per aggregate and [`Repos`], the bundle a
 //!   backend hands over. Traits speak domain types only.
 //! - [`service`]: the services ([`AccountService`](service::AccountService),
 //!   [`TwoFactorService`](service::TwoFactorService),
 //!   [`ProjectService`](service::ProjectService),
 //!   [`SourceService`](service::SourceService),
-//!   [`TokenService`](service::TokenService)); they own every rule.
+//!   [`TokenService`](service::TokenService),
+//!   [`LogService`](service::LogService)); they own every rule.
 //! - [`port`]: what the domain needs from outside (clock, password hashing,
-//!   session signing, TOTP, secrets), with I/O-free defaults.
+//!   session signing, TOTP, secrets, the live-event bus), with I/O-free
+//!   defaults.
 //! - [`error`]: [`RepositoryError`](error::RepositoryError) and
 //!   [`ServiceError`](error::ServiceError).
 //! - [`config`]: lifetimes and limits the services enforce.
@@ -59,8 +61,12 @@ pub use config::Config;
 pub use error::{RepositoryError, ServiceError};
 pub use repo::Repos;
 
-use port::{BcryptHasher, Clock, JwtSigner, PasswordHasher, SessionSigner, SystemClock};
-use service::{AccountService, Deps, ProjectService, SourceService, TokenService, TwoFactorService};
+use port::{
+    BcryptHasher, BroadcastBus, Clock, JwtSigner, LiveBus, PasswordHasher, SessionSigner, SystemClock,
+};
+use service::{
+    AccountService, Deps, LogService, ProjectService, SourceService, TokenService, TwoFactorService,
+};
 
 /// The embedding entry point: built from [`Repos`], ports and [`Config`],
 /// it hands out the services. Cheap to clone.
@@ -72,6 +78,7 @@ pub struct Orion {
     projects: ProjectService,
     sources: SourceService,
     tokens: TokenService,
+    logs: LogService,
 }
 
 impl Orion {
@@ -82,6 +89,7 @@ impl Orion {
             clock: None,
             hasher: None,
             signer: None,
+            bus: None,
             jwt_secret: None,
             bcrypt_cost: bcrypt::DEFAULT_COST,
             config: Config::default(),
@@ -113,6 +121,11 @@ impl Orion {
         &self.tokens
     }
 
+    /// Log ingestion, search, export, histogram, live tail, retention.
+    pub fn logs(&self) -> &LogService {
+        &self.logs
+    }
+
     /// The clock the services use.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.deps.clock
@@ -136,6 +149,7 @@ pub struct OrionBuilder {
     clock: Option<Arc<dyn Clock>>,
     hasher: Option<Arc<dyn PasswordHasher>>,
     signer: Option<Arc<dyn SessionSigner>>,
+    bus: Option<Arc<dyn LiveBus>>,
     jwt_secret: Option<Vec<u8>>,
     bcrypt_cost: u32,
     config: Config,
@@ -174,6 +188,12 @@ impl OrionBuilder {
         self
     }
 
+    /// Uses this live-event bus (default: an in-process broadcast bus).
+    pub fn bus(mut self, bus: Arc<dyn LiveBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
     /// Replaces the configuration.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
@@ -192,6 +212,7 @@ impl OrionBuilder {
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             hasher: self.hasher.unwrap_or_else(|| Arc::new(BcryptHasher::new(self.bcrypt_cost))),
             signer,
+            bus: self.bus.unwrap_or_else(|| Arc::new(BroadcastBus::default())),
             config: self.config,
         });
         let projects = ProjectService::new(deps.clone());
@@ -200,6 +221,7 @@ impl OrionBuilder {
             two_factor: TwoFactorService::new(deps.clone()),
             sources: SourceService::new(deps.clone(), projects.clone()),
             tokens: TokenService::new(deps.clone(), projects.clone()),
+            logs: LogService::new(deps.clone(), projects.clone()),
             projects,
             deps,
         }

@@ -2,6 +2,7 @@
 //! so a value that exists is valid.
 
 pub mod ids;
+pub mod log;
 pub mod names;
 pub mod project;
 pub mod source;
@@ -9,6 +10,7 @@ pub mod token;
 pub mod user;
 
 pub use ids::{ProjectId, SourceId, TokenId, UserId};
+pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
 pub use project::{ArchivedFilter, Project};
 pub use source::Source;

@@ -2,11 +2,13 @@
 //! implementations that need no I/O.
 
 pub mod clock;
+pub mod live;
 pub mod password;
 pub mod secrets;
 pub mod session;
 pub mod totp;
 
 pub use clock::{Clock, SystemClock};
+pub use live::{BroadcastBus, LiveBus, LiveEvent};
 pub use password::{BcryptHasher, PasswordHasher};
 pub use session::{JwtSigner, SessionSigner};

@@ -4,13 +4,14 @@
 //! Every implementor must guarantee:
 //! - uniqueness rules are enforced atomically by the backend and reported as
 //!   [`RepositoryError::Conflict`](crate::error::RepositoryError::Conflict);
-//! - multi-row writes (a source with its token, a project's deletion) are
-//!   all-or-nothing;
+//! - multi-row writes (a source with its token, a project's deletion with
+//!   its sources, tokens and logs) are all-or-nothing;
 //! - lookups scoped by an owner or project never return another's rows.
 
 use std::sync::Arc;
 
 pub mod auth;
+pub mod logs;
 pub mod projects;
 pub mod settings;
 pub mod sources;
@@ -18,6 +19,7 @@ pub mod tokens;
 pub mod users;
 
 pub use auth::{ChallengeRepository, LoginAttemptRepository};
+pub use logs::LogRepository;
 pub use projects::ProjectRepository;
 pub use settings::SettingsRepository;
 pub use sources::SourceRepository;
@@ -41,6 +43,8 @@ pub struct Repos {
     pub tokens: Arc<dyn TokenRepository>,
     /// Server-wide settings (the generated JWT secret).
     pub settings: Arc<dyn SettingsRepository>,
+    /// Log entries.
+    pub logs: Arc<dyn LogRepository>,
 }
 
 impl std::fmt::Debug for Repos {

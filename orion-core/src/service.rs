@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::port::{Clock, PasswordHasher, SessionSigner};
+use crate::port::{Clock, LiveBus, PasswordHasher, SessionSigner};
 use crate::repo::Repos;
 
 pub mod accounts;
+pub mod logs;
 pub mod principal;
 pub mod projects;
 pub mod sources;
@@ -15,6 +16,7 @@ pub mod tokens;
 pub mod two_factor;
 
 pub use accounts::{AccountService, LoginOutcome, Registration};
+pub use logs::{LiveScope, LogExport, LogInput, LogService};
 pub use principal::{Principal, TokenPrincipal};
 pub use projects::ProjectService;
 pub use sources::SourceService;
@@ -28,5 +30,6 @@ pub(crate) struct Deps {
     pub clock: Arc<dyn Clock>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub signer: Arc<dyn SessionSigner>,
+    pub bus: Arc<dyn LiveBus>,
     pub config: Config,
 }

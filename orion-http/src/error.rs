@@ -111,6 +111,7 @@ impl From<ServiceError> for ApiError {
                     "too many attempts; try again later",
                 )
             },
+            E::TooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message),
             E::Storage(cause) => {
                 tracing::error!(error = %cause, source = ?cause.source(), "storage failure");
                 Self::internal()
@@ -213,6 +214,7 @@ mod tests {
             (ServiceError::MissingPermission("logs:read"), 403, "missing_permission"),
             (ServiceError::UserTokenRequired, 403, "user_token_required"),
             (ServiceError::RateLimited { retry_after: Duration::from_secs(3) }, 429, "rate_limited"),
+            (ServiceError::TooLarge("too many".into()), 413, "payload_too_large"),
             (ServiceError::Internal("boom".into()), 500, "internal"),
         ];
         for (err, status, code) in cases {

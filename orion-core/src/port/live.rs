@@ -1,0 +1,85 @@
+//! Live events (new logs, later heartbeats and incidents) published after
+//! commit and fanned out to WebSocket sessions.
+//!
+//! The default bus is an in-process `tokio::sync::broadcast` channel: a
+//! publisher never waits, and a subscriber that falls more than the
+//! channel's capacity behind learns how many events it missed
+//! (`RecvError::Lagged`) instead of slowing anyone down.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::model::log::LogEntry;
+use crate::model::{ProjectId, ProjectName, UserId};
+
+/// Something that happened in a project, for live subscribers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveEvent {
+    /// A log entry was stored.
+    Log {
+        /// Its project.
+        project_id: ProjectId,
+        /// The project's name (what the wire shows).
+        project: ProjectName,
+        /// The project's owner (who may see it).
+        owner_id: UserId,
+        /// The stored entry.
+        entry: LogEntry,
+    },
+}
+
+impl LiveEvent {
+    /// The project the event belongs to.
+    pub fn project_id(&self) -> ProjectId {
+        match self {
+            Self::Log { project_id, .. } => *project_id,
+        }
+    }
+
+    /// The owner of that project.
+    pub fn owner_id(&self) -> UserId {
+        match self {
+            Self::Log { owner_id, .. } => *owner_id,
+        }
+    }
+}
+
+/// Publish/subscribe of live events. Publishing must never block.
+pub trait LiveBus: Send + Sync + std::fmt::Debug {
+    /// Hands an event to every current subscriber.
+    fn publish(&self, event: Arc<LiveEvent>);
+    /// A new subscription that sees events published from now on.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>>;
+}
+
+/// The in-process bus.
+#[derive(Debug, Clone)]
+pub struct BroadcastBus {
+    sender: broadcast::Sender<Arc<LiveEvent>>,
+}
+
+impl BroadcastBus {
+    /// A bus where each subscriber may fall `capacity` events behind before
+    /// it starts losing the oldest ones.
+    pub fn new(capacity: usize) -> Self {
+        Self { sender: broadcast::channel(capacity.max(1)).0 }
+    }
+}
+
+impl Default for BroadcastBus {
+    fn default() -> Self {
+        Self::new(4096)
+    }
+}
+
+impl LiveBus for BroadcastBus {
+    fn publish(&self, event: Arc<LiveEvent>) {
+        // No subscribers is not an error: the event simply has no audience.
+        let _ = self.sender.send(event);
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.sender.subscribe()
+    }
+}

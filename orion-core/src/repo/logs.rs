@@ -1,0 +1,55 @@
+//! Storage of log entries: the hot path.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::RepoResult;
+use crate::model::ProjectId;
+use crate::model::log::{
+    HistogramCount, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
+};
+
+/// Stores and queries log entries. Implementors must guarantee:
+/// - `append` is all-or-nothing and returns only once the entries are
+///   durably committed; when the write queue is full it fails fast with
+///   `RepositoryError::Overloaded` instead of buffering without bound;
+/// - ids increase with insertion order;
+/// - every query applies [`LogFilter`] with exactly the semantics of
+///   [`LogFilter::matches`] (the contract suite compares);
+/// - results are newest first: `timestamp` desc, then `id` desc;
+/// - nothing from another project is ever returned.
+#[async_trait]
+pub trait LogRepository: Send + Sync {
+    /// Stores the entries in one transaction; returns them with their ids,
+    /// in input order.
+    async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>>;
+
+    /// One page of matches plus the total (exact up to
+    /// [`TOTAL_COUNT_CAP`](crate::model::log::TOTAL_COUNT_CAP)).
+    async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage>;
+
+    /// Up to `limit` matches strictly after `after` in newest-first order
+    /// (keyset pagination for exports: constant cost per page).
+    async fn page_after(
+        &self,
+        project: ProjectId,
+        filter: &LogFilter,
+        after: Option<LogCursor>,
+        limit: u32,
+    ) -> RepoResult<Vec<LogEntry>>;
+
+    /// Counts per bucket and level, computed by the store (no rows loaded).
+    /// Buckets start at multiples of the interval since the Unix epoch;
+    /// sorted by bucket then level; empty buckets absent.
+    async fn histogram(
+        &self,
+        project: ProjectId,
+        filter: &LogFilter,
+        interval: Interval,
+    ) -> RepoResult<Vec<HistogramCount>>;
+
+    /// Deletes at most `batch` entries (of any project) with `timestamp`
+    /// before `cutoff`; returns how many went. Small batches keep the write
+    /// lock short so ingestion never stalls behind retention.
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64>;
+}

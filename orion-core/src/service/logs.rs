@@ -1,0 +1,382 @@
+//! Logs: ingestion (validate everything, then one atomic append, then
+//! publish), search, export pages, histogram, live subscriptions and
+//! retention.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::{Map, Value};
+use tokio::sync::broadcast;
+use tracing::instrument;
+
+use super::Deps;
+use super::principal::Principal;
+use super::projects::ProjectService;
+use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
+use crate::model::log::{
+    HistogramCount, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, MAX_MESSAGE_BYTES,
+    MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
+};
+use crate::model::{Permission, Project, ProjectId, Source, SourceId, SourceName, UserId};
+use crate::port::live::LiveEvent;
+
+/// Most entries in one ingest request.
+pub const MAX_BATCH: usize = 10_000;
+/// Largest page of a search.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// One entry as a client sent it, before validation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogInput {
+    /// Required, non-empty, at most 64 KiB.
+    pub message: String,
+    /// Defaults to `info`; aliases accepted.
+    pub level: Option<String>,
+    /// RFC 3339; defaults to the time received.
+    pub timestamp: Option<String>,
+    /// Must be a JSON object when present.
+    pub metadata: Option<Value>,
+    /// Labels.
+    pub tags: Option<Vec<String>>,
+    /// Source name; ignored when the token is bound to a source.
+    pub source: Option<String>,
+}
+
+/// Which projects a live subscription may see.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveScope {
+    /// Every project of this owner (a user session with no `project`).
+    Owner(UserId),
+    /// Exactly this project.
+    Project(ProjectId),
+}
+
+impl LiveScope {
+    /// Whether the event is visible under this scope.
+    pub fn allows(&self, event: &LiveEvent) -> bool {
+        match self {
+            Self::Owner(owner) => event.owner_id() == *owner,
+            Self::Project(id) => event.project_id() == *id,
+        }
+    }
+}
+
+/// An export in progress: pages of entries, newest first, until empty.
+#[derive(Debug)]
+pub struct LogExport {
+    deps: Arc<Deps>,
+    /// The project exported.
+    pub project: Project,
+    filter: LogFilter,
+    cursor: Option<LogCursor>,
+    done: bool,
+}
+
+impl LogExport {
+    /// The next page of at most `size` entries; empty when finished.
+    pub async fn next_page(&mut self, size: u32) -> ServiceResult<Vec<LogEntry>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let page = self.deps.repos.logs.page_after(self.project.id, &self.filter, self.cursor, size).await?;
+        match page.last() {
+            Some(last) => self.cursor = Some(LogCursor { timestamp: last.entry.timestamp, id: last.id }),
+            None => self.done = true,
+        }
+        if (page.len() as u32) < size {
+            self.done = true;
+        }
+        Ok(page)
+    }
+}
+
+/// Log ingestion and reading.
+#[derive(Debug, Clone)]
+pub struct LogService {
+    deps: Arc<Deps>,
+    projects: ProjectService,
+    /// Source names by id: sources are never renamed, so a token's bound
+    /// source is looked up once, not on every ingest request.
+    source_names: Arc<Mutex<HashMap<SourceId, String>>>,
+    /// Sources known to exist, so named sources are created once.
+    known_sources: Arc<Mutex<HashSet<(ProjectId, String)>>>,
+}
+
+impl LogService {
+    pub(crate) fn new(deps: Arc<Deps>, projects: ProjectService) -> Self {
+        Self { deps, projects, source_names: Arc::default(), known_sources: Arc::default() }
+    }
+
+    /// Validates every entry, then stores all of them atomically, then
+    /// publishes them to live subscribers. Returns how many were stored.
+    /// One bad entry fails the batch with errors naming its index.
+    #[instrument(skip_all, fields(entries = inputs.len()))]
+    pub async fn ingest(&self, principal: &Principal, inputs: Vec<LogInput>) -> ServiceResult<usize> {
+        let token = principal.token_with(Permission::LogsWrite)?;
+        if inputs.len() > MAX_BATCH {
+            return Err(ServiceError::TooLarge(format!("a batch holds at most {MAX_BATCH} entries")));
+        }
+        let project = self.projects.by_id(token.project_id).await?;
+        // The wire shows milliseconds: store what can be shown, so filters on
+        // `from`/`to` agree with what a client saw.
+        let now = self.deps.clock.now().trunc_subsecs(3);
+        let bound_source = match token.source_id {
+            Some(id) => Some(self.source_name(project.id, id).await?),
+            None => None,
+        };
+
+        let mut errors = Vec::new();
+        let mut entries = Vec::with_capacity(inputs.len());
+        for (index, input) in inputs.into_iter().enumerate() {
+            match validate(input, index, &project, now, bound_source.as_deref(), token.server_id.as_deref()) {
+                Ok(entry) => entries.push(entry),
+                Err(mut errs) => errors.append(&mut errs),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        if bound_source.is_none() {
+            self.ensure_sources(project.id, &entries).await?;
+        }
+        let count = entries.len();
+        let stored = self.deps.repos.logs.append(entries).await.map_err(overloaded)?;
+        for entry in stored {
+            self.deps.bus.publish(Arc::new(LiveEvent::Log {
+                project_id: project.id,
+                project: project.name.clone(),
+                owner_id: project.owner_id,
+                entry,
+            }));
+        }
+        Ok(count)
+    }
+
+    async fn source_name(&self, project: ProjectId, id: SourceId) -> ServiceResult<String> {
+        if let Some(name) = self.source_names.lock().expect("poisoned").get(&id) {
+            return Ok(name.clone());
+        }
+        let sources = self.deps.repos.sources.list_by_project(project).await?;
+        let source = sources.into_iter().find(|s| s.id == id).ok_or(ServiceError::NotFound("source"))?;
+        let name = source.name.as_str().to_owned();
+        self.source_names.lock().expect("poisoned").insert(id, name.clone());
+        Ok(name)
+    }
+
+    /// Creates the named sources that don't exist yet.
+    async fn ensure_sources(&self, project: ProjectId, entries: &[NewLogEntry]) -> ServiceResult<()> {
+        let wanted: HashSet<&str> = entries.iter().filter_map(|e| e.source.as_deref()).collect();
+        for name in wanted {
+            let key = (project, name.to_owned());
+            if self.known_sources.lock().expect("poisoned").contains(&key) {
+                continue;
+            }
+            let parsed = SourceName::parse(name).map_err(|e| ServiceError::Validation(vec![e]))?;
+            if self.deps.repos.sources.find_by_name(project, &parsed).await?.is_none() {
+                let source = Source {
+                    id: SourceId::new(),
+                    project_id: project,
+                    name: parsed,
+                    description: crate::model::Label::parse("description", "", 1).expect("empty is valid"),
+                    created_at: self.deps.clock.now(),
+                };
+                match self.deps.repos.sources.insert(&source, None).await {
+                    // Another request created it first: that is the outcome we wanted.
+                    Ok(()) | Err(RepositoryError::Conflict(_)) => {}
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            self.known_sources.lock().expect("poisoned").insert(key);
+        }
+        Ok(())
+    }
+
+    /// One page of a project's logs. Owner, or a token of the project with `logs:read`.
+    #[instrument(skip_all)]
+    pub async fn search(
+        &self,
+        principal: &Principal,
+        project: &str,
+        query: &LogQuery,
+    ) -> ServiceResult<LogPage> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        check_page(query)?;
+        Ok(self.deps.repos.logs.search(project.id, query).await?)
+    }
+
+    /// Like [`Self::search`] with the source fixed; an unknown source is `NotFound`.
+    #[instrument(skip_all)]
+    pub async fn search_source(
+        &self,
+        principal: &Principal,
+        project: &str,
+        source: &str,
+        query: &LogQuery,
+    ) -> ServiceResult<LogPage> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        let name = SourceName::parse(source).map_err(|_| ServiceError::NotFound("source"))?;
+        self.deps
+            .repos
+            .sources
+            .find_by_name(project.id, &name)
+            .await?
+            .ok_or(ServiceError::NotFound("source"))?;
+        check_page(query)?;
+        let mut query = query.clone();
+        query.filter.source = Some(name.as_str().to_owned());
+        Ok(self.deps.repos.logs.search(project.id, &query).await?)
+    }
+
+    /// Starts an export of every match (no page cap), read in keyset pages.
+    pub async fn export(
+        &self,
+        principal: &Principal,
+        project: &str,
+        filter: LogFilter,
+    ) -> ServiceResult<LogExport> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        Ok(LogExport { deps: self.deps.clone(), project, filter, cursor: None, done: false })
+    }
+
+    /// Counts per bucket and level under the filter.
+    #[instrument(skip_all)]
+    pub async fn histogram(
+        &self,
+        principal: &Principal,
+        project: &str,
+        filter: &LogFilter,
+        interval: Interval,
+    ) -> ServiceResult<Vec<HistogramCount>> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        Ok(self.deps.repos.logs.histogram(project.id, filter, interval).await?)
+    }
+
+    /// What a live subscriber may see: with `project`, that project (owner
+    /// or a token of it with `logs:read`); without, all of a user's
+    /// projects, or a token's own project.
+    pub async fn live_scope(&self, principal: &Principal, project: Option<&str>) -> ServiceResult<LiveScope> {
+        match (principal, project) {
+            (_, Some(name)) => Ok(LiveScope::Project(
+                self.projects.accessible(principal, name, Permission::LogsRead).await?.id,
+            )),
+            (Principal::User(owner), None) => Ok(LiveScope::Owner(*owner)),
+            (Principal::Token(_), None) => {
+                Ok(LiveScope::Project(principal.token_with(Permission::LogsRead)?.project_id))
+            }
+        }
+    }
+
+    /// A subscription to events published from now on; filter them with a
+    /// [`LiveScope`] and a [`LogFilter`].
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.deps.bus.subscribe()
+    }
+
+    /// Deletes one batch of entries older than `cutoff`; returns how many.
+    pub async fn purge_batch(&self, cutoff: DateTime<Utc>, batch: u32) -> ServiceResult<u64> {
+        Ok(self.deps.repos.logs.delete_older_than(cutoff, batch).await?)
+    }
+}
+
+fn overloaded(err: RepositoryError) -> ServiceError {
+    match err {
+        RepositoryError::Overloaded => {
+            ServiceError::RateLimited { retry_after: std::time::Duration::from_secs(1) }
+        }
+        other => other.into(),
+    }
+}
+
+fn check_page(query: &LogQuery) -> ServiceResult<()> {
+    if query.limit == 0 || query.limit > MAX_PAGE {
+        return Err(ServiceError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
+    }
+    Ok(())
+}
+
+/// Turns one input into an entry, or the list of its problems.
+fn validate(
+    input: LogInput,
+    index: usize,
+    project: &Project,
+    now: DateTime<Utc>,
+    bound_source: Option<&str>,
+    server_id: Option<&str>,
+) -> Result<NewLogEntry, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fail = |field: &str, message: String| {
+        errors.push(FieldError { index: Some(index), field: field.to_owned(), message })
+    };
+    if input.message.trim().is_empty() {
+        fail("message", "must not be empty".into());
+    } else if input.message.len() > MAX_MESSAGE_BYTES {
+        fail("message", format!("must be at most {MAX_MESSAGE_BYTES} bytes"));
+    }
+    let level = match input.level.as_deref() {
+        None => Some(Level::Info),
+        Some(raw) => Level::parse(raw).or_else(|| {
+            fail("level", format!("unknown level `{raw}`; use trace, debug, info, warn, error or fatal"));
+            None
+        }),
+    };
+    let timestamp = match input.timestamp.as_deref() {
+        None => Some(now),
+        Some(raw) => DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.with_timezone(&Utc).trunc_subsecs(3))
+            .ok()
+            .or_else(|| {
+                fail("timestamp", format!("`{raw}` is not an RFC 3339 date-time"));
+                None
+            }),
+    };
+    let metadata = match input.metadata {
+        None | Some(Value::Null) => Some(Map::new()),
+        Some(Value::Object(map)) => {
+            let size = serde_json::to_vec(&map).map_or(usize::MAX, |v| v.len());
+            if size > MAX_METADATA_BYTES {
+                fail("metadata", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON"));
+            }
+            Some(map)
+        }
+        Some(_) => {
+            fail("metadata", "must be a JSON object".into());
+            None
+        }
+    };
+    let tags = input.tags.unwrap_or_default();
+    if tags.len() > MAX_TAGS {
+        fail("tags", format!("at most {MAX_TAGS} tags"));
+    }
+    if tags.iter().any(|t| t.is_empty() || t.len() > MAX_TAG_BYTES || t.contains(',')) {
+        fail("tags", format!("each tag must be 1 to {MAX_TAG_BYTES} bytes, without commas"));
+    }
+    let source = match (bound_source, input.source) {
+        (Some(bound), _) => Some(bound.to_owned()),
+        (None, None) => None,
+        (None, Some(name)) => match SourceName::parse(&name) {
+            Ok(name) => Some(name.as_str().to_owned()),
+            Err(e) => {
+                fail("source", e.message);
+                None
+            }
+        },
+    };
+    let (Some(level), Some(timestamp), Some(metadata)) = (level, timestamp, metadata) else {
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(NewLogEntry {
+        project_id: project.id,
+        timestamp,
+        received_at: now,
+        level,
+        message: input.message,
+        metadata,
+        tags,
+        source,
+        server_id: server_id.map(str::to_owned),
+    })
+}
