@@ -8,6 +8,7 @@
 
 mod challenges;
 mod login_attempts;
+mod logs;
 mod projects;
 mod settings;
 mod sources;
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use orion_core::Repos;
+use orion_core::model::log::{LogEntry, LogId};
 use orion_core::model::{
     ApiToken, LoginChallenge, Project, ProjectId, Source, SourceId, TokenId, User, UserId,
 };
@@ -40,7 +42,8 @@ impl InMemoryRepos {
             projects: Arc::new(projects::Projects(db.clone())),
             sources: Arc::new(sources::Sources(db.clone())),
             tokens: Arc::new(tokens::Tokens(db.clone())),
-            settings: Arc::new(settings::Settings(db)),
+            settings: Arc::new(settings::Settings(db.clone())),
+            logs: Arc::new(logs::Logs(db)),
         }
     }
 }
@@ -70,6 +73,9 @@ struct Store {
     sources: BTreeMap<SourceId, (u64, Source)>,
     tokens: BTreeMap<TokenId, (u64, ApiToken)>,
     settings: HashMap<String, String>,
+    /// The last log id handed out; ids only grow, even across deletes.
+    last_log_id: LogId,
+    logs: BTreeMap<LogId, LogEntry>,
 }
 
 impl Store {

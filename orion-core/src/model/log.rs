@@ -184,7 +184,8 @@ pub fn contains_case_insensitive(haystack: &str, needle: &str) -> bool {
 pub fn metadata_equals(stored: &Value, wanted: &str) -> bool {
     match stored {
         Value::String(s) => s == wanted,
-        Value::Number(_) | Value::Bool(_) => stored.to_string() == wanted,
+        Value::Number(n) => n.to_string() == wanted,
+        Value::Bool(b) => (if *b { "true" } else { "false" }) == wanted,
         _ => false,
     }
 }

@@ -61,6 +61,7 @@ impl ProjectRepository for Projects {
         }
         store.sources.retain(|_, (_, s)| s.project_id != id);
         store.tokens.retain(|_, (_, t)| t.project_id != id);
+        store.logs.retain(|_, e| e.entry.project_id != id);
         Ok(())
     }
 }
