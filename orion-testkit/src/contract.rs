@@ -10,6 +10,7 @@
 //! One module per aggregate; [`run_all`] runs them all.
 
 pub mod auth;
+pub mod logs;
 pub mod projects;
 pub mod settings;
 pub mod sources;
@@ -32,6 +33,7 @@ pub async fn run_all(repos: &Repos) {
     sources::run(repos).await;
     tokens::run(repos).await;
     settings::run(repos).await;
+    logs::run(repos).await;
 }
 
 /// A fresh random lower-case alphanumeric string of `len` (≤ 32) characters.
