@@ -44,7 +44,8 @@ pub struct CommonArgs {
     pub database_url: Option<String>,
 
     /// TOML file with any of the settings (keys as the flags, with `_`:
-    /// `bind`, `database_url`, `jwt_secret`, `log_format`, `log_level`, `bcrypt_cost`).
+    /// `bind`, `database_url`, `jwt_secret`, `log_format`, `log_level`, `bcrypt_cost`,
+    /// `retention_days`).
     #[arg(long, env = "ORION_CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -71,6 +72,11 @@ pub struct ServeArgs {
     /// instances on the same database keep sessions valid.
     #[arg(long, env = "ORION_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+
+    /// Delete logs older than this many days (in small background batches);
+    /// 0 keeps logs forever. [default: 30]
+    #[arg(long, env = "ORION_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
 
     /// bcrypt cost for password hashes (4–31; each +1 doubles the work).
     /// [default: 12]

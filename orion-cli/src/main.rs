@@ -11,12 +11,14 @@
 //! - `serve`: `orion serve` — storage, the domain, the warp server, and
 //!   graceful shutdown on SIGINT/SIGTERM.
 //! - `migrate`: `orion migrate` — apply pending migrations and exit.
+//! - `retention`: the background sweeper deleting expired logs.
 
 #![forbid(unsafe_code)]
 
 mod cli;
 mod logging;
 mod migrate;
+mod retention;
 mod serve;
 mod settings;
 

@@ -4,10 +4,13 @@
 use anyhow::Context;
 use orion_core::{Orion, port::secrets};
 
+use crate::retention::{self, Retention};
 use crate::settings::{ServeSettings, redacted_url};
 
 /// Settings key of the generated JWT secret.
 const JWT_SECRET_KEY: &str = "jwt_secret";
+/// Time between two retention sweeps.
+const RETENTION_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Runs the server until a shutdown signal.
 pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
@@ -31,7 +34,20 @@ pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %redacted_url(url), version = env!("CARGO_PKG_VERSION"), "orion is listening on http://{addr}");
 
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sweeper = retention::spawn(
+        orion.clone(),
+        Retention { days: settings.retention_days, every: RETENTION_SWEEP_EVERY },
+        stop_rx,
+    );
+
+    // Stops accepting, lets requests in flight (and their queued log
+    // writes) finish and closes WebSocket sessions before returning.
     orion_http::serve(listener, orion, shutdown_signal()).await;
+    let _ = stop_tx.send(true);
+    if let Some(sweeper) = sweeper {
+        let _ = sweeper.await;
+    }
     tracing::info!("orion stopped");
     Ok(())
 }

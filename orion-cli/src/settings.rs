@@ -14,6 +14,7 @@ use crate::cli::{CommonArgs, LogFormat, MigrateArgs, ServeArgs};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://orion-data/orion.db";
 const DEFAULT_BIND: &str = "127.0.0.1:3001";
 const DEFAULT_BCRYPT_COST: u32 = 12;
+const DEFAULT_RETENTION_DAYS: u32 = 30;
 /// Orion at `info`; warp's own per-request trace lines are left out because
 /// orion-http logs one access line per request with its request id.
 const DEFAULT_LOG_LEVEL: &str = "info,warp=warn";
@@ -28,6 +29,7 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     log_level: Option<String>,
     bcrypt_cost: Option<u32>,
+    retention_days: Option<u32>,
 }
 
 impl FileSettings {
@@ -67,6 +69,8 @@ pub struct ServeSettings {
     pub jwt_secret: Option<Secret>,
     /// bcrypt cost.
     pub bcrypt_cost: u32,
+    /// Days logs are kept; 0 = forever.
+    pub retention_days: u32,
     /// Log output format.
     pub log_format: LogFormat,
     /// Log filter.
@@ -121,6 +125,10 @@ impl ServeSettings {
             database_url: common.database_url,
             jwt_secret,
             bcrypt_cost,
+            retention_days: args
+                .retention_days
+                .or(common.file.retention_days)
+                .unwrap_or(DEFAULT_RETENTION_DAYS),
             log_format: common.log_format,
             log_level: common.log_level,
         })

@@ -1,0 +1,99 @@
+//! The server under test: the real `orion serve` binary on a fresh SQLite
+//! file, and a sampler of its resident memory.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `orion serve`.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:port`.
+    pub base_url: String,
+    peak_rss_kib: Arc<AtomicU64>,
+}
+
+/// The `orion` binary next to this one (both built by the same cargo run).
+pub fn default_orion_binary() -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let path = me.with_file_name("orion");
+    if !path.exists() {
+        bail!("{} not found: build it with `cargo build --release -p orion-cli`", path.display());
+    }
+    Ok(path)
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+impl Server {
+    /// Starts `orion serve` on `database_url`, waiting until it listens.
+    pub async fn start(binary: &Path, database_url: &str) -> anyhow::Result<Self> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--bind", "127.0.0.1:0", "--bcrypt-cost", "4", "--log-format", "json"])
+            .args(["--log-level", "warn,orion=info", "--retention-days", "0", "--database-url", database_url])
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+        let mut base_url = None;
+        while let Some(line) = lines.next_line().await? {
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if let Some(addr) = value["addr"]
+                .as_str()
+                .filter(|_| value["message"].as_str().is_some_and(|m| m.starts_with("orion is listening")))
+            {
+                base_url = Some(format!("http://{addr}"));
+                break;
+            }
+        }
+        let base_url = base_url.context("orion exited before listening")?;
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+        let peak_rss_kib = Arc::new(AtomicU64::new(0));
+        let pid = child.id().context("pid")?;
+        let peak = peak_rss_kib.clone();
+        tokio::spawn(async move {
+            while let Some(kib) = rss_kib(pid) {
+                peak.fetch_max(kib, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        Ok(Self { child, base_url, peak_rss_kib })
+    }
+
+    /// Highest resident set size sampled since the last reset, in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        self.peak_rss_kib.load(Ordering::Relaxed) as f64 / 1024.0
+    }
+
+    /// Current resident set size in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        self.child.id().and_then(rss_kib).unwrap_or(0) as f64 / 1024.0
+    }
+
+    /// Forgets the peak so far.
+    pub fn reset_peak(&self) {
+        self.peak_rss_kib.store(0, Ordering::Relaxed);
+    }
+
+    /// SIGTERM and wait.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(pid) = self.child.id() {
+            Command::new("kill").args(["-TERM", &pid.to_string()]).status().await?;
+        }
+        self.child.wait().await?;
+        Ok(())
+    }
+}

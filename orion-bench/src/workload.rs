@@ -1,0 +1,108 @@
+//! Realistic log entries: ~150-byte messages, a level mix like production
+//! (mostly info), two or three tags from a small set, small metadata, and
+//! timestamps spread over the last hour. One message in
+//! [`RARE_EVERY`] carries [`RARE_NEEDLE`], so a rare-substring search has a
+//! known, small answer.
+
+use chrono::{DateTime, Duration, Utc};
+use orion_core::model::ProjectId;
+use orion_core::model::log::{Level, NewLogEntry};
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde_json::{Map, Value, json};
+
+/// The substring a rare search looks for.
+pub const RARE_NEEDLE: &str = "quasar-overflow";
+/// One entry in this many carries the rare needle.
+pub const RARE_EVERY: u64 = 20_000;
+/// A substring most messages carry.
+pub const COMMON_NEEDLE: &str = "request";
+/// A tag one entry in four carries.
+pub const TAG: &str = "checkout";
+
+const PATHS: [&str; 6] =
+    ["/api/orders", "/api/cart/items", "/api/users/me", "/api/payments/intent", "/health", "/api/search"];
+const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "ap-south-1", "eu-central-1"];
+const OTHER_TAGS: [&str; 5] = ["api", "web", "v2", "canary", "batch"];
+
+fn level(rng: &mut StdRng) -> Level {
+    match rng.random_range(0..100) {
+        0..15 => Level::Debug,
+        15..85 => Level::Info,
+        85..95 => Level::Warn,
+        95..99 => Level::Error,
+        _ => Level::Fatal,
+    }
+}
+
+/// The `n`-th entry of a run: deterministic for a given seed.
+pub struct Entry {
+    /// Severity.
+    pub level: Level,
+    /// ~150 bytes.
+    pub message: String,
+    /// 2–3 tags.
+    pub tags: Vec<String>,
+    /// Small object.
+    pub metadata: Map<String, Value>,
+    /// Within the hour before `now`.
+    pub timestamp: DateTime<Utc>,
+}
+
+/// Builds entry number `n`.
+pub fn entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
+    let path = PATHS[rng.random_range(0..PATHS.len())];
+    let region = REGIONS[rng.random_range(0..REGIONS.len())];
+    let latency: u32 = rng.random_range(1..900);
+    let user: u32 = rng.random_range(1..100_000);
+    let status = [200, 200, 200, 201, 304, 404, 500][rng.random_range(0..7)];
+    let rare = if n % RARE_EVERY == 0 { format!(" {RARE_NEEDLE}") } else { String::new() };
+    let message = format!(
+        "{} {path}/{user} request completed with status {status} in {latency}ms for user {user} \
+         (region={region}, cache={}) trace={:016x}{rare}",
+        ["GET", "POST", "PUT"][rng.random_range(0..3)],
+        if rng.random_bool(0.7) { "hit" } else { "miss" },
+        rng.random::<u64>(),
+    );
+    let mut tags = vec![OTHER_TAGS[rng.random_range(0..OTHER_TAGS.len())].to_owned()];
+    if n % 4 == 0 {
+        tags.push(TAG.to_owned());
+    }
+    if rng.random_bool(0.5) {
+        tags.push(region.to_owned());
+    }
+    let metadata = json!({"region": region, "status": status, "latencyMs": latency})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let timestamp = now - Duration::milliseconds(rng.random_range(0..3_600_000));
+    Entry { level: level(rng), message, tags, metadata, timestamp }
+}
+
+impl Entry {
+    /// As the JSON an agent posts.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "message": self.message,
+            "level": self.level.as_str(),
+            "timestamp": self.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "tags": self.tags,
+            "metadata": self.metadata,
+        })
+    }
+
+    /// As the domain value the storage layer takes.
+    pub fn into_new_entry(self, project_id: ProjectId, source: &str, now: DateTime<Utc>) -> NewLogEntry {
+        NewLogEntry {
+            project_id,
+            timestamp: self.timestamp,
+            received_at: now,
+            level: self.level,
+            message: self.message,
+            metadata: self.metadata,
+            tags: self.tags,
+            source: Some(source.to_owned()),
+            server_id: None,
+        }
+    }
+}
