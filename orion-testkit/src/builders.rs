@@ -1,5 +1,6 @@
 //! Quick ways to get going in a test: an [`Orion`] wired to a
-//! [`FakeClock`], a registered and logged-in user, a project, tokens, 2FA.
+//! [`FakeClock`], a registered and logged-in user, a project, tokens, 2FA,
+//! log inputs.
 //!
 //! Every builder goes through the public services (not the repositories),
 //! so what it hands back is exactly what a real caller would have. They
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use orion_core::model::{Project, Source, User};
 use orion_core::port::totp;
-use orion_core::service::{IssuedToken, LoginOutcome, Principal, Registration};
+use orion_core::service::{IssuedToken, LogInput, LoginOutcome, Principal, Registration};
 use orion_core::{Orion, Repos};
 
 use crate::FakeClock;
@@ -112,4 +113,15 @@ pub async fn enable_two_factor(orion: &Orion, user: &Principal, clock: &FakeCloc
         .await
         .expect("2FA enable with a current code");
     (setup.secret, codes)
+}
+
+/// The principal an issued token authenticates as.
+pub async fn token_principal(orion: &Orion, issued: &IssuedToken) -> Principal {
+    orion.accounts().authenticate(&issued.value).await.expect("a freshly issued token authenticates")
+}
+
+/// A log input with just a message; set other fields with struct update
+/// syntax (`LogInput { level: Some("warn".into()), ..log_input("x") }`).
+pub fn log_input(message: &str) -> LogInput {
+    LogInput { message: message.to_owned(), ..LogInput::default() }
 }
