@@ -19,10 +19,14 @@
 //!   timeout, foreign keys; pool sizes) and the migration runner.
 //! - `entity/`: SeaORM entities, one file per table, crate-private.
 //! - `migration/`: schema steps, `mYYYYMMDD_NNNNNN_purpose.rs`, backend-neutral.
-//! - `repo/`: one file per repository trait, mapping entities ↔ domain types.
+//! - `repo/`: one file per repository trait, mapping entities ↔ domain types;
+//!   `repo/logs/` adds the group-commit writer and the search SQL.
+//! - [`bench`]: the raw insert path, for measuring the storage limit.
 //! - [`error`]: [`StorageError`] and the one `DbErr` → `RepositoryError` mapping.
 
 #![forbid(unsafe_code)]
+
+use std::sync::Arc;
 
 use orion_core::Repos;
 use sea_orm::DatabaseConnection;
@@ -33,8 +37,42 @@ pub mod error;
 mod migration;
 mod repo;
 
+/// The raw storage limit, for benchmarks: the same statements, schema and
+/// indexes as ingestion, without the writer queue or anything above it.
+///
+/// ```no_run
+/// # async fn run(storage: &orion_storage::Storage, batches: Vec<Vec<orion_core::model::log::NewLogEntry>>) {
+/// let started = std::time::Instant::now();
+/// for batch in &batches {
+///     orion_storage::bench::raw_insert(storage, batch).await.unwrap();
+/// }
+/// let rows: usize = batches.iter().map(Vec::len).sum();
+/// println!("{:.0} rows/s", rows as f64 / started.elapsed().as_secs_f64());
+/// # }
+/// ```
+pub mod bench {
+    use orion_core::error::RepoResult;
+    use orion_core::model::log::NewLogEntry;
+
+    use crate::Storage;
+
+    /// Inserts `entries` in one transaction of their own (no queue, no
+    /// batching with other callers) and returns their ids.
+    pub async fn raw_insert(storage: &Storage, entries: &[NewLogEntry]) -> RepoResult<Vec<i64>> {
+        storage.logs.insert_directly(entries).await
+    }
+}
+
 pub use connection::Backend;
 pub use error::StorageError;
+pub use repo::logs::{IngestOptions, IngestStats};
+
+/// Tuning for [`Storage::open_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StorageOptions {
+    /// The log writer's queue and batch sizes.
+    pub ingest: IngestOptions,
+}
 
 /// Opens the database at `url` (`sqlite://PATH`, `sqlite::memory:`,
 /// `postgres://…` or `postgresql://…`), applies pending migrations and
@@ -61,25 +99,41 @@ pub struct MigrationReport {
     pub applied: Vec<String>,
 }
 
-/// An open, migrated database: the connection pool behind the repositories.
+/// An open, migrated database: the connection pool behind the repositories,
+/// and the log writer task (which stops once this and every [`Repos`] made
+/// from it are dropped, after writing what was queued).
 #[derive(Debug, Clone)]
 pub struct Storage {
     db: DatabaseConnection,
     backend: Backend,
+    logs: Arc<repo::logs::LogRepo>,
 }
 
 impl Storage {
-    /// Opens the database at `url` and applies pending migrations.
+    /// Opens the database at `url` and applies pending migrations. Must be
+    /// called within a Tokio runtime (it starts the log writer task).
     pub async fn open(url: &str) -> Result<Self, StorageError> {
+        Self::open_with(url, StorageOptions::default()).await
+    }
+
+    /// [`Storage::open`] with explicit tuning.
+    pub async fn open_with(url: &str, options: StorageOptions) -> Result<Self, StorageError> {
         let backend = Backend::from_url(url)?;
         let db = connection::open(url).await?;
         connection::migrate(&db).await?;
-        Ok(Self { db, backend })
+        let logs = Arc::new(repo::logs::LogRepo::new(db.clone(), options.ingest));
+        Ok(Self { db, backend, logs })
     }
 
-    /// Every repository, sharing this pool.
+    /// Every repository, sharing this pool and this log writer.
     pub fn repos(&self) -> Repos {
-        repo::repos(&self.db)
+        repo::repos(&self.db, self.logs.clone())
+    }
+
+    /// What the log writer has done so far: requests, commits (fewer than
+    /// requests when group commit batched them), split batches.
+    pub fn ingest_stats(&self) -> IngestStats {
+        self.logs.stats()
     }
 
     /// Which database this is.

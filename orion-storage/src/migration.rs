@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_accounts;
 mod m20261127_000002_create_projects;
+mod m20261127_000003_create_logs;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_accounts::Migration),
             Box::new(m20261127_000002_create_projects::Migration),
+            Box::new(m20261127_000003_create_logs::Migration),
         ]
     }
 }

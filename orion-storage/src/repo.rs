@@ -14,14 +14,16 @@ use sea_orm::DatabaseConnection;
 use crate::error::CorruptRow;
 
 mod auth;
+pub(crate) mod logs;
 mod projects;
 mod settings;
 mod sources;
 mod tokens;
 mod users;
 
-/// Builds every repository over one connection pool.
-pub(crate) fn repos(db: &DatabaseConnection) -> Repos {
+/// Builds every repository over one connection pool; `logs` (which owns
+/// the writer task) is shared, not rebuilt.
+pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos {
     Repos {
         users: Arc::new(users::UserRepo(db.clone())),
         challenges: Arc::new(auth::ChallengeRepo(db.clone())),
@@ -30,6 +32,7 @@ pub(crate) fn repos(db: &DatabaseConnection) -> Repos {
         sources: Arc::new(sources::SourceRepo(db.clone())),
         tokens: Arc::new(tokens::TokenRepo(db.clone())),
         settings: Arc::new(settings::SettingsRepo(db.clone())),
+        logs,
     }
 }
 

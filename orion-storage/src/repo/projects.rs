@@ -1,4 +1,5 @@
-//! [`ProjectRepository`] over the `projects` table.
+//! [`ProjectRepository`] over the `projects` table (a deletion takes the
+//! project's sources, tokens and logs with it).
 
 use async_trait::async_trait;
 use orion_core::error::{RepoResult, RepositoryError};
@@ -6,7 +7,7 @@ use orion_core::model::{ArchivedFilter, Label, Project, ProjectId, ProjectName, 
 use orion_core::repo::ProjectRepository;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DbBackend, QueryOrder, Statement, TransactionTrait};
 
 use super::{parse_id, stored};
 use crate::entity::projects::{self, Column, Entity};
@@ -82,6 +83,17 @@ impl ProjectRepository for ProjectRepo {
         // enforcement, and the transaction makes it all-or-nothing.
         let id = id.to_string();
         let txn = self.0.begin().await.map_err(repo_err)?;
+        // Logs first: on SQLite their delete trigger also clears the
+        // project's search-index and tag rows.
+        let logs = Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            match txn.get_database_backend() {
+                DbBackend::Postgres => "DELETE FROM logs WHERE project_id = $1",
+                _ => "DELETE FROM logs WHERE project_id = ?",
+            },
+            [id.as_str().into()],
+        );
+        txn.execute_raw(logs).await.map_err(repo_err)?;
         api_tokens::Entity::delete_many()
             .filter(api_tokens::Column::ProjectId.eq(id.as_str()))
             .exec(&txn)

@@ -1,0 +1,189 @@
+//! [`LogRepository`] over the `logs` table: writes through the group-commit
+//! writer, reads with index-backed SQL built from the filter.
+//!
+//! - `writer`: the group-commit task behind `append`.
+//! - `rows`: the multi-row `INSERT` and row decoding.
+//! - `needle`: how a `search` needle is answered on each backend.
+//! - `query`: access path and conditions for a filter.
+//! - `sql`: placeholder numbering for both backends.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orion_core::error::RepoResult;
+use orion_core::model::ProjectId;
+use orion_core::model::log::{
+    HistogramCount, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
+    TOTAL_COUNT_CAP,
+};
+use orion_core::repo::LogRepository;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use crate::error::{CorruptRow, repo_err};
+
+mod needle;
+mod query;
+mod rows;
+mod sql;
+mod writer;
+
+pub use writer::{IngestOptions, IngestStats};
+
+use needle::Needle;
+use query::{Plan, Purpose};
+use sql::Sql;
+use writer::Writer;
+
+/// Log entries stored through the group-commit writer.
+#[derive(Debug)]
+pub(crate) struct LogRepo {
+    db: DatabaseConnection,
+    writer: Writer,
+}
+
+impl LogRepo {
+    /// The repository, with its writer task started on the current runtime.
+    pub(crate) fn new(db: DatabaseConnection, options: IngestOptions) -> Self {
+        Self { writer: Writer::spawn(db.clone(), options), db }
+    }
+
+    /// What the writer has done so far.
+    pub(crate) fn stats(&self) -> IngestStats {
+        self.writer.stats()
+    }
+
+    /// Inserts `entries` in one transaction of their own, bypassing the
+    /// writer queue: the raw storage limit, for benchmarks.
+    pub(crate) async fn insert_directly(&self, entries: &[NewLogEntry]) -> RepoResult<Vec<i64>> {
+        let refs: Vec<&NewLogEntry> = entries.iter().collect();
+        writer::write(&self.db, &refs).await
+    }
+
+    async fn page(
+        &self,
+        project: ProjectId,
+        filter: &LogFilter,
+        needle: &Needle,
+        after: Option<LogCursor>,
+        limit: u32,
+        offset: u32,
+    ) -> RepoResult<Vec<LogEntry>> {
+        let plan = Plan::new(self.db.get_database_backend(), project, filter, needle, Purpose::List);
+        let rows =
+            self.db.query_all_raw(plan.select(after, limit, offset).build()).await.map_err(repo_err)?;
+        rows.iter().map(rows::decode).collect()
+    }
+
+    async fn count(
+        &self,
+        project: ProjectId,
+        filter: &LogFilter,
+        needle: &Needle,
+        cap: u64,
+    ) -> RepoResult<u64> {
+        let plan = Plan::new(self.db.get_database_backend(), project, filter, needle, Purpose::Count);
+        let n: i64 = self.scalar(plan.count(cap)).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn scalar(&self, sql: Sql) -> RepoResult<i64> {
+        let row = self.db.query_one_raw(sql.build()).await.map_err(repo_err)?;
+        row.map_or(Ok(0), |r| r.try_get_by_index(0).map_err(repo_err))
+    }
+}
+
+/// The stored form of an instant: microseconds since the Unix epoch (the
+/// precision PostgreSQL keeps, used on both backends).
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+#[async_trait]
+impl LogRepository for LogRepo {
+    async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
+        self.writer.append(entries).await
+    }
+
+    async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {
+        let filter = &query.filter;
+        let needle = Needle::resolve(&self.db, filter.search.as_deref()).await?;
+        if needle.matches_nothing() {
+            return Ok(LogPage { logs: Vec::new(), total: 0, total_is_lower_bound: false });
+        }
+        let logs = self.page(project, filter, &needle, None, query.limit, query.offset).await?;
+        // A short first page is the whole answer: no need to count.
+        let matched = if query.offset == 0 && (logs.len() as u64) < u64::from(query.limit) {
+            logs.len() as u64
+        } else {
+            self.count(project, filter, &needle, TOTAL_COUNT_CAP + 1).await?
+        };
+        Ok(LogPage {
+            logs,
+            total: matched.min(TOTAL_COUNT_CAP),
+            total_is_lower_bound: matched > TOTAL_COUNT_CAP,
+        })
+    }
+
+    async fn page_after(
+        &self,
+        project: ProjectId,
+        filter: &LogFilter,
+        after: Option<LogCursor>,
+        limit: u32,
+    ) -> RepoResult<Vec<LogEntry>> {
+        let needle = Needle::resolve(&self.db, filter.search.as_deref()).await?;
+        if needle.matches_nothing() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.page(project, filter, &needle, after, limit, 0).await
+    }
+
+    async fn histogram(
+        &self,
+        project: ProjectId,
+        filter: &LogFilter,
+        interval: Interval,
+    ) -> RepoResult<Vec<HistogramCount>> {
+        let needle = Needle::resolve(&self.db, filter.search.as_deref()).await?;
+        if needle.matches_nothing() {
+            return Ok(Vec::new());
+        }
+        let backend = self.db.get_database_backend();
+        let width = interval.seconds();
+        let sql = Plan::new(backend, project, filter, &needle, Purpose::Histogram).histogram(width);
+        let rows = self.db.query_all_raw(sql.build()).await.map_err(repo_err)?;
+        rows.iter()
+            .map(|row| {
+                let bucket: i64 = row.try_get_by_index(0).map_err(repo_err)?;
+                let rank: i16 = row.try_get_by_index(1).map_err(repo_err)?;
+                let count: i64 = row.try_get_by_index(2).map_err(repo_err)?;
+                let bad = |what: String| CorruptRow::in_table("logs", what);
+                Ok(HistogramCount {
+                    bucket: bucket
+                        .checked_mul(width)
+                        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+                        .ok_or_else(|| bad(format!("bucket {bucket} out of range")))?,
+                    level: Level::from_rank(rank).ok_or_else(|| bad(format!("level {rank}")))?,
+                    count: u64::try_from(count).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
+        if batch == 0 {
+            return Ok(0);
+        }
+        // `project_id IN (projects)` covers every row (the foreign key) and
+        // lets the (project_id, timestamp) index find expired rows without a
+        // timestamp-only index or a table scan. The FTS and tag rows go with
+        // them (triggers on SQLite).
+        let mut sql = Sql::new(self.db.get_database_backend());
+        sql.push(
+            "DELETE FROM logs WHERE id IN (SELECT id FROM logs \
+             WHERE project_id IN (SELECT id FROM projects) AND timestamp < ",
+        );
+        sql.bind(micros(cutoff)).push(" LIMIT ").bind(i64::from(batch)).push(")");
+        let done = self.db.execute_raw(sql.build()).await.map_err(repo_err)?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,191 @@
+//! Group commit: one writer task turns many concurrent `append` calls into
+//! one transaction, so the cost of a commit (an fsync on SQLite, a WAL
+//! flush on PostgreSQL) is shared by every request that arrived meanwhile.
+//!
+//! `append` reserves room for its rows in a fixed budget (a semaphore of
+//! rows, so memory stays bounded whatever the batch sizes), queues its
+//! entries with a oneshot, and waits. When the budget is spent it fails at
+//! once with `Overloaded` (HTTP answers 429) instead of queueing without
+//! bound. The task takes the first request, drains whatever else is queued
+//! up to a row cap, writes it all in one transaction and only then answers
+//! each caller with its own entries and ids. If that transaction fails,
+//! each request is retried in its own transaction, so a bad request fails
+//! alone and every request stays all-or-nothing.
+//!
+//! The task ends when the last repository handle is dropped (the channel
+//! closes), after writing what was already queued.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use orion_core::RepositoryError;
+use orion_core::error::RepoResult;
+use orion_core::model::log::{LogEntry, NewLogEntry};
+use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+
+use super::rows;
+use crate::error::repo_err;
+
+/// How the writer queues and batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestOptions {
+    /// Rows that may wait for the writer at once; past it `append` fails
+    /// with `Overloaded`. A single request larger than this is still
+    /// accepted when the queue is empty.
+    pub queue_rows: usize,
+    /// Most rows written in one transaction (a request is never split).
+    pub batch_rows: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        // 50k queued rows is a few tens of MB; 20k rows per transaction
+        // amortises the commit without holding SQLite's lock for long.
+        Self { queue_rows: 50_000, batch_rows: 20_000 }
+    }
+}
+
+/// What the writer has done so far (for tests and monitoring).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestStats {
+    /// `append` calls accepted into the queue.
+    pub requests: u64,
+    /// Transactions committed.
+    pub commits: u64,
+    /// Batches whose shared transaction failed and whose requests were
+    /// then retried one by one.
+    pub split_batches: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    commits: AtomicU64,
+    split_batches: AtomicU64,
+}
+
+/// One caller's entries and where to send the outcome.
+struct Request {
+    entries: Vec<NewLogEntry>,
+    reply: oneshot::Sender<RepoResult<Vec<LogEntry>>>,
+    /// Returned to the budget once the request is answered.
+    _room: OwnedSemaphorePermit,
+}
+
+/// The handle `append` uses; dropping every clone stops the task.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    queue: mpsc::UnboundedSender<Request>,
+    room: Arc<Semaphore>,
+    queue_rows: usize,
+    counters: Arc<Counters>,
+}
+
+impl Writer {
+    /// Starts the writer task on the current Tokio runtime.
+    pub(crate) fn spawn(db: DatabaseConnection, options: IngestOptions) -> Self {
+        // The queue itself is unbounded; the row budget bounds it.
+        let (queue, requests) = mpsc::unbounded_channel();
+        let counters = Arc::new(Counters::default());
+        let queue_rows = options.queue_rows.clamp(1, Semaphore::MAX_PERMITS);
+        tokio::spawn(run(db, requests, options.batch_rows.max(1), counters.clone()));
+        Self { queue, room: Arc::new(Semaphore::new(queue_rows)), queue_rows, counters }
+    }
+
+    /// Queues `entries` and waits until they are committed.
+    pub(crate) async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = u32::try_from(entries.len().min(self.queue_rows)).unwrap_or(u32::MAX);
+        let room = self.room.clone().try_acquire_many_owned(rows).map_err(|_| RepositoryError::Overloaded)?;
+        let (reply, outcome) = oneshot::channel();
+        self.queue.send(Request { entries, reply, _room: room }).map_err(|_| stopped())?;
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        outcome.await.map_err(|_| stopped())?
+    }
+
+    /// A snapshot of the counters.
+    pub(crate) fn stats(&self) -> IngestStats {
+        IngestStats {
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            commits: self.counters.commits.load(Ordering::Relaxed),
+            split_batches: self.counters.split_batches.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn stopped() -> RepositoryError {
+    RepositoryError::unavailable(std::io::Error::other("the log writer has stopped"))
+}
+
+async fn run(
+    db: DatabaseConnection,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    batch_rows: usize,
+    counters: Arc<Counters>,
+) {
+    while let Some(first) = requests.recv().await {
+        let mut rows = first.entries.len();
+        let mut batch = vec![first];
+        while rows < batch_rows {
+            let Ok(next) = requests.try_recv() else { break };
+            rows += next.entries.len();
+            batch.push(next);
+        }
+        write_batch(&db, batch, &counters).await;
+    }
+}
+
+/// Writes a batch in one transaction; on failure, each request alone.
+async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Counters) {
+    let all: Vec<&NewLogEntry> = batch.iter().flat_map(|r| &r.entries).collect();
+    let outcome = write(db, &all).await;
+    drop(all);
+    match outcome {
+        Ok(ids) => {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            let mut ids = ids.into_iter();
+            for request in batch {
+                let stored =
+                    request.entries.into_iter().zip(ids.by_ref()).map(|(entry, id)| LogEntry { id, entry });
+                // A caller that went away (a cancelled request) no longer
+                // waits; its entries are committed all the same.
+                let _ = request.reply.send(Ok(stored.collect()));
+            }
+        }
+        Err(err) if batch.len() == 1 => {
+            let _ = batch.into_iter().next().map(|r| r.reply.send(Err(err)));
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, requests = batch.len(), "group commit failed; retrying each request alone");
+            counters.split_batches.fetch_add(1, Ordering::Relaxed);
+            for request in batch {
+                let refs: Vec<&NewLogEntry> = request.entries.iter().collect();
+                let outcome = write(db, &refs).await;
+                drop(refs);
+                let reply = outcome.map(|ids| {
+                    counters.commits.fetch_add(1, Ordering::Relaxed);
+                    request.entries.into_iter().zip(ids).map(|(entry, id)| LogEntry { id, entry }).collect()
+                });
+                let _ = request.reply.send(reply);
+            }
+        }
+    }
+}
+
+/// Inserts `entries` in one transaction; returns their ids in order.
+pub(super) async fn write(db: &DatabaseConnection, entries: &[&NewLogEntry]) -> RepoResult<Vec<i64>> {
+    let options = TransactionOptions {
+        // Take SQLite's write lock up front, waiting on the busy timeout,
+        // rather than failing to upgrade a read lock mid-transaction.
+        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let txn = db.begin_with_options(options).await.map_err(repo_err)?;
+    let ids = rows::insert(&txn, entries).await?;
+    txn.commit().await.map_err(repo_err)?;
+    Ok(ids)
+}
