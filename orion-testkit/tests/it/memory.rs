@@ -1,5 +1,10 @@
-//! The in-memory backend passes the repository contract suite.
+//! The in-memory backend passes the repository contract suite, and keeps
+//! its own promises beyond it.
 
+use chrono::Utc;
+use orion_core::RepositoryError;
+use orion_core::model::log::{Level, LogQuery, NewLogEntry};
+use orion_core::model::{Label, Project, ProjectId, ProjectName, UserId};
 use orion_testkit::{InMemoryRepos, contract};
 
 #[tokio::test]
@@ -19,4 +24,33 @@ async fn each_backend_is_independent() {
     let (a, b) = (InMemoryRepos::new(), InMemoryRepos::new());
     a.settings.get_or_insert("k", "from a").await.unwrap();
     assert_eq!(b.settings.get_or_insert("k", "from b").await.unwrap(), "from b");
+}
+
+#[tokio::test]
+async fn a_log_batch_naming_an_unknown_project_stores_nothing() {
+    let repos = InMemoryRepos::new();
+    let known = Project {
+        id: ProjectId::new(),
+        owner_id: UserId::new(),
+        name: ProjectName::parse("p").unwrap(),
+        label: Label::parse("label", "", 10).unwrap(),
+        archived: false,
+        created_at: Utc::now(),
+    };
+    repos.projects.insert(&known).await.unwrap();
+    let entry = |project_id| NewLogEntry {
+        project_id,
+        timestamp: Utc::now(),
+        received_at: Utc::now(),
+        level: Level::Info,
+        message: "m".into(),
+        metadata: serde_json::Map::new(),
+        tags: Vec::new(),
+        source: None,
+        server_id: None,
+    };
+    let result = repos.logs.append(vec![entry(known.id), entry(ProjectId::new())]).await;
+    assert!(matches!(result, Err(RepositoryError::NotFound)), "{result:?}");
+    let page = repos.logs.search(known.id, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();
+    assert_eq!(page.total, 0, "the valid entry of the refused batch is not stored either");
 }
