@@ -2,12 +2,13 @@
 //! contract suite on SQLite (always) and PostgreSQL (when
 //! `ORION_TEST_POSTGRES_URL` names an admin connection), plus checks that
 //! only a real database can answer (WAL, foreign keys, migrations, conflict
-//! mapping, corrupt rows).
+//! mapping, corrupt rows, the log writer and search index upkeep).
 
 mod backends;
 mod conflicts;
 mod contract;
 mod corrupt;
 mod fixtures;
+mod logs;
 mod migrations;
 mod sqlite;

@@ -83,7 +83,7 @@ impl<'a> Plan<'a> {
         let mut sql = Sql::new(self.backend);
         let columns = if self.backend == DbBackend::Postgres { COLUMNS_POSTGRES } else { COLUMNS_SQLITE };
         sql.push("SELECT ").push(columns);
-        self.from_where(&mut sql);
+        self.write_from_where(&mut sql);
         let (ts, id) = self.order_columns();
         if let Some(cursor) = after {
             // Row values keep the keyset bound usable as an index range.
@@ -101,7 +101,7 @@ impl<'a> Plan<'a> {
     pub(super) fn count(&self, limit: u64) -> Sql {
         let mut sql = Sql::new(self.backend);
         sql.push("SELECT count(*) FROM (SELECT 1 AS one");
-        self.from_where(&mut sql);
+        self.write_from_where(&mut sql);
         sql.push(" LIMIT ").bind(i64::try_from(limit).unwrap_or(i64::MAX)).push(") AS capped");
         sql
     }
@@ -116,7 +116,7 @@ impl<'a> Plan<'a> {
         let bucket = format!("({ts} / {width} - CASE WHEN {ts} % {width} < 0 THEN 1 ELSE 0 END)");
         let mut sql = Sql::new(self.backend);
         sql.push(&format!("SELECT {bucket} AS bucket, l.level AS level, count(*) AS n"));
-        self.from_where(&mut sql);
+        self.write_from_where(&mut sql);
         sql.push(" GROUP BY 1, 2 ORDER BY 1, 2");
         sql
     }
@@ -130,7 +130,7 @@ impl<'a> Plan<'a> {
     }
 
     /// ` FROM … WHERE …` with every filter.
-    fn from_where(&self, sql: &mut Sql) {
+    fn write_from_where(&self, sql: &mut Sql) {
         let project = self.project.to_string();
         match self.access {
             Access::Logs { indexed: true } => {
@@ -236,7 +236,7 @@ impl<'a> Plan<'a> {
         }
         if let Ok(x) = wanted.parse::<f64>()
             && x.is_finite()
-            && serde_json::Value::from(x).to_string() == wanted
+            && serde_json::to_string(&x).is_ok_and(|text| text == wanted)
         {
             sql.push(" OR (j.type = 'real' AND j.value = ").bind(x).push(")");
         }
