@@ -9,6 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub mod auth;
+pub mod logs;
 pub mod projects;
 pub mod sources;
 pub mod tokens;

@@ -108,7 +108,7 @@ impl From<ServiceError> for ApiError {
                 ..Self::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limited",
-                    "too many attempts; try again later",
+                    "too many requests; retry after the number of seconds in Retry-After",
                 )
             },
             E::TooLarge(_) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message),

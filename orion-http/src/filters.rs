@@ -1,5 +1,6 @@
-//! Reusable filters: who is calling (bearer auth → [`Principal`]), the JSON
-//! body (with a size limit), and the query string.
+//! Reusable filters: who is calling (bearer auth → [`Principal`], or
+//! `?token=` for WebSockets), the body (with a size limit), and the query
+//! string.
 //!
 //! These are the only places that reject; each rejection carries an
 //! [`ApiError`] so [`crate::error::recover`] answers it unchanged. Put them
@@ -8,9 +9,10 @@
 //!
 //! # Body errors
 //!
-//! - larger than [`BODY_LIMIT`] → 413 `payload_too_large` (checked from
-//!   `Content-Length` before reading, and again while reading, so a chunked
-//!   body cannot get past it);
+//! - larger than [`BODY_LIMIT`] (or a route's own limit given to
+//!   [`body_bytes`], like log ingestion's 10 MiB) → 413 `payload_too_large`
+//!   (checked from `Content-Length` before reading, and again while
+//!   reading, so a chunked body cannot get past it);
 //! - not JSON at all (syntax error, truncated) → 400 `invalid_json`;
 //! - JSON of the wrong shape (a number where a string belongs, an array
 //!   where an object belongs) → 400 `validation_failed` whose `details`
@@ -56,6 +58,29 @@ pub fn principal(orion: &Orion) -> impl Filter<Extract = (Principal,), Error = R
     })
 }
 
+/// Like [`principal`], but a browser, which cannot set headers on a
+/// WebSocket handshake, may pass the token as `?token=` instead. The header
+/// wins when both are present.
+pub fn principal_or_query_token(
+    orion: &Orion,
+) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone + use<> {
+    let orion = orion.clone();
+    warp::header::headers_cloned().and(warp::query::<Vec<(String, String)>>()).and_then(
+        move |headers: HeaderMap, query: Vec<(String, String)>| {
+            let orion = orion.clone();
+            async move {
+                let from_query = query.into_iter().rev().find(|(k, v)| k == "token" && !v.is_empty());
+                let token = bearer(&headers).or(from_query.map(|(_, v)| v)).ok_or_else(|| {
+                    reject(ApiError::unauthorized(
+                        "missing token: send `Authorization: Bearer <token>` or `?token=<token>`",
+                    ))
+                })?;
+                orion.accounts().authenticate(&token).await.map_err(reject)
+            }
+        },
+    )
+}
+
 /// The token of an `Authorization: Bearer <token>` header (scheme
 /// case-insensitive, as RFC 9110 says).
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -68,17 +93,24 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// The request body as JSON of type `T`, at most [`BODY_LIMIT`] bytes.
 /// The `Content-Type` is not checked: clients that forget it still work.
 pub fn json_body<T: DeserializeOwned + Send>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
-    warp::header::headers_cloned().and(warp::body::stream()).and_then(|headers: HeaderMap, body| async move {
-        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
-            return Err(reject(ApiError::payload_too_large(BODY_LIMIT)));
-        }
-        let bytes = read_limited(body).await.map_err(reject)?;
-        parse_json(&bytes).map_err(reject)
-    })
+    body_bytes(BODY_LIMIT).and_then(|bytes: Vec<u8>| async move { parse_json(&bytes).map_err(reject) })
 }
 
-async fn read_limited<S, B>(body: S) -> Result<Vec<u8>, ApiError>
+/// The raw request body, at most `limit` bytes (413 past it). For routes
+/// with their own limit and parsing, like log ingestion.
+pub fn body_bytes(limit: usize) -> impl Filter<Extract = (Vec<u8>,), Error = Rejection> + Clone {
+    warp::header::headers_cloned().and(warp::body::stream()).and_then(
+        move |headers: HeaderMap, body| async move {
+            let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            if declared.is_some_and(|len| len > limit as u64) {
+                return Err(reject(ApiError::payload_too_large(limit)));
+            }
+            read_limited(body, limit).await.map_err(reject)
+        },
+    )
+}
+
+async fn read_limited<S, B>(body: S, limit: usize) -> Result<Vec<u8>, ApiError>
 where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: Buf,
@@ -88,8 +120,8 @@ where
     while let Some(mut chunk) =
         body.try_next().await.map_err(|_| ApiError::invalid_json("the request body could not be read"))?
     {
-        if bytes.len() + chunk.remaining() > BODY_LIMIT {
-            return Err(ApiError::payload_too_large(BODY_LIMIT));
+        if bytes.len() + chunk.remaining() > limit {
+            return Err(ApiError::payload_too_large(limit));
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();
@@ -121,7 +153,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 
 /// serde_json may append " at line L column C"; the field path already
 /// says where, so drop it.
-fn strip_position(message: &str) -> String {
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),

@@ -15,12 +15,18 @@
 //! # Layout
 //!
 //! - [`routes`](mod@routes): one file per area (`auth`, `projects`, `sources`,
-//!   `tokens`, `health`, `openapi`). Every endpoint is registered through
-//!   [`routes::Routes::add`] with its method and path template, so the table
-//!   of served endpoints ([`endpoints`]) is exact and a test compares it with
-//!   the OpenAPI document.
-//! - [`filters`]: reusable filters — bearer auth → `Principal`, JSON body
-//!   with a size limit, query parsing.
+//!   `tokens`, `ingest`, `logs`, `export`, `ws`, `health`, `openapi`). Every
+//!   endpoint is registered through [`routes::Routes::add`] with its method
+//!   and path template, so the table of served endpoints ([`endpoints`]) is
+//!   exact and a test compares it with the OpenAPI document.
+//! - [`filters`]: reusable filters — bearer auth → `Principal` (and the
+//!   `?token=` variant for WebSockets), bodies with a size limit, JSON
+//!   parsing.
+//! - [`query`]: log query parameters → `LogFilter`/`LogQuery`, shared by
+//!   search, export, histogram and the live tail.
+//! - [`export`]: streamed exports (NDJSON, JSON, CSV) in constant memory.
+//! - [`live`]: WebSocket live-tail sessions and the [`live::Hub`] that
+//!   pings them and closes them on shutdown.
 //! - [`error`]: the one mapping from `ServiceError` and warp rejections to a
 //!   status and a `{"error", "code", "details"?}` body.
 //! - [`dto`]: wire types (camelCase), kept apart from domain types.
@@ -46,38 +52,75 @@ use warp::reply::Response;
 
 pub mod dto;
 pub mod error;
+pub mod export;
 pub mod filters;
+pub mod live;
 pub mod observe;
+pub mod query;
 pub mod respond;
 pub mod routes;
 
+pub use live::{Hub, LiveOptions};
 pub use routes::Endpoint;
 
 /// Every API route, with JSON error recovery, request ids and access
-/// logging: the whole server as one filter.
+/// logging: the whole server as one filter. WebSocket sessions use the
+/// default [`LiveOptions`] and are never asked to close; [`serve`] closes
+/// them on shutdown.
 pub fn routes(orion: Orion) -> BoxedFilter<(Response,)> {
-    let api = routes::all(&orion).into_filter().recover(error::recover).unify();
+    routes_with(orion, &Hub::default())
+}
+
+/// [`routes()`] with WebSocket sessions following `hub`.
+pub fn routes_with(orion: Orion, hub: &Hub) -> BoxedFilter<(Response,)> {
+    let api = routes::all(&orion, hub).into_filter().recover(error::recover).unify();
     observe::wrap(api)
 }
 
 /// The table of `(method, path template)` pairs [`routes()`] serves, in
 /// OpenAPI path syntax (`/api/projects/{projectName}`).
 pub fn endpoints(orion: &Orion) -> Vec<Endpoint> {
-    routes::all(orion).endpoints().to_vec()
+    routes::all(orion, &Hub::default()).endpoints().to_vec()
 }
 
 /// Serves [`routes()`] on an already-bound listener until `shutdown`
-/// completes, then stops accepting and lets open requests finish.
-///
-/// The caller binds, so tests can bind `127.0.0.1:0` and read the port
-/// before anything is spawned.
+/// completes, with the default [`LiveOptions`]. See [`serve_with`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     orion: Orion,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    serve_with(listener, orion, LiveOptions::default(), shutdown).await;
+}
+
+/// Serves on an already-bound listener until `shutdown` completes, then
+/// stops accepting, closes WebSocket sessions (a `1001 going away` frame),
+/// lets open requests finish and waits (a few seconds at most) for the
+/// sessions to end.
+///
+/// The caller binds, so tests can bind `127.0.0.1:0` and read the port
+/// before anything is spawned.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    orion: Orion,
+    live: LiveOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving the Orion API");
     }
-    warp::serve(routes(orion)).incoming(listener).graceful(shutdown).run().await;
+    let hub = Hub::new(live);
+    let closer = hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Upgraded connections are no longer hyper's: close them ourselves.
+        closer.close_all();
+    };
+    warp::serve(routes_with(orion, &hub)).incoming(listener).graceful(shutdown).run().await;
+    if tokio::time::timeout(SESSION_CLOSE_GRACE, hub.wait_idle()).await.is_err() {
+        tracing::warn!(open = hub.active(), "WebSocket sessions still open after shutdown");
+    }
 }
+
+/// How long [`serve_with`] waits for WebSocket sessions to close.
+const SESSION_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);

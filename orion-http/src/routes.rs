@@ -13,15 +13,21 @@ use warp::http::Method;
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
+use crate::live::Hub;
+
 pub mod auth;
+pub mod export;
 pub mod health;
+pub mod ingest;
+pub mod logs;
 pub mod openapi;
 pub mod projects;
 pub mod sources;
 pub mod tokens;
+pub mod ws;
 
-/// Every area's routes, in one table.
-pub fn all(orion: &Orion) -> Routes {
+/// Every area's routes, in one table; WebSocket sessions follow `hub`.
+pub fn all(orion: &Orion, hub: &Hub) -> Routes {
     Routes::new()
         .merge(health::routes(orion))
         .merge(openapi::routes(orion))
@@ -29,6 +35,10 @@ pub fn all(orion: &Orion) -> Routes {
         .merge(projects::routes(orion))
         .merge(sources::routes(orion))
         .merge(tokens::routes(orion))
+        .merge(ingest::routes(orion))
+        .merge(logs::routes(orion))
+        .merge(export::routes(orion))
+        .merge(ws::routes(orion, hub))
 }
 
 /// One served endpoint: a method and an OpenAPI path template

@@ -1,16 +1,24 @@
 //! [`TestServer`]: the real warp routes served on `127.0.0.1:0`, over any
-//! [`Repos`], with a [`FakeClock`] the test moves and typed request helpers.
+//! [`Repos`], with a [`FakeClock`] the test moves and typed request helpers;
+//! [`LiveClient`]: a WebSocket client for the live tail.
 //!
 //! The listener is bound before the server task is spawned, so the port is
 //! known and accepting by the time `start` returns: no sleeps, no retries,
 //! no port races. Dropping the server stops it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use orion_core::{Orion, Repos};
+use futures_util::{SinkExt, StreamExt};
+use orion_core::{Orion, OrionBuilder, Repos};
+use orion_http::LiveOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::{FakeClock, InMemoryRepos};
 
@@ -42,21 +50,33 @@ impl TestServer {
     /// default instant and bcrypt cost 4 (fast; tests don't need strength).
     pub async fn start_with(repos: Repos) -> Self {
         let clock = FakeClock::default();
-        let orion = Orion::builder(repos)
+        let orion = Self::orion_builder(repos, &clock).build();
+        Self::start_orion(orion, clock).await
+    }
+
+    /// The builder [`Self::start_with`] uses (fake clock, bcrypt cost 4, a
+    /// fixed JWT secret), for tests that change one more thing (a small
+    /// live bus, say) and then call [`Self::start_orion`].
+    pub fn orion_builder(repos: Repos, clock: &FakeClock) -> OrionBuilder {
+        Orion::builder(repos)
             .clock(Arc::new(clock.clone()))
             .bcrypt_cost(4)
             .jwt_secret(b"orion-testkit-secret")
-            .build();
-        Self::start_orion(orion, clock).await
     }
 
     /// A server over an `Orion` the test built itself; `clock` must be the
     /// clock that `orion` reads.
     pub async fn start_orion(orion: Orion, clock: FakeClock) -> Self {
+        Self::start_orion_with(orion, clock, LiveOptions::default()).await
+    }
+
+    /// Like [`Self::start_orion`], with WebSocket options (a short ping
+    /// interval, say).
+    pub async fn start_orion_with(orion: Orion, clock: FakeClock, live: LiveOptions) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("bound address");
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(orion_http::serve(listener, orion.clone(), async {
+        tokio::spawn(orion_http::serve_with(listener, orion.clone(), live, async {
             // A dropped sender stops the server too.
             let _ = rx.await;
         }));
@@ -173,6 +193,112 @@ impl TestServer {
             self.post(&path, token, json!({ "name": name, "permissions": permissions })).await;
         assert_eq!(status, StatusCode::CREATED, "create token {name}: {reply}");
         reply
+    }
+}
+
+/// Log helpers.
+impl TestServer {
+    /// `POST /api/agent/log` with `body` (one entry or an array).
+    pub async fn ingest(&self, token: &str, body: Value) -> (StatusCode, Value) {
+        self.post("/api/agent/log", token, body).await
+    }
+
+    /// Ingests `body`; panics unless all `expected` entries are accepted.
+    pub async fn ingest_ok(&self, token: &str, body: Value, expected: usize) {
+        let answer = self.ingest(token, body).await;
+        assert_eq!(answer, (StatusCode::CREATED, json!({ "accepted": expected })), "ingest");
+    }
+
+    /// `GET /api/projects/<project>/logs?<query>` (`query` already encoded,
+    /// without the `?`; may be empty).
+    pub async fn search(&self, token: &str, project: &str, query: &str) -> (StatusCode, Value) {
+        self.get(&format!("/api/projects/{project}/logs?{query}"), token).await
+    }
+
+    /// The messages of a successful search, newest first; panics otherwise.
+    pub async fn messages(&self, token: &str, project: &str, query: &str) -> Vec<String> {
+        let (status, body) = self.search(token, project, query).await;
+        assert_eq!(status, StatusCode::OK, "search {query}: {body}");
+        let logs = body["logs"].as_array().unwrap_or_else(|| panic!("no logs in {body}"));
+        logs.iter().map(|l| l["message"].as_str().expect("message").to_owned()).collect()
+    }
+
+    /// Opens `ws_url?<query>` (no `?` when `query` is empty), with
+    /// `Authorization: Bearer <token>` when given. A refused handshake is
+    /// `Err(tungstenite::Error::Http(response))`.
+    pub async fn live(&self, token: Option<&str>, query: &str) -> Result<LiveClient, tungstenite::Error> {
+        let url = if query.is_empty() { self.ws_url.clone() } else { format!("{}?{query}", self.ws_url) };
+        let mut request = url.into_client_request()?;
+        if let Some(token) = token {
+            let value = format!("Bearer {token}").parse().expect("a header value");
+            request.headers_mut().insert("authorization", value);
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(LiveClient { socket })
+    }
+
+    /// Stops the server now (as dropping it does).
+    pub fn shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A live-tail WebSocket client.
+#[derive(Debug)]
+pub struct LiveClient {
+    /// The socket, for tests that need raw frames.
+    pub socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How long [`LiveClient`] waits for an expected message.
+pub const LIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl LiveClient {
+    /// Sends `message` as a JSON text frame.
+    pub async fn send(&mut self, message: Value) {
+        self.socket.send(Message::text(message.to_string())).await.expect("send on the WebSocket");
+    }
+
+    /// The next text message as JSON, skipping pings and pongs; `None`
+    /// when the socket closes or nothing comes within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()??;
+            match frame.ok()? {
+                Message::Text(text) => return Some(serde_json::from_str(&text).expect("a JSON message")),
+                Message::Close(_) => return None,
+                _ => {}
+            }
+        }
+    }
+
+    /// The next text message as JSON; panics if none comes within
+    /// [`LIVE_TIMEOUT`].
+    pub async fn next(&mut self) -> Value {
+        self.next_within(LIVE_TIMEOUT).await.expect("a message within the timeout")
+    }
+
+    /// Sends a `subscribe` and waits for its `subscribed` answer (so every
+    /// event after this call uses the new filters); returns the answer,
+    /// which is an `error` message when the server refused.
+    pub async fn subscribe(&mut self, project: Option<&str>, filters: Value) -> Value {
+        self.send(json!({ "type": "subscribe", "project": project, "filters": filters })).await;
+        loop {
+            let message = self.next().await;
+            if message["type"] == "subscribed" || message["type"] == "error" {
+                return message;
+            }
+        }
+    }
+
+    /// Asserts that no text message arrives within `wait`.
+    pub async fn assert_silent(&mut self, wait: Duration) {
+        if let Some(message) = self.next_within(wait).await {
+            panic!("unexpected message: {message}");
+        }
     }
 }
 

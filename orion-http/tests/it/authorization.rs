@@ -2,9 +2,8 @@
 //! route (and stays untouched), API tokens are refused on user-only routes,
 //! and every authenticated route refuses a missing bearer.
 //!
-//! No endpoint built so far takes an API token (they arrive with logs and
-//! agents), so `missing_permission` is covered by the error-mapping unit
-//! test rather than here.
+//! The log routes, which take API tokens, have their permission tests in
+//! `ingest.rs`, `logs.rs` and `live.rs`.
 
 use orion_testkit::TestServer;
 use reqwest::{Method, StatusCode};

@@ -1,6 +1,7 @@
 //! The HTTP API, end to end: a real server ([`TestServer`]) on an
-//! ephemeral port, driven with reqwest, over in-memory storage (and one
-//! walk-through over SQLite). One binary, one module per area.
+//! ephemeral port, driven with reqwest (and tokio-tungstenite for the live
+//! tail), over in-memory storage (and walk-throughs over SQLite). One
+//! binary, one module per area.
 
 use orion_testkit::TestServer;
 use reqwest::StatusCode;
@@ -9,6 +10,11 @@ use serde_json::Value;
 mod auth;
 mod authorization;
 mod errors;
+mod export;
+mod histogram;
+mod ingest;
+mod live;
+mod logs;
 mod openapi;
 mod projects;
 mod sources;
@@ -44,4 +50,31 @@ async fn with_user() -> (TestServer, String) {
 /// The names in a JSON array of objects.
 fn names(list: &Value) -> Vec<&str> {
     list.as_array().expect("a JSON array").iter().filter_map(|e| e["name"].as_str()).collect()
+}
+
+/// A server where `ada` owns the project `web` and holds an API token of
+/// it with `logs:write` (for ingesting) — the usual start of a log test.
+struct Logs {
+    server: TestServer,
+    /// Ada's session.
+    ada: String,
+    /// An `sk_api_` token of `web` with `logs:write`.
+    writer: String,
+}
+
+async fn with_logs() -> Logs {
+    with_logs_on(TestServer::start().await).await
+}
+
+async fn with_logs_on(server: TestServer) -> Logs {
+    let ada = server.signup("ada").await;
+    server.create_project(&ada, "web").await;
+    let writer = server.create_token(&ada, "web", "writer", &["logs:write"]).await;
+    let writer = writer["token"].as_str().unwrap().to_owned();
+    Logs { server, ada, writer }
+}
+
+/// The `token` value of a creation answer.
+fn token_of(created: &Value) -> String {
+    created["token"].as_str().expect("a token").to_owned()
 }

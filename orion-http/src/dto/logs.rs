@@ -1,0 +1,200 @@
+//! Log wire types: the entry as sent by agents, the entry as shown, search
+//! pages, histograms and ingest answers.
+
+use orion_core::model::log::{HistogramCount, Level, LogEntry, LogPage};
+use orion_core::service::LogInput;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use super::timestamp;
+
+/// One entry of `POST /api/agent/log`. Every field is optional on the
+/// wire; the service validates them all and names each problem.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IngestEntry {
+    /// Required, non-empty.
+    pub message: Option<String>,
+    /// Default `info`; aliases accepted.
+    pub level: Option<String>,
+    /// RFC 3339; default: the time received.
+    pub timestamp: Option<String>,
+    /// A JSON object.
+    pub metadata: Option<Value>,
+    /// Labels.
+    pub tags: Option<Vec<String>>,
+    /// Source name (ignored when the token is bound to a source).
+    pub source: Option<String>,
+}
+
+impl From<IngestEntry> for LogInput {
+    fn from(e: IngestEntry) -> Self {
+        Self {
+            message: e.message.unwrap_or_default(),
+            level: e.level,
+            timestamp: e.timestamp,
+            metadata: e.metadata,
+            tags: e.tags,
+            source: e.source,
+        }
+    }
+}
+
+/// `{"accepted": N}`.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    /// Entries stored.
+    pub accepted: usize,
+}
+
+/// A stored entry as shown: borrowed from the domain value, so exports
+/// serialise millions of them without copying.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogView<'a> {
+    /// Store-assigned id (increases with insertion).
+    pub id: i64,
+    /// When it happened.
+    pub timestamp: String,
+    /// When Orion received it.
+    pub received_at: String,
+    /// Canonical level name.
+    pub level: &'static str,
+    /// The text.
+    pub message: &'a str,
+    /// A JSON object.
+    pub metadata: &'a Map<String, Value>,
+    /// Labels.
+    pub tags: &'a [String],
+    /// Source name or null.
+    pub source: Option<&'a str>,
+    /// Agent server id or null.
+    pub server_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a LogEntry> for LogView<'a> {
+    fn from(log: &'a LogEntry) -> Self {
+        let e = &log.entry;
+        Self {
+            id: log.id,
+            timestamp: timestamp(e.timestamp),
+            received_at: timestamp(e.received_at),
+            level: e.level.as_str(),
+            message: &e.message,
+            metadata: &e.metadata,
+            tags: &e.tags,
+            source: e.source.as_deref(),
+            server_id: e.server_id.as_deref(),
+        }
+    }
+}
+
+/// A search answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageView<'a> {
+    /// The entries, newest first.
+    pub logs: Vec<LogView<'a>>,
+    /// Matches, exact up to 10,000.
+    pub total: u64,
+    /// Whether `total` is capped.
+    pub total_is_lower_bound: bool,
+    /// The page size used.
+    pub limit: u32,
+    /// The offset used.
+    pub offset: u32,
+}
+
+impl<'a> PageView<'a> {
+    /// The page with the paging it was asked with.
+    pub fn new(page: &'a LogPage, limit: u32, offset: u32) -> Self {
+        Self {
+            logs: page.logs.iter().map(LogView::from).collect(),
+            total: page.total,
+            total_is_lower_bound: page.total_is_lower_bound,
+            limit,
+            offset,
+        }
+    }
+}
+
+/// A histogram answer:
+/// `{"interval": "1m", "buckets": [{"start", "total", "counts": {"info": 10, "error": 3}}]}`.
+/// Buckets are oldest first; buckets and levels with no entries are absent.
+#[derive(Debug, Serialize)]
+pub struct HistogramView {
+    /// `1m`, `5m`, `1h` or `1d`.
+    pub interval: &'static str,
+    /// Non-empty buckets, oldest first.
+    pub buckets: Vec<Bucket>,
+}
+
+/// One time bucket.
+#[derive(Debug, Serialize)]
+pub struct Bucket {
+    /// Bucket start (a multiple of the interval since the Unix epoch, UTC).
+    pub start: String,
+    /// Entries in the bucket, all levels.
+    pub total: u64,
+    /// Count per level, lowest level first; absent levels are zero.
+    pub counts: Counts,
+}
+
+/// Level → count, serialised as an object in level order.
+#[derive(Debug, Default)]
+pub struct Counts(Vec<(Level, u64)>);
+
+impl Serialize for Counts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (level, count) in &self.0 {
+            map.serialize_entry(level.as_str(), count)?;
+        }
+        map.end()
+    }
+}
+
+impl HistogramView {
+    /// Groups the store's `(bucket, level, count)` rows, which come sorted
+    /// by bucket then level.
+    pub fn new(interval: &'static str, rows: &[HistogramCount]) -> Self {
+        let mut buckets: Vec<(chrono::DateTime<chrono::Utc>, Bucket)> = Vec::new();
+        for row in rows {
+            if buckets.last().is_none_or(|(start, _)| *start != row.bucket) {
+                let bucket = Bucket { start: timestamp(row.bucket), total: 0, counts: Counts::default() };
+                buckets.push((row.bucket, bucket));
+            }
+            if let Some((_, bucket)) = buckets.last_mut() {
+                bucket.total += row.count;
+                bucket.counts.0.push((row.level, row.count));
+            }
+        }
+        Self { interval, buckets: buckets.into_iter().map(|(_, b)| b).collect() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn histogram_rows_group_into_buckets_with_counts_in_level_order() {
+        let at = |m| Utc.with_ymd_and_hms(2026, 1, 1, 0, m, 0).unwrap();
+        let row = |m, level, count| HistogramCount { bucket: at(m), level, count };
+        let rows = [row(0, Level::Info, 10), row(0, Level::Error, 3), row(2, Level::Warn, 1)];
+        let view = serde_json::to_value(HistogramView::new("1m", &rows)).unwrap();
+        assert_eq!(
+            view,
+            json!({"interval": "1m", "buckets": [
+                {"start": "2026-01-01T00:00:00.000Z", "total": 13, "counts": {"info": 10, "error": 3}},
+                {"start": "2026-01-01T00:02:00.000Z", "total": 1, "counts": {"warn": 1}},
+            ]})
+        );
+        let text = serde_json::to_string(&HistogramView::new("1m", &rows).buckets[0].counts).unwrap();
+        assert_eq!(text, r#"{"info":10,"error":3}"#);
+    }
+}

@@ -1,0 +1,284 @@
+//! Live-tail sessions: one task per WebSocket, forwarding the core's live
+//! events that the caller may see and that match its filters.
+//!
+//! The session reads a `tokio::sync::broadcast` receiver (the per-connection
+//! bounded queue): publishing never waits for a session, and a session that
+//! falls more than the bus capacity behind — a client that does not read
+//! blocks its socket writes — is told `{"type": "lagged", "dropped": N}`
+//! and carries on from the oldest event still queued. `N` counts events of
+//! the whole bus, so it is an upper bound on the entries this client missed.
+//!
+//! Server messages: `{"type": "log", "project", "log"}`, `{"type":
+//! "lagged", "dropped"}`, `{"type": "subscribed", "project"}` (the answer
+//! to a `subscribe`: every event after it uses the new filters) and
+//! `{"type": "error", "error", "code", "details"?}` (a bad client message;
+//! the previous subscription stays). Pings go out every
+//! [`LiveOptions::ping_interval`]; [`Hub::close_all`] closes every session
+//! with a `1001 going away` frame.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use orion_core::Orion;
+use orion_core::model::log::LogFilter;
+use orion_core::port::live::LiveEvent;
+use orion_core::service::{LiveScope, Principal};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{Notify, broadcast, watch};
+use warp::ws::{Message, WebSocket};
+
+use crate::dto::logs::LogView;
+use crate::error::ApiError;
+use crate::query::{self, Params};
+
+/// Largest message a client may send (a `subscribe` is tiny).
+pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+
+/// How long a closing session may take to say goodbye.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How sessions behave.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Time between pings (30 s by default; tests shorten it).
+    pub ping_interval: Duration,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        Self { ping_interval: Duration::from_secs(30) }
+    }
+}
+
+/// What every session shares with the server: its options, the signal to
+/// close, and the count of open sessions (so shutdown can wait for them).
+#[derive(Debug, Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+#[derive(Debug)]
+struct HubInner {
+    options: LiveOptions,
+    closing: watch::Sender<bool>,
+    active: AtomicUsize,
+    idle: Notify,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new(LiveOptions::default())
+    }
+}
+
+impl Hub {
+    /// A hub with no sessions.
+    pub fn new(options: LiveOptions) -> Self {
+        let inner = HubInner {
+            options,
+            closing: watch::channel(false).0,
+            active: AtomicUsize::new(0),
+            idle: Notify::new(),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// Asks every session, open or opening, to close.
+    pub fn close_all(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Sessions currently open.
+    pub fn active(&self) -> usize {
+        self.inner.active.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once no session is open.
+    pub async fn wait_idle(&self) {
+        loop {
+            let idle = self.inner.idle.notified();
+            tokio::pin!(idle);
+            // Registered before the check, so a session ending in between
+            // still wakes us.
+            idle.as_mut().enable();
+            if self.active() == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    fn enter(&self) -> Active {
+        self.inner.active.fetch_add(1, Ordering::SeqCst);
+        Active(self.clone())
+    }
+}
+
+/// Counts a session as open until dropped.
+struct Active(Hub);
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.0.inner.active.fetch_sub(1, Ordering::SeqCst);
+        self.0.inner.idle.notify_waiters();
+    }
+}
+
+/// One subscriber: who it is, what it may see, what it asked for, and its
+/// queue of events (subscribed before the upgrade answer, so nothing
+/// published after the handshake is missed).
+#[derive(Debug)]
+pub struct Session {
+    /// The facade, to re-check access on `subscribe`.
+    pub orion: Orion,
+    /// The authenticated caller.
+    pub principal: Principal,
+    /// The projects it may see now.
+    pub scope: LiveScope,
+    /// Its current filters.
+    pub filter: LogFilter,
+    /// Its queue of events.
+    pub events: broadcast::Receiver<Arc<LiveEvent>>,
+}
+
+/// `{"type": "log", "project", "log"}`.
+#[derive(Serialize)]
+struct LogMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    project: &'a str,
+    log: LogView<'a>,
+}
+
+impl Session {
+    /// Serves the socket until the client leaves, the socket fails or the
+    /// hub closes.
+    pub async fn run(mut self, socket: WebSocket, hub: Hub) {
+        let _active = hub.enter();
+        let mut closing = hub.inner.closing.subscribe();
+        let shutdown = async move {
+            // Sees a `close_all` made before this session started, too.
+            let _ = closing.wait_for(|closing| *closing).await;
+        };
+        let (mut tx, mut rx) = socket.split();
+        // Shutdown wins even while a send waits on a client that reads nothing.
+        let going_away = tokio::select! {
+            () = self.serve(&mut tx, &mut rx, hub.inner.options.ping_interval) => false,
+            () = shutdown => true,
+        };
+        let farewell = async {
+            if going_away {
+                tx.send(Message::close_with(1001u16, "the server is shutting down")).await?;
+            }
+            // Flushes the close handshake (ours, or the reply to the client's).
+            tx.close().await
+        };
+        // Bounded, for the same client that reads nothing.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, farewell).await;
+    }
+
+    /// The session loop: events out, client messages in, pings, until the
+    /// client leaves or the socket fails.
+    async fn serve(
+        &mut self,
+        tx: &mut SplitSink<WebSocket, Message>,
+        rx: &mut SplitStream<WebSocket>,
+        ping_every: Duration,
+    ) {
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let outgoing = tokio::select! {
+                event = self.events.recv() => match event {
+                    Ok(event) => self.render(&event),
+                    Err(RecvError::Lagged(dropped)) => Some(json!({"type": "lagged", "dropped": dropped}).to_string()),
+                    Err(RecvError::Closed) => return,
+                },
+                incoming = rx.next() => match incoming {
+                    Some(Ok(message)) if message.is_close() => return,
+                    Some(Ok(message)) => match message.to_str() {
+                        Ok(text) => Some(self.on_message(text).await),
+                        // Binary, ping and pong frames (pings are answered by
+                        // the WebSocket layer).
+                        Err(()) => None,
+                    },
+                    Some(Err(_)) | None => return,
+                },
+                _ = ping.tick() => {
+                    if tx.send(Message::ping(Vec::new())).await.is_err() {
+                        return;
+                    }
+                    None
+                }
+            };
+            if let Some(text) = outgoing
+                && tx.send(Message::text(text)).await.is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    /// The wire message for an event, if this session may see it and its
+    /// filters keep it.
+    fn render(&self, event: &LiveEvent) -> Option<String> {
+        if !self.scope.allows(event) {
+            return None;
+        }
+        match event {
+            LiveEvent::Log { project, entry, .. } => self.filter.matches(&entry.entry).then(|| {
+                let message =
+                    LogMessage { kind: "log", project: project.as_str(), log: LogView::from(entry) };
+                serde_json::to_string(&message).unwrap_or_default()
+            }),
+        }
+    }
+
+    /// Answers a client message: `subscribed`, or an `error` that leaves
+    /// the subscription as it was.
+    async fn on_message(&mut self, text: &str) -> String {
+        match self.subscribe(text).await {
+            Ok(project) => json!({"type": "subscribed", "project": project}).to_string(),
+            Err(err) => {
+                let mut body = json!({"type": "error", "error": err.message, "code": err.code});
+                if !err.details.is_empty() {
+                    body["details"] = json!(err.details);
+                }
+                body.to_string()
+            }
+        }
+    }
+
+    /// `{"type": "subscribe", "project"?, "filters"?}`: a new scope (access
+    /// checked again) and new filters, both or neither.
+    async fn subscribe(&mut self, text: &str) -> Result<Option<String>, ApiError> {
+        let message: Value = serde_json::from_str(text)
+            .map_err(|e| ApiError::invalid_json(format!("the message is not valid JSON: {e}")))?;
+        let invalid = |field: &str, why: &str| {
+            ApiError::validation(vec![orion_core::error::FieldError::new(field, why)])
+        };
+        if message["type"] != "subscribe" {
+            return Err(invalid("type", "the only message a client sends is `subscribe`"));
+        }
+        let project = match &message["project"] {
+            Value::Null => None,
+            Value::String(name) if !name.is_empty() => Some(name.clone()),
+            _ => return Err(invalid("project", "must be a project name or null")),
+        };
+        let filters = match &message["filters"] {
+            Value::Null => Map::new(),
+            Value::Object(filters) => filters.clone(),
+            _ => return Err(invalid("filters", "must be an object")),
+        };
+        let filter = query::filter(&Params::from_json(&filters)?)?;
+        let scope = self.orion.logs().live_scope(&self.principal, project.as_deref()).await?;
+        self.scope = scope;
+        self.filter = filter;
+        Ok(project)
+    }
+}

@@ -1,0 +1,361 @@
+//! Log query parameters → [`LogFilter`] / [`LogQuery`], in one place for
+//! search, export, histogram and the live tail (query string and
+//! `subscribe` messages alike), so a filter means the same thing
+//! everywhere.
+//!
+//! Parameters:
+//!
+//! - `level`: one level or a comma list (aliases and any case accepted);
+//!   `minLevel`: that level and above. Giving both is a 400: they are two
+//!   ways of saying the same thing and a combination is almost always a
+//!   client bug.
+//! - `search`, `source`: strings; empty means "no filter".
+//! - `tags`: comma list; an entry must carry all of them.
+//! - `from` (inclusive), `to` (exclusive): RFC 3339.
+//! - `limit` (1–1000, default 100), `offset` (default 0): search only.
+//! - `meta.<key>=<value>`: `metadata[key]` must equal `value`.
+//!
+//! `level` and `tags` may be repeated (`level=warn&level=error`); for the
+//! other parameters the last occurrence wins. Unknown parameters are
+//! ignored (a client may add its own, like a cache buster). Every bad
+//! parameter is reported at once, each detail naming its parameter.
+
+use chrono::{DateTime, Utc};
+use orion_core::error::FieldError;
+use orion_core::model::log::{Interval, Level, LevelFilter, LogFilter, LogQuery};
+use orion_core::service::logs::MAX_PAGE;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// The decoded query string as [`Params`] (empty when there is none).
+pub fn params() -> impl warp::Filter<Extract = (Params,), Error = warp::Rejection> + Clone {
+    use warp::Filter;
+    warp::query::<Vec<(String, String)>>().map(Params::new)
+}
+
+/// Page size when `limit` is absent.
+pub const DEFAULT_LIMIT: u32 = 100;
+
+/// The prefix of metadata filters: `meta.region=eu-1`.
+const META_PREFIX: &str = "meta.";
+
+/// Decoded query parameters, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// From decoded `key=value` pairs.
+    pub fn new(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `key`, in order.
+    fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The filters of a `subscribe` message (`{"level": "warn,error",
+    /// "tags": ["a", "b"], "meta": {"region": "eu-1"}}`) as parameters.
+    /// Values are strings or arrays of strings (joined with commas);
+    /// `null` means absent; `meta` is an object of strings.
+    pub fn from_json(filters: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut pairs = Vec::new();
+        let mut errors = Vec::new();
+        for (key, value) in filters {
+            if key == "meta" {
+                match value {
+                    Value::Null => {}
+                    Value::Object(meta) => {
+                        for (k, v) in meta {
+                            match scalar(v) {
+                                Some(v) => pairs.push((format!("{META_PREFIX}{k}"), v)),
+                                None => errors.push(FieldError::new(
+                                    format!("meta.{k}"),
+                                    "must be a string, number or boolean",
+                                )),
+                            }
+                        }
+                    }
+                    _ => errors.push(FieldError::new("meta", "must be an object")),
+                }
+                continue;
+            }
+            match value {
+                Value::Null => {}
+                Value::Array(items) => match items.iter().map(scalar).collect::<Option<Vec<_>>>() {
+                    Some(items) => pairs.push((key.clone(), items.join(","))),
+                    None => errors.push(FieldError::new(key.clone(), "must be a list of strings")),
+                },
+                other => match scalar(other) {
+                    Some(v) => pairs.push((key.clone(), v)),
+                    None => {
+                        errors.push(FieldError::new(key.clone(), "must be a string or a list of strings"))
+                    }
+                },
+            }
+        }
+        if errors.is_empty() { Ok(Self(pairs)) } else { Err(ApiError::validation(errors)) }
+    }
+}
+
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(_) | Value::Bool(_) => Some(value.to_string()),
+        _ => None,
+    }
+}
+
+/// The filters (everything but paging).
+pub fn filter(params: &Params) -> Result<LogFilter, ApiError> {
+    let mut errors = Vec::new();
+    let filter = parse_filter(params, &mut errors);
+    if errors.is_empty() { Ok(filter) } else { Err(ApiError::validation(errors)) }
+}
+
+/// The filters plus `limit` and `offset`, for a search page.
+pub fn page(params: &Params) -> Result<LogQuery, ApiError> {
+    let mut errors = Vec::new();
+    let filter = parse_filter(params, &mut errors);
+    let limit = match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => match raw.trim().parse::<u32>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new("limit", format!("must be a whole number from 1 to {MAX_PAGE}")));
+                DEFAULT_LIMIT
+            }
+        },
+    };
+    let offset = match params.get("offset") {
+        None => 0,
+        Some(raw) => raw.trim().parse::<u32>().unwrap_or_else(|_| {
+            errors.push(FieldError::new("offset", "must be a whole number, 0 or more"));
+            0
+        }),
+    };
+    if errors.is_empty() { Ok(LogQuery { filter, limit, offset }) } else { Err(ApiError::validation(errors)) }
+}
+
+/// The histogram's `interval` (`1m`, `5m`, `1h`, `1d`; default `1h`).
+pub fn interval(params: &Params) -> Result<Interval, ApiError> {
+    let raw = params.get("interval").unwrap_or("1h");
+    Interval::parse(raw).ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new("interval", "must be one of 1m, 5m, 1h, 1d")])
+    })
+}
+
+/// The wire name of an interval.
+pub fn interval_name(interval: Interval) -> &'static str {
+    match interval {
+        Interval::Minute => "1m",
+        Interval::FiveMinutes => "5m",
+        Interval::Hour => "1h",
+        Interval::Day => "1d",
+    }
+}
+
+fn parse_filter(params: &Params, errors: &mut Vec<FieldError>) -> LogFilter {
+    let mut filter = LogFilter::default();
+
+    let listed: Vec<&str> = params.all("level").flat_map(list).collect();
+    let mut levels = Vec::new();
+    for raw in &listed {
+        match Level::parse(raw) {
+            Some(level) if !levels.contains(&level) => levels.push(level),
+            Some(_) => {}
+            None => errors.push(unknown_level("level", raw)),
+        }
+    }
+    let min = params.get("minLevel").filter(|v| !v.trim().is_empty());
+    filter.levels = match (levels.is_empty() && listed.is_empty(), min) {
+        (true, None) => LevelFilter::Any,
+        (false, None) => LevelFilter::OneOf(levels),
+        (true, Some(raw)) => match Level::parse(raw) {
+            Some(level) => LevelFilter::AtLeast(level),
+            None => {
+                errors.push(unknown_level("minLevel", raw));
+                LevelFilter::Any
+            }
+        },
+        (false, Some(_)) => {
+            errors.push(FieldError::new("minLevel", "use either `level` or `minLevel`, not both"));
+            LevelFilter::Any
+        }
+    };
+
+    filter.search = non_empty(params.get("search"));
+    filter.source = non_empty(params.get("source"));
+    for tag in params.all("tags").flat_map(list) {
+        if !filter.tags.iter().any(|t| t == tag) {
+            filter.tags.push(tag.to_owned());
+        }
+    }
+    filter.from = date(params, "from", errors);
+    filter.to = date(params, "to", errors);
+
+    for (key, value) in &params.0 {
+        if let Some(name) = key.strip_prefix(META_PREFIX) {
+            if name.is_empty() {
+                errors.push(FieldError::new(key.clone(), "name a metadata key: `meta.<key>=<value>`"));
+            } else {
+                filter.metadata.push((name.to_owned(), value.clone()));
+            }
+        }
+    }
+    filter
+}
+
+/// The non-empty, trimmed items of a comma list.
+fn list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn non_empty(raw: Option<&str>) -> Option<String> {
+    raw.filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+fn unknown_level(field: &str, raw: &str) -> FieldError {
+    FieldError::new(field, format!("unknown level `{raw}`; use trace, debug, info, warn, error or fatal"))
+}
+
+fn date(params: &Params, key: &str, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
+    let raw = params.get(key).filter(|s| !s.trim().is_empty())?;
+    match DateTime::parse_from_rfc3339(raw.trim()) {
+        Ok(at) => Some(at.with_timezone(&Utc)),
+        Err(_) => {
+            errors.push(FieldError::new(
+                key,
+                format!("`{raw}` is not an RFC 3339 date-time like 2026-01-31T12:00:00Z"),
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params::new(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    fn fields(err: ApiError) -> Vec<String> {
+        err.details.into_iter().map(|d| d.field).collect()
+    }
+
+    #[test]
+    fn no_parameters_is_an_empty_filter_and_the_default_page() {
+        let query = page(&Params::default()).unwrap();
+        assert_eq!(query, LogQuery { filter: LogFilter::default(), limit: 100, offset: 0 });
+    }
+
+    #[test]
+    fn every_filter_is_parsed() {
+        let query = page(&params(&[
+            ("level", "WARNING, err"),
+            ("level", "fatal"),
+            ("search", "disk 100%"),
+            ("source", "api"),
+            ("tags", "a,b"),
+            ("tags", "c"),
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2026-01-02T01:00:00+01:00"),
+            ("limit", "20"),
+            ("offset", "40"),
+            ("meta.region", "eu-1"),
+            ("unrelated", "x"),
+        ]))
+        .unwrap();
+        let f = &query.filter;
+        assert_eq!(f.levels, LevelFilter::OneOf(vec![Level::Warn, Level::Error, Level::Fatal]));
+        assert_eq!(f.search.as_deref(), Some("disk 100%"));
+        assert_eq!(f.source.as_deref(), Some("api"));
+        assert_eq!(f.tags, ["a", "b", "c"]);
+        assert_eq!(f.from, Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()));
+        assert_eq!(f.to, Some(Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap()));
+        assert_eq!(f.metadata, [("region".to_owned(), "eu-1".to_owned())]);
+        assert_eq!((query.limit, query.offset), (20, 40));
+    }
+
+    #[test]
+    fn min_level_keeps_that_level_and_above() {
+        let f = filter(&params(&[("minLevel", "Warn")])).unwrap();
+        assert_eq!(f.levels, LevelFilter::AtLeast(Level::Warn));
+    }
+
+    #[test]
+    fn bad_values_are_all_reported_by_parameter_name() {
+        let err = page(&params(&[
+            ("level", "info,loud"),
+            ("from", "yesterday"),
+            ("to", "2026-13-01T00:00:00Z"),
+            ("limit", "-1"),
+            ("offset", "x"),
+            ("meta.", "v"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.code, "validation_failed");
+        assert_eq!(fields(err), ["level", "from", "to", "meta.", "limit", "offset"]);
+    }
+
+    #[test]
+    fn limits_outside_one_to_a_thousand_are_refused() {
+        for bad in ["0", "1001", "ten", "1.5", ""] {
+            assert_eq!(fields(page(&params(&[("limit", bad)])).unwrap_err()), ["limit"], "{bad:?}");
+        }
+        assert_eq!(page(&params(&[("limit", "1000")])).unwrap().limit, 1000);
+    }
+
+    #[test]
+    fn level_and_min_level_together_are_refused() {
+        let err = filter(&params(&[("level", "error"), ("minLevel", "warn")])).unwrap_err();
+        assert_eq!(fields(err), ["minLevel"]);
+        assert_eq!(fields(filter(&params(&[("minLevel", "loud")])).unwrap_err()), ["minLevel"]);
+    }
+
+    #[test]
+    fn empty_values_mean_no_filter() {
+        let f = filter(&params(&[("level", ""), ("search", ""), ("tags", ","), ("from", "")])).unwrap();
+        assert_eq!(f, LogFilter::default());
+    }
+
+    #[test]
+    fn subscribe_filters_read_like_the_query_string() {
+        let json = serde_json::json!({
+            "level": ["warn", "error"], "source": "api", "tags": "a,b", "search": null,
+            "meta": {"region": "eu-1", "code": 42},
+        });
+        let mut f = filter(&Params::from_json(json.as_object().unwrap()).unwrap()).unwrap();
+        f.metadata.sort();
+        assert_eq!(f.levels, LevelFilter::OneOf(vec![Level::Warn, Level::Error]));
+        assert_eq!(f.tags, ["a", "b"]);
+        assert_eq!(f.search, None);
+        assert_eq!(f.metadata, [("code".into(), "42".into()), ("region".into(), "eu-1".into())]);
+
+        let bad = serde_json::json!({ "level": {"x": 1}, "tags": [1, {}], "meta": "x" });
+        let err = Params::from_json(bad.as_object().unwrap()).unwrap_err();
+        let mut got = fields(err);
+        got.sort();
+        assert_eq!(got, ["level", "meta", "tags"]);
+    }
+
+    #[test]
+    fn intervals_parse_and_default_to_an_hour() {
+        assert_eq!(interval(&Params::default()).unwrap(), Interval::Hour);
+        assert_eq!(interval(&params(&[("interval", "5m")])).unwrap(), Interval::FiveMinutes);
+        assert_eq!(fields(interval(&params(&[("interval", "2h")])).unwrap_err()), ["interval"]);
+        for i in [Interval::Minute, Interval::FiveMinutes, Interval::Hour, Interval::Day] {
+            assert_eq!(Interval::parse(interval_name(i)), Some(i));
+        }
+    }
+}

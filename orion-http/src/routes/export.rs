@@ -1,0 +1,41 @@
+//! `GET /api/projects/:p/logs/export`: every match of the search filters
+//! (no page cap), streamed by [`crate::export`]. Everything that can fail
+//! with a status (bad `format` or filter, access) fails before the first
+//! byte; `limit` and `offset` are ignored.
+
+use orion_core::Orion;
+use orion_core::service::Principal;
+use warp::Filter;
+use warp::http::Method;
+use warp::reply::Response;
+
+use super::Routes;
+use crate::export::{self, Format};
+use crate::filters::{orion as with_orion, principal};
+use crate::query::{self, Params, params};
+use crate::respond::result;
+
+/// The export route.
+pub fn routes(orion: &Orion) -> Routes {
+    Routes::new().add(Method::GET, "/api/projects/{projectName}/logs/export", export(orion))
+}
+
+/// GET /api/projects/{projectName}/logs/export
+fn export(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "logs" / "export")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(params())
+        .and(with_orion(orion))
+        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+            let (format, filter) = match (Format::parse(params.get("format")), query::filter(&params)) {
+                (Ok(format), Ok(filter)) => (format, filter),
+                (Err(mut err), Err(other)) => {
+                    err.details.extend(other.details);
+                    return Ok(err.into_response());
+                }
+                (Err(err), _) | (_, Err(err)) => return Ok(err.into_response()),
+            };
+            result(orion.logs().export(&who, &project, filter).await, |rows| export::response(rows, format))
+        })
+}

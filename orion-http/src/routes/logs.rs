@@ -1,0 +1,86 @@
+//! Reading logs: search (a project's, or one source's) and the histogram.
+//! Owner's session, or an API token of the project with `logs:read`.
+//! Query parameters are parsed by [`crate::query`]; a bad one is a 400
+//! naming it, never an empty result.
+
+use orion_core::Orion;
+use orion_core::service::Principal;
+use warp::Filter;
+use warp::http::{Method, StatusCode};
+use warp::reply::Response;
+
+use super::Routes;
+use crate::dto::logs::{HistogramView, PageView};
+use crate::filters::{orion as with_orion, principal};
+use crate::query::{self, Params, params};
+use crate::respond::{json, result};
+
+/// The log-reading routes.
+pub fn routes(orion: &Orion) -> Routes {
+    Routes::new()
+        .add(Method::GET, "/api/projects/{projectName}/logs", search(orion))
+        .add(Method::GET, "/api/projects/{projectName}/sources/{sourceName}/logs", search_source(orion))
+        .add(Method::GET, "/api/projects/{projectName}/logs/histogram", histogram(orion))
+}
+
+/// GET /api/projects/{projectName}/logs
+fn search(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "logs")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(params())
+        .and(with_orion(orion))
+        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+            let query = match query::page(&params) {
+                Ok(query) => query,
+                Err(err) => return Ok(err.into_response()),
+            };
+            result(orion.logs().search(&who, &project, &query).await, |page| {
+                json(StatusCode::OK, &PageView::new(&page, query.limit, query.offset))
+            })
+        })
+}
+
+/// GET /api/projects/{projectName}/sources/{sourceName}/logs
+fn search_source(
+    orion: &Orion,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "sources" / String / "logs")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(params())
+        .and(with_orion(orion))
+        .and_then(
+            |project: String, source: String, who: Principal, params: Params, orion: Orion| async move {
+                let query = match query::page(&params) {
+                    Ok(query) => query,
+                    Err(err) => return Ok(err.into_response()),
+                };
+                result(orion.logs().search_source(&who, &project, &source, &query).await, |page| {
+                    json(StatusCode::OK, &PageView::new(&page, query.limit, query.offset))
+                })
+            },
+        )
+}
+
+/// GET /api/projects/{projectName}/logs/histogram
+fn histogram(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "logs" / "histogram")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(params())
+        .and(with_orion(orion))
+        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+            let (filter, interval) = match (query::filter(&params), query::interval(&params)) {
+                (Ok(filter), Ok(interval)) => (filter, interval),
+                (Err(mut err), Err(other)) => {
+                    err.details.extend(other.details);
+                    return Ok(err.into_response());
+                }
+                (Err(err), _) | (_, Err(err)) => return Ok(err.into_response()),
+            };
+            result(orion.logs().histogram(&who, &project, &filter, interval).await, |rows| {
+                json(StatusCode::OK, &HistogramView::new(query::interval_name(interval), &rows))
+            })
+        })
+}

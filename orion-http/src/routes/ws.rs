@@ -1,0 +1,56 @@
+//! `GET /ws`: the live-tail WebSocket (not under `/api`).
+//!
+//! This route only authenticates, resolves what the caller may see and
+//! upgrades; the session loop lives in [`crate::live`]. Everything that can
+//! be refused is refused before the upgrade, as a JSON answer: a missing or
+//! bad token (401, from the header or `?token=`), a bad filter (400), a
+//! project the caller may not read (404/403).
+
+use orion_core::Orion;
+use orion_core::service::Principal;
+use warp::Filter;
+use warp::http::Method;
+use warp::reply::Response;
+use warp::ws::Ws;
+
+use super::Routes;
+use crate::error::reply;
+use crate::filters::{orion as with_orion, principal_or_query_token};
+use crate::live::{Hub, MAX_CLIENT_MESSAGE, Session};
+use crate::query::{self, Params, params};
+
+/// The WebSocket route; its sessions follow `hub`.
+pub fn routes(orion: &Orion, hub: &Hub) -> Routes {
+    Routes::new().add(Method::GET, "/ws", live(orion, hub))
+}
+
+/// GET /ws
+fn live(
+    orion: &Orion,
+    hub: &Hub,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    let hub = hub.clone();
+    warp::path!("ws")
+        .and(warp::get())
+        .and(principal_or_query_token(orion))
+        .and(params())
+        .and(warp::ws())
+        .and(with_orion(orion))
+        .and(warp::any().map(move || hub.clone()))
+        .and_then(|who: Principal, params: Params, ws: Ws, orion: Orion, hub: Hub| async move {
+            let filter = match query::filter(&params) {
+                Ok(filter) => filter,
+                Err(err) => return Ok::<_, std::convert::Infallible>(err.into_response()),
+            };
+            let project = params.get("project").filter(|p| !p.is_empty());
+            let scope = match orion.logs().live_scope(&who, project).await {
+                Ok(scope) => scope,
+                Err(err) => return Ok(reply(err)),
+            };
+            let events = orion.logs().subscribe();
+            let session = Session { orion, principal: who, scope, filter, events };
+            let upgrade =
+                ws.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| session.run(socket, hub));
+            Ok(warp::Reply::into_response(upgrade))
+        })
+}
