@@ -3,7 +3,7 @@
 //!
 //! A producer task reads [`PAGE_ROWS`] entries at a time
 //! ([`LogExport::next_page`]) and hands each encoded page to the body
-//! through a channel of [`QUEUED_PAGES`] slots, so memory stays flat
+//! through a channel of two slots, so memory stays flat
 //! whatever the size of the export: the producer waits while the client is
 //! slow, and stops when the client goes away (the channel closes). A
 //! storage failure after the headers went out can no longer change the
