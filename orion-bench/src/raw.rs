@@ -1,7 +1,7 @@
-//! (b) The raw storage limit: the same entries written straight through
-//! orion-storage's `LogRepository::append` into a fresh SQLite file — the
-//! same schema, indexes and insert statements the server uses — one
-//! transaction per batch, one batch at a time, no HTTP, no JSON.
+//! (b) The raw storage limit: the same entries written with
+//! `orion_storage::bench::raw_insert` into a fresh SQLite file — the same
+//! schema, indexes and insert statements the server uses, but no writer
+//! queue, no HTTP, no JSON — one transaction per batch, one at a time.
 
 use std::time::{Duration, Instant};
 
@@ -24,8 +24,8 @@ pub struct RawRun {
 
 /// Inserts `total` entries in batches of `batch`.
 pub async fn run(url: &str, total: u64, batch: u64) -> anyhow::Result<RawRun> {
-    let repos = orion_storage::connect(url).await?;
-    let orion = Orion::builder(repos.clone()).bcrypt_cost(4).build();
+    let storage = orion_storage::Storage::open(url).await?;
+    let orion = Orion::builder(storage.repos()).bcrypt_cost(4).build();
     orion
         .accounts()
         .register(Registration {
@@ -57,7 +57,9 @@ pub async fn run(url: &str, total: u64, batch: u64) -> anyhow::Result<RawRun> {
     let started = Instant::now();
     let mut entries = 0u64;
     for batch in batches {
-        entries += repos.logs.append(batch).await.context("raw append")?.len() as u64;
+        entries += orion_storage::bench::raw_insert(&storage, &batch).await.context("raw insert")?.len() as u64;
     }
-    Ok(RawRun { entries, elapsed: started.elapsed() })
+    let elapsed = started.elapsed();
+    storage.close().await;
+    Ok(RawRun { entries, elapsed })
 }
