@@ -55,6 +55,7 @@ pub(super) struct Plan<'a> {
     filter: &'a LogFilter,
     needle: &'a Needle,
     access: Access<'a>,
+    purpose: Purpose,
 }
 
 impl<'a> Plan<'a> {
@@ -75,7 +76,7 @@ impl<'a> Plan<'a> {
             (_, None, Purpose::List) => Access::Logs { indexed: sqlite },
             (_, None, _) => Access::Logs { indexed: false },
         };
-        Self { backend, project, filter, needle, access }
+        Self { backend, project, filter, needle, access, purpose }
     }
 
     /// A page of rows, newest first, after `after` when given.
@@ -121,6 +122,18 @@ impl<'a> Plan<'a> {
         sql
     }
 
+    /// Whether a condition reads the `logs` row itself (anything but tags,
+    /// time and a needle the access path already applies).
+    fn needs_row(&self) -> bool {
+        let f = self.filter;
+        let needle_per_row = match self.needle {
+            Needle::Any | Needle::Ids(_) => false,
+            Needle::Common { .. } => !matches!(self.access, Access::Fts(_)),
+            Needle::Short { .. } | Needle::Like(_) => true,
+        };
+        f.levels != LevelFilter::Any || f.source.is_some() || !f.metadata.is_empty() || needle_per_row
+    }
+
     /// The newest-first order columns of the access path.
     fn order_columns(&self) -> (&'static str, &'static str) {
         match self.access {
@@ -139,6 +152,11 @@ impl<'a> Plan<'a> {
             }
             Access::Logs { indexed: false } => {
                 sql.push(" FROM logs l WHERE l.project_id = ").bind(project);
+            }
+            Access::Tag(tag) if self.purpose == Purpose::Count && !self.needs_row() => {
+                // Only tags and time: counted from `log_tags` alone.
+                sql.push(" FROM log_tags t WHERE t.project_id = ").bind(project);
+                sql.push(" AND t.tag = ").bind(tag.to_owned());
             }
             Access::Tag(tag) => {
                 sql.push(" FROM log_tags t CROSS JOIN logs l ON l.id = t.log_id WHERE t.project_id = ");
@@ -205,8 +223,12 @@ impl<'a> Plan<'a> {
         }
         let skip = usize::from(matches!(self.access, Access::Tag(_)));
         for tag in &tags[skip..] {
-            sql.push(" AND EXISTS (SELECT 1 FROM log_tags x WHERE x.project_id = l.project_id AND x.tag = ");
-            sql.bind(tag.clone()).push(" AND x.timestamp = l.timestamp AND x.log_id = l.id)");
+            let (ts, id) = self.order_columns();
+            let project = if matches!(self.access, Access::Tag(_)) { "t.project_id" } else { "l.project_id" };
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM log_tags x WHERE x.project_id = {project} AND x.tag = "
+            ));
+            sql.bind(tag.clone()).push(&format!(" AND x.timestamp = {ts} AND x.log_id = {id})"));
         }
     }
 
@@ -223,24 +245,55 @@ impl<'a> Plan<'a> {
         }
         // SQLite parses JSON numbers into integers or reals, so compare as
         // numbers, but only when `wanted` is exactly how serde_json writes
-        // that number ("5" matches 5, not 5.0; "5.0" matches 5.0).
-        sql.push(" AND EXISTS (SELECT 1 FROM json_each(l.metadata) j WHERE j.key = ").bind(key.to_owned());
-        sql.push(" AND ((j.type = 'text' AND j.value = ").bind(wanted.to_owned()).push(")");
+        // that number ("5" matches 5, not 5.0; "5.0" matches 5.0). A key is
+        // addressed with a quoted JSON path (SQLite caches the parse within
+        // the statement); a key a path cannot quote goes through json_each.
+        let by_path = !key.contains(['"', '\\']);
+        let path = format!("$.\"{key}\"");
+        let operand = |sql: &mut Sql, function: &str| {
+            if by_path {
+                sql.push(&format!("{function}(l.metadata, ")).bind(path.clone()).push(")");
+            } else {
+                sql.push(if function == "json_type" { "j.type" } else { "j.value" });
+            }
+        };
+        if by_path {
+            sql.push(" AND (");
+        } else {
+            sql.push(" AND EXISTS (SELECT 1 FROM json_each(l.metadata) j WHERE j.key = ")
+                .bind(key.to_owned());
+            sql.push(" AND (");
+        }
+        let alternative = |sql: &mut Sql, kind: &str, value: Option<sea_orm::Value>| {
+            sql.push("(");
+            operand(sql, "json_type");
+            sql.push(&format!(" = '{kind}'"));
+            if let Some(value) = value {
+                sql.push(" AND ");
+                operand(sql, "json_extract");
+                sql.push(" = ").bind(value);
+            }
+            sql.push(")");
+        };
+        alternative(sql, "text", Some(wanted.to_owned().into()));
         if wanted == "true" || wanted == "false" {
-            sql.push(&format!(" OR j.type = '{wanted}'"));
+            sql.push(" OR ");
+            alternative(sql, wanted, None);
         }
         if let Ok(n) = wanted.parse::<i64>()
             && n.to_string() == wanted
         {
-            sql.push(" OR (j.type = 'integer' AND j.value = ").bind(n).push(")");
+            sql.push(" OR ");
+            alternative(sql, "integer", Some(n.into()));
         }
         if let Ok(x) = wanted.parse::<f64>()
             && x.is_finite()
             && serde_json::to_string(&x).is_ok_and(|text| text == wanted)
         {
-            sql.push(" OR (j.type = 'real' AND j.value = ").bind(x).push(")");
+            sql.push(" OR ");
+            alternative(sql, "real", Some(x.into()));
         }
-        sql.push("))");
+        sql.push(if by_path { ")" } else { "))" });
     }
 
     /// The per-row needle check, unless the access path already implies it.

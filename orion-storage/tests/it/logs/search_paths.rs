@@ -91,3 +91,34 @@ async fn common_needles_page_and_count_like_the_reference_on_postgres() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn metadata_keys_with_quotes_dots_and_backslashes_filter_exactly() {
+    let repos = orion_storage::connect("sqlite::memory:").await.unwrap();
+    let project = stored_project(&repos).await.id;
+    let keys = ["say \"hi\"", "a.b", "back\\slash", "ключ"];
+    let entries = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let mut e = log(project, i as i64, "m");
+            e.metadata.insert((*key).to_owned(), serde_json::json!(i));
+            e.metadata.insert("flag".into(), serde_json::json!(i % 2 == 0));
+            e
+        })
+        .collect();
+    let stored = repos.logs.append(entries).await.unwrap();
+    for (i, key) in keys.iter().enumerate() {
+        for (wanted, hits) in [(i.to_string(), 1), (format!("{i}.0"), 0), (format!("\"{i}\""), 0)] {
+            let filter =
+                LogFilter { metadata: vec![((*key).to_owned(), wanted.clone())], ..LogFilter::default() };
+            let page =
+                repos.logs.search(project, &LogQuery { filter: filter.clone(), limit: 10, offset: 0 }).await;
+            assert_eq!(page.unwrap().logs.len(), hits, "{key} = {wanted}");
+            assert_eq!(reference(&stored, &filter).len(), hits);
+        }
+    }
+    let filter = LogFilter { metadata: vec![("flag".into(), "true".into())], ..LogFilter::default() };
+    let page = repos.logs.search(project, &LogQuery { filter, limit: 10, offset: 0 }).await.unwrap();
+    assert_eq!(page.logs.len(), 2);
+}
