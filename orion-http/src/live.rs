@@ -1,12 +1,12 @@
 //! Live-tail sessions: one task per WebSocket, forwarding the core's live
 //! events that the caller may see and that match its filters.
 //!
-//! The session reads a `tokio::sync::broadcast` receiver (the per-connection
-//! bounded queue): publishing never waits for a session, and a session that
-//! falls more than the bus capacity behind — a client that does not read
-//! blocks its socket writes — is told `{"type": "lagged", "dropped": N}`
-//! and carries on from the oldest event still queued. `N` counts events of
-//! the whole bus, so it is an upper bound on the entries this client missed.
+//! Publishing never waits for a session: a relay task moves the events a
+//! session may see into its own bounded [`outbox::Outbox`]. A session that
+//! falls more than [`LiveOptions::queue_capacity`] events behind — a client
+//! that does not read blocks its socket writes — loses its oldest queued
+//! events and is told `{"type": "lagged", "dropped": N}`, `N` counting only
+//! its own events, then carries on with what is still queued.
 //!
 //! Server messages: `{"type": "log", "project", "log"}`, `{"type":
 //! "lagged", "dropped"}`, `{"type": "subscribed", "project"}` (the answer
@@ -16,8 +16,10 @@
 //! [`LiveOptions::ping_interval`]; [`Hub::close_all`] closes every session
 //! with a `1001 going away` frame.
 
-use std::sync::Arc;
+mod outbox;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
@@ -28,13 +30,13 @@ use orion_core::port::live::LiveEvent;
 use orion_core::service::{LiveScope, Principal};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, broadcast, watch};
 use warp::ws::{Message, WebSocket};
 
 use crate::dto::logs::LogView;
 use crate::error::ApiError;
 use crate::query::{self, Params};
+use outbox::{Item, Next, Outbox, Selection};
 
 /// Largest message a client may send (a `subscribe` is tiny).
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
@@ -47,11 +49,14 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct LiveOptions {
     /// Time between pings (30 s by default; tests shorten it).
     pub ping_interval: Duration,
+    /// Events a session may have queued for a slow client before it starts
+    /// dropping the oldest (1,024 by default).
+    pub queue_capacity: usize,
 }
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        Self { ping_interval: Duration::from_secs(30) }
+        Self { ping_interval: Duration::from_secs(30), queue_capacity: 1024 }
     }
 }
 
@@ -165,10 +170,14 @@ impl Session {
             // Sees a `close_all` made before this session started, too.
             let _ = closing.wait_for(|closing| *closing).await;
         };
+        let selection =
+            Arc::new(RwLock::new(Selection { scope: self.scope.clone(), filter: self.filter.clone() }));
+        let events = std::mem::replace(&mut self.events, broadcast::channel(1).1);
+        let (outbox, _relay) = Outbox::start(events, selection.clone(), hub.inner.options.queue_capacity);
         let (mut tx, mut rx) = socket.split();
         // Shutdown wins even while a send waits on a client that reads nothing.
         let going_away = tokio::select! {
-            () = self.serve(&mut tx, &mut rx, hub.inner.options.ping_interval) => false,
+            () = self.serve(&mut tx, &mut rx, &outbox, &selection, hub.inner.options.ping_interval) => false,
             () = shutdown => true,
         };
         let farewell = async {
@@ -188,21 +197,30 @@ impl Session {
         &mut self,
         tx: &mut SplitSink<WebSocket, Message>,
         rx: &mut SplitStream<WebSocket>,
+        outbox: &Outbox,
+        selection: &RwLock<Selection>,
         ping_every: Duration,
     ) {
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let outgoing = tokio::select! {
-                event = self.events.recv() => match event {
-                    Ok(event) => self.render(&event),
-                    Err(RecvError::Lagged(dropped)) => Some(json!({"type": "lagged", "dropped": dropped}).to_string()),
-                    Err(RecvError::Closed) => return,
+                next = outbox.next() => match next {
+                    Next::Item(item) => self.render(&item),
+                    Next::Lagged(dropped) => Some(json!({"type": "lagged", "dropped": dropped}).to_string()),
+                    Next::Closed => return,
                 },
                 incoming = rx.next() => match incoming {
                     Some(Ok(message)) if message.is_close() => return,
                     Some(Ok(message)) => match message.to_str() {
-                        Ok(text) => Some(self.on_message(text).await),
+                        Ok(text) => {
+                            let answer = self.on_message(text).await;
+                            // The relay filters with the new selection from now on.
+                            if let Ok(mut current) = selection.write() {
+                                *current = Selection { scope: self.scope.clone(), filter: self.filter.clone() };
+                            }
+                            Some(answer)
+                        }
                         // Binary, ping and pong frames (pings are answered by
                         // the WebSocket layer).
                         Err(()) => None,
@@ -226,16 +244,19 @@ impl Session {
 
     /// The wire message for an event, if this session may see it and its
     /// filters keep it.
-    fn render(&self, event: &LiveEvent) -> Option<String> {
-        if !self.scope.allows(event) {
+    /// (Checked again here: an event queued before a `subscribe` was
+    /// filtered with the old selection.)
+    fn render(&self, item: &Item) -> Option<String> {
+        if !outbox::wants(&self.scope, &self.filter, &item.event, item.index) {
             return None;
         }
-        match event {
-            LiveEvent::Log { project, entry, .. } => self.filter.matches(&entry.entry).then(|| {
+        match item.event.as_ref() {
+            LiveEvent::Logs { project, entries, .. } => {
+                let entry = entries.get(item.index)?;
                 let message =
                     LogMessage { kind: "log", project: project.as_str(), log: LogView::from(entry) };
-                serde_json::to_string(&message).unwrap_or_default()
-            }),
+                Some(serde_json::to_string(&message).unwrap_or_default())
+            }
         }
     }
 

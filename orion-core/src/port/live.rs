@@ -16,16 +16,17 @@ use crate::model::{ProjectId, ProjectName, UserId};
 /// Something that happened in a project, for live subscribers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LiveEvent {
-    /// A log entry was stored.
-    Log {
+    /// A batch of log entries was stored (one event per committed ingest
+    /// request, so a 10,000-entry batch costs the bus one slot, not 10,000).
+    Logs {
         /// Its project.
         project_id: ProjectId,
         /// The project's name (what the wire shows).
         project: ProjectName,
         /// The project's owner (who may see it).
         owner_id: UserId,
-        /// The stored entry.
-        entry: LogEntry,
+        /// The stored entries, in input order.
+        entries: Vec<LogEntry>,
     },
 }
 
@@ -33,14 +34,14 @@ impl LiveEvent {
     /// The project the event belongs to.
     pub fn project_id(&self) -> ProjectId {
         match self {
-            Self::Log { project_id, .. } => *project_id,
+            Self::Logs { project_id, .. } => *project_id,
         }
     }
 
     /// The owner of that project.
     pub fn owner_id(&self) -> UserId {
         match self {
-            Self::Log { owner_id, .. } => *owner_id,
+            Self::Logs { owner_id, .. } => *owner_id,
         }
     }
 }

@@ -142,14 +142,12 @@ impl LogService {
         }
         let count = entries.len();
         let stored = self.deps.repos.logs.append(entries).await.map_err(overloaded)?;
-        for entry in stored {
-            self.deps.bus.publish(Arc::new(LiveEvent::Log {
-                project_id: project.id,
-                project: project.name.clone(),
-                owner_id: project.owner_id,
-                entry,
-            }));
-        }
+        self.deps.bus.publish(Arc::new(LiveEvent::Logs {
+            project_id: project.id,
+            project: project.name.clone(),
+            owner_id: project.owner_id,
+            entries: stored,
+        }));
         Ok(count)
     }
 

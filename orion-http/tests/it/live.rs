@@ -190,9 +190,9 @@ async fn a_missing_or_bad_token_or_filter_is_refused_before_the_upgrade() {
 #[tokio::test]
 async fn a_client_that_does_not_read_is_told_how_many_events_it_lost() {
     let clock = FakeClock::default();
-    let orion =
-        TestServer::orion_builder(InMemoryRepos::new(), &clock).bus(Arc::new(BroadcastBus::new(16))).build();
-    let t = with_logs_on(TestServer::start_orion(orion, clock).await).await;
+    let orion = TestServer::orion_builder(InMemoryRepos::new(), &clock).build();
+    let live_options = LiveOptions { queue_capacity: 16, ..LiveOptions::default() };
+    let t = with_logs_on(TestServer::start_orion_with(orion, clock, live_options).await).await;
     let mut live = connect(&t, &t.ada, "").await;
 
     // The client reads nothing while 1,000 entries are published.
@@ -222,10 +222,39 @@ async fn a_client_that_does_not_read_is_told_how_many_events_it_lost() {
 }
 
 #[tokio::test]
+async fn another_users_traffic_never_counts_in_a_slow_clients_losses() {
+    let clock = FakeClock::default();
+    // A tiny bus: had sessions counted the bus's own losses, Bob's burst
+    // would show in Ada's count.
+    let orion =
+        TestServer::orion_builder(InMemoryRepos::new(), &clock).bus(Arc::new(BroadcastBus::new(4))).build();
+    let live_options = LiveOptions { queue_capacity: 16, ..LiveOptions::default() };
+    let t = with_logs_on(TestServer::start_orion_with(orion, clock, live_options).await).await;
+    let bob = t.server.signup("bob").await;
+    t.server.create_project(&bob, "bobs").await;
+    let bobs_writer = token_of(&t.server.create_token(&bob, "bobs", "writer", &["logs:write"]).await);
+    let mut ada_live = connect(&t, &t.ada, "").await;
+
+    // Far more of Bob's entries than Ada's queue holds, in more batches than
+    // the bus holds, while Ada reads nothing.
+    for round in 0..6 {
+        let batch: Vec<Value> = (0..100).map(|i| json!({ "message": format!("bob {round}/{i}") })).collect();
+        t.server.ingest_ok(&bobs_writer, Value::Array(batch), 100).await;
+    }
+    t.server.ingest_ok(&t.writer, json!({"message": "ada's own"}), 1).await;
+
+    // Ada lost nothing of hers, so she hears of no loss — and so learns
+    // nothing about Bob's volume.
+    let first = ada_live.next().await;
+    assert_eq!((&first["type"], &first["log"]["message"]), (&json!("log"), &json!("ada's own")), "{first}");
+    ada_live.assert_silent(QUIET).await;
+}
+
+#[tokio::test]
 async fn pings_arrive_at_the_configured_interval() {
     let clock = FakeClock::default();
     let orion = TestServer::orion_builder(InMemoryRepos::new(), &clock).build();
-    let live_options = LiveOptions { ping_interval: Duration::from_millis(50) };
+    let live_options = LiveOptions { ping_interval: Duration::from_millis(50), ..LiveOptions::default() };
     let t = with_logs_on(TestServer::start_orion_with(orion, clock, live_options).await).await;
     let mut live = connect(&t, &t.ada, "").await;
     let mut pings = 0;

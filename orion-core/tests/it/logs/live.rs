@@ -22,12 +22,10 @@ async fn stored_entries_are_published_with_their_project_and_owner() {
         orion.logs().search(&f.owner.principal, "web", &LogQuery { limit: 10, ..LogQuery::default() }).await;
     let mut stored = stored.unwrap().logs;
     stored.reverse(); // published in input order, oldest id first
-    for want in stored {
-        let event = events.try_recv().expect("an event per stored entry, already there when ingest returns");
-        let LiveEvent::Log { project_id, project, owner_id, entry } = event.as_ref();
-        assert_eq!((*project_id, project.as_str(), *owner_id), (f.project.id, "web", f.owner.user.id));
-        assert_eq!(entry, &want, "the event carries the stored entry, id included");
-    }
+    let event = events.try_recv().expect("one event per stored batch, already there when ingest returns");
+    let LiveEvent::Logs { project_id, project, owner_id, entries } = event.as_ref();
+    assert_eq!((*project_id, project.as_str(), *owner_id), (f.project.id, "web", f.owner.user.id));
+    assert_eq!(entries, &stored, "the event carries the stored entries, ids included");
     assert!(matches!(events.try_recv(), Err(TryRecvError::Empty)));
 }
 
