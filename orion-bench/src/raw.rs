@@ -57,7 +57,8 @@ pub async fn run(url: &str, total: u64, batch: u64) -> anyhow::Result<RawRun> {
     let started = Instant::now();
     let mut entries = 0u64;
     for batch in batches {
-        entries += orion_storage::bench::raw_insert(&storage, &batch).await.context("raw insert")?.len() as u64;
+        entries +=
+            orion_storage::bench::raw_insert(&storage, &batch).await.context("raw insert")?.len() as u64;
     }
     let elapsed = started.elapsed();
     storage.close().await;

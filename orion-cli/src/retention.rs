@@ -25,7 +25,11 @@ pub struct Retention {
 
 /// Spawns the sweeper; it stops when `stop` turns `true`. Returns `None`
 /// when retention is off (0 days).
-pub fn spawn(orion: Orion, retention: Retention, mut stop: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
+pub fn spawn(
+    orion: Orion,
+    retention: Retention,
+    mut stop: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
     if retention.days == 0 {
         tracing::info!("log retention is off: logs are kept forever");
         return None;
