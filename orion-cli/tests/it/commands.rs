@@ -32,6 +32,8 @@ async fn serve_help_documents_every_flag_and_its_variable() {
         "--log-format",
         "--log-level",
         "--config",
+        "--retention-days",
+        "ORION_RETENTION_DAYS",
     ] {
         assert!(help.contains(needle), "`serve --help` does not mention {needle}:\n{help}");
     }

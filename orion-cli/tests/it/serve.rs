@@ -145,3 +145,36 @@ async fn serve_runs_on_postgresql_when_given_a_postgres_url() {
     assert!(server.terminate().await.success());
     psql(format!("DROP DATABASE {db}")).await;
 }
+
+#[tokio::test]
+async fn expired_logs_are_deleted_in_the_background_and_recent_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--retention-days", "0"]).await;
+    let base = server.base_url.clone();
+    let jwt = register_and_login(&base).await;
+    assert_eq!(post(&format!("{base}/api/projects"), json!({"name": "web"}), Some(&jwt)).await.0, 201);
+    let (status, source) =
+        post(&format!("{base}/api/projects/web/sources"), json!({"name": "app"}), Some(&jwt)).await;
+    assert_eq!(status, 201);
+    let token = source["token"].as_str().unwrap().to_owned();
+    let old = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
+    let entries = json!([{"message": "three days old", "timestamp": old}, {"message": "fresh"}]);
+    assert_eq!(post(&format!("{base}/api/agent/log"), entries, Some(&token)).await.0, 201);
+    assert!(server.terminate().await.success());
+
+    // Retention of one day: the first sweep runs at start.
+    let server = Server::start(dir.path(), &["--retention-days", "1"]).await;
+    let url = format!("{}/api/projects/web/logs", server.base_url);
+    let mut messages = Vec::new();
+    for _ in 0..100 {
+        let (status, page) = get(&url, &jwt).await;
+        assert_eq!(status, 200, "{page}");
+        messages = page["logs"].as_array().unwrap().iter().map(|l| l["message"].clone()).collect();
+        if messages.len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(messages, vec![json!("fresh")]);
+    assert!(server.terminate().await.success());
+}
