@@ -38,7 +38,7 @@ async fn data_set(repos: &Repos) -> (orion_core::model::ProjectId, Vec<LogEntry>
 
 fn reference(stored: &[LogEntry], filter: &LogFilter) -> Vec<i64> {
     let mut kept: Vec<&LogEntry> = stored.iter().filter(|e| filter.matches(&e.entry)).collect();
-    kept.sort_by(|a, b| (b.entry.timestamp, b.id).cmp(&(a.entry.timestamp, a.id)));
+    kept.sort_by_key(|e| std::cmp::Reverse((e.entry.timestamp, e.id)));
     kept.iter().map(|e| e.id).collect()
 }
 
