@@ -23,6 +23,8 @@ pub struct Config {
     pub token_touch_interval: Duration,
     /// Recovery codes generated when 2FA is enabled.
     pub recovery_code_count: usize,
+    /// A server with no heartbeat for this long is offline.
+    pub offline_after: Duration,
 }
 
 impl Default for Config {
@@ -36,6 +38,7 @@ impl Default for Config {
             totp_issuer: "Orion".to_owned(),
             token_touch_interval: Duration::seconds(60),
             recovery_code_count: 10,
+            offline_after: Duration::minutes(3),
         }
     }
 }

@@ -7,7 +7,8 @@
 //! # Layout
 //!
 //! - [`model`]: entities and validated value types, one file per aggregate
-//!   (`user`, `project`, `source`, `token`, `log`) plus `names` and `ids`.
+//!   (`user`, `project`, `source`, `token`, `log`, `server`) plus `names`
+//!   and `ids`.
 //! - [`repo`]: one repository trait per aggregate and [`Repos`], the bundle a
 //!   backend hands over. Traits speak domain types only.
 //! - [`service`]: the services ([`AccountService`](service::AccountService),
@@ -15,7 +16,8 @@
 //!   [`ProjectService`](service::ProjectService),
 //!   [`SourceService`](service::SourceService),
 //!   [`TokenService`](service::TokenService),
-//!   [`LogService`](service::LogService)); they own every rule.
+//!   [`LogService`](service::LogService),
+//!   [`AgentService`](service::AgentService)); they own every rule.
 //! - [`port`]: what the domain needs from outside (clock, password hashing,
 //!   session signing, TOTP, secrets, the live-event bus), with I/O-free
 //!   defaults.
@@ -65,7 +67,8 @@ use port::{
     BcryptHasher, BroadcastBus, Clock, JwtSigner, LiveBus, PasswordHasher, SessionSigner, SystemClock,
 };
 use service::{
-    AccountService, Deps, LogService, ProjectService, SourceService, TokenService, TwoFactorService,
+    AccountService, AgentService, Deps, LogService, ProjectService, SourceService, TokenService,
+    TwoFactorService,
 };
 
 /// The embedding entry point: built from [`Repos`], ports and [`Config`],
@@ -79,6 +82,7 @@ pub struct Orion {
     sources: SourceService,
     tokens: TokenService,
     logs: LogService,
+    agents: AgentService,
 }
 
 impl Orion {
@@ -124,6 +128,11 @@ impl Orion {
     /// Log ingestion, search, export, histogram, live tail, retention.
     pub fn logs(&self) -> &LogService {
         &self.logs
+    }
+
+    /// Agents, servers, heartbeats, commands and incidents.
+    pub fn agents(&self) -> &AgentService {
+        &self.agents
     }
 
     /// The clock the services use.
@@ -222,6 +231,7 @@ impl OrionBuilder {
             sources: SourceService::new(deps.clone(), projects.clone()),
             tokens: TokenService::new(deps.clone(), projects.clone()),
             logs: LogService::new(deps.clone(), projects.clone()),
+            agents: AgentService::new(deps.clone(), projects.clone()),
             projects,
             deps,
         }

@@ -5,14 +5,18 @@ pub mod ids;
 pub mod log;
 pub mod names;
 pub mod project;
+pub mod server;
 pub mod source;
 pub mod token;
 pub mod user;
 
-pub use ids::{ProjectId, SourceId, TokenId, UserId};
+pub use ids::{CommandId, IncidentId, ProjectId, SourceId, TokenId, UserId};
 pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
 pub use project::{ArchivedFilter, Project};
+pub use server::{
+    Command, CommandKind, CommandStatus, Heartbeat, Incident, Metrics, ScriptStatus, Server, ServerId,
+};
 pub use source::Source;
 pub use token::{ApiToken, Permission, PermissionSet, TokenKind};
 pub use user::{LoginChallenge, User};

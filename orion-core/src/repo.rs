@@ -11,16 +11,22 @@
 use std::sync::Arc;
 
 pub mod auth;
+pub mod commands;
+pub mod incidents;
 pub mod logs;
 pub mod projects;
+pub mod servers;
 pub mod settings;
 pub mod sources;
 pub mod tokens;
 pub mod users;
 
 pub use auth::{ChallengeRepository, LoginAttemptRepository};
+pub use commands::CommandRepository;
+pub use incidents::IncidentRepository;
 pub use logs::LogRepository;
 pub use projects::ProjectRepository;
+pub use servers::{HeartbeatRepository, ServerRepository};
 pub use settings::SettingsRepository;
 pub use sources::SourceRepository;
 pub use tokens::TokenRepository;
@@ -45,6 +51,14 @@ pub struct Repos {
     pub settings: Arc<dyn SettingsRepository>,
     /// Log entries.
     pub logs: Arc<dyn LogRepository>,
+    /// Servers watched by agents.
+    pub servers: Arc<dyn ServerRepository>,
+    /// Their heartbeats.
+    pub heartbeats: Arc<dyn HeartbeatRepository>,
+    /// Commands for agents.
+    pub commands: Arc<dyn CommandRepository>,
+    /// Incidents reported by agents.
+    pub incidents: Arc<dyn IncidentRepository>,
 }
 
 impl std::fmt::Debug for Repos {

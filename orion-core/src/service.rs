@@ -8,6 +8,7 @@ use crate::port::{Clock, LiveBus, PasswordHasher, SessionSigner};
 use crate::repo::Repos;
 
 pub mod accounts;
+pub mod agents;
 pub mod logs;
 pub mod principal;
 pub mod projects;
@@ -16,6 +17,7 @@ pub mod tokens;
 pub mod two_factor;
 
 pub use accounts::{AccountService, LoginOutcome, Registration};
+pub use agents::{AgentRegistration, AgentService, AlertInput, HeartbeatInput, ServerOverview};
 pub use logs::{LiveScope, LogExport, LogInput, LogService};
 pub use principal::{Principal, TokenPrincipal};
 pub use projects::ProjectService;

@@ -257,6 +257,8 @@ impl Session {
                     LogMessage { kind: "log", project: project.as_str(), log: LogView::from(entry) };
                 Some(serde_json::to_string(&message).unwrap_or_default())
             }
+            // Rendered once the agent endpoints have their wire views.
+            LiveEvent::Heartbeat { .. } | LiveEvent::Incident { .. } => None,
         }
     }
 

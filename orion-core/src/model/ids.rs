@@ -58,3 +58,11 @@ id_type!(
     /// Identifies an API token (never its value).
     TokenId
 );
+id_type!(
+    /// Identifies a command sent to an agent.
+    CommandId
+);
+id_type!(
+    /// Identifies an incident (an agent alert such as a script crash).
+    IncidentId
+);

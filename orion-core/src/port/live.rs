@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 use crate::model::log::LogEntry;
-use crate::model::{ProjectId, ProjectName, UserId};
+use crate::model::{Heartbeat, Incident, ProjectId, ProjectName, UserId};
 
 /// Something that happened in a project, for live subscribers.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,20 +28,46 @@ pub enum LiveEvent {
         /// The stored entries, in input order.
         entries: Vec<LogEntry>,
     },
+    /// A heartbeat was stored.
+    Heartbeat {
+        /// Its project.
+        project_id: ProjectId,
+        /// The project's name.
+        project: ProjectName,
+        /// The project's owner.
+        owner_id: UserId,
+        /// The stored heartbeat.
+        heartbeat: Heartbeat,
+    },
+    /// An incident was stored.
+    Incident {
+        /// Its project.
+        project_id: ProjectId,
+        /// The project's name.
+        project: ProjectName,
+        /// The project's owner.
+        owner_id: UserId,
+        /// The stored incident.
+        incident: Incident,
+    },
 }
 
 impl LiveEvent {
     /// The project the event belongs to.
     pub fn project_id(&self) -> ProjectId {
         match self {
-            Self::Logs { project_id, .. } => *project_id,
+            Self::Logs { project_id, .. }
+            | Self::Heartbeat { project_id, .. }
+            | Self::Incident { project_id, .. } => *project_id,
         }
     }
 
     /// The owner of that project.
     pub fn owner_id(&self) -> UserId {
         match self {
-            Self::Logs { owner_id, .. } => *owner_id,
+            Self::Logs { owner_id, .. }
+            | Self::Heartbeat { owner_id, .. }
+            | Self::Incident { owner_id, .. } => *owner_id,
         }
     }
 }

@@ -18,7 +18,7 @@ pub trait ProjectRepository: Send + Sync {
     async fn list_by_owner(&self, owner: UserId, filter: ArchivedFilter) -> RepoResult<Vec<Project>>;
     /// Sets the archived flag; `NotFound` if absent.
     async fn set_archived(&self, id: ProjectId, archived: bool) -> RepoResult<()>;
-    /// Deletes the project and everything it owns (sources, tokens, logs),
-    /// atomically.
+    /// Deletes the project and everything it owns (sources, tokens, logs,
+    /// servers, heartbeats, commands, incidents), atomically.
     async fn delete(&self, id: ProjectId) -> RepoResult<()>;
 }

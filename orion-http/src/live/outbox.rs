@@ -41,6 +41,9 @@ pub fn wants(scope: &LiveScope, filter: &LogFilter, event: &LiveEvent, index: us
     scope.allows(event)
         && match event {
             LiveEvent::Logs { entries, .. } => entries.get(index).is_some_and(|e| filter.matches(&e.entry)),
+            // Log filters say nothing about machines: every heartbeat and
+            // incident in scope goes out.
+            LiveEvent::Heartbeat { .. } | LiveEvent::Incident { .. } => index == 0,
         }
 }
 
@@ -48,6 +51,7 @@ pub fn wants(scope: &LiveScope, filter: &LogFilter, event: &LiveEvent, index: us
 fn items(event: &LiveEvent) -> usize {
     match event {
         LiveEvent::Logs { entries, .. } => entries.len(),
+        LiveEvent::Heartbeat { .. } | LiveEvent::Incident { .. } => 1,
     }
 }
 

@@ -1,0 +1,234 @@
+//! Machines watched by agents: servers, their heartbeats, the commands
+//! sent to them and the incidents they report.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::ids::{CommandId, IncidentId, ProjectId};
+use crate::error::FieldError;
+
+/// An agent-chosen server id: 1–128 characters of `[A-Za-z0-9._:-]`
+/// (a hostname, a machine id, a UUID all fit). Unique per project.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerId(String);
+
+impl ServerId {
+    /// Validates a server id.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let ok = (1..=128).contains(&raw.len())
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                "serverId",
+                "must be 1 to 128 characters of letters, digits, '.', '_', ':' or '-'",
+            ))
+        }
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ServerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A registered machine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    /// Its project.
+    pub project_id: ProjectId,
+    /// Agent-chosen id, unique in the project.
+    pub server_id: ServerId,
+    /// Name shown in the UI.
+    pub display_name: String,
+    /// Host name as the agent reports it.
+    pub hostname: String,
+    /// `linux`, `macos`, `windows`, ...
+    pub platform: String,
+    /// `x86_64`, `aarch64`, ...
+    pub arch: String,
+    /// First registration.
+    pub created_at: DateTime<Utc>,
+    /// Last heartbeat received, if any.
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// The state of one supervised script, as the agent reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptStatus {
+    /// The script's name in the agent config.
+    pub name: String,
+    /// `running`, `stopped`, `crashed`, `restarting`, `starting`.
+    pub state: String,
+    /// Process id while running.
+    pub pid: Option<u32>,
+    /// Restarts since the agent started.
+    pub restarts: u32,
+    /// Exit code of the last run, if it ended.
+    pub last_exit_code: Option<i32>,
+}
+
+/// System figures from one heartbeat.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metrics {
+    /// CPU use over the last interval, 0–100.
+    pub cpu_percent: f64,
+    /// Memory in use, bytes.
+    pub ram_used_bytes: u64,
+    /// Memory installed, bytes.
+    pub ram_total_bytes: u64,
+    /// Disk space in use (all local filesystems), bytes.
+    pub disk_used_bytes: u64,
+    /// Disk space in total, bytes.
+    pub disk_total_bytes: u64,
+    /// Network receive rate, bytes/s.
+    pub net_rx_bytes_per_sec: f64,
+    /// Network send rate, bytes/s.
+    pub net_tx_bytes_per_sec: f64,
+    /// Machine uptime, seconds.
+    pub uptime_seconds: u64,
+    /// 1/5/15-minute load averages, where the platform has them.
+    pub load_average: Option<[f64; 3]>,
+}
+
+impl Metrics {
+    /// Memory use, 0–100 (0 when the total is unknown).
+    pub fn ram_percent(&self) -> f64 {
+        percent(self.ram_used_bytes, self.ram_total_bytes)
+    }
+
+    /// Disk use, 0–100 (0 when the total is unknown).
+    pub fn disk_percent(&self) -> f64 {
+        percent(self.disk_used_bytes, self.disk_total_bytes)
+    }
+}
+
+fn percent(used: u64, total: u64) -> f64 {
+    if total == 0 { 0.0 } else { used as f64 * 100.0 / total as f64 }
+}
+
+/// A heartbeat as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heartbeat {
+    /// Its project.
+    pub project_id: ProjectId,
+    /// The server that sent it.
+    pub server_id: ServerId,
+    /// When the agent took the figures (default: when received).
+    pub timestamp: DateTime<Utc>,
+    /// When Orion received it.
+    pub received_at: DateTime<Utc>,
+    /// The figures.
+    pub metrics: Metrics,
+    /// Supervised scripts.
+    pub scripts: Vec<ScriptStatus>,
+}
+
+/// What a command asks an agent to do to one of its scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandKind {
+    /// Stop then start.
+    Restart,
+    /// Stop and keep stopped.
+    Stop,
+    /// Start a stopped script.
+    Start,
+}
+
+impl CommandKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Restart => "restart",
+            Self::Stop => "stop",
+            Self::Start => "start",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Restart, Self::Stop, Self::Start].into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// Where a command is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandStatus {
+    /// Waiting for the agent.
+    Pending,
+    /// The agent did it.
+    Ok,
+    /// The agent tried and failed.
+    Failed,
+}
+
+impl CommandStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Ok, Self::Failed].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// A command for one server's agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    /// Stable id.
+    pub id: CommandId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// The server whose agent runs it.
+    pub server_id: ServerId,
+    /// What to do.
+    pub kind: CommandKind,
+    /// The script it concerns.
+    pub script_name: Option<String>,
+    /// Free JSON object for the agent.
+    pub payload: Map<String, Value>,
+    /// Pending until acknowledged.
+    pub status: CommandStatus,
+    /// What the agent reported (≤ 64 KiB).
+    pub output: Option<String>,
+    /// When it was enqueued.
+    pub created_at: DateTime<Utc>,
+    /// When the agent acknowledged it.
+    pub acked_at: Option<DateTime<Utc>>,
+}
+
+/// Something an agent reported going wrong (a script crash, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    /// Stable id.
+    pub id: IncidentId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// The reporting server, when the token is bound to one.
+    pub server_id: Option<ServerId>,
+    /// Machine-readable kind, e.g. `script_crash`.
+    pub event: String,
+    /// Human text.
+    pub message: String,
+    /// The script concerned, if any.
+    pub script_name: Option<String>,
+    /// When it happened (agent clock; default: when received).
+    pub timestamp: DateTime<Utc>,
+    /// When Orion received it.
+    pub received_at: DateTime<Utc>,
+}

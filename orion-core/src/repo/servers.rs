@@ -1,0 +1,41 @@
+//! Storage of servers and their heartbeats.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::RepoResult;
+use crate::model::{Heartbeat, ProjectId, Server, ServerId};
+
+/// Stores servers; `(project_id, server_id)` is unique.
+#[async_trait]
+pub trait ServerRepository: Send + Sync {
+    /// Inserts the server, or updates `display_name`, `hostname`,
+    /// `platform` and `arch` of the existing one (keeping `created_at` and
+    /// `last_seen_at`). Returns the stored server.
+    async fn upsert(&self, server: &Server) -> RepoResult<Server>;
+    /// The project's server with that id.
+    async fn find(&self, project: ProjectId, server_id: &ServerId) -> RepoResult<Option<Server>>;
+    /// The project's servers, ordered by `server_id`.
+    async fn list(&self, project: ProjectId) -> RepoResult<Vec<Server>>;
+}
+
+/// Stores heartbeats.
+#[async_trait]
+pub trait HeartbeatRepository: Send + Sync {
+    /// Stores a heartbeat and sets the server's `last_seen_at` to its
+    /// `received_at`, in one transaction. `NotFound` if the server does not
+    /// exist in the project.
+    async fn insert(&self, heartbeat: &Heartbeat) -> RepoResult<()>;
+    /// The server's most recent heartbeat (by `timestamp`, then insertion).
+    async fn latest(&self, project: ProjectId, server_id: &ServerId) -> RepoResult<Option<Heartbeat>>;
+    /// The server's heartbeats with `from <= timestamp < to`, newest first,
+    /// at most `limit`.
+    async fn list(
+        &self,
+        project: ProjectId,
+        server_id: &ServerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> RepoResult<Vec<Heartbeat>>;
+}

@@ -1,0 +1,542 @@
+//! Agents and the machines they watch: registration, heartbeats, incidents,
+//! agent-made sources, and commands — plus the owner's views of them.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::{Map, Value};
+use tracing::instrument;
+
+use super::Deps;
+use super::principal::{Principal, TokenPrincipal};
+use super::projects::ProjectService;
+use super::tokens::{IssuedToken, mint};
+use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult, collect};
+use crate::model::{
+    Command, CommandId, CommandKind, CommandStatus, Heartbeat, Incident, IncidentId, Label, Metrics,
+    Permission, Project, ScriptStatus, Server, ServerId, Source, SourceId, SourceName, TokenKind,
+};
+use crate::port::live::LiveEvent;
+
+/// Longest command output or incident message kept, in bytes.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// Most scripts reported in one heartbeat.
+pub const MAX_SCRIPTS: usize = 100;
+/// Largest page of heartbeats, commands or incidents.
+pub const MAX_LIST: u32 = 1_000;
+
+/// `POST /agent/register` input.
+#[derive(Debug, Clone, Default)]
+pub struct AgentRegistration {
+    /// Agent-chosen id.
+    pub server_id: String,
+    /// Shown in the UI (defaults to the hostname).
+    pub display_name: String,
+    /// Host name.
+    pub hostname: String,
+    /// Operating system.
+    pub platform: String,
+    /// CPU architecture.
+    pub arch: String,
+    /// Required with a user session; must match a token's project if given.
+    pub project_name: Option<String>,
+}
+
+/// `POST /agent/heartbeat` input.
+#[derive(Debug, Clone, Default)]
+pub struct HeartbeatInput {
+    /// Required only when the token is not bound to a server.
+    pub server_id: Option<String>,
+    /// RFC 3339; default: when received.
+    pub timestamp: Option<String>,
+    /// The figures.
+    pub metrics: Metrics,
+    /// Supervised scripts.
+    pub scripts: Vec<ScriptStatus>,
+}
+
+/// `POST /agent/alert` input.
+#[derive(Debug, Clone, Default)]
+pub struct AlertInput {
+    /// Machine-readable kind, e.g. `script_crash`.
+    pub event: String,
+    /// Human text.
+    pub message: String,
+    /// The script concerned.
+    pub script_name: Option<String>,
+    /// RFC 3339; default: when received.
+    pub timestamp: Option<String>,
+}
+
+/// A server as its owner sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerOverview {
+    /// The server.
+    pub server: Server,
+    /// Heard from within the offline threshold.
+    pub online: bool,
+    /// Its latest heartbeat.
+    pub latest: Option<Heartbeat>,
+}
+
+/// Agent endpoints and the owner's server views.
+#[derive(Debug, Clone)]
+pub struct AgentService {
+    deps: Arc<Deps>,
+    projects: ProjectService,
+}
+
+fn text(field: &str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let value = raw.trim();
+    let count = value.chars().count();
+    if count < min || count > max || value.chars().any(char::is_control) {
+        return Err(FieldError::new(field, format!("must be {min} to {max} printable characters")));
+    }
+    Ok(value.to_owned())
+}
+
+fn timestamp(field: &str, raw: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
+    match raw {
+        None => Ok(now),
+        Some(raw) => DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.with_timezone(&Utc).trunc_subsecs(3))
+            .map_err(|_| FieldError::new(field, format!("`{raw}` is not an RFC 3339 date-time"))),
+    }
+}
+
+fn check_metrics(m: &Metrics, errors: &mut Vec<FieldError>) {
+    let rates = [
+        ("cpuPercent", m.cpu_percent),
+        ("netRxBytesPerSec", m.net_rx_bytes_per_sec),
+        ("netTxBytesPerSec", m.net_tx_bytes_per_sec),
+    ];
+    for (field, value) in rates {
+        if !value.is_finite() || value < 0.0 {
+            errors.push(FieldError::new(field, "must be a finite, non-negative number"));
+        }
+    }
+    if m.cpu_percent > 100.0 {
+        errors.push(FieldError::new("cpuPercent", "must be between 0 and 100"));
+    }
+    if m.ram_used_bytes > m.ram_total_bytes {
+        errors.push(FieldError::new("ramUsedBytes", "must not exceed ramTotalBytes"));
+    }
+    if m.disk_used_bytes > m.disk_total_bytes {
+        errors.push(FieldError::new("diskUsedBytes", "must not exceed diskTotalBytes"));
+    }
+    if m.load_average.is_some_and(|l| l.iter().any(|v| !v.is_finite() || *v < 0.0)) {
+        errors.push(FieldError::new("loadAverage", "must be three finite, non-negative numbers"));
+    }
+}
+
+impl AgentService {
+    pub(crate) fn new(deps: Arc<Deps>, projects: ProjectService) -> Self {
+        Self { deps, projects }
+    }
+
+    fn publish(&self, project: &Project, make: impl FnOnce(Project) -> LiveEvent) {
+        self.deps.bus.publish(Arc::new(make(project.clone())));
+    }
+
+    /// Registers (or re-registers) a server and issues an `sk_agent_` token
+    /// bound to it. Older tokens of the server stay valid until revoked.
+    #[instrument(skip_all)]
+    pub async fn register(
+        &self,
+        principal: &Principal,
+        input: AgentRegistration,
+    ) -> ServiceResult<IssuedToken> {
+        let project = match principal {
+            Principal::User(_) => {
+                let name = input
+                    .project_name
+                    .as_deref()
+                    .ok_or_else(|| ServiceError::invalid("projectName", "is required with a user session"))?;
+                self.projects.owned(principal, name).await?
+            }
+            Principal::Token(token) => {
+                principal.token_with(Permission::AgentRegister)?;
+                let project = self.projects.by_id(token.project_id).await?;
+                if input.project_name.as_deref().is_some_and(|name| name != project.name.as_str()) {
+                    return Err(ServiceError::NotFound("project"));
+                }
+                project
+            }
+        };
+        let mut errors = Vec::new();
+        let server_id = collect(&mut errors, ServerId::parse(&input.server_id));
+        let hostname = collect(&mut errors, text("hostname", &input.hostname, 1, 255));
+        let display =
+            if input.display_name.trim().is_empty() { &input.hostname } else { &input.display_name };
+        let display_name = collect(&mut errors, text("displayName", display, 1, 200));
+        let platform = collect(&mut errors, text("platform", &input.platform, 1, 64));
+        let arch = collect(&mut errors, text("arch", &input.arch, 1, 64));
+        let (Some(server_id), Some(hostname), Some(display_name), Some(platform), Some(arch)) =
+            (server_id, hostname, display_name, platform, arch)
+        else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let server = Server {
+            project_id: project.id,
+            server_id,
+            display_name,
+            hostname,
+            platform,
+            arch,
+            created_at: self.deps.clock.now(),
+            last_seen_at: None,
+        };
+        let server = self.deps.repos.servers.upsert(&server).await?;
+        let kind = TokenKind::Agent;
+        let issued = mint(
+            &self.deps,
+            project.id,
+            &format!("agent {}", server.server_id),
+            kind,
+            kind.default_permissions(),
+            None,
+            Some(server.server_id.as_str().to_owned()),
+        );
+        self.deps.repos.tokens.insert(&issued.token).await?;
+        Ok(issued)
+    }
+
+    /// The server a token speaks for: its bound server, or `server_id`
+    /// from the request when the token is not bound to one.
+    fn server_of(token: &TokenPrincipal, requested: Option<&str>) -> ServiceResult<ServerId> {
+        match (&token.server_id, requested) {
+            (Some(bound), _) => ServerId::parse(bound).map_err(|e| ServiceError::Validation(vec![e])),
+            (None, Some(raw)) => ServerId::parse(raw).map_err(|e| ServiceError::Validation(vec![e])),
+            (None, None) => {
+                Err(ServiceError::invalid("serverId", "is required: this token is not bound to a server"))
+            }
+        }
+    }
+
+    /// Stores a heartbeat for the token's server and publishes it.
+    #[instrument(skip_all)]
+    pub async fn heartbeat(&self, principal: &Principal, input: HeartbeatInput) -> ServiceResult<()> {
+        let token = principal.token_with(Permission::HeartbeatWrite)?;
+        let server_id = Self::server_of(token, input.server_id.as_deref())?;
+        let now = self.deps.clock.now().trunc_subsecs(3);
+        let mut errors = Vec::new();
+        let timestamp = collect(&mut errors, timestamp("timestamp", input.timestamp.as_deref(), now));
+        check_metrics(&input.metrics, &mut errors);
+        if input.scripts.len() > MAX_SCRIPTS {
+            errors.push(FieldError::new("scripts", format!("at most {MAX_SCRIPTS} scripts")));
+        }
+        let (Some(timestamp), true) = (timestamp, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let project = self.projects.by_id(token.project_id).await?;
+        let heartbeat = Heartbeat {
+            project_id: project.id,
+            server_id,
+            timestamp,
+            received_at: now,
+            metrics: input.metrics,
+            scripts: input.scripts,
+        };
+        self.deps.repos.heartbeats.insert(&heartbeat).await.map_err(|e| match e {
+            RepositoryError::NotFound => ServiceError::NotFound("server"),
+            other => other.into(),
+        })?;
+        self.publish(&project, |p| LiveEvent::Heartbeat {
+            project_id: p.id,
+            project: p.name,
+            owner_id: p.owner_id,
+            heartbeat,
+        });
+        Ok(())
+    }
+
+    /// Stores an incident reported by an agent and publishes it.
+    #[instrument(skip_all)]
+    pub async fn alert(&self, principal: &Principal, input: AlertInput) -> ServiceResult<Incident> {
+        let token = principal.token_with(Permission::LogsWrite)?;
+        let now = self.deps.clock.now().trunc_subsecs(3);
+        let mut errors = Vec::new();
+        let event_ok = (1..=64).contains(&input.event.len())
+            && input.event.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !event_ok {
+            errors.push(FieldError::new("event", "must be 1 to 64 characters of a-z, 0-9 and '_'"));
+        }
+        if input.message.trim().is_empty() || input.message.len() > MAX_TEXT_BYTES {
+            errors.push(FieldError::new("message", format!("must be 1 to {MAX_TEXT_BYTES} bytes")));
+        }
+        let script_name = match input.script_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => collect(&mut errors, text("scriptName", name, 1, 128)),
+            None => None,
+        };
+        let timestamp = collect(&mut errors, timestamp("timestamp", input.timestamp.as_deref(), now));
+        let (Some(timestamp), true) = (timestamp, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let project = self.projects.by_id(token.project_id).await?;
+        let incident = Incident {
+            id: IncidentId::new(),
+            project_id: project.id,
+            server_id: token.server_id.as_deref().and_then(|s| ServerId::parse(s).ok()),
+            event: input.event,
+            message: input.message,
+            script_name,
+            timestamp,
+            received_at: now,
+        };
+        self.deps.repos.incidents.insert(&incident).await?;
+        self.publish(&project, |p| LiveEvent::Incident {
+            project_id: p.id,
+            project: p.name,
+            owner_id: p.owner_id,
+            incident: incident.clone(),
+        });
+        Ok(incident)
+    }
+
+    /// Creates the source if missing and issues an `sk_source_` token bound
+    /// to it (and to the agent's server).
+    #[instrument(skip_all)]
+    pub async fn create_source(
+        &self,
+        principal: &Principal,
+        name: &str,
+        cwd: Option<&str>,
+    ) -> ServiceResult<IssuedToken> {
+        let token = principal.token_with(Permission::AgentRegister)?;
+        let mut errors = Vec::new();
+        let name = collect(&mut errors, SourceName::parse(name));
+        let description = collect(&mut errors, Label::parse("cwd", cwd.unwrap_or_default(), 500));
+        let (Some(name), Some(description)) = (name, description) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let sources = &self.deps.repos.sources;
+        let source = match sources.find_by_name(token.project_id, &name).await? {
+            Some(source) => source,
+            None => {
+                let source = Source {
+                    id: SourceId::new(),
+                    project_id: token.project_id,
+                    name: name.clone(),
+                    description,
+                    created_at: self.deps.clock.now(),
+                };
+                match sources.insert(&source, None).await {
+                    Ok(()) => source,
+                    // A concurrent registration created it first.
+                    Err(RepositoryError::Conflict(_)) => sources
+                        .find_by_name(token.project_id, &name)
+                        .await?
+                        .ok_or(ServiceError::NotFound("source"))?,
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        };
+        let kind = TokenKind::AgentSource;
+        let issued = mint(
+            &self.deps,
+            token.project_id,
+            source.name.as_str(),
+            kind,
+            kind.default_permissions(),
+            Some(source.id),
+            token.server_id.clone(),
+        );
+        self.deps.repos.tokens.insert(&issued.token).await?;
+        Ok(issued)
+    }
+
+    /// The pending commands of the token's server, oldest first.
+    #[instrument(skip_all)]
+    pub async fn pending_commands(
+        &self,
+        principal: &Principal,
+        server_id: Option<&str>,
+    ) -> ServiceResult<Vec<Command>> {
+        let token = principal.token_with(Permission::CommandsRead)?;
+        let server_id = Self::server_of(token, server_id)?;
+        Ok(self.deps.repos.commands.pending(token.project_id, &server_id).await?)
+    }
+
+    /// Records a command's outcome. Another server's command is
+    /// `NotFound`; a second acknowledgement is `Conflict`.
+    #[instrument(skip_all)]
+    pub async fn acknowledge(
+        &self,
+        principal: &Principal,
+        command_id: &str,
+        status: &str,
+        output: Option<&str>,
+    ) -> ServiceResult<Command> {
+        let token = principal.token_with(Permission::CommandsWrite)?;
+        let id: CommandId = command_id.parse().map_err(|_| ServiceError::NotFound("command"))?;
+        let mut errors = Vec::new();
+        let status = match CommandStatus::parse(status) {
+            Some(s @ (CommandStatus::Ok | CommandStatus::Failed)) => Some(s),
+            _ => {
+                errors.push(FieldError::new("status", "must be `ok` or `failed`"));
+                None
+            }
+        };
+        if output.is_some_and(|o| o.len() > MAX_TEXT_BYTES) {
+            errors.push(FieldError::new("output", format!("must be at most {MAX_TEXT_BYTES} bytes")));
+        }
+        let (Some(status), true) = (status, errors.is_empty()) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let command = self
+            .deps
+            .repos
+            .commands
+            .find(token.project_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("command"))?;
+        if token.server_id.as_deref().is_some_and(|bound| bound != command.server_id.as_str()) {
+            return Err(ServiceError::NotFound("command"));
+        }
+        let now = self.deps.clock.now().trunc_subsecs(3);
+        self.deps
+            .repos
+            .commands
+            .acknowledge(token.project_id, &command.server_id, id, status, output, now)
+            .await
+            .map_err(|e| match e {
+                RepositoryError::NotFound => ServiceError::NotFound("command"),
+                RepositoryError::Conflict(_) => {
+                    ServiceError::Conflict("this command was already acknowledged".into())
+                }
+                other => other.into(),
+            })
+    }
+
+    async fn owned_server(
+        &self,
+        principal: &Principal,
+        project: &str,
+        server_id: &str,
+    ) -> ServiceResult<(Project, Server)> {
+        let project = self.projects.owned(principal, project).await?;
+        let id = ServerId::parse(server_id).map_err(|_| ServiceError::NotFound("server"))?;
+        let server =
+            self.deps.repos.servers.find(project.id, &id).await?.ok_or(ServiceError::NotFound("server"))?;
+        Ok((project, server))
+    }
+
+    /// The project's servers with their online state and latest heartbeat.
+    #[instrument(skip_all)]
+    pub async fn servers(&self, principal: &Principal, project: &str) -> ServiceResult<Vec<ServerOverview>> {
+        let project = self.projects.owned(principal, project).await?;
+        let now = self.deps.clock.now();
+        let mut out = Vec::new();
+        for server in self.deps.repos.servers.list(project.id).await? {
+            let latest = self.deps.repos.heartbeats.latest(project.id, &server.server_id).await?;
+            let online = server.last_seen_at.is_some_and(|seen| now - seen < self.deps.config.offline_after);
+            out.push(ServerOverview { server, online, latest });
+        }
+        Ok(out)
+    }
+
+    /// A server's heartbeats, newest first.
+    #[instrument(skip_all)]
+    pub async fn heartbeats(
+        &self,
+        principal: &Principal,
+        project: &str,
+        server_id: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> ServiceResult<Vec<Heartbeat>> {
+        let (project, server) = self.owned_server(principal, project, server_id).await?;
+        check_limit(limit)?;
+        Ok(self.deps.repos.heartbeats.list(project.id, &server.server_id, from, to, limit).await?)
+    }
+
+    /// Queues a command for a server's agent.
+    #[instrument(skip_all)]
+    pub async fn enqueue_command(
+        &self,
+        principal: &Principal,
+        project: &str,
+        server_id: &str,
+        kind: &str,
+        script_name: Option<&str>,
+        payload: Option<Value>,
+    ) -> ServiceResult<Command> {
+        let (project, server) = self.owned_server(principal, project, server_id).await?;
+        let mut errors = Vec::new();
+        let kind = CommandKind::parse(kind).or_else(|| {
+            errors.push(FieldError::new("type", "must be `restart`, `stop` or `start`"));
+            None
+        });
+        let script_name = match script_name.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(name) => collect(&mut errors, text("scriptName", name, 1, 128)),
+            None => {
+                errors.push(FieldError::new("scriptName", "is required for restart, stop and start"));
+                None
+            }
+        };
+        let payload = match payload {
+            None | Some(Value::Null) => Some(Map::new()),
+            Some(Value::Object(map)) if serde_json::to_vec(&map).map_or(0, |v| v.len()) <= MAX_TEXT_BYTES => {
+                Some(map)
+            }
+            Some(_) => {
+                errors.push(FieldError::new("payload", "must be a JSON object of at most 64 KiB"));
+                None
+            }
+        };
+        let (Some(kind), Some(script_name), Some(payload)) = (kind, script_name, payload) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        let command = Command {
+            id: CommandId::new(),
+            project_id: project.id,
+            server_id: server.server_id,
+            kind,
+            script_name: Some(script_name),
+            payload,
+            status: CommandStatus::Pending,
+            output: None,
+            created_at: self.deps.clock.now().trunc_subsecs(3),
+            acked_at: None,
+        };
+        self.deps.repos.commands.insert(&command).await?;
+        Ok(command)
+    }
+
+    /// A server's commands, newest first.
+    #[instrument(skip_all)]
+    pub async fn commands(
+        &self,
+        principal: &Principal,
+        project: &str,
+        server_id: &str,
+        limit: u32,
+    ) -> ServiceResult<Vec<Command>> {
+        let (project, server) = self.owned_server(principal, project, server_id).await?;
+        check_limit(limit)?;
+        Ok(self.deps.repos.commands.list(project.id, &server.server_id, limit).await?)
+    }
+
+    /// The project's incidents, newest first.
+    #[instrument(skip_all)]
+    pub async fn incidents(
+        &self,
+        principal: &Principal,
+        project: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> ServiceResult<Vec<Incident>> {
+        let project = self.projects.owned(principal, project).await?;
+        check_limit(limit)?;
+        Ok(self.deps.repos.incidents.list(project.id, from, to, limit).await?)
+    }
+}
+
+fn check_limit(limit: u32) -> ServiceResult<()> {
+    if limit == 0 || limit > MAX_LIST {
+        return Err(ServiceError::invalid("limit", format!("must be between 1 and {MAX_LIST}")));
+    }
+    Ok(())
+}
