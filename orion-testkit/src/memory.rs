@@ -7,9 +7,13 @@
 //! under one lock. The lock is never held across an `.await`.
 
 mod challenges;
+mod commands;
+mod heartbeats;
+mod incidents;
 mod login_attempts;
 mod logs;
 mod projects;
+mod servers;
 mod settings;
 mod sources;
 mod tokens;
@@ -22,7 +26,8 @@ use chrono::{DateTime, Utc};
 use orion_core::Repos;
 use orion_core::model::log::{LogEntry, LogId};
 use orion_core::model::{
-    ApiToken, LoginChallenge, Project, ProjectId, Source, SourceId, TokenId, User, UserId,
+    ApiToken, Command, CommandId, Heartbeat, Incident, IncidentId, LoginChallenge, Project, ProjectId,
+    Server, ServerId, Source, SourceId, TokenId, User, UserId,
 };
 
 /// The in-memory backend. [`InMemoryRepos::new`] hands out a fresh,
@@ -43,7 +48,11 @@ impl InMemoryRepos {
             sources: Arc::new(sources::Sources(db.clone())),
             tokens: Arc::new(tokens::Tokens(db.clone())),
             settings: Arc::new(settings::Settings(db.clone())),
-            logs: Arc::new(logs::Logs(db)),
+            logs: Arc::new(logs::Logs(db.clone())),
+            servers: Arc::new(servers::Servers(db.clone())),
+            heartbeats: Arc::new(heartbeats::Heartbeats(db.clone())),
+            commands: Arc::new(commands::Commands(db.clone())),
+            incidents: Arc::new(incidents::Incidents(db)),
         }
     }
 }
@@ -76,6 +85,13 @@ struct Store {
     /// The last log id handed out; ids only grow, even across deletes.
     last_log_id: LogId,
     logs: BTreeMap<LogId, LogEntry>,
+    /// Keyed by `(project, server_id)`: the uniqueness rule, and a
+    /// project's servers iterate in `server_id` order.
+    servers: BTreeMap<(ProjectId, ServerId), Server>,
+    /// Keyed by insertion sequence, the tie-breaker of "newest first".
+    heartbeats: BTreeMap<u64, Heartbeat>,
+    commands: BTreeMap<CommandId, (u64, Command)>,
+    incidents: BTreeMap<IncidentId, (u64, Incident)>,
 }
 
 impl Store {
@@ -97,4 +113,9 @@ fn oldest_first<T: Clone>(
     let mut rows: Vec<(u64, T)> = rows.collect();
     rows.sort_by_key(|(seq, row)| (created_at(row), *seq));
     rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// The `from <= at < to` window of time-ranged listings.
+fn in_window(at: DateTime<Utc>, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
+    from.is_none_or(|from| at >= from) && to.is_none_or(|to| at < to)
 }

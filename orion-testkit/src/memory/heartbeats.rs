@@ -1,0 +1,65 @@
+//! [`HeartbeatRepository`] in memory.
+
+use std::cmp::Reverse;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orion_core::RepositoryError;
+use orion_core::error::RepoResult;
+use orion_core::model::{Heartbeat, ProjectId, ServerId};
+use orion_core::repo::HeartbeatRepository;
+
+use super::{Db, in_window};
+
+pub(super) struct Heartbeats(pub(super) Db);
+
+impl Heartbeats {
+    /// The server's heartbeats, newest first: `timestamp` desc, then the
+    /// later insertion first.
+    fn newest_first(&self, project: ProjectId, server_id: &ServerId) -> Vec<Heartbeat> {
+        let store = self.0.lock();
+        let mut rows: Vec<(u64, Heartbeat)> = store
+            .heartbeats
+            .iter()
+            .filter(|(_, h)| h.project_id == project && &h.server_id == server_id)
+            .map(|(seq, h)| (*seq, h.clone()))
+            .collect();
+        drop(store);
+        rows.sort_by_key(|(seq, h)| Reverse((h.timestamp, *seq)));
+        rows.into_iter().map(|(_, h)| h).collect()
+    }
+}
+
+#[async_trait]
+impl HeartbeatRepository for Heartbeats {
+    async fn insert(&self, heartbeat: &Heartbeat) -> RepoResult<()> {
+        let mut store = self.0.lock();
+        let key = (heartbeat.project_id, heartbeat.server_id.clone());
+        // Check, then write both rows under the one lock: the transaction.
+        let server = store.servers.get_mut(&key).ok_or(RepositoryError::NotFound)?;
+        server.last_seen_at = Some(heartbeat.received_at);
+        let seq = store.next_seq();
+        store.heartbeats.insert(seq, heartbeat.clone());
+        Ok(())
+    }
+
+    async fn latest(&self, project: ProjectId, server_id: &ServerId) -> RepoResult<Option<Heartbeat>> {
+        Ok(self.newest_first(project, server_id).into_iter().next())
+    }
+
+    async fn list(
+        &self,
+        project: ProjectId,
+        server_id: &ServerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> RepoResult<Vec<Heartbeat>> {
+        Ok(self
+            .newest_first(project, server_id)
+            .into_iter()
+            .filter(|h| in_window(h.timestamp, from, to))
+            .take(limit as usize)
+            .collect())
+    }
+}
