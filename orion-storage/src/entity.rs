@@ -1,14 +1,22 @@
 //! SeaORM entities, one file per table. Crate-private: repositories convert
 //! them to domain types, so ORM types never cross the crate boundary.
 //!
-//! Ids are stored as UUID text and timestamps as `timestamptz` (text on
-//! SQLite), which keeps one schema for both backends. Relations are left to
-//! the foreign keys the migrations declare; the repositories never join.
+//! Ids are stored as UUID text. Account and project timestamps are
+//! `timestamptz` (text on SQLite); the agent tables (servers, heartbeats,
+//! commands, incidents) store microseconds since the Unix epoch as
+//! `BIGINT`, like `logs` (which has no entity: it is written and read with
+//! raw SQL), so time ranges compare as integers on both backends.
+//! Relations are left to the foreign keys the migrations declare; the
+//! repositories never join.
 
 pub(crate) mod api_tokens;
+pub(crate) mod commands;
+pub(crate) mod heartbeats;
+pub(crate) mod incidents;
 pub(crate) mod login_challenges;
 pub(crate) mod login_failures;
 pub(crate) mod projects;
+pub(crate) mod servers;
 pub(crate) mod settings;
 pub(crate) mod sources;
 pub(crate) mod users;

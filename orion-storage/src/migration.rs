@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_accounts;
 mod m20261127_000002_create_projects;
 mod m20261127_000003_create_logs;
+mod m20261127_000004_create_agents;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_accounts::Migration),
             Box::new(m20261127_000002_create_projects::Migration),
             Box::new(m20261127_000003_create_logs::Migration),
+            Box::new(m20261127_000004_create_agents::Migration),
         ]
     }
 }

@@ -14,8 +14,12 @@ use sea_orm::DatabaseConnection;
 use crate::error::CorruptRow;
 
 mod auth;
+mod commands;
+mod heartbeats;
+mod incidents;
 pub(crate) mod logs;
 mod projects;
+mod servers;
 mod settings;
 mod sources;
 mod tokens;
@@ -33,12 +37,49 @@ pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos 
         tokens: Arc::new(tokens::TokenRepo(db.clone())),
         settings: Arc::new(settings::SettingsRepo(db.clone())),
         logs,
+        servers: Arc::new(servers::ServerRepo(db.clone())),
+        heartbeats: Arc::new(heartbeats::HeartbeatRepo(db.clone())),
+        commands: Arc::new(commands::CommandRepo(db.clone())),
+        incidents: Arc::new(incidents::IncidentRepo(db.clone())),
     }
 }
 
 /// Parses a stored id (a UUID in text form).
 fn parse_id<T: FromStr>(table: &'static str, raw: &str) -> RepoResult<T> {
     raw.parse().map_err(|_| CorruptRow::in_table(table, format!("malformed id `{raw}`")))
+}
+
+/// The stored form of an instant in the `BIGINT` time columns (logs and
+/// the agent tables): microseconds since the Unix epoch, the precision
+/// PostgreSQL keeps, used on both backends.
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// A range bound in stored form. Stored instants are whole microseconds,
+/// so for any stored `t`: `t >= at` ⇔ `t >= ceil(at)` and `t < at` ⇔
+/// `t < ceil(at)`; rounding up keeps both bounds exact.
+fn micros_bound(at: DateTime<Utc>) -> i64 {
+    let floor = micros(at);
+    if at.timestamp_subsec_nanos().is_multiple_of(1_000) { floor } else { floor.saturating_add(1) }
+}
+
+/// Reads back an instant stored by [`micros`].
+fn instant(table: &'static str, micros: i64) -> RepoResult<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| CorruptRow::in_table(table, format!("instant {micros} out of range")))
+}
+
+/// A byte count or duration in a `BIGINT` column. Values past `i64::MAX`
+/// (8 EiB, 292 billion years) cannot be real: they are stored as
+/// `i64::MAX` so that SQL averages over the column stay meaningful.
+fn to_bigint(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Reads back a value stored by [`to_bigint`].
+fn from_bigint(table: &'static str, column: &str, value: i64) -> RepoResult<u64> {
+    u64::try_from(value).map_err(|_| CorruptRow::in_table(table, format!("negative {column} {value}")))
 }
 
 /// The instant as it will read back: PostgreSQL keeps microseconds, so

@@ -18,6 +18,7 @@ use orion_core::model::log::{
 use orion_core::repo::LogRepository;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
+use super::micros;
 use crate::error::{CorruptRow, repo_err};
 
 mod needle;
@@ -89,12 +90,6 @@ impl LogRepo {
         let row = self.db.query_one_raw(sql.build()).await.map_err(repo_err)?;
         row.map_or(Ok(0), |r| r.try_get_by_index(0).map_err(repo_err))
     }
-}
-
-/// The stored form of an instant: microseconds since the Unix epoch (the
-/// precision PostgreSQL keeps, used on both backends).
-fn micros(at: DateTime<Utc>) -> i64 {
-    at.timestamp_micros()
 }
 
 #[async_trait]

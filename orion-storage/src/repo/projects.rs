@@ -1,5 +1,6 @@
 //! [`ProjectRepository`] over the `projects` table (a deletion takes the
-//! project's sources, tokens and logs with it).
+//! project's sources, tokens, logs, servers, heartbeats, commands and
+//! incidents with it).
 
 use async_trait::async_trait;
 use orion_core::error::{RepoResult, RepositoryError};
@@ -11,7 +12,7 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, DbBackend, QueryOrder, State
 
 use super::{parse_id, stored};
 use crate::entity::projects::{self, Column, Entity};
-use crate::entity::{api_tokens, sources};
+use crate::entity::{api_tokens, commands, heartbeats, incidents, servers, sources};
 use crate::error::{CorruptRow, repo_err};
 
 /// Projects stored through SeaORM.
@@ -94,6 +95,7 @@ impl ProjectRepository for ProjectRepo {
             [id.as_str().into()],
         );
         txn.execute_raw(logs).await.map_err(repo_err)?;
+        delete_agent_rows(&txn, &id).await?;
         api_tokens::Entity::delete_many()
             .filter(api_tokens::Column::ProjectId.eq(id.as_str()))
             .exec(&txn)
@@ -110,6 +112,32 @@ impl ProjectRepository for ProjectRepo {
         }
         txn.commit().await.map_err(repo_err)
     }
+}
+
+/// Deletes the project's agent tables, children before parents
+/// (heartbeats reference servers).
+async fn delete_agent_rows<C: ConnectionTrait>(txn: &C, project: &str) -> RepoResult<()> {
+    heartbeats::Entity::delete_many()
+        .filter(heartbeats::Column::ProjectId.eq(project))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    commands::Entity::delete_many()
+        .filter(commands::Column::ProjectId.eq(project))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    incidents::Entity::delete_many()
+        .filter(incidents::Column::ProjectId.eq(project))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    servers::Entity::delete_many()
+        .filter(servers::Column::ProjectId.eq(project))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    Ok(())
 }
 
 fn to_domain(row: projects::Model) -> RepoResult<Project> {

@@ -1,0 +1,32 @@
+//! `heartbeats`: one row per heartbeat, figures as real columns so alert
+//! rules can average them in SQL.
+
+use sea_orm::entity::prelude::*;
+
+/// One heartbeat. Instants are microseconds since the Unix epoch; byte
+/// counts and uptime are `BIGINT`s; `scripts` is a JSON array.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "heartbeats")]
+pub(crate) struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub project_id: String,
+    pub server_id: String,
+    pub timestamp: i64,
+    pub received_at: i64,
+    pub cpu_percent: f64,
+    pub ram_used_bytes: i64,
+    pub ram_total_bytes: i64,
+    pub disk_used_bytes: i64,
+    pub disk_total_bytes: i64,
+    pub net_rx_bytes_per_sec: f64,
+    pub net_tx_bytes_per_sec: f64,
+    pub uptime_seconds: i64,
+    pub load_average: Option<Json>,
+    pub scripts: Json,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub(crate) enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

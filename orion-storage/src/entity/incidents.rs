@@ -1,0 +1,25 @@
+//! `incidents`: what agents reported going wrong; `id` is unique, `seq`
+//! keeps insertion order.
+
+use sea_orm::entity::prelude::*;
+
+/// One incident. Instants are microseconds since the Unix epoch.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "incidents")]
+pub(crate) struct Model {
+    #[sea_orm(primary_key)]
+    pub seq: i64,
+    pub id: String,
+    pub project_id: String,
+    pub server_id: Option<String>,
+    pub event: String,
+    pub message: String,
+    pub script_name: Option<String>,
+    pub timestamp: i64,
+    pub received_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub(crate) enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,157 @@
+//! [`CommandRepository`] over the `commands` table.
+//!
+//! Acknowledgement is one conditional `UPDATE … WHERE status = 'pending'`:
+//! the database decides which of two concurrent acknowledgements wins, and
+//! the loser then finds the row already acknowledged (`Conflict`) rather
+//! than missing (`NotFound`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orion_core::error::{RepoResult, RepositoryError};
+use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, ProjectId, ServerId};
+use orion_core::repo::CommandRepository;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, Condition, DatabaseConnection, QueryOrder, QuerySelect,
+};
+
+use super::{instant, micros, parse_id};
+use crate::entity::commands::{self, Column, Entity};
+use crate::error::{CorruptRow, repo_err};
+
+const TABLE: &str = "commands";
+
+/// Commands stored through SeaORM.
+#[derive(Debug)]
+pub(crate) struct CommandRepo(pub(crate) DatabaseConnection);
+
+/// The rows of `server_id` in `project`.
+fn of_server(project: ProjectId, server_id: &ServerId) -> Condition {
+    Condition::all()
+        .add(Column::ProjectId.eq(project.to_string()))
+        .add(Column::ServerId.eq(server_id.as_str()))
+}
+
+impl CommandRepo {
+    /// The command `id` of `server_id` in `project`, whatever its status.
+    async fn of(
+        &self,
+        project: ProjectId,
+        server_id: &ServerId,
+        id: CommandId,
+    ) -> RepoResult<Option<Command>> {
+        let row = Entity::find()
+            .filter(of_server(project, server_id).add(Column::Id.eq(id.to_string())))
+            .one(&self.0)
+            .await
+            .map_err(repo_err)?;
+        row.map(to_domain).transpose()
+    }
+}
+
+#[async_trait]
+impl CommandRepository for CommandRepo {
+    async fn insert(&self, command: &Command) -> RepoResult<()> {
+        let row = commands::ActiveModel {
+            seq: NotSet,
+            id: Set(command.id.to_string()),
+            project_id: Set(command.project_id.to_string()),
+            server_id: Set(command.server_id.as_str().to_owned()),
+            kind: Set(command.kind.as_str().to_owned()),
+            script_name: Set(command.script_name.clone()),
+            payload: Set(Json::Object(command.payload.clone())),
+            status: Set(command.status.as_str().to_owned()),
+            output: Set(command.output.clone()),
+            created_at: Set(micros(command.created_at)),
+            acked_at: Set(command.acked_at.map(micros)),
+        };
+        Entity::insert(row).exec_without_returning(&self.0).await.map_err(repo_err)?;
+        Ok(())
+    }
+
+    async fn find(&self, project: ProjectId, id: CommandId) -> RepoResult<Option<Command>> {
+        let row = Entity::find()
+            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::Id.eq(id.to_string()))
+            .one(&self.0)
+            .await
+            .map_err(repo_err)?;
+        row.map(to_domain).transpose()
+    }
+
+    async fn pending(&self, project: ProjectId, server_id: &ServerId) -> RepoResult<Vec<Command>> {
+        let rows = Entity::find()
+            .filter(of_server(project, server_id).add(Column::Status.eq(CommandStatus::Pending.as_str())))
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Seq)
+            .all(&self.0)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(to_domain).collect()
+    }
+
+    async fn list(&self, project: ProjectId, server_id: &ServerId, limit: u32) -> RepoResult<Vec<Command>> {
+        let rows = Entity::find()
+            .filter(of_server(project, server_id))
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Seq)
+            .limit(u64::from(limit))
+            .all(&self.0)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(to_domain).collect()
+    }
+
+    async fn acknowledge(
+        &self,
+        project: ProjectId,
+        server_id: &ServerId,
+        id: CommandId,
+        status: CommandStatus,
+        output: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> RepoResult<Command> {
+        let done = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(status.as_str()))
+            .col_expr(Column::Output, Expr::value(output.map(str::to_owned)))
+            .col_expr(Column::AckedAt, Expr::value(Some(micros(at))))
+            .filter(
+                of_server(project, server_id)
+                    .add(Column::Id.eq(id.to_string()))
+                    .add(Column::Status.eq(CommandStatus::Pending.as_str())),
+            )
+            .exec(&self.0)
+            .await
+            .map_err(repo_err)?;
+        // Once acknowledged a command never changes again, so reading it
+        // back after the update cannot see anyone else's write.
+        let current = self.of(project, server_id, id).await?;
+        match (done.rows_affected, current) {
+            (_, None) => Err(RepositoryError::NotFound),
+            (0, Some(_)) => Err(RepositoryError::Conflict("command already acknowledged".into())),
+            (_, Some(command)) => Ok(command),
+        }
+    }
+}
+
+fn to_domain(row: commands::Model) -> RepoResult<Command> {
+    let bad = |what: String| CorruptRow::in_table(TABLE, what);
+    let Json::Object(payload) = row.payload else {
+        return Err(bad(format!("payload of command {} is not an object", row.id)));
+    };
+    Ok(Command {
+        id: parse_id(TABLE, &row.id)?,
+        project_id: parse_id(TABLE, &row.project_id)?,
+        server_id: ServerId::parse(&row.server_id).map_err(|e| bad(e.message))?,
+        kind: CommandKind::parse(&row.kind)
+            .ok_or_else(|| bad(format!("unknown command kind `{}`", row.kind)))?,
+        script_name: row.script_name,
+        payload,
+        status: CommandStatus::parse(&row.status)
+            .ok_or_else(|| bad(format!("unknown command status `{}`", row.status)))?,
+        output: row.output,
+        created_at: instant(TABLE, row.created_at)?,
+        acked_at: row.acked_at.map(|at| instant(TABLE, at)).transpose()?,
+    })
+}

@@ -1,0 +1,76 @@
+//! [`IncidentRepository`] over the `incidents` table.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use orion_core::error::RepoResult;
+use orion_core::model::{Incident, ProjectId, ServerId};
+use orion_core::repo::IncidentRepository;
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect};
+
+use super::{instant, micros, micros_bound, parse_id};
+use crate::entity::incidents::{self, Column, Entity};
+use crate::error::{CorruptRow, repo_err};
+
+const TABLE: &str = "incidents";
+
+/// Incidents stored through SeaORM.
+#[derive(Debug)]
+pub(crate) struct IncidentRepo(pub(crate) DatabaseConnection);
+
+#[async_trait]
+impl IncidentRepository for IncidentRepo {
+    async fn insert(&self, incident: &Incident) -> RepoResult<()> {
+        let row = incidents::ActiveModel {
+            seq: NotSet,
+            id: Set(incident.id.to_string()),
+            project_id: Set(incident.project_id.to_string()),
+            server_id: Set(incident.server_id.as_ref().map(|s| s.as_str().to_owned())),
+            event: Set(incident.event.clone()),
+            message: Set(incident.message.clone()),
+            script_name: Set(incident.script_name.clone()),
+            timestamp: Set(micros(incident.timestamp)),
+            received_at: Set(micros(incident.received_at)),
+        };
+        Entity::insert(row).exec_without_returning(&self.0).await.map_err(repo_err)?;
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        project: ProjectId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> RepoResult<Vec<Incident>> {
+        let mut query = Entity::find().filter(Column::ProjectId.eq(project.to_string()));
+        if let Some(from) = from {
+            query = query.filter(Column::Timestamp.gte(micros_bound(from)));
+        }
+        if let Some(to) = to {
+            query = query.filter(Column::Timestamp.lt(micros_bound(to)));
+        }
+        let rows = query
+            .order_by_desc(Column::Timestamp)
+            .order_by_desc(Column::Seq)
+            .limit(u64::from(limit))
+            .all(&self.0)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(to_domain).collect()
+    }
+}
+
+fn to_domain(row: incidents::Model) -> RepoResult<Incident> {
+    let bad = |what: String| CorruptRow::in_table(TABLE, what);
+    Ok(Incident {
+        id: parse_id(TABLE, &row.id)?,
+        project_id: parse_id(TABLE, &row.project_id)?,
+        server_id: row.server_id.as_deref().map(ServerId::parse).transpose().map_err(|e| bad(e.message))?,
+        event: row.event,
+        message: row.message,
+        script_name: row.script_name,
+        timestamp: instant(TABLE, row.timestamp)?,
+        received_at: instant(TABLE, row.received_at)?,
+    })
+}
