@@ -10,8 +10,11 @@
 //! One module per aggregate; [`run_all`] runs them all.
 
 pub mod auth;
+pub mod commands;
+pub mod incidents;
 pub mod logs;
 pub mod projects;
+pub mod servers;
 pub mod settings;
 pub mod sources;
 pub mod tokens;
@@ -20,8 +23,8 @@ pub mod users;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use orion_core::model::user::TwoFactor;
 use orion_core::model::{
-    ApiToken, Email, Label, PermissionSet, PersonName, Project, ProjectId, ProjectName, Pseudo, Source,
-    SourceId, SourceName, TokenId, TokenKind, User, UserId,
+    ApiToken, Email, Label, PermissionSet, PersonName, Project, ProjectId, ProjectName, Pseudo, Server,
+    ServerId, Source, SourceId, SourceName, TokenId, TokenKind, User, UserId,
 };
 use orion_core::{Repos, RepositoryError};
 
@@ -34,6 +37,9 @@ pub async fn run_all(repos: &Repos) {
     tokens::run(repos).await;
     settings::run(repos).await;
     logs::run(repos).await;
+    servers::run(repos).await;
+    commands::run(repos).await;
+    incidents::run(repos).await;
 }
 
 /// A fresh random lower-case alphanumeric string of `len` (≤ 32) characters.
@@ -119,6 +125,26 @@ fn new_token(project: ProjectId, source: Option<SourceId>, created_at: DateTime<
         created_at,
         last_used_at: None,
     }
+}
+
+/// A server of `project` that is not stored yet, never seen.
+fn new_server(project: ProjectId, server_id: &str) -> Server {
+    Server {
+        project_id: project,
+        server_id: ServerId::parse(server_id).expect("valid server id"),
+        display_name: format!("Web {server_id}"),
+        hostname: format!("{server_id}.example.com"),
+        platform: "linux".into(),
+        arch: "x86_64".into(),
+        created_at: at(7),
+        last_seen_at: None,
+    }
+}
+
+/// Stores a fresh server with a random id in `project`.
+async fn stored_server(repos: &Repos, project: ProjectId) -> Server {
+    let server = new_server(project, &format!("srv-{}", random(10)));
+    repos.servers.upsert(&server).await.expect("insert a fresh server")
 }
 
 /// Panics unless `result` is a `Conflict` whose text names `column`.

@@ -1,0 +1,79 @@
+//! Contract of [`IncidentRepository`](orion_core::repo::IncidentRepository).
+
+use chrono::{DateTime, Utc};
+use orion_core::Repos;
+use orion_core::model::{Incident, IncidentId, ProjectId, Server};
+
+use super::{at, random, stored_project, stored_server};
+
+/// Runs every incident check.
+pub async fn run(repos: &Repos) {
+    an_incident_round_trips(repos).await;
+    incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
+}
+
+/// A `script_crash` of `project` (reported by `server`, if any) at
+/// `timestamp`, received half a second later.
+pub(super) fn incident(project: ProjectId, server: Option<&Server>, timestamp: DateTime<Utc>) -> Incident {
+    Incident {
+        id: IncidentId::new(),
+        project_id: project,
+        server_id: server.map(|s| s.server_id.clone()),
+        event: "script_crash".into(),
+        message: "api exited with code 1".into(),
+        script_name: Some("api".into()),
+        timestamp,
+        received_at: timestamp + chrono::Duration::milliseconds(500),
+    }
+}
+
+async fn list_all(repos: &Repos, project: ProjectId) -> Vec<Incident> {
+    repos.incidents.list(project, None, None, 1_000).await.expect("list")
+}
+
+/// With and without a server and script, with a long Unicode message, an
+/// incident comes back exactly, with millisecond instants.
+pub async fn an_incident_round_trips(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let server = stored_server(repos, project.id).await;
+    let full = Incident {
+        message: format!("crash ✗ «{}»\nstack:\n{}", random(8), "  at frame\n".repeat(500)),
+        ..incident(project.id, Some(&server), at(1_000))
+    };
+    let bare = Incident {
+        event: format!("custom_{}", random(6)),
+        script_name: None,
+        ..incident(project.id, None, at(2_000))
+    };
+    for i in [&full, &bare] {
+        repos.incidents.insert(i).await.expect("insert");
+    }
+    assert_eq!(list_all(repos, project.id).await, [bare, full]);
+}
+
+/// `list` keeps `from <= timestamp < to`, newest first, at most `limit`,
+/// and never another project's.
+pub async fn incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos: &Repos) {
+    let (project, other) = (stored_project(repos).await, stored_project(repos).await);
+    for offset in [30_000, 0, 19_999, 10_000, 20_000, 9_999, 15_000] {
+        repos.incidents.insert(&incident(project.id, None, at(offset))).await.expect("insert");
+        repos.incidents.insert(&incident(other.id, None, at(offset))).await.expect("insert");
+    }
+    let stamps = |incidents: Vec<Incident>| -> Vec<DateTime<Utc>> {
+        assert!(incidents.iter().all(|i| i.project_id == project.id), "only the project's own");
+        incidents.into_iter().map(|i| i.timestamp).collect()
+    };
+    let list = |from, to, limit| repos.incidents.list(project.id, from, to, limit);
+
+    let all = stamps(list(None, None, 100).await.expect("list"));
+    assert_eq!(all, [30_000, 20_000, 19_999, 15_000, 10_000, 9_999, 0].map(at));
+    let window = stamps(list(Some(at(10_000)), Some(at(20_000)), 100).await.expect("list"));
+    assert_eq!(window, [at(19_999), at(15_000), at(10_000)]);
+    assert_eq!(stamps(list(Some(at(20_000)), None, 100).await.expect("list")), [at(30_000), at(20_000)]);
+    assert_eq!(stamps(list(None, Some(at(9_999)), 100).await.expect("list")), [at(0)]);
+    assert_eq!(stamps(list(None, None, 3).await.expect("list")), [at(30_000), at(20_000), at(19_999)]);
+    let limited_window = stamps(list(Some(at(0)), Some(at(15_000)), 2).await.expect("list"));
+    assert_eq!(limited_window, [at(10_000), at(9_999)]);
+    assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
+    assert!(list_all(repos, ProjectId::new()).await.is_empty());
+}

@@ -1,0 +1,287 @@
+//! Contract of [`ServerRepository`](orion_core::repo::ServerRepository) and
+//! [`HeartbeatRepository`](orion_core::repo::HeartbeatRepository), and of a
+//! project's deletion taking every agent row with it.
+
+use chrono::{DateTime, Utc};
+use orion_core::Repos;
+use orion_core::model::{Heartbeat, Metrics, ProjectId, ScriptStatus, Server, ServerId};
+
+use super::{assert_not_found, at, new_server, random, stored_project, stored_server};
+
+/// Runs every server and heartbeat check.
+pub async fn run(repos: &Repos) {
+    a_new_server_round_trips(repos).await;
+    upserting_a_known_server_updates_its_description_and_keeps_its_history(repos).await;
+    servers_are_listed_by_id_and_scoped_to_their_project(repos).await;
+    a_heartbeat_round_trips_its_metrics_and_scripts(repos).await;
+    a_heartbeat_sets_last_seen_at_to_its_received_at(repos).await;
+    a_heartbeat_of_an_unknown_server_is_not_found_and_not_stored(repos).await;
+    the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repos).await;
+    heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
+    deleting_a_project_removes_its_servers_heartbeats_commands_and_incidents(repos).await;
+}
+
+/// Figures with exact binary fractions (any correct parser keeps them) that
+/// still need a double: 12345678.125 does not fit an `f32`.
+fn metrics() -> Metrics {
+    Metrics {
+        cpu_percent: 42.5,
+        ram_used_bytes: 6_442_450_944,
+        ram_total_bytes: 17_179_869_184,
+        disk_used_bytes: 1 << 40,
+        disk_total_bytes: (1 << 42) + 1,
+        net_rx_bytes_per_sec: 12_345_678.125,
+        net_tx_bytes_per_sec: 0.25,
+        uptime_seconds: 3_456_789,
+        load_average: Some([0.5, 1.25, 2.0]),
+    }
+}
+
+fn scripts() -> Vec<ScriptStatus> {
+    vec![
+        ScriptStatus {
+            name: "api".into(),
+            state: "running".into(),
+            pid: Some(4_242),
+            restarts: 3,
+            last_exit_code: Some(-9),
+        },
+        ScriptStatus {
+            name: "wörker ✓".into(),
+            state: "crashed".into(),
+            pid: None,
+            restarts: 0,
+            last_exit_code: None,
+        },
+    ]
+}
+
+/// A heartbeat of `server` taken at `timestamp`, received a second later.
+pub(super) fn heartbeat(server: &Server, timestamp: DateTime<Utc>) -> Heartbeat {
+    Heartbeat {
+        project_id: server.project_id,
+        server_id: server.server_id.clone(),
+        timestamp,
+        received_at: timestamp + chrono::Duration::seconds(1),
+        metrics: metrics(),
+        scripts: scripts(),
+    }
+}
+
+async fn list_all(repos: &Repos, server: &Server) -> Vec<Heartbeat> {
+    repos.heartbeats.list(server.project_id, &server.server_id, None, None, 1_000).await.expect("list")
+}
+
+/// `upsert` of a new server stores it as given and returns it; `find`
+/// gives it back with its millisecond `created_at`.
+pub async fn a_new_server_round_trips(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let server = new_server(project.id, &format!("host-{}.eu:Node_1", random(8)));
+    assert_eq!(repos.servers.upsert(&server).await.expect("upsert"), server);
+    let found = repos.servers.find(project.id, &server.server_id).await.expect("find");
+    assert_eq!(found, Some(server.clone()));
+    assert_eq!(repos.servers.list(project.id).await.expect("list"), [server]);
+}
+
+/// Re-registration rewrites the description only: `created_at` and
+/// `last_seen_at` are the stored ones, whatever the new row says.
+pub async fn upserting_a_known_server_updates_its_description_and_keeps_its_history(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let first = stored_server(repos, project.id).await;
+    repos.heartbeats.insert(&heartbeat(&first, at(10_000))).await.expect("heartbeat");
+    let seen = Some(at(11_000));
+
+    let again = Server {
+        display_name: "Renamed".into(),
+        hostname: "new-host.example.com".into(),
+        platform: "macos".into(),
+        arch: "aarch64".into(),
+        created_at: at(99_000),
+        last_seen_at: None,
+        ..first.clone()
+    };
+    let expected = Server { created_at: first.created_at, last_seen_at: seen, ..again.clone() };
+    assert_eq!(
+        repos.servers.upsert(&again).await.expect("upsert"),
+        expected,
+        "upsert returns the stored row"
+    );
+    let found = repos.servers.find(project.id, &first.server_id).await.expect("find");
+    assert_eq!(found, Some(expected.clone()));
+    assert_eq!(repos.servers.list(project.id).await.expect("list"), [expected], "still one server");
+}
+
+/// `list` orders by `server_id`; the same id may exist in two projects as
+/// two servers, each seen only in its own.
+pub async fn servers_are_listed_by_id_and_scoped_to_their_project(repos: &Repos) {
+    let (project, other) = (stored_project(repos).await, stored_project(repos).await);
+    let suffix = random(8);
+    let ids = [format!("b-{suffix}"), format!("C-{suffix}"), format!("a-{suffix}")];
+    for id in &ids {
+        repos.servers.upsert(&new_server(project.id, id)).await.expect("upsert");
+    }
+    let shared = new_server(other.id, &ids[0]);
+    repos.servers.upsert(&Server { display_name: "Other".into(), ..shared.clone() }).await.expect("upsert");
+
+    let listed: Vec<String> = repos
+        .servers
+        .list(project.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|s| s.server_id.as_str().to_owned())
+        .collect();
+    // Byte order: upper case sorts before lower case.
+    assert_eq!(listed, [ids[1].clone(), ids[2].clone(), ids[0].clone()]);
+
+    let mine = repos.servers.find(project.id, &shared.server_id).await.expect("find").expect("mine");
+    assert_eq!(mine.display_name, format!("Web {}", ids[0]), "the other project's upsert left it alone");
+    let theirs = repos.servers.find(other.id, &shared.server_id).await.expect("find").expect("theirs");
+    assert_eq!(theirs.display_name, "Other");
+    assert_eq!(repos.servers.list(other.id).await.expect("list").len(), 1);
+    let unknown = ServerId::parse(&format!("none-{}", random(8))).expect("valid");
+    assert_eq!(repos.servers.find(project.id, &unknown).await.expect("find"), None);
+    assert!(repos.servers.list(ProjectId::new()).await.expect("list").is_empty());
+}
+
+/// Every figure, the optional load average and each script field come back
+/// exactly, with millisecond instants.
+pub async fn a_heartbeat_round_trips_its_metrics_and_scripts(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let server = stored_server(repos, project.id).await;
+    let full = heartbeat(&server, at(1_000));
+    let bare = Heartbeat {
+        metrics: Metrics { load_average: None, ..Metrics::default() },
+        scripts: Vec::new(),
+        ..heartbeat(&server, at(2_000))
+    };
+    for h in [&full, &bare] {
+        repos.heartbeats.insert(h).await.expect("insert");
+    }
+    assert_eq!(list_all(repos, &server).await, [bare.clone(), full]);
+    let latest = repos.heartbeats.latest(project.id, &server.server_id).await.expect("latest");
+    assert_eq!(latest, Some(bare));
+}
+
+/// Storing a heartbeat marks the server seen at the heartbeat's
+/// `received_at` (not its agent-clock `timestamp`).
+pub async fn a_heartbeat_sets_last_seen_at_to_its_received_at(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let server = stored_server(repos, project.id).await;
+    let mut beat = heartbeat(&server, at(5_000));
+    beat.received_at = at(60_000);
+    repos.heartbeats.insert(&beat).await.expect("insert");
+    let found = repos.servers.find(project.id, &server.server_id).await.expect("find").expect("server");
+    assert_eq!(found.last_seen_at, Some(at(60_000)));
+    assert_eq!(found.created_at, server.created_at);
+}
+
+/// A heartbeat naming a server its project does not have is `NotFound`,
+/// even when another project has a server of that id; nothing is stored.
+pub async fn a_heartbeat_of_an_unknown_server_is_not_found_and_not_stored(repos: &Repos) {
+    let (project, other) = (stored_project(repos).await, stored_project(repos).await);
+    let theirs = stored_server(repos, other.id).await;
+    let ghost = new_server(project.id, theirs.server_id.as_str());
+    assert_not_found(repos.heartbeats.insert(&heartbeat(&ghost, at(0))).await);
+    let unknown_project = new_server(ProjectId::new(), "nowhere");
+    assert_not_found(repos.heartbeats.insert(&heartbeat(&unknown_project, at(0))).await);
+
+    assert!(list_all(repos, &ghost).await.is_empty());
+    assert!(list_all(repos, &theirs).await.is_empty(), "the other project's server got nothing");
+    let untouched = repos.servers.find(other.id, &theirs.server_id).await.expect("find").expect("server");
+    assert_eq!(untouched.last_seen_at, None);
+    assert_eq!(repos.servers.find(project.id, &ghost.server_id).await.expect("find"), None);
+}
+
+/// `latest` goes by the agent's `timestamp`, not arrival order; between
+/// equal timestamps the later insertion wins. A silent server has none.
+pub async fn the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let (server, silent) = (stored_server(repos, project.id).await, stored_server(repos, project.id).await);
+    assert_eq!(repos.heartbeats.latest(project.id, &silent.server_id).await.expect("latest"), None);
+
+    let newest = heartbeat(&server, at(9_000));
+    let late_arrival = heartbeat(&server, at(3_000));
+    repos.heartbeats.insert(&newest).await.expect("insert");
+    repos.heartbeats.insert(&late_arrival).await.expect("insert");
+    let latest = repos.heartbeats.latest(project.id, &server.server_id).await.expect("latest");
+    assert_eq!(latest, Some(newest.clone()));
+
+    let mut tie = heartbeat(&server, at(9_000));
+    tie.metrics.cpu_percent = 99.5;
+    repos.heartbeats.insert(&tie).await.expect("insert");
+    let latest = repos.heartbeats.latest(project.id, &server.server_id).await.expect("latest");
+    assert_eq!(latest, Some(tie));
+    assert_eq!(repos.heartbeats.latest(project.id, &silent.server_id).await.expect("latest"), None);
+    let elsewhere = repos.heartbeats.latest(ProjectId::new(), &server.server_id).await.expect("latest");
+    assert_eq!(elsewhere, None);
+}
+
+/// `list` keeps `from <= timestamp < to`, newest first, at most `limit`,
+/// and only the named server's.
+pub async fn heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let (server, neighbour) =
+        (stored_server(repos, project.id).await, stored_server(repos, project.id).await);
+    // Inserted out of order, one millisecond apart around the bounds.
+    for offset in [30_000, 0, 19_999, 10_000, 20_000, 9_999, 15_000] {
+        repos.heartbeats.insert(&heartbeat(&server, at(offset))).await.expect("insert");
+        repos.heartbeats.insert(&heartbeat(&neighbour, at(offset))).await.expect("insert");
+    }
+    let stamps = |beats: Vec<Heartbeat>| -> Vec<DateTime<Utc>> {
+        assert!(beats.iter().all(|h| h.server_id == server.server_id), "only the named server's");
+        beats.into_iter().map(|h| h.timestamp).collect()
+    };
+    let list = |from, to, limit| repos.heartbeats.list(project.id, &server.server_id, from, to, limit);
+
+    let all = stamps(list(None, None, 100).await.expect("list"));
+    let offsets = [30_000, 20_000, 19_999, 15_000, 10_000, 9_999, 0];
+    assert_eq!(all, offsets.map(at));
+    let window = stamps(list(Some(at(10_000)), Some(at(20_000)), 100).await.expect("list"));
+    assert_eq!(window, [at(19_999), at(15_000), at(10_000)]);
+    let from_only = stamps(list(Some(at(20_000)), None, 100).await.expect("list"));
+    assert_eq!(from_only, [at(30_000), at(20_000)]);
+    let to_only = stamps(list(None, Some(at(9_999)), 100).await.expect("list"));
+    assert_eq!(to_only, [at(0)]);
+    let limited = stamps(list(None, None, 2).await.expect("list"));
+    assert_eq!(limited, [at(30_000), at(20_000)]);
+    let limited_window = stamps(list(Some(at(0)), Some(at(15_000)), 2).await.expect("list"));
+    assert_eq!(limited_window, [at(10_000), at(9_999)]);
+    assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
+    let foreign = repos.heartbeats.list(ProjectId::new(), &server.server_id, None, None, 100).await;
+    assert!(foreign.expect("list").is_empty());
+}
+
+/// Deleting a project takes its servers, heartbeats, commands and incidents
+/// with it, and nothing of any other project.
+pub async fn deleting_a_project_removes_its_servers_heartbeats_commands_and_incidents(repos: &Repos) {
+    let (doomed, kept) = (stored_project(repos).await, stored_project(repos).await);
+    let server_id = format!("srv-{}", random(10));
+    let mut rows = Vec::new();
+    for project in [&doomed, &kept] {
+        let server = repos.servers.upsert(&new_server(project.id, &server_id)).await.expect("upsert");
+        repos.heartbeats.insert(&heartbeat(&server, at(0))).await.expect("heartbeat");
+        let command = super::commands::command(&server, at(0));
+        repos.commands.insert(&command).await.expect("command");
+        let incident = super::incidents::incident(project.id, Some(&server), at(0));
+        repos.incidents.insert(&incident).await.expect("incident");
+        rows.push((server, command));
+    }
+
+    repos.projects.delete(doomed.id).await.expect("delete");
+
+    let counts = |project: ProjectId, server: Server, command| async move {
+        (
+            repos.servers.list(project).await.expect("servers").len(),
+            repos.heartbeats.list(project, &server.server_id, None, None, 100).await.expect("hb").len(),
+            repos.heartbeats.latest(project, &server.server_id).await.expect("latest").is_some(),
+            repos.commands.list(project, &server.server_id, 100).await.expect("commands").len(),
+            repos.commands.find(project, command).await.expect("find").is_some(),
+            repos.incidents.list(project, None, None, 100).await.expect("incidents").len(),
+        )
+    };
+    let (server, command) = rows[0].clone();
+    assert_eq!(counts(doomed.id, server, command.id).await, (0, 0, false, 0, false, 0));
+    let (server, command) = rows[1].clone();
+    assert_eq!(counts(kept.id, server, command.id).await, (1, 1, true, 1, true, 1));
+}
