@@ -1,0 +1,384 @@
+//! [`LogSender`]: log entries buffered in memory and sent in batches by a
+//! background task.
+//!
+//! # Delivery guarantee
+//!
+//! Every entry given to [`LogSender::send`] ends up in exactly one of the
+//! counters of [`SenderStats`]:
+//!
+//! - **sent**: a `POST /api/agent/log` containing it was answered 201,
+//!   i.e. the server stored it durably. Entries are sent in the order
+//!   `send` was called (one request at a time, batches never reordered).
+//!   Delivery is *at least once*: when an answer is lost after the server
+//!   stored the batch, the client's retry stores it again.
+//! - **dropped**: it was evicted, oldest first, because the buffer held
+//!   `max_buffer` entries (the server was unreachable for long, or the app
+//!   logs faster than the server takes in) — or `send` was called after
+//!   shutdown began.
+//! - **failed**: the server refused it for good (a 4xx other than 429: an
+//!   invalid entry — a batch refused with 400 or 413 is split until the bad
+//!   entries are alone, so one bad entry does not take its neighbours with
+//!   it — or a revoked token), or the server was still unreachable when
+//!   [`LogSender::shutdown`] gave up.
+//!
+//! While running, a batch that fails with a retryable error (network, 429,
+//! 5xx) after the client's [`RetryPolicy`](crate::RetryPolicy) is put back
+//! at the front of the buffer and tried again at the next interval, so an
+//! outage costs nothing until the buffer overflows. The buffer lives in
+//! memory only: a process that dies loses it (the `orion agent` keeps an
+//! on-disk buffer for that).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::client::Client;
+use crate::error::ClientError;
+use crate::wire::LogEntry;
+
+/// The most entries the server takes in one request.
+pub const MAX_BATCH: usize = 10_000;
+
+/// How a [`LogSender`] batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchConfig {
+    /// Entries per request, 1 to [`MAX_BATCH`]; a full batch is sent at
+    /// once, without waiting for the interval.
+    pub max_batch: usize,
+    /// Longest time an entry waits in the buffer while the server is up.
+    pub flush_interval: Duration,
+    /// Entries held at most (at least `max_batch`); past it the oldest are
+    /// dropped and counted.
+    pub max_buffer: usize,
+}
+
+impl Default for BatchConfig {
+    /// Batches of 1,000, sent at least every second, up to 100,000
+    /// entries buffered.
+    fn default() -> Self {
+        Self { max_batch: 1_000, flush_interval: Duration::from_secs(1), max_buffer: 100_000 }
+    }
+}
+
+/// What happened to the entries given to a [`LogSender`] so far (see the
+/// [module docs](self) for the exact meaning of each counter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SenderStats {
+    /// Stored by the server.
+    pub sent: u64,
+    /// Evicted from a full buffer, or sent after shutdown began.
+    pub dropped: u64,
+    /// Refused by the server, or undeliverable at shutdown.
+    pub failed: u64,
+    /// Waiting in the buffer now (not counting a batch in flight).
+    pub buffered: usize,
+}
+
+/// A handle to a background task that sends log entries in batches.
+///
+/// Cloning gives another handle to the same buffer and task. When the
+/// last handle is dropped the task sends what is left and stops (if its
+/// runtime is still running); call [`Self::shutdown`] to wait for that.
+#[derive(Debug, Clone)]
+pub struct LogSender {
+    handle: Arc<Handle>,
+}
+
+/// The last handle going away closes the sender.
+#[derive(Debug)]
+struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.lock().closing = true;
+        self.shared.wake.notify_one();
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: BatchConfig,
+    state: Mutex<State>,
+    /// Wakes the task: a full batch, a flush, shutdown.
+    wake: Notify,
+    /// The task's progress, for `flush` and `shutdown` to wait on.
+    progress: watch::Sender<Progress>,
+    sent: AtomicU64,
+    dropped: AtomicU64,
+    failed: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    buffer: VecDeque<LogEntry>,
+    /// Flushes asked for so far.
+    flushes_requested: u64,
+    closing: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    /// Flushes completed so far.
+    flushed: u64,
+    /// The task has stopped.
+    finished: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not stop logging: the state stays consistent
+        // (every critical section is a few infallible collection operations).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn count(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+impl LogSender {
+    /// Starts the background task on the current tokio runtime. Sizes are
+    /// brought into range: `max_batch` to 1..=10,000, `max_buffer` to at
+    /// least `max_batch`, the interval to at least 1 ms.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub fn spawn(client: Client, config: BatchConfig) -> Self {
+        let max_batch = config.max_batch.clamp(1, MAX_BATCH);
+        let config = BatchConfig {
+            max_batch,
+            flush_interval: config.flush_interval.max(Duration::from_millis(1)),
+            max_buffer: config.max_buffer.max(max_batch),
+        };
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(State::default()),
+            wake: Notify::new(),
+            progress: watch::Sender::new(Progress::default()),
+            sent: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+        });
+        tokio::spawn(Worker { shared: shared.clone(), client, suspended: false }.run());
+        Self { handle: Arc::new(Handle { shared }) }
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.handle.shared
+    }
+
+    /// Buffers `entry` for sending. Never waits for the network: when the
+    /// buffer is full the oldest entry is dropped (and counted). Callable
+    /// from any thread, inside a runtime or not.
+    pub fn send(&self, entry: LogEntry) {
+        let shared = self.shared();
+        let mut state = shared.lock();
+        if state.closing {
+            Shared::count(&shared.dropped, 1);
+            return;
+        }
+        if state.buffer.len() >= shared.config.max_buffer {
+            state.buffer.pop_front();
+            Shared::count(&shared.dropped, 1);
+        }
+        state.buffer.push_back(entry);
+        let full = state.buffer.len() >= shared.config.max_batch;
+        drop(state);
+        if full {
+            shared.wake.notify_one();
+        }
+    }
+
+    /// Sends everything buffered now and waits until each of those entries
+    /// was tried (sent, refused, or put back after retryable failures —
+    /// see [`Self::stats`]). Returns at once after shutdown.
+    pub async fn flush(&self) {
+        let shared = self.shared();
+        let ticket = {
+            let mut state = shared.lock();
+            state.flushes_requested += 1;
+            state.flushes_requested
+        };
+        shared.wake.notify_one();
+        let mut progress = shared.progress.subscribe();
+        // An error means the task is gone, which only happens once finished.
+        let _ = progress.wait_for(|p| p.flushed >= ticket || p.finished).await;
+    }
+
+    /// Stops taking entries, sends everything buffered (each batch tried
+    /// per the client's retry policy; once one fails for good the rest is
+    /// counted as failed rather than waiting out the policy again), and
+    /// waits for the task to stop. Later [`Self::send`]s are dropped.
+    pub async fn shutdown(&self) {
+        let shared = self.shared();
+        shared.lock().closing = true;
+        shared.wake.notify_one();
+        let mut progress = shared.progress.subscribe();
+        let _ = progress.wait_for(|p| p.finished).await;
+    }
+
+    /// Entries dropped so far (buffer overflow, or sent after shutdown).
+    pub fn dropped(&self) -> u64 {
+        self.shared().dropped.load(Ordering::Relaxed)
+    }
+
+    /// All counters.
+    pub fn stats(&self) -> SenderStats {
+        let shared = self.shared();
+        SenderStats {
+            sent: shared.sent.load(Ordering::Relaxed),
+            dropped: shared.dropped.load(Ordering::Relaxed),
+            failed: shared.failed.load(Ordering::Relaxed),
+            buffered: shared.lock().buffer.len(),
+        }
+    }
+
+    /// The configuration in force (after bringing sizes into range).
+    pub fn config(&self) -> BatchConfig {
+        self.shared().config
+    }
+}
+
+/// Marks the task finished however it ends (even dropped by a runtime
+/// shutting down), so `flush` and `shutdown` never wait forever.
+struct Finished(Arc<Shared>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        self.0.progress.send_modify(|p| p.finished = true);
+    }
+}
+
+/// What became of one batch.
+enum Outcome {
+    /// Sent, or refused for good (counted either way).
+    Settled,
+    /// A retryable failure outlasted the retry policy; these entries, in
+    /// order, are still to be sent.
+    Unsent(Vec<LogEntry>),
+}
+
+/// The background task. It must not log through `tracing`: it may be
+/// serving an [`OrionLayer`](crate::OrionLayer), and its own events would
+/// come back to it.
+struct Worker {
+    shared: Arc<Shared>,
+    client: Client,
+    /// After a retryable failure: wait for the interval (or a flush) rather
+    /// than hammering a server that is down every time a batch fills up.
+    suspended: bool,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        let _finished = Finished(self.shared.clone());
+        let every = self.shared.config.flush_interval;
+        let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut flushed = 0;
+        loop {
+            let timed = tokio::select! {
+                _ = ticks.tick() => true,
+                () = self.shared.wake.notified() => false,
+            };
+            let (requested, closing) = {
+                let state = self.shared.lock();
+                (state.flushes_requested, state.closing)
+            };
+            if closing {
+                break;
+            }
+            let flushing = requested > flushed;
+            if timed || flushing {
+                self.suspended = false;
+            } else if self.suspended {
+                continue;
+            }
+            self.drain(timed || flushing).await;
+            if flushing {
+                flushed = requested;
+                self.shared.progress.send_modify(|p| p.flushed = requested);
+            }
+        }
+        self.close().await;
+    }
+
+    /// Sends full batches, and the last partial one too when `everything`;
+    /// stops early (suspended) when the server stays unreachable.
+    async fn drain(&mut self, everything: bool) {
+        while let Some(batch) = self.take(everything) {
+            if let Outcome::Unsent(rest) = self.deliver(batch).await {
+                self.put_back(rest);
+                self.suspended = true;
+                return;
+            }
+        }
+    }
+
+    /// Shutdown: everything left, once; after a batch fails for good the
+    /// rest is given up at once (the server is not coming back in time).
+    async fn close(&mut self) {
+        while let Some(batch) = self.take(true) {
+            if let Outcome::Unsent(rest) = self.deliver(batch).await {
+                let left = rest.len() + self.shared.lock().buffer.drain(..).count();
+                Shared::count(&self.shared.failed, left);
+                return;
+            }
+        }
+    }
+
+    /// The next batch from the front of the buffer: a full one, or a
+    /// partial one when `everything`.
+    fn take(&self, everything: bool) -> Option<Vec<LogEntry>> {
+        let mut state = self.shared.lock();
+        let max = self.shared.config.max_batch;
+        let len = state.buffer.len();
+        if len == 0 || (len < max && !everything) {
+            return None;
+        }
+        Some(state.buffer.drain(..len.min(max)).collect())
+    }
+
+    /// Returns unsent entries to the front of the buffer, in order; what no
+    /// longer fits is dropped, oldest first, as overflow always is.
+    fn put_back(&self, entries: Vec<LogEntry>) {
+        let mut state = self.shared.lock();
+        let room = self.shared.config.max_buffer.saturating_sub(state.buffer.len());
+        let skip = entries.len().saturating_sub(room);
+        Shared::count(&self.shared.dropped, skip);
+        for entry in entries.into_iter().skip(skip).rev() {
+            state.buffer.push_front(entry);
+        }
+    }
+
+    /// Sends one batch. A batch refused with 400 or 413 is split in halves
+    /// until the refused entries are alone, so one bad or huge entry costs
+    /// only itself.
+    async fn deliver(&self, batch: Vec<LogEntry>) -> Outcome {
+        let mut chunks = VecDeque::from([batch]);
+        while let Some(chunk) = chunks.pop_front() {
+            match self.client.send_logs(&chunk).await {
+                Ok(_) => Shared::count(&self.shared.sent, chunk.len()),
+                Err(ClientError::Api { status: 400 | 413, .. }) if chunk.len() > 1 => {
+                    let mut first = chunk;
+                    let second = first.split_off(first.len() / 2);
+                    chunks.push_front(second);
+                    chunks.push_front(first);
+                }
+                Err(err) if err.is_retryable() => {
+                    let rest = std::iter::once(chunk).chain(chunks).flatten().collect();
+                    return Outcome::Unsent(rest);
+                }
+                Err(_) => Shared::count(&self.shared.failed, chunk.len()),
+            }
+        }
+        Outcome::Settled
+    }
+}
