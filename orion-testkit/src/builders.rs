@@ -1,6 +1,6 @@
 //! Quick ways to get going in a test: an [`Orion`] wired to a
 //! [`FakeClock`], a registered and logged-in user, a project, tokens, 2FA,
-//! log inputs.
+//! log inputs, registered agents and their heartbeats.
 //!
 //! Every builder goes through the public services (not the repositories),
 //! so what it hands back is exactly what a real caller would have. They
@@ -9,9 +9,11 @@
 
 use std::sync::Arc;
 
-use orion_core::model::{Project, Source, User};
+use orion_core::model::{Metrics, Project, Source, User};
 use orion_core::port::totp;
-use orion_core::service::{IssuedToken, LogInput, LoginOutcome, Principal, Registration};
+use orion_core::service::{
+    AgentRegistration, HeartbeatInput, IssuedToken, LogInput, LoginOutcome, Principal, Registration,
+};
 use orion_core::{Orion, Repos};
 
 use crate::FakeClock;
@@ -124,4 +126,56 @@ pub async fn token_principal(orion: &Orion, issued: &IssuedToken) -> Principal {
 /// syntax (`LogInput { level: Some("warn".into()), ..log_input("x") }`).
 pub fn log_input(message: &str) -> LogInput {
     LogInput { message: message.to_owned(), ..LogInput::default() }
+}
+
+/// A registration of `server_id` into the owner's `project` (hostname
+/// `<server_id>.local`, linux/x86_64, no display name).
+pub fn agent_registration(project: &str, server_id: &str) -> AgentRegistration {
+    AgentRegistration {
+        server_id: server_id.to_owned(),
+        display_name: String::new(),
+        hostname: format!("{server_id}.local"),
+        platform: "linux".into(),
+        arch: "x86_64".into(),
+        project_name: Some(project.to_owned()),
+    }
+}
+
+/// Registers `server_id` in the owner's `project`; returns the `sk_agent_`
+/// token and the principal it authenticates as.
+pub async fn register_agent(
+    orion: &Orion,
+    owner: &Principal,
+    project: &str,
+    server_id: &str,
+) -> (IssuedToken, Principal) {
+    let issued = orion
+        .agents()
+        .register(owner, agent_registration(project, server_id))
+        .await
+        .expect("agent registration");
+    let principal = token_principal(orion, &issued).await;
+    (issued, principal)
+}
+
+/// Plausible, valid heartbeat figures: 25 % CPU, 4 of 16 GiB RAM, 100 of
+/// 500 GB disk, an hour up.
+pub fn metrics() -> Metrics {
+    Metrics {
+        cpu_percent: 25.0,
+        ram_used_bytes: 4 << 30,
+        ram_total_bytes: 16 << 30,
+        disk_used_bytes: 100_000_000_000,
+        disk_total_bytes: 500_000_000_000,
+        net_rx_bytes_per_sec: 1_024.5,
+        net_tx_bytes_per_sec: 512.0,
+        uptime_seconds: 3_600,
+        load_average: Some([0.5, 0.25, 0.125]),
+    }
+}
+
+/// A heartbeat input with [`metrics`], no scripts, no timestamp and no
+/// server id (what a server-bound agent token sends).
+pub fn heartbeat_input() -> HeartbeatInput {
+    HeartbeatInput { metrics: metrics(), ..HeartbeatInput::default() }
 }

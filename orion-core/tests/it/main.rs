@@ -2,6 +2,7 @@
 //! the public API over the in-memory backend and a fake clock.
 
 mod accounts;
+mod agents;
 mod logs;
 mod projects;
 mod sources;

@@ -23,7 +23,9 @@ async fn stored_entries_are_published_with_their_project_and_owner() {
     let mut stored = stored.unwrap().logs;
     stored.reverse(); // published in input order, oldest id first
     let event = events.try_recv().expect("one event per stored batch, already there when ingest returns");
-    let LiveEvent::Logs { project_id, project, owner_id, entries } = event.as_ref();
+    let LiveEvent::Logs { project_id, project, owner_id, entries } = event.as_ref() else {
+        panic!("expected a logs event, got {event:?}");
+    };
     assert_eq!((*project_id, project.as_str(), *owner_id), (f.project.id, "web", f.owner.user.id));
     assert_eq!(entries, &stored, "the event carries the stored entries, ids included");
     assert!(matches!(events.try_recv(), Err(TryRecvError::Empty)));

@@ -1,0 +1,254 @@
+//! Heartbeats: which server they are stored for, validation, live events,
+//! the online state, and the owner's listing.
+
+use chrono::{Duration, TimeZone, Utc};
+use orion_core::ServiceError;
+use orion_core::model::{Heartbeat, Metrics, ScriptStatus};
+use orion_core::port::Clock;
+use orion_core::port::live::LiveEvent;
+use orion_core::service::HeartbeatInput;
+use orion_testkit::builders::{heartbeat_input, metrics, register_agent};
+use tokio::sync::broadcast::error::TryRecvError;
+
+use super::{api_token, fixture, invalid_fields, overview};
+use crate::setup;
+
+fn script(name: &str) -> ScriptStatus {
+    ScriptStatus {
+        name: name.into(),
+        state: "running".into(),
+        pid: Some(42),
+        restarts: 1,
+        last_exit_code: None,
+    }
+}
+
+async fn stored(orion: &orion_core::Orion, owner: &orion_core::service::Principal) -> Vec<Heartbeat> {
+    orion.agents().heartbeats(owner, "web", "web-1", None, None, 100).await.expect("heartbeats")
+}
+
+#[tokio::test]
+async fn a_heartbeat_is_stored_for_the_tokens_server_whatever_the_body_says() {
+    let (orion, clock) = setup();
+    let f = fixture(&orion).await;
+    register_agent(&orion, &f.owner.principal, "web", "web-2").await;
+    let input = HeartbeatInput {
+        server_id: Some("web-2".into()),
+        scripts: vec![script("api"), script("worker")],
+        ..heartbeat_input()
+    };
+    orion.agents().heartbeat(&f.agent, input).await.unwrap();
+
+    let expected = Heartbeat {
+        project_id: f.project.id,
+        server_id: orion_core::model::ServerId::parse("web-1").unwrap(),
+        timestamp: clock.now(),
+        received_at: clock.now(),
+        metrics: metrics(),
+        scripts: vec![script("api"), script("worker")],
+    };
+    assert_eq!(stored(&orion, &f.owner.principal).await, [expected]);
+    let other = orion.agents().heartbeats(&f.owner.principal, "web", "web-2", None, None, 10).await;
+    assert!(other.unwrap().is_empty(), "the body's serverId does not override the token's server");
+}
+
+#[tokio::test]
+async fn the_agents_timestamp_is_kept_to_the_millisecond_and_received_at_is_the_clocks() {
+    let (orion, clock) = setup();
+    let f = fixture(&orion).await;
+    let input =
+        HeartbeatInput { timestamp: Some("2024-05-01T10:00:00.123456+02:00".into()), ..heartbeat_input() };
+    orion.agents().heartbeat(&f.agent, input).await.unwrap();
+    let beat = stored(&orion, &f.owner.principal).await.remove(0);
+    let expected = Utc.with_ymd_and_hms(2024, 5, 1, 8, 0, 0).unwrap() + Duration::milliseconds(123);
+    assert_eq!((beat.timestamp, beat.received_at), (expected, clock.now()));
+    let seen = overview(&orion, &f.owner.principal, "web", "web-1").await;
+    assert_eq!(seen.server.last_seen_at, Some(clock.now()), "last seen when received, not when taken");
+}
+
+#[tokio::test]
+async fn a_token_not_bound_to_a_server_must_name_one_that_exists() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    let token = api_token(&orion, &f.owner.principal, "web", &["heartbeat:write"]).await;
+
+    assert_eq!(invalid_fields(orion.agents().heartbeat(&token, heartbeat_input()).await), ["serverId"]);
+    let bad = HeartbeatInput { server_id: Some("not a server id".into()), ..heartbeat_input() };
+    assert_eq!(invalid_fields(orion.agents().heartbeat(&token, bad).await), ["serverId"]);
+    let ghost = HeartbeatInput { server_id: Some("ghost".into()), ..heartbeat_input() };
+    let result = orion.agents().heartbeat(&token, ghost).await;
+    assert!(matches!(result, Err(ServiceError::NotFound("server"))), "{result:?}");
+    assert!(stored(&orion, &f.owner.principal).await.is_empty());
+
+    let named = HeartbeatInput { server_id: Some("web-1".into()), ..heartbeat_input() };
+    orion.agents().heartbeat(&token, named).await.expect("an existing server");
+    assert_eq!(stored(&orion, &f.owner.principal).await.len(), 1);
+}
+
+#[tokio::test]
+async fn bad_metrics_are_refused_listing_every_field_and_nothing_is_stored_or_published() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    let mut events = orion.logs().subscribe();
+    let bad = Metrics {
+        cpu_percent: -1.0,
+        ram_used_bytes: 17,
+        ram_total_bytes: 16,
+        disk_used_bytes: 2,
+        disk_total_bytes: 1,
+        net_rx_bytes_per_sec: f64::NAN,
+        net_tx_bytes_per_sec: f64::INFINITY,
+        uptime_seconds: 1,
+        load_average: Some([0.1, -0.1, 0.1]),
+    };
+    let input = HeartbeatInput { metrics: bad, ..heartbeat_input() };
+    let fields = invalid_fields(orion.agents().heartbeat(&f.agent, input).await);
+    let expected = [
+        "cpuPercent",
+        "diskUsedBytes",
+        "loadAverage",
+        "netRxBytesPerSec",
+        "netTxBytesPerSec",
+        "ramUsedBytes",
+    ];
+    assert_eq!(fields, expected);
+
+    let cases: [(&str, Metrics); 4] = [
+        ("cpuPercent", Metrics { cpu_percent: 100.5, ..metrics() }),
+        ("cpuPercent", Metrics { cpu_percent: f64::NAN, ..metrics() }),
+        ("loadAverage", Metrics { load_average: Some([f64::NAN, 0.0, 0.0]), ..metrics() }),
+        ("ramUsedBytes", Metrics { ram_used_bytes: 1, ram_total_bytes: 0, ..metrics() }),
+    ];
+    for (field, bad) in cases {
+        let input = HeartbeatInput { metrics: bad, ..heartbeat_input() };
+        assert_eq!(invalid_fields(orion.agents().heartbeat(&f.agent, input).await), [field]);
+    }
+    let late = HeartbeatInput { timestamp: Some("yesterday".into()), ..heartbeat_input() };
+    assert_eq!(invalid_fields(orion.agents().heartbeat(&f.agent, late).await), ["timestamp"]);
+    let crowded = HeartbeatInput { scripts: vec![script("s"); 101], ..heartbeat_input() };
+    assert_eq!(invalid_fields(orion.agents().heartbeat(&f.agent, crowded).await), ["scripts"]);
+
+    assert!(stored(&orion, &f.owner.principal).await.is_empty());
+    let seen = overview(&orion, &f.owner.principal, "web", "web-1").await;
+    assert_eq!(seen.server.last_seen_at, None, "a refused heartbeat does not count as a sign of life");
+    assert!(matches!(events.try_recv(), Err(TryRecvError::Empty)));
+}
+
+#[tokio::test]
+async fn boundary_metrics_are_accepted() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    let edge = Metrics { cpu_percent: 100.0, ram_used_bytes: 16, ram_total_bytes: 16, ..Metrics::default() };
+    orion.agents().heartbeat(&f.agent, HeartbeatInput { metrics: edge, ..heartbeat_input() }).await.unwrap();
+    let full = HeartbeatInput { scripts: vec![script("s"); 100], ..heartbeat_input() };
+    orion.agents().heartbeat(&f.agent, full).await.unwrap();
+    assert_eq!(stored(&orion, &f.owner.principal).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_heartbeat_needs_the_heartbeat_write_permission() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    let token = api_token(&orion, &f.owner.principal, "web", &["logs:write", "agent:register"]).await;
+    let named = HeartbeatInput { server_id: Some("web-1".into()), ..heartbeat_input() };
+    for principal in [&token, &f.owner.principal] {
+        let result = orion.agents().heartbeat(principal, named.clone()).await;
+        assert!(matches!(result, Err(ServiceError::MissingPermission("heartbeat:write"))), "{result:?}");
+    }
+    assert!(stored(&orion, &f.owner.principal).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_stored_heartbeat_is_published_with_its_project_and_owner() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    let mut events = orion.logs().subscribe();
+    orion.agents().heartbeat(&f.agent, heartbeat_input()).await.unwrap();
+
+    let event = events.try_recv().expect("published by the time heartbeat returns");
+    let LiveEvent::Heartbeat { project_id, project, owner_id, heartbeat } = event.as_ref() else {
+        panic!("expected a heartbeat event, got {event:?}");
+    };
+    assert_eq!((*project_id, project.as_str(), *owner_id), (f.project.id, "web", f.owner.user.id));
+    assert_eq!([heartbeat.clone()], stored(&orion, &f.owner.principal).await.as_slice(), "the stored row");
+    assert!(matches!(events.try_recv(), Err(TryRecvError::Empty)));
+}
+
+#[tokio::test]
+async fn a_server_is_online_for_three_minutes_after_its_last_heartbeat() {
+    let (orion, clock) = setup();
+    let f = fixture(&orion).await;
+    let online = || async { overview(&orion, &f.owner.principal, "web", "web-1").await.online };
+    assert!(!online().await, "never heard from");
+
+    orion.agents().heartbeat(&f.agent, heartbeat_input()).await.unwrap();
+    assert!(online().await);
+    clock.advance(Duration::seconds(179));
+    assert!(online().await, "2 min 59 s later");
+    clock.advance(Duration::seconds(1));
+    assert!(!online().await, "3 min later");
+    clock.advance(Duration::hours(5));
+    assert!(!online().await);
+    orion.agents().heartbeat(&f.agent, heartbeat_input()).await.unwrap();
+    assert!(online().await, "back");
+}
+
+#[tokio::test]
+async fn the_latest_heartbeat_is_the_newest_by_the_agents_timestamp() {
+    let (orion, clock) = setup();
+    let f = fixture(&orion).await;
+    let at = |t: &str| HeartbeatInput { timestamp: Some(t.into()), ..heartbeat_input() };
+    let newest =
+        HeartbeatInput { metrics: Metrics { cpu_percent: 99.0, ..metrics() }, ..at("2024-01-01T10:00:02Z") };
+    orion.agents().heartbeat(&f.agent, newest).await.unwrap();
+    clock.advance(Duration::seconds(1));
+    orion.agents().heartbeat(&f.agent, at("2024-01-01T10:00:01Z")).await.unwrap();
+
+    let seen = overview(&orion, &f.owner.principal, "web", "web-1").await;
+    let latest = seen.latest.expect("a latest heartbeat");
+    assert_eq!(latest.metrics.cpu_percent, 99.0, "a late arrival of an older heartbeat is not the latest");
+    assert_eq!(seen.server.last_seen_at, Some(clock.now()), "but it still proves the server alive");
+}
+
+#[tokio::test]
+async fn the_owner_lists_heartbeats_newest_first_in_a_window_with_a_limit() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    for second in [3, 1, 4, 2] {
+        let t = format!("2024-01-01T10:00:0{second}Z");
+        orion
+            .agents()
+            .heartbeat(&f.agent, HeartbeatInput { timestamp: Some(t), ..heartbeat_input() })
+            .await
+            .unwrap();
+    }
+    let t = |second| Utc.with_ymd_and_hms(2024, 1, 1, 10, 0, second).unwrap();
+    let list =
+        |from, to, limit| orion.agents().heartbeats(&f.owner.principal, "web", "web-1", from, to, limit);
+    let stamps = |beats: Vec<Heartbeat>| beats.into_iter().map(|h| h.timestamp).collect::<Vec<_>>();
+
+    assert_eq!(stamps(list(None, None, 10).await.unwrap()), [t(4), t(3), t(2), t(1)]);
+    assert_eq!(stamps(list(Some(t(2)), Some(t(4)), 10).await.unwrap()), [t(3), t(2)], "from in, to out");
+    assert_eq!(stamps(list(None, None, 2).await.unwrap()), [t(4), t(3)]);
+    for limit in [0, 1_001] {
+        assert_eq!(invalid_fields(list(None, None, limit).await), ["limit"]);
+    }
+    assert_eq!(list(None, None, 1_000).await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn listing_an_unknown_server_or_another_users_is_not_found() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    let result = orion.agents().heartbeats(&f.owner.principal, "web", "ghost", None, None, 10).await;
+    assert!(matches!(result, Err(ServiceError::NotFound("server"))), "{result:?}");
+    let result = orion.agents().heartbeats(&f.owner.principal, "web", "not an id", None, None, 10).await;
+    assert!(matches!(result, Err(ServiceError::NotFound("server"))), "{result:?}");
+    let bob = orion_testkit::builders::register_user(&orion, "bob").await;
+    let result = orion.agents().heartbeats(&bob.principal, "web", "web-1", None, None, 10).await;
+    assert!(matches!(result, Err(ServiceError::NotFound("project"))), "{result:?}");
+    let result = orion.agents().servers(&bob.principal, "web").await;
+    assert!(matches!(result, Err(ServiceError::NotFound("project"))), "{result:?}");
+    let result = orion.agents().servers(&f.agent, "web").await;
+    assert!(matches!(result, Err(ServiceError::UserTokenRequired)), "owner views need a session: {result:?}");
+}
