@@ -12,9 +12,12 @@
 //!   graceful shutdown on SIGINT/SIGTERM.
 //! - `migrate`: `orion migrate` — apply pending migrations and exit.
 //! - `retention`: the background sweeper deleting expired logs.
+//! - `agent`: `orion agent setup` and `orion agent run`, the system agent
+//!   (its own `# Layout` lists its modules).
 
 #![forbid(unsafe_code)]
 
+mod agent;
 mod cli;
 mod logging;
 mod migrate;
@@ -38,5 +41,15 @@ async fn main() -> anyhow::Result<()> {
             logging::init(settings.log_format, &settings.log_level)?;
             migrate::run(settings).await
         }
+        cli::Command::Agent(agent) => match agent.command {
+            cli::AgentSubcommand::Setup(args) => {
+                agent::init_logging(&args.common)?;
+                agent::setup(args).await
+            }
+            cli::AgentSubcommand::Run(args) => {
+                agent::init_logging(&args.common)?;
+                agent::run(&args.common.config).await
+            }
+        },
     }
 }
