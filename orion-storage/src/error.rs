@@ -65,6 +65,16 @@ pub(crate) fn repo_err(err: DbErr) -> RepositoryError {
     }
 }
 
+/// [`repo_err`] for an insert whose row references a parent (a project, a
+/// server): a missing parent is `NotFound`, as the domain sees it, rather
+/// than a storage failure.
+pub(crate) fn parent_err(err: DbErr) -> RepositoryError {
+    match err.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => RepositoryError::NotFound,
+        _ => repo_err(err),
+    }
+}
+
 /// Extracts the name of what collided from a backend's unique-violation
 /// message:
 /// - PostgreSQL: `duplicate key value violates unique constraint "ux_users_email"`

@@ -6,11 +6,12 @@
 //! rules become plain range scans.
 //!
 //! - `servers` is keyed by its natural key `(project_id, server_id)`.
-//! - `heartbeats` reference their server (a heartbeat of an unknown server
-//!   cannot exist) and keep the figures as real columns, so alert rules can
-//!   average them in SQL. The `(project_id, timestamp, …)` index carries the
-//!   averaged columns, which makes a per-project or per-server window
-//!   average an index-only scan.
+//! - `heartbeats` and `commands` reference their server (neither can exist
+//!   for an unknown one).
+//! - `heartbeats` keep the figures as real columns so alert rules can
+//!   average them in SQL; the `(project_id, timestamp, server_id, …)` index
+//!   carries the averaged columns, so a project's window — overall or
+//!   grouped by server — is an index-only range scan.
 //! - `commands` and `incidents` get a `seq` surrogate key besides their
 //!   UUID: commands enqueued in the same millisecond must still reach the
 //!   agent in the order they were sent (a `stop` then a `start` is not a
@@ -232,6 +233,13 @@ async fn create_commands(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(big_integer(Commands::CreatedAt))
                 .col(big_integer_null(Commands::AckedAt))
                 .foreign_key(&mut project_fk("fk_commands_project_id", Commands::Table, Commands::ProjectId))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_commands_server")
+                        .from(Commands::Table, (Commands::ProjectId, Commands::ServerId))
+                        .to(Servers::Table, (Servers::ProjectId, Servers::ServerId))
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
                 .to_owned(),
         )
         .await?;

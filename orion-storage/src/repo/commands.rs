@@ -18,7 +18,7 @@ use sea_orm::{
 
 use super::{instant, micros, parse_id};
 use crate::entity::commands::{self, Column, Entity};
-use crate::error::{CorruptRow, repo_err};
+use crate::error::{CorruptRow, parent_err, repo_err};
 
 const TABLE: &str = "commands";
 
@@ -66,7 +66,7 @@ impl CommandRepository for CommandRepo {
             created_at: Set(micros(command.created_at)),
             acked_at: Set(command.acked_at.map(micros)),
         };
-        Entity::insert(row).exec_without_returning(&self.0).await.map_err(repo_err)?;
+        Entity::insert(row).exec_without_returning(&self.0).await.map_err(parent_err)?;
         Ok(())
     }
 

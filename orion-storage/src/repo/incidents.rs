@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, QueryOr
 
 use super::{instant, micros, micros_bound, parse_id};
 use crate::entity::incidents::{self, Column, Entity};
-use crate::error::{CorruptRow, repo_err};
+use crate::error::{CorruptRow, parent_err, repo_err};
 
 const TABLE: &str = "incidents";
 
@@ -32,7 +32,7 @@ impl IncidentRepository for IncidentRepo {
             timestamp: Set(micros(incident.timestamp)),
             received_at: Set(micros(incident.received_at)),
         };
-        Entity::insert(row).exec_without_returning(&self.0).await.map_err(repo_err)?;
+        Entity::insert(row).exec_without_returning(&self.0).await.map_err(parent_err)?;
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, DatabaseConnection, DbBackend, QueryOrder, Trans
 
 use super::{instant, micros, parse_id};
 use crate::entity::servers::{self, Column, Entity};
-use crate::error::{CorruptRow, repo_err};
+use crate::error::{CorruptRow, parent_err, repo_err};
 
 /// Servers stored through SeaORM.
 #[derive(Debug)]
@@ -41,7 +41,7 @@ impl ServerRepository for ServerRepo {
             .update_columns([Column::DisplayName, Column::Hostname, Column::Platform, Column::Arch])
             .to_owned();
         let txn = self.0.begin().await.map_err(repo_err)?;
-        Entity::insert(row).on_conflict(upsert).exec_without_returning(&txn).await.map_err(repo_err)?;
+        Entity::insert(row).on_conflict(upsert).exec_without_returning(&txn).await.map_err(parent_err)?;
         let stored = Entity::find_by_id(key(server.project_id, &server.server_id))
             .one(&txn)
             .await

@@ -49,3 +49,34 @@ async fn a_stored_malformed_id_is_unavailable_not_a_panic() {
     let found = repos.users.find_by_email(&email).await;
     assert!(matches!(found, Err(RepositoryError::Unavailable(_))), "{found:?}");
 }
+
+#[tokio::test]
+async fn a_stored_command_of_unknown_kind_or_a_negative_byte_count_is_unavailable() {
+    let (_dir, url) = sqlite_url();
+    let repos = orion_storage::connect(&url).await.unwrap();
+    let web = crate::fixtures::stored_project(&repos).await;
+    let srv = crate::fixtures::stored_server(&repos, web.id, "box").await;
+    let id = orion_core::model::CommandId::new();
+
+    let raw = Database::connect(url.as_str()).await.unwrap();
+    raw.execute_unprepared(&format!(
+        "INSERT INTO commands (id, project_id, server_id, kind, payload, status, created_at) \
+         VALUES ('{id}', '{}', 'box', 'reboot-the-moon', '{{}}', 'pending', 0)",
+        web.id
+    ))
+    .await
+    .unwrap();
+    raw.execute_unprepared(&format!(
+        "INSERT INTO heartbeats (project_id, server_id, timestamp, received_at, cpu_percent, \
+         ram_used_bytes, ram_total_bytes, disk_used_bytes, disk_total_bytes, net_rx_bytes_per_sec, \
+         net_tx_bytes_per_sec, uptime_seconds, scripts) VALUES ('{}', 'box', 0, 0, 1, -5, 10, 1, 10, 0, 0, 1, '[]')",
+        web.id
+    ))
+    .await
+    .unwrap();
+
+    let found = repos.commands.find(web.id, id).await;
+    assert!(matches!(found, Err(RepositoryError::Unavailable(_))), "{found:?}");
+    let latest = repos.heartbeats.latest(web.id, &srv.server_id).await;
+    assert!(matches!(latest, Err(RepositoryError::Unavailable(_))), "{latest:?}");
+}

@@ -6,8 +6,9 @@ use orion_core::Repos;
 use orion_core::model::log::{Level, NewLogEntry};
 use orion_core::model::user::TwoFactor;
 use orion_core::model::{
-    Email, Label, PersonName, Project, ProjectId, ProjectName, Pseudo, Source, SourceId, SourceName, User,
-    UserId,
+    Command, CommandId, CommandKind, CommandStatus, Email, Heartbeat, Incident, IncidentId, Label, Metrics,
+    PersonName, Project, ProjectId, ProjectName, Pseudo, Server, ServerId, Source, SourceId, SourceName,
+    User, UserId,
 };
 
 /// A user with this email and pseudo, not stored yet.
@@ -71,5 +72,81 @@ pub fn source(project: ProjectId, name: &str) -> Source {
         name: SourceName::parse(name).unwrap(),
         description: Label::parse("description", "", 100).unwrap(),
         created_at: Utc::now(),
+    }
+}
+
+/// A fixed instant in 2024, `offset_ms` later.
+pub fn at(offset_ms: i64) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 6, 1, 8, 0, 0).unwrap() + chrono::Duration::milliseconds(offset_ms)
+}
+
+/// A never-seen server `id` of `project`, not stored yet.
+pub fn server(project: ProjectId, id: &str) -> Server {
+    Server {
+        project_id: project,
+        server_id: ServerId::parse(id).unwrap(),
+        display_name: format!("Server {id}"),
+        hostname: format!("{id}.example.com"),
+        platform: "linux".into(),
+        arch: "x86_64".into(),
+        created_at: at(0),
+        last_seen_at: None,
+    }
+}
+
+/// A stored server `id` of `project`.
+pub async fn stored_server(repos: &Repos, project: ProjectId, id: &str) -> Server {
+    repos.servers.upsert(&server(project, id)).await.unwrap()
+}
+
+/// A heartbeat of `server` taken at `timestamp` and received then.
+pub fn heartbeat(server: &Server, timestamp: chrono::DateTime<Utc>) -> Heartbeat {
+    Heartbeat {
+        project_id: server.project_id,
+        server_id: server.server_id.clone(),
+        timestamp,
+        received_at: timestamp,
+        metrics: Metrics {
+            cpu_percent: 12.5,
+            ram_used_bytes: 1 << 30,
+            ram_total_bytes: 1 << 32,
+            disk_used_bytes: 1 << 35,
+            disk_total_bytes: 1 << 37,
+            net_rx_bytes_per_sec: 1_024.0,
+            net_tx_bytes_per_sec: 512.0,
+            uptime_seconds: 3_600,
+            load_average: Some([0.5, 0.25, 0.125]),
+        },
+        scripts: Vec::new(),
+    }
+}
+
+/// A pending `restart` of `server`'s `api` script, created at `created_at`.
+pub fn command(server: &Server, created_at: chrono::DateTime<Utc>) -> Command {
+    Command {
+        id: CommandId::new(),
+        project_id: server.project_id,
+        server_id: server.server_id.clone(),
+        kind: CommandKind::Restart,
+        script_name: Some("api".into()),
+        payload: serde_json::Map::new(),
+        status: CommandStatus::Pending,
+        output: None,
+        created_at,
+        acked_at: None,
+    }
+}
+
+/// A `script_crash` reported by `server` at `timestamp`.
+pub fn incident(server: &Server, timestamp: chrono::DateTime<Utc>) -> Incident {
+    Incident {
+        id: IncidentId::new(),
+        project_id: server.project_id,
+        server_id: Some(server.server_id.clone()),
+        event: "script_crash".into(),
+        message: "api exited with code 1".into(),
+        script_name: Some("api".into()),
+        timestamp,
+        received_at: timestamp,
     }
 }

@@ -2,8 +2,10 @@
 //! contract suite on SQLite (always) and PostgreSQL (when
 //! `ORION_TEST_POSTGRES_URL` names an admin connection), plus checks that
 //! only a real database can answer (WAL, foreign keys, migrations, conflict
-//! mapping, corrupt rows, the log writer and search index upkeep).
+//! mapping, corrupt rows, the log writer and search index upkeep, the agent
+//! tables' races and cascades).
 
+mod agents;
 mod backends;
 mod conflicts;
 mod contract;
