@@ -8,9 +8,11 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+pub mod agents;
 pub mod auth;
 pub mod logs;
 pub mod projects;
+pub mod servers;
 pub mod sources;
 pub mod tokens;
 

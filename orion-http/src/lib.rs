@@ -15,7 +15,8 @@
 //! # Layout
 //!
 //! - [`routes`](mod@routes): one file per area (`auth`, `projects`, `sources`,
-//!   `tokens`, `ingest`, `logs`, `export`, `ws`, `health`, `openapi`). Every
+//!   `tokens`, `ingest`, `logs`, `export`, `agent`, `servers`, `incidents`,
+//!   `ws`, `health`, `openapi`). Every
 //!   endpoint is registered through [`routes::Routes::add`] with its method
 //!   and path template, so the table of served endpoints ([`endpoints`]) is
 //!   exact and a test compares it with the OpenAPI document.
@@ -23,10 +24,11 @@
 //!   `?token=` variant for WebSockets), bodies with a size limit, JSON
 //!   parsing.
 //! - [`query`]: log query parameters → `LogFilter`/`LogQuery`, shared by
-//!   search, export, histogram and the live tail.
+//!   search, export, histogram and the live tail; `from`/`to`/`limit` of
+//!   the heartbeat, incident and command lists.
 //! - [`export`]: streamed exports (NDJSON, JSON, CSV) in constant memory.
-//! - [`live`]: WebSocket live-tail sessions and the [`live::Hub`] that
-//!   pings them and closes them on shutdown.
+//! - [`live`]: WebSocket sessions (logs, heartbeats, incidents) and the
+//!   [`live::Hub`] that pings them and closes them on shutdown.
 //! - [`error`]: the one mapping from `ServiceError` and warp rejections to a
 //!   status and a `{"error", "code", "details"?}` body.
 //! - [`dto`]: wire types (camelCase), kept apart from domain types.

@@ -1,5 +1,7 @@
-//! Live-tail sessions: one task per WebSocket, forwarding the core's live
-//! events that the caller may see and that match its filters.
+//! Live sessions: one task per WebSocket, forwarding the core's live
+//! events that the caller may see — logs that match its filters, and every
+//! heartbeat and incident of the projects in its scope (log filters say
+//! nothing about machines).
 //!
 //! Publishing never waits for a session: a relay task moves the events a
 //! session may see into its own bounded [`outbox::Outbox`]. A session that
@@ -9,7 +11,9 @@
 //! its own events, then carries on with what is still queued.
 //!
 //! Server messages: `{"type": "log", "project", "log"}`, `{"type":
-//! "lagged", "dropped"}`, `{"type": "subscribed", "project"}` (the answer
+//! "heartbeat", "project", "serverId", "heartbeat"}` and `{"type":
+//! "incident", "project", "incident"}` (the REST views of
+//! [`crate::dto::servers`]), `{"type": "lagged", "dropped"}`, `{"type": "subscribed", "project"}` (the answer
 //! to a `subscribe`: every event after it uses the new filters) and
 //! `{"type": "error", "error", "code", "details"?}` (a bad client message;
 //! the previous subscription stays). Pings go out every
@@ -34,6 +38,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use warp::ws::{Message, WebSocket};
 
 use crate::dto::logs::LogView;
+use crate::dto::servers::{HeartbeatView, IncidentView};
 use crate::error::ApiError;
 use crate::query::{self, Params};
 use outbox::{Item, Next, Outbox, Selection};
@@ -160,6 +165,26 @@ struct LogMessage<'a> {
     log: LogView<'a>,
 }
 
+/// `{"type": "heartbeat", "project", "serverId", "heartbeat"}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HeartbeatMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    project: &'a str,
+    server_id: &'a str,
+    heartbeat: HeartbeatView<'a>,
+}
+
+/// `{"type": "incident", "project", "incident"}`.
+#[derive(Serialize)]
+struct IncidentMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    project: &'a str,
+    incident: IncidentView<'a>,
+}
+
 impl Session {
     /// Serves the socket until the client leaves, the socket fails or the
     /// hub closes.
@@ -257,8 +282,23 @@ impl Session {
                     LogMessage { kind: "log", project: project.as_str(), log: LogView::from(entry) };
                 Some(serde_json::to_string(&message).unwrap_or_default())
             }
-            // Rendered once the agent endpoints have their wire views.
-            LiveEvent::Heartbeat { .. } | LiveEvent::Incident { .. } => None,
+            LiveEvent::Heartbeat { project, heartbeat, .. } => {
+                let message = HeartbeatMessage {
+                    kind: "heartbeat",
+                    project: project.as_str(),
+                    server_id: heartbeat.server_id.as_str(),
+                    heartbeat: HeartbeatView::from(heartbeat),
+                };
+                Some(serde_json::to_string(&message).unwrap_or_default())
+            }
+            LiveEvent::Incident { project, incident, .. } => {
+                let message = IncidentMessage {
+                    kind: "incident",
+                    project: project.as_str(),
+                    incident: IncidentView::from(incident),
+                };
+                Some(serde_json::to_string(&message).unwrap_or_default())
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! Log query parameters → [`LogFilter`] / [`LogQuery`], in one place for
 //! search, export, histogram and the live tail (query string and
 //! `subscribe` messages alike), so a filter means the same thing
-//! everywhere.
+//! everywhere. The lists of heartbeats, incidents and commands read their
+//! `from`, `to` and `limit` here too ([`window`], [`limit`]), with the same
+//! rules.
 //!
 //! Parameters:
 //!
@@ -23,6 +25,7 @@
 use chrono::{DateTime, Utc};
 use orion_core::error::FieldError;
 use orion_core::model::log::{Interval, Level, LevelFilter, LogFilter, LogQuery};
+use orion_core::service::agents::MAX_LIST;
 use orion_core::service::logs::MAX_PAGE;
 use serde_json::{Map, Value};
 
@@ -123,16 +126,7 @@ pub fn filter(params: &Params) -> Result<LogFilter, ApiError> {
 pub fn page(params: &Params) -> Result<LogQuery, ApiError> {
     let mut errors = Vec::new();
     let filter = parse_filter(params, &mut errors);
-    let limit = match params.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => match raw.trim().parse::<u32>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-            _ => {
-                errors.push(FieldError::new("limit", format!("must be a whole number from 1 to {MAX_PAGE}")));
-                DEFAULT_LIMIT
-            }
-        },
-    };
+    let limit = parse_limit(params, MAX_PAGE, &mut errors);
     let offset = match params.get("offset") {
         None => 0,
         Some(raw) => raw.trim().parse::<u32>().unwrap_or_else(|_| {
@@ -141,6 +135,47 @@ pub fn page(params: &Params) -> Result<LogQuery, ApiError> {
         }),
     };
     if errors.is_empty() { Ok(LogQuery { filter, limit, offset }) } else { Err(ApiError::validation(errors)) }
+}
+
+/// `from`, `to` and `limit` of a time-bounded list of machine records
+/// (heartbeats, incidents).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    /// Inclusive lower bound on `timestamp`.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound on `timestamp`.
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many (1–1000, default 100).
+    pub limit: u32,
+}
+
+/// `from`, `to` and `limit`, for heartbeats and incidents.
+pub fn window(params: &Params) -> Result<Window, ApiError> {
+    let mut errors = Vec::new();
+    let from = date(params, "from", &mut errors);
+    let to = date(params, "to", &mut errors);
+    let limit = parse_limit(params, MAX_LIST, &mut errors);
+    if errors.is_empty() { Ok(Window { from, to, limit }) } else { Err(ApiError::validation(errors)) }
+}
+
+/// `limit` alone (1–1000, default 100), for command listings.
+pub fn limit(params: &Params) -> Result<u32, ApiError> {
+    let mut errors = Vec::new();
+    let limit = parse_limit(params, MAX_LIST, &mut errors);
+    if errors.is_empty() { Ok(limit) } else { Err(ApiError::validation(errors)) }
+}
+
+fn parse_limit(params: &Params, max: u32, errors: &mut Vec<FieldError>) -> u32 {
+    match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => match raw.trim().parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                errors.push(FieldError::new("limit", format!("must be a whole number from 1 to {max}")));
+                DEFAULT_LIMIT
+            }
+        },
+    }
 }
 
 /// The histogram's `interval` (`1m`, `5m`, `1h`, `1d`; default `1h`).
@@ -347,6 +382,20 @@ mod tests {
         let mut got = fields(err);
         got.sort();
         assert_eq!(got, ["level", "meta", "tags"]);
+    }
+
+    #[test]
+    fn a_window_reads_from_to_and_limit_and_names_every_bad_one() {
+        assert_eq!(window(&Params::default()).unwrap(), Window { from: None, to: None, limit: 100 });
+        let w = window(&params(&[("from", "2026-01-01T00:00:00Z"), ("limit", "1000")])).unwrap();
+        assert_eq!(
+            (w.from, w.to, w.limit),
+            (Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()), None, 1000)
+        );
+        let err = window(&params(&[("from", "soon"), ("to", "later"), ("limit", "1001")])).unwrap_err();
+        assert_eq!(fields(err), ["from", "to", "limit"]);
+        assert_eq!(fields(limit(&params(&[("limit", "0")])).unwrap_err()), ["limit"]);
+        assert_eq!(limit(&Params::default()).unwrap(), 100);
     }
 
     #[test]

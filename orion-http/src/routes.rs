@@ -15,13 +15,16 @@ use warp::{Filter, Rejection, Reply};
 
 use crate::live::Hub;
 
+pub mod agent;
 pub mod auth;
 pub mod export;
 pub mod health;
+pub mod incidents;
 pub mod ingest;
 pub mod logs;
 pub mod openapi;
 pub mod projects;
+pub mod servers;
 pub mod sources;
 pub mod tokens;
 pub mod ws;
@@ -38,6 +41,9 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(ingest::routes(orion))
         .merge(logs::routes(orion))
         .merge(export::routes(orion))
+        .merge(agent::routes(orion))
+        .merge(servers::routes(orion))
+        .merge(incidents::routes(orion))
         .merge(ws::routes(orion, hub))
 }
 

@@ -2,8 +2,9 @@
 //! route (and stays untouched), API tokens are refused on user-only routes,
 //! and every authenticated route refuses a missing bearer.
 //!
-//! The log routes, which take API tokens, have their permission tests in
-//! `ingest.rs`, `logs.rs` and `live.rs`.
+//! The log and agent routes, which take API tokens, have their permission
+//! tests in `ingest.rs`, `logs.rs`, `live.rs`, `agents.rs` and
+//! `commands.rs`.
 
 use orion_testkit::TestServer;
 use reqwest::{Method, StatusCode};
@@ -25,6 +26,15 @@ fn project_routes(project: &str, token_id: &str) -> Vec<(Method, String, Option<
         ),
         (Method::DELETE, format!("{p}/tokens/{token_id}"), None),
         (Method::POST, format!("{p}/tokens/{token_id}/rotate"), None),
+        (Method::GET, format!("{p}/servers"), None),
+        (Method::GET, format!("{p}/servers/web-1/heartbeats"), None),
+        (Method::GET, format!("{p}/servers/web-1/commands"), None),
+        (
+            Method::POST,
+            format!("{p}/servers/web-1/commands"),
+            Some(json!({ "type": "restart", "scriptName": "api" })),
+        ),
+        (Method::GET, format!("{p}/incidents"), None),
         (Method::PATCH, format!("{p}/archive"), None),
         (Method::PATCH, format!("{p}/restore"), None),
         (Method::DELETE, p, None),

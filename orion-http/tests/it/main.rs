@@ -7,16 +7,20 @@ use orion_testkit::TestServer;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+mod agents;
 mod auth;
 mod authorization;
+mod commands;
 mod errors;
 mod export;
 mod histogram;
 mod ingest;
 mod live;
+mod live_machines;
 mod logs;
 mod openapi;
 mod projects;
+mod servers;
 mod sources;
 mod sqlite;
 mod tokens;
@@ -77,4 +81,27 @@ async fn with_logs_on(server: TestServer) -> Logs {
 /// The `token` value of a creation answer.
 fn token_of(created: &Value) -> String {
     created["token"].as_str().expect("a token").to_owned()
+}
+
+/// A server where `ada` owns the project `web` and registered the machine
+/// `web-1` in it — the usual start of an agent test.
+struct Fleet {
+    server: TestServer,
+    /// Ada's session.
+    ada: String,
+    /// The `sk_agent_` token of `web-1`.
+    agent: String,
+}
+
+async fn with_agent() -> Fleet {
+    let server = TestServer::start().await;
+    let ada = server.signup("ada").await;
+    server.create_project(&ada, "web").await;
+    let agent = server.agent_token(&ada, "web", "web-1").await;
+    Fleet { server, ada, agent }
+}
+
+/// An `sk_api_` token of `project` with exactly `permissions`.
+async fn api_token(server: &TestServer, session: &str, project: &str, permissions: &[&str]) -> String {
+    token_of(&server.create_token(session, project, "api", permissions).await)
 }

@@ -1,0 +1,243 @@
+//! How servers, heartbeats, commands and incidents are shown — to their
+//! owner over REST, to agents (pending commands), and on the WebSocket
+//! (the same heartbeat and incident views) — and the owner's command
+//! request.
+
+use orion_core::model::{Command, Heartbeat, Incident, ScriptStatus};
+use orion_core::service::ServerOverview;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::timestamp;
+
+/// A server in its project's listing.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerView<'a> {
+    /// Agent-chosen id.
+    pub server_id: &'a str,
+    /// Shown in the UI.
+    pub display_name: &'a str,
+    /// Host name.
+    pub hostname: &'a str,
+    /// Operating system.
+    pub platform: &'a str,
+    /// CPU architecture.
+    pub arch: &'a str,
+    /// Last heartbeat received, or null.
+    pub last_seen_at: Option<String>,
+    /// Heard from within the offline threshold (3 minutes by default).
+    pub online: bool,
+    /// The latest heartbeat, or null.
+    pub latest: Option<HeartbeatView<'a>>,
+}
+
+impl<'a> From<&'a ServerOverview> for ServerView<'a> {
+    fn from(o: &'a ServerOverview) -> Self {
+        let s = &o.server;
+        Self {
+            server_id: s.server_id.as_str(),
+            display_name: &s.display_name,
+            hostname: &s.hostname,
+            platform: &s.platform,
+            arch: &s.arch,
+            last_seen_at: s.last_seen_at.map(timestamp),
+            online: o.online,
+            latest: o.latest.as_ref().map(HeartbeatView::from),
+        }
+    }
+}
+
+/// A stored heartbeat: the figures as sent, with `timestamp` always set
+/// and `receivedAt` added. The server is named by the context (the URL,
+/// or the WebSocket message's `serverId`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatView<'a> {
+    /// When the agent took the figures.
+    pub timestamp: String,
+    /// When Orion received them.
+    pub received_at: String,
+    /// 0–100.
+    pub cpu_percent: f64,
+    /// Bytes.
+    pub ram_used_bytes: u64,
+    /// Bytes.
+    pub ram_total_bytes: u64,
+    /// Bytes.
+    pub disk_used_bytes: u64,
+    /// Bytes.
+    pub disk_total_bytes: u64,
+    /// Bytes per second.
+    pub net_rx_bytes_per_sec: f64,
+    /// Bytes per second.
+    pub net_tx_bytes_per_sec: f64,
+    /// Seconds.
+    pub uptime_seconds: u64,
+    /// 1/5/15-minute load averages, or null.
+    pub load_average: Option<[f64; 3]>,
+    /// Supervised scripts.
+    pub scripts: Vec<ScriptView<'a>>,
+}
+
+impl<'a> From<&'a Heartbeat> for HeartbeatView<'a> {
+    fn from(h: &'a Heartbeat) -> Self {
+        let m = &h.metrics;
+        Self {
+            timestamp: timestamp(h.timestamp),
+            received_at: timestamp(h.received_at),
+            cpu_percent: m.cpu_percent,
+            ram_used_bytes: m.ram_used_bytes,
+            ram_total_bytes: m.ram_total_bytes,
+            disk_used_bytes: m.disk_used_bytes,
+            disk_total_bytes: m.disk_total_bytes,
+            net_rx_bytes_per_sec: m.net_rx_bytes_per_sec,
+            net_tx_bytes_per_sec: m.net_tx_bytes_per_sec,
+            uptime_seconds: m.uptime_seconds,
+            load_average: m.load_average,
+            scripts: h.scripts.iter().map(ScriptView::from).collect(),
+        }
+    }
+}
+
+/// One supervised script in a heartbeat.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptView<'a> {
+    /// Its name in the agent config.
+    pub name: &'a str,
+    /// `running`, `stopped`, `crashed`, ...
+    pub state: &'a str,
+    /// Process id, or null.
+    pub pid: Option<u32>,
+    /// Restarts since the agent started.
+    pub restarts: u32,
+    /// Exit code of the last run, or null.
+    pub last_exit_code: Option<i32>,
+}
+
+impl<'a> From<&'a ScriptStatus> for ScriptView<'a> {
+    fn from(s: &'a ScriptStatus) -> Self {
+        Self {
+            name: &s.name,
+            state: &s.state,
+            pid: s.pid,
+            restarts: s.restarts,
+            last_exit_code: s.last_exit_code,
+        }
+    }
+}
+
+/// `POST /api/projects/{projectName}/servers/{serverId}/commands`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EnqueueCommand {
+    /// `restart`, `stop` or `start`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The script concerned.
+    pub script_name: Option<String>,
+    /// A JSON object for the agent (default `{}`).
+    pub payload: Option<Value>,
+}
+
+/// A command as its owner sees it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandView<'a> {
+    /// Command id.
+    pub id: String,
+    /// `restart`, `stop` or `start`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The script concerned, or null.
+    pub script_name: Option<&'a str>,
+    /// The agent's JSON object.
+    pub payload: &'a Map<String, Value>,
+    /// `pending`, `ok` or `failed`.
+    pub status: &'static str,
+    /// What the agent reported, or null.
+    pub output: Option<&'a str>,
+    /// When it was enqueued.
+    pub created_at: String,
+    /// When the agent acknowledged it, or null.
+    pub acked_at: Option<String>,
+}
+
+impl<'a> From<&'a Command> for CommandView<'a> {
+    fn from(c: &'a Command) -> Self {
+        Self {
+            id: c.id.to_string(),
+            kind: c.kind.as_str(),
+            script_name: c.script_name.as_deref(),
+            payload: &c.payload,
+            status: c.status.as_str(),
+            output: c.output.as_deref(),
+            created_at: timestamp(c.created_at),
+            acked_at: c.acked_at.map(timestamp),
+        }
+    }
+}
+
+/// A pending command as its agent sees it (no status: it is pending).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingCommandView<'a> {
+    /// Command id, for the ack.
+    pub id: String,
+    /// `restart`, `stop` or `start`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The script concerned, or null.
+    pub script_name: Option<&'a str>,
+    /// A JSON object.
+    pub payload: &'a Map<String, Value>,
+    /// When it was enqueued.
+    pub created_at: String,
+}
+
+impl<'a> From<&'a Command> for PendingCommandView<'a> {
+    fn from(c: &'a Command) -> Self {
+        Self {
+            id: c.id.to_string(),
+            kind: c.kind.as_str(),
+            script_name: c.script_name.as_deref(),
+            payload: &c.payload,
+            created_at: timestamp(c.created_at),
+        }
+    }
+}
+
+/// An incident reported by an agent.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentView<'a> {
+    /// Incident id.
+    pub id: String,
+    /// Machine-readable kind, e.g. `script_crash`.
+    pub event: &'a str,
+    /// Human text.
+    pub message: &'a str,
+    /// The script concerned, or null.
+    pub script_name: Option<&'a str>,
+    /// The reporting server, or null (a token not bound to a server).
+    pub server_id: Option<&'a str>,
+    /// When it happened (agent clock).
+    pub timestamp: String,
+    /// When Orion received it.
+    pub received_at: String,
+}
+
+impl<'a> From<&'a Incident> for IncidentView<'a> {
+    fn from(i: &'a Incident) -> Self {
+        Self {
+            id: i.id.to_string(),
+            event: &i.event,
+            message: &i.message,
+            script_name: i.script_name.as_deref(),
+            server_id: i.server_id.as_ref().map(|s| s.as_str()),
+            timestamp: timestamp(i.timestamp),
+            received_at: timestamp(i.received_at),
+        }
+    }
+}

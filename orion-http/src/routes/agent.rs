@@ -1,0 +1,119 @@
+//! What agents call: registration (a user session or an `agent:register`
+//! token), heartbeats, alerts, per-script sources, and the command queue
+//! (poll, acknowledge). Every endpoint but registration wants an API token
+//! with its permission; a user session there is 403 `missing_permission`
+//! (the service decides). A body that does not parse is a 400 before any
+//! of that.
+
+use orion_core::Orion;
+use orion_core::service::Principal;
+use warp::Filter;
+use warp::http::{Method, StatusCode};
+use warp::reply::Response;
+
+use super::Routes;
+use crate::dto::OK;
+use crate::dto::agents::{
+    AckRequest, AlertRequest, HeartbeatRequest, IssuedTokenView, RegisterAgent, SourceRequest,
+};
+use crate::dto::servers::PendingCommandView;
+use crate::error::ApiError;
+use crate::filters::{json_body, orion as with_orion, principal};
+use crate::query::{Params, params};
+use crate::respond::{json, result};
+
+/// The agent routes.
+pub fn routes(orion: &Orion) -> Routes {
+    Routes::new()
+        .add(Method::POST, "/api/agent/register", register(orion))
+        .add(Method::POST, "/api/agent/heartbeat", heartbeat(orion))
+        .add(Method::POST, "/api/agent/alert", alert(orion))
+        .add(Method::POST, "/api/agent/source", source(orion))
+        .add(Method::GET, "/api/agent/commands", commands(orion))
+        .add(Method::POST, "/api/agent/commands/{commandId}/ack", ack(orion))
+}
+
+/// POST /api/agent/register
+fn register(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "agent" / "register")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<RegisterAgent>())
+        .and(with_orion(orion))
+        .and_then(|who: Principal, body: RegisterAgent, orion: Orion| async move {
+            result(orion.agents().register(&who, body.into()).await, |issued| {
+                json(StatusCode::CREATED, &IssuedTokenView::from(issued))
+            })
+        })
+}
+
+/// POST /api/agent/heartbeat
+fn heartbeat(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "agent" / "heartbeat")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<HeartbeatRequest>())
+        .and(with_orion(orion))
+        .and_then(|who: Principal, body: HeartbeatRequest, orion: Orion| async move {
+            let input = match body.into_input() {
+                Ok(input) => input,
+                Err(details) => return Ok(ApiError::validation(details).into_response()),
+            };
+            result(orion.agents().heartbeat(&who, input).await, |()| json(StatusCode::CREATED, &OK))
+        })
+}
+
+/// POST /api/agent/alert
+fn alert(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "agent" / "alert")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<AlertRequest>())
+        .and(with_orion(orion))
+        .and_then(|who: Principal, body: AlertRequest, orion: Orion| async move {
+            result(orion.agents().alert(&who, body.into()).await, |_| json(StatusCode::CREATED, &OK))
+        })
+}
+
+/// POST /api/agent/source
+fn source(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "agent" / "source")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<SourceRequest>())
+        .and(with_orion(orion))
+        .and_then(|who: Principal, body: SourceRequest, orion: Orion| async move {
+            let issued = orion.agents().create_source(&who, &body.name, body.cwd.as_deref()).await;
+            result(issued, |issued| json(StatusCode::CREATED, &IssuedTokenView::from(issued)))
+        })
+}
+
+/// GET /api/agent/commands
+fn commands(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "agent" / "commands")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(params())
+        .and(with_orion(orion))
+        .and_then(|who: Principal, params: Params, orion: Orion| async move {
+            // Only tokens not bound to a server need it; a bound token's
+            // server wins.
+            let server_id = params.get("serverId").filter(|s| !s.is_empty());
+            result(orion.agents().pending_commands(&who, server_id).await, |commands| {
+                json(StatusCode::OK, &commands.iter().map(PendingCommandView::from).collect::<Vec<_>>())
+            })
+        })
+}
+
+/// POST /api/agent/commands/{commandId}/ack
+fn ack(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "agent" / "commands" / String / "ack")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<AckRequest>())
+        .and(with_orion(orion))
+        .and_then(|id: String, who: Principal, body: AckRequest, orion: Orion| async move {
+            let acked = orion.agents().acknowledge(&who, &id, &body.status, body.output.as_deref()).await;
+            result(acked, |_| json(StatusCode::OK, &OK))
+        })
+}

@@ -1,0 +1,96 @@
+//! The owner's view of a project's machines: servers (with their online
+//! state and latest heartbeat), a server's heartbeats, and its commands
+//! (queue one, list them with their status). User sessions only; another
+//! user's project or an unknown server is a 404.
+
+use orion_core::Orion;
+use orion_core::service::Principal;
+use warp::Filter;
+use warp::http::{Method, StatusCode};
+use warp::reply::Response;
+
+use super::Routes;
+use crate::dto::servers::{CommandView, EnqueueCommand, HeartbeatView, ServerView};
+use crate::filters::{json_body, orion as with_orion, principal};
+use crate::query::{self, Params, params};
+use crate::respond::{json, result};
+
+/// The server routes.
+pub fn routes(orion: &Orion) -> Routes {
+    Routes::new()
+        .add(Method::GET, "/api/projects/{projectName}/servers", list(orion))
+        .add(Method::GET, "/api/projects/{projectName}/servers/{serverId}/heartbeats", heartbeats(orion))
+        .add(Method::POST, "/api/projects/{projectName}/servers/{serverId}/commands", enqueue(orion))
+        .add(Method::GET, "/api/projects/{projectName}/servers/{serverId}/commands", commands(orion))
+}
+
+/// GET /api/projects/{projectName}/servers
+fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "servers")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(with_orion(orion))
+        .and_then(|project: String, who: Principal, orion: Orion| async move {
+            result(orion.agents().servers(&who, &project).await, |servers| {
+                json(StatusCode::OK, &servers.iter().map(ServerView::from).collect::<Vec<_>>())
+            })
+        })
+}
+
+/// GET /api/projects/{projectName}/servers/{serverId}/heartbeats
+fn heartbeats(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "servers" / String / "heartbeats")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(params())
+        .and(with_orion(orion))
+        .and_then(
+            |project: String, server: String, who: Principal, params: Params, orion: Orion| async move {
+                let window = match query::window(&params) {
+                    Ok(window) => window,
+                    Err(err) => return Ok(err.into_response()),
+                };
+                let (from, to, limit) = (window.from, window.to, window.limit);
+                result(orion.agents().heartbeats(&who, &project, &server, from, to, limit).await, |beats| {
+                    json(StatusCode::OK, &beats.iter().map(HeartbeatView::from).collect::<Vec<_>>())
+                })
+            },
+        )
+}
+
+/// POST /api/projects/{projectName}/servers/{serverId}/commands
+fn enqueue(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "servers" / String / "commands")
+        .and(warp::post())
+        .and(principal(orion))
+        .and(json_body::<EnqueueCommand>())
+        .and(with_orion(orion))
+        .and_then(
+            |project: String, server: String, who: Principal, body: EnqueueCommand, orion: Orion| async move {
+                let script = body.script_name.as_deref();
+                let queued =
+                    orion.agents().enqueue_command(&who, &project, &server, &body.kind, script, body.payload);
+                result(queued.await, |command| json(StatusCode::CREATED, &CommandView::from(&command)))
+            },
+        )
+}
+
+/// GET /api/projects/{projectName}/servers/{serverId}/commands
+fn commands(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "projects" / String / "servers" / String / "commands")
+        .and(warp::get())
+        .and(principal(orion))
+        .and(params())
+        .and(with_orion(orion))
+        .and_then(
+            |project: String, server: String, who: Principal, params: Params, orion: Orion| async move {
+                let limit = match query::limit(&params) {
+                    Ok(limit) => limit,
+                    Err(err) => return Ok(err.into_response()),
+                };
+                result(orion.agents().commands(&who, &project, &server, limit).await, |commands| {
+                    json(StatusCode::OK, &commands.iter().map(CommandView::from).collect::<Vec<_>>())
+                })
+            },
+        )
+}

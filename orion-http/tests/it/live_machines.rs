@@ -1,0 +1,74 @@
+//! Heartbeats and incidents on the live WebSocket: every session whose
+//! scope covers the project gets them, whatever its log filters; nobody
+//! else ever does.
+
+use std::time::Duration;
+
+use orion_testkit::server::{LiveClient, alert_body, heartbeat_body};
+use serde_json::json;
+
+use crate::{Fleet, api_token, with_agent};
+
+/// How long a test waits to be sure that nothing more arrives.
+const QUIET: Duration = Duration::from_millis(200);
+
+async fn connect(fleet: &Fleet, token: &str, query: &str) -> LiveClient {
+    fleet.server.live(Some(token), query).await.expect("the WebSocket opens")
+}
+
+#[tokio::test]
+async fn the_owner_gets_heartbeats_and_incidents_whatever_the_log_filters() {
+    let fleet = with_agent().await;
+    let mut live = connect(&fleet, &fleet.ada, "minLevel=fatal&source=nothing&search=zzz").await;
+    fleet.server.heartbeat_ok(&fleet.agent, heartbeat_body()).await;
+
+    let message = live.next().await;
+    assert_eq!(
+        (&message["type"], &message["project"], &message["serverId"]),
+        (&json!("heartbeat"), &json!("web"), &json!("web-1"))
+    );
+    // The same view as the REST listing.
+    let latest = fleet.server.servers(&fleet.ada, "web").await[0]["latest"].clone();
+    assert_eq!(message["heartbeat"], latest);
+    assert_eq!(message.as_object().unwrap().len(), 4, "{message}");
+
+    fleet.server.alert(&fleet.agent, alert_body("api")).await;
+    let message = live.next().await;
+    assert_eq!((&message["type"], &message["project"]), (&json!("incident"), &json!("web")));
+    let listed = fleet.server.incidents(&fleet.ada, "web", "").await.1;
+    assert_eq!(message["incident"], listed[0]);
+    live.assert_silent(QUIET).await;
+}
+
+#[tokio::test]
+async fn a_project_scoped_session_gets_its_projects_machines_only() {
+    let fleet = with_agent().await;
+    let Fleet { server, ada, agent } = &fleet;
+    server.create_project(ada, "shop").await;
+    let shop_agent = server.agent_token(ada, "shop", "shop-1").await;
+    let reader = api_token(server, ada, "web", &["logs:read"]).await;
+    let mut by_token = connect(&fleet, &reader, "").await;
+    let mut by_project = connect(&fleet, ada, "project=shop").await;
+
+    server.heartbeat_ok(&shop_agent, heartbeat_body()).await;
+    server.heartbeat_ok(agent, heartbeat_body()).await;
+    assert_eq!(by_token.next().await["serverId"], "web-1");
+    assert_eq!(by_project.next().await["serverId"], "shop-1");
+    by_token.assert_silent(QUIET).await;
+    by_project.assert_silent(QUIET).await;
+}
+
+#[tokio::test]
+async fn another_user_never_sees_them() {
+    let fleet = with_agent().await;
+    let bob = fleet.server.signup("bob").await;
+    fleet.server.create_project(&bob, "web").await;
+    let mut bobs = connect(&fleet, &bob, "").await;
+    let mut adas = connect(&fleet, &fleet.ada, "").await;
+
+    fleet.server.heartbeat_ok(&fleet.agent, heartbeat_body()).await;
+    fleet.server.alert(&fleet.agent, alert_body("api")).await;
+    assert_eq!(adas.next().await["type"], "heartbeat");
+    assert_eq!(adas.next().await["type"], "incident");
+    bobs.assert_silent(QUIET).await;
+}
