@@ -24,7 +24,8 @@ pub enum ClientError {
     /// timeout, TLS failure, body cut short.
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
-    /// A success answer whose body is not what the API documents.
+    /// A success answer whose body is not what the API documents (or,
+    /// never in practice, a request body that JSON cannot encode).
     #[error("unexpected response body: {0}")]
     Decode(#[source] serde_json::Error),
     /// The base URL given to [`Client::new`](crate::Client::new) is not an

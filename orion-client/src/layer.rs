@@ -393,7 +393,7 @@ mod tests {
         metadata.insert("target".into(), "app".into());
         metadata.insert("small".into(), 1.into());
         for key in ["a", "b", "c", "d", "e"] {
-            metadata.insert(key.into(), Value::String("x".repeat(4_000)));
+            metadata.insert(key.into(), Value::String("x".repeat(4_500)));
         }
         fit_metadata(&mut metadata);
         assert!(serde_json::to_vec(&metadata).unwrap().len() <= MAX_METADATA_BYTES);

@@ -382,3 +382,25 @@ impl Worker {
         Outcome::Settled
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sizes_out_of_range_are_brought_into_range() {
+        let client = Client::new("http://127.0.0.1:1", "t").unwrap();
+        let config = BatchConfig { max_batch: 50_000, flush_interval: Duration::ZERO, max_buffer: 10 };
+        let sender = LogSender::spawn(client.clone(), config);
+        assert_eq!(
+            sender.config(),
+            BatchConfig {
+                max_batch: MAX_BATCH,
+                flush_interval: Duration::from_millis(1),
+                max_buffer: MAX_BATCH
+            }
+        );
+        let sender = LogSender::spawn(client, BatchConfig { max_batch: 0, ..BatchConfig::default() });
+        assert_eq!(sender.config().max_batch, 1);
+    }
+}
