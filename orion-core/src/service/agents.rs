@@ -129,6 +129,21 @@ fn check_metrics(m: &Metrics, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// Script names and states are agent-chosen text that ends up in storage
+/// and on every owner's screen: bound them like any other label.
+fn check_scripts(scripts: &[ScriptStatus], errors: &mut Vec<FieldError>) {
+    for (i, script) in scripts.iter().enumerate() {
+        if let Err(mut e) = text("scripts.name", &script.name, 1, 128) {
+            e.message = format!("script {i}: {}", e.message);
+            errors.push(e);
+        }
+        if let Err(mut e) = text("scripts.state", &script.state, 1, 32) {
+            e.message = format!("script {i}: {}", e.message);
+            errors.push(e);
+        }
+    }
+}
+
 impl AgentService {
     pub(crate) fn new(deps: Arc<Deps>, projects: ProjectService) -> Self {
         Self { deps, projects }
@@ -166,9 +181,13 @@ impl AgentService {
         let mut errors = Vec::new();
         let server_id = collect(&mut errors, ServerId::parse(&input.server_id));
         let hostname = collect(&mut errors, text("hostname", &input.hostname, 1, 255));
-        let display =
-            if input.display_name.trim().is_empty() { &input.hostname } else { &input.display_name };
-        let display_name = collect(&mut errors, text("displayName", display, 1, 200));
+        // A blank display name falls back to the *validated* hostname, so a
+        // bad hostname is reported once, under its own name.
+        let display_name = if input.display_name.trim().is_empty() {
+            hostname.as_deref().map(|h| h.chars().take(200).collect())
+        } else {
+            collect(&mut errors, text("displayName", &input.display_name, 1, 200))
+        };
         let platform = collect(&mut errors, text("platform", &input.platform, 1, 64));
         let arch = collect(&mut errors, text("arch", &input.arch, 1, 64));
         let (Some(server_id), Some(hostname), Some(display_name), Some(platform), Some(arch)) =
@@ -224,6 +243,9 @@ impl AgentService {
         check_metrics(&input.metrics, &mut errors);
         if input.scripts.len() > MAX_SCRIPTS {
             errors.push(FieldError::new("scripts", format!("at most {MAX_SCRIPTS} scripts")));
+        } else {
+            // Only within the cap, so the error list stays bounded too.
+            check_scripts(&input.scripts, &mut errors);
         }
         let (Some(timestamp), true) = (timestamp, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));

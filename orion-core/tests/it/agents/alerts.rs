@@ -37,7 +37,7 @@ async fn an_alert_is_stored_as_an_incident_of_the_tokens_server_and_published() 
     assert_eq!(incident.server_id.as_ref().map(|s| s.as_str()), Some("web-1"));
     assert_eq!((incident.event.as_str(), incident.script_name.as_deref()), ("script_crash", Some("api")));
     assert_eq!((incident.timestamp, incident.received_at), (clock.now(), clock.now()));
-    assert_eq!(incidents(&orion, &f.owner.principal).await, [incident.clone()]);
+    assert_eq!(incidents(&orion, &f.owner.principal).await, std::slice::from_ref(&incident));
 
     let event = events.try_recv().expect("published by the time alert returns");
     let LiveEvent::Incident { project_id, project, owner_id, incident: published } = event.as_ref() else {

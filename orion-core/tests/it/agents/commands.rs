@@ -42,7 +42,7 @@ async fn the_owner_enqueues_a_pending_command_for_a_server() {
     assert_eq!((command.status, command.output.clone()), (CommandStatus::Pending, None));
     assert_eq!((command.created_at, command.acked_at), (clock.now(), None));
     let listed = orion.agents().commands(&f.owner.principal, "web", "web-1", 10).await.unwrap();
-    assert_eq!(listed, [command.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&command));
     assert_eq!(orion.agents().pending_commands(&f.agent, None).await.unwrap(), [command]);
 
     let plain = orion

@@ -170,7 +170,7 @@ async fn a_stored_heartbeat_is_published_with_its_project_and_owner() {
         panic!("expected a heartbeat event, got {event:?}");
     };
     assert_eq!((*project_id, project.as_str(), *owner_id), (f.project.id, "web", f.owner.user.id));
-    assert_eq!([heartbeat.clone()], stored(&orion, &f.owner.principal).await.as_slice(), "the stored row");
+    assert_eq!(stored(&orion, &f.owner.principal).await, std::slice::from_ref(heartbeat), "the stored row");
     assert!(matches!(events.try_recv(), Err(TryRecvError::Empty)));
 }
 
@@ -251,4 +251,26 @@ async fn listing_an_unknown_server_or_another_users_is_not_found() {
     assert!(matches!(result, Err(ServiceError::NotFound("project"))), "{result:?}");
     let result = orion.agents().servers(&f.agent, "web").await;
     assert!(matches!(result, Err(ServiceError::UserTokenRequired)), "owner views need a session: {result:?}");
+}
+
+#[tokio::test]
+async fn script_names_and_states_must_be_short_printable_text() {
+    let (orion, _) = setup();
+    let f = fixture(&orion).await;
+    let bad = [
+        ScriptStatus { name: String::new(), ..script("a") },
+        ScriptStatus { name: "n".repeat(129), ..script("b") },
+        ScriptStatus { state: "s".repeat(33), ..script("c") },
+        ScriptStatus { state: "run\u{7}".into(), ..script("d") },
+    ];
+    for status in bad {
+        let input = HeartbeatInput { scripts: vec![script("fine"), status.clone()], ..heartbeat_input() };
+        let fields = invalid_fields(orion.agents().heartbeat(&f.agent, input).await);
+        assert_eq!(fields.len(), 1, "{status:?}: {fields:?}");
+        assert!(fields[0].starts_with("scripts."), "{fields:?}");
+    }
+    assert!(stored(&orion, &f.owner.principal).await.is_empty());
+    let longest = ScriptStatus { name: "n".repeat(128), state: "s".repeat(32), ..script("x") };
+    let input = HeartbeatInput { scripts: vec![longest], ..heartbeat_input() };
+    orion.agents().heartbeat(&f.agent, input).await.expect("the limits themselves are fine");
 }

@@ -131,9 +131,24 @@ async fn invalid_fields_are_all_listed_and_nothing_is_stored() {
     };
     let fields = invalid_fields(orion.agents().register(&ada.principal, input).await);
     assert_eq!(fields, ["arch", "displayName", "platform", "serverId"]);
+    let bad_host = AgentRegistration { hostname: " ".into(), ..agent_registration("web", "x") };
+    let fields = invalid_fields(orion.agents().register(&ada.principal, bad_host).await);
+    assert_eq!(fields, ["hostname"], "a blank display name does not repeat the hostname's error");
     let too_long = AgentRegistration { server_id: "s".repeat(129), ..agent_registration("web", "x") };
     assert_eq!(invalid_fields(orion.agents().register(&ada.principal, too_long).await), ["serverId"]);
     assert!(orion.agents().servers(&ada.principal, "web").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_long_hostname_makes_a_display_name_of_its_first_200_characters() {
+    let (orion, _) = setup();
+    let ada = register_user(&orion, "ada").await;
+    create_project(&orion, &ada.principal, "web").await;
+    let hostname = "h".repeat(255);
+    let input = AgentRegistration { hostname: hostname.clone(), ..agent_registration("web", "x") };
+    orion.agents().register(&ada.principal, input).await.unwrap();
+    let seen = overview(&orion, &ada.principal, "web", "x").await;
+    assert_eq!((seen.server.hostname, seen.server.display_name), (hostname, "h".repeat(200)));
 }
 
 #[tokio::test]
