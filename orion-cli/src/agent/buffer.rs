@@ -54,10 +54,10 @@ fn segments(dir: &Path) -> io::Result<Vec<u64>> {
     for entry in fs::read_dir(dir)? {
         let name = entry?.file_name();
         let name = name.to_string_lossy();
-        if let Some(n) = name.strip_prefix("seg-").and_then(|r| r.strip_suffix(".ndjson")) {
-            if let Ok(n) = n.parse() {
-                found.push(n);
-            }
+        if let Some(n) = name.strip_prefix("seg-").and_then(|r| r.strip_suffix(".ndjson"))
+            && let Ok(n) = n.parse()
+        {
+            found.push(n);
         }
     }
     found.sort_unstable();

@@ -285,7 +285,7 @@ mod duration {
 
     pub fn format(d: Duration) -> String {
         let ms = d.as_millis();
-        if ms % 1_000 != 0 { format!("{ms}ms") } else { format!("{}s", ms / 1_000) }
+        if !ms.is_multiple_of(1_000) { format!("{ms}ms") } else { format!("{}s", ms / 1_000) }
     }
 
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

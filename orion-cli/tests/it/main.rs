@@ -1,5 +1,7 @@
 //! End-to-end tests of the `orion` binary, started the way a user starts it.
 
+mod agent;
+mod agent_proxy;
 mod commands;
 mod process;
 mod serve;
