@@ -54,3 +54,36 @@ async fn a_log_batch_naming_an_unknown_project_stores_nothing() {
     let page = repos.logs.search(known.id, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();
     assert_eq!(page.total, 0, "the valid entry of the refused batch is not stored either");
 }
+
+#[tokio::test]
+async fn agent_rows_naming_an_unknown_project_or_server_are_not_found() {
+    use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, Server, ServerId};
+    let repos = InMemoryRepos::new();
+    let server = Server {
+        project_id: ProjectId::new(),
+        server_id: ServerId::parse("web-1").unwrap(),
+        display_name: "web".into(),
+        hostname: "web".into(),
+        platform: "linux".into(),
+        arch: "x86_64".into(),
+        created_at: Utc::now(),
+        last_seen_at: None,
+    };
+    let result = repos.servers.upsert(&server).await;
+    assert!(matches!(result, Err(RepositoryError::NotFound)), "{result:?}");
+    let command = Command {
+        id: CommandId::new(),
+        project_id: server.project_id,
+        server_id: server.server_id.clone(),
+        kind: CommandKind::Restart,
+        script_name: None,
+        payload: serde_json::Map::new(),
+        status: CommandStatus::Pending,
+        output: None,
+        created_at: Utc::now(),
+        acked_at: None,
+    };
+    let result = repos.commands.insert(&command).await;
+    assert!(matches!(result, Err(RepositoryError::NotFound)), "{result:?}");
+    assert_eq!(repos.commands.find(server.project_id, command.id).await.unwrap(), None);
+}
