@@ -1,7 +1,9 @@
-//! One full walk-through over the real SQLite backend, so the HTTP layer is
-//! proven against the storage it ships with, not only the in-memory one.
+//! Walk-throughs over the real SQLite backend (accounts and projects; the
+//! agent story), so the HTTP layer is proven against the storage it ships
+//! with, not only the in-memory one.
 
 use orion_testkit::TestServer;
+use orion_testkit::server::{alert_body, heartbeat_body};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -34,4 +36,37 @@ async fn register_login_project_source_token_and_list_work_on_sqlite() {
     }
     let duplicate = server.post("/api/projects", &session, json!({ "name": "web" })).await;
     assert_eq!(duplicate.0, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_agent_story_works_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let server = TestServer::start_with(orion_storage::connect(&url).await.expect("SQLite opens")).await;
+    let ada = server.signup("ada").await;
+    server.create_project(&ada, "web").await;
+    let agent = server.agent_token(&ada, "web", "web-1").await;
+
+    // A bad heartbeat stores nothing; a good one is the server's latest.
+    let mut bad = heartbeat_body();
+    bad["diskUsedBytes"] = json!("lots");
+    assert_eq!(server.heartbeat(&agent, bad).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(server.servers(&ada, "web").await[0]["latest"], json!(null));
+    server.heartbeat_ok(&agent, heartbeat_body()).await;
+    let listed = &server.servers(&ada, "web").await[0];
+    assert_eq!((&listed["online"], &listed["latest"]["scripts"][0]["pid"]), (&json!(true), &json!(4242)));
+    assert_eq!(listed["latest"]["diskTotalBytes"], heartbeat_body()["diskTotalBytes"]);
+
+    assert_eq!(server.alert(&agent, alert_body("api")).await.0, StatusCode::CREATED);
+    assert_eq!(server.incidents(&ada, "web", "").await.1[0]["serverId"], "web-1");
+
+    let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
+    let id = command["id"].as_str().unwrap();
+    assert_eq!(server.commands(&agent).await[0]["id"], command["id"]);
+    assert_eq!(server.ack(&agent, id, "ok", Some("done")).await.0, StatusCode::OK);
+    assert_eq!(server.ack(&agent, id, "ok", None).await.0, StatusCode::CONFLICT);
+    let other = server.agent_token(&ada, "web", "web-2").await;
+    assert_eq!(server.ack(&other, id, "ok", None).await.0, StatusCode::NOT_FOUND);
+    let listed = server.server_commands(&ada, "web", "web-1", "").await.1;
+    assert_eq!((&listed[0]["status"], &listed[0]["output"]), (&json!("ok"), &json!("done")));
 }
