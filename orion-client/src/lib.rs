@@ -34,7 +34,8 @@
 //!   `Retry-After`).
 //! - [`error`]: [`ClientError`] and which failures are worth retrying.
 //! - [`sender`]: [`LogSender`], a bounded buffer and a background task that
-//!   sends it in batches on size, on an interval, on flush and on shutdown.
+//!   sends it in batches on size, on an interval, on flush and on shutdown;
+//!   its docs state the delivery guarantee exactly.
 //! - [`layer`]: [`OrionLayer`], tracing events → [`LogEntry`] → a
 //!   [`LogSender`].
 #![forbid(unsafe_code)]

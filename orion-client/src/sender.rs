@@ -29,6 +29,7 @@
 //! on-disk buffer for that).
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -83,9 +84,16 @@ pub struct SenderStats {
 /// Cloning gives another handle to the same buffer and task. When the
 /// last handle is dropped the task sends what is left and stops (if its
 /// runtime is still running); call [`Self::shutdown`] to wait for that.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LogSender {
     handle: Arc<Handle>,
+}
+
+impl fmt::Debug for LogSender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Counters, not the buffered entries: they can be many, and private.
+        f.debug_struct("LogSender").field("config", &self.config()).field("stats", &self.stats()).finish()
+    }
 }
 
 /// The last handle going away closes the sender.
@@ -386,6 +394,15 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn debug_output_shows_counters_not_entries() {
+        let sender =
+            LogSender::spawn(Client::new("http://127.0.0.1:1", "t").unwrap(), BatchConfig::default());
+        sender.send(LogEntry::new("info", "card 4111 1111 1111 1111"));
+        let debug = format!("{sender:?}");
+        assert!(debug.contains("buffered: 1") && !debug.contains("4111"), "{debug}");
+    }
 
     #[tokio::test]
     async fn sizes_out_of_range_are_brought_into_range() {
