@@ -56,7 +56,7 @@ pub fn entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
     let latency: u32 = rng.random_range(1..900);
     let user: u32 = rng.random_range(1..100_000);
     let status = [200, 200, 200, 201, 304, 404, 500][rng.random_range(0..7)];
-    let rare = if n % RARE_EVERY == 0 { format!(" {RARE_NEEDLE}") } else { String::new() };
+    let rare = if n.is_multiple_of(RARE_EVERY) { format!(" {RARE_NEEDLE}") } else { String::new() };
     let message = format!(
         "{} {path}/{user} request completed with status {status} in {latency}ms for user {user} \
          (region={region}, cache={}) trace={:016x}{rare}",
@@ -65,7 +65,7 @@ pub fn entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
         rng.random::<u64>(),
     );
     let mut tags = vec![OTHER_TAGS[rng.random_range(0..OTHER_TAGS.len())].to_owned()];
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         tags.push(TAG.to_owned());
     }
     if rng.random_bool(0.5) {
