@@ -7,7 +7,7 @@
 //! # Layout
 //!
 //! - [`model`]: entities and validated value types, one file per aggregate
-//!   (`user`, `project`, `source`, `token`, `log`, `server`) plus `names`
+//!   (`user`, `project`, `source`, `token`, `log`, `server`, `alert`) plus `names`
 //!   and `ids`.
 //! - [`repo`]: one repository trait per aggregate and [`Repos`], the bundle a
 //!   backend hands over. Traits speak domain types only.
@@ -17,7 +17,8 @@
 //!   [`SourceService`](service::SourceService),
 //!   [`TokenService`](service::TokenService),
 //!   [`LogService`](service::LogService),
-//!   [`AgentService`](service::AgentService)); they own every rule.
+//!   [`AgentService`](service::AgentService),
+//!   [`AlertService`](service::AlertService)); they own every rule.
 //! - [`port`]: what the domain needs from outside (clock, password hashing,
 //!   session signing, TOTP, secrets, the live-event bus), with I/O-free
 //!   defaults.
@@ -64,11 +65,12 @@ pub use error::{RepositoryError, ServiceError};
 pub use repo::Repos;
 
 use port::{
-    BcryptHasher, BroadcastBus, Clock, JwtSigner, LiveBus, PasswordHasher, SessionSigner, SystemClock,
+    BcryptHasher, BroadcastBus, Clock, JwtSigner, LiveBus, NoNotifier, Notifier, PasswordHasher,
+    SessionSigner, SystemClock,
 };
 use service::{
-    AccountService, AgentService, Deps, LogService, ProjectService, SourceService, TokenService,
-    TwoFactorService,
+    AccountService, AgentService, AlertService, Deps, LogService, ProjectService, SourceService,
+    TokenService, TwoFactorService,
 };
 
 /// The embedding entry point: built from [`Repos`], ports and [`Config`],
@@ -83,6 +85,7 @@ pub struct Orion {
     tokens: TokenService,
     logs: LogService,
     agents: AgentService,
+    alerts: AlertService,
 }
 
 impl Orion {
@@ -94,6 +97,7 @@ impl Orion {
             hasher: None,
             signer: None,
             bus: None,
+            notifier: None,
             jwt_secret: None,
             bcrypt_cost: bcrypt::DEFAULT_COST,
             config: Config::default(),
@@ -135,6 +139,11 @@ impl Orion {
         &self.agents
     }
 
+    /// Alert rules, their evaluation and history.
+    pub fn alerts(&self) -> &AlertService {
+        &self.alerts
+    }
+
     /// The clock the services use.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.deps.clock
@@ -159,6 +168,7 @@ pub struct OrionBuilder {
     hasher: Option<Arc<dyn PasswordHasher>>,
     signer: Option<Arc<dyn SessionSigner>>,
     bus: Option<Arc<dyn LiveBus>>,
+    notifier: Option<Arc<dyn Notifier>>,
     jwt_secret: Option<Vec<u8>>,
     bcrypt_cost: u32,
     config: Config,
@@ -203,6 +213,13 @@ impl OrionBuilder {
         self
     }
 
+    /// Delivers alert notifications with this (default: [`NoNotifier`],
+    /// which reports every delivery as failed).
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
     /// Replaces the configuration.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
@@ -222,6 +239,7 @@ impl OrionBuilder {
             hasher: self.hasher.unwrap_or_else(|| Arc::new(BcryptHasher::new(self.bcrypt_cost))),
             signer,
             bus: self.bus.unwrap_or_else(|| Arc::new(BroadcastBus::default())),
+            notifier: self.notifier.unwrap_or_else(|| Arc::new(NoNotifier)),
             config: self.config,
         });
         let projects = ProjectService::new(deps.clone());
@@ -232,6 +250,7 @@ impl OrionBuilder {
             tokens: TokenService::new(deps.clone(), projects.clone()),
             logs: LogService::new(deps.clone(), projects.clone()),
             agents: AgentService::new(deps.clone(), projects.clone()),
+            alerts: AlertService::new(deps.clone(), projects.clone()),
             projects,
             deps,
         }

@@ -1,6 +1,7 @@
 //! Domain entities and value types. Value types validate on construction,
 //! so a value that exists is valid.
 
+pub mod alert;
 pub mod ids;
 pub mod log;
 pub mod names;
@@ -10,12 +11,13 @@ pub mod source;
 pub mod token;
 pub mod user;
 
-pub use ids::{CommandId, IncidentId, ProjectId, SourceId, TokenId, UserId};
+pub use ids::{AlertEventId, CommandId, IncidentId, ProjectId, RuleId, SourceId, TokenId, UserId};
 pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
 pub use project::{ArchivedFilter, Project};
 pub use server::{
-    Command, CommandKind, CommandStatus, Heartbeat, Incident, Metrics, ScriptStatus, Server, ServerId,
+    Command, CommandKind, CommandStatus, Heartbeat, HeartbeatAverages, Incident, Metrics, ScriptStatus,
+    Server, ServerId,
 };
 pub use source::Source;
 pub use token::{ApiToken, Permission, PermissionSet, TokenKind};

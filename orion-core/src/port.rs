@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod live;
+pub mod notify;
 pub mod password;
 pub mod secrets;
 pub mod session;
@@ -10,5 +11,6 @@ pub mod totp;
 
 pub use clock::{Clock, SystemClock};
 pub use live::{BroadcastBus, LiveBus, LiveEvent};
+pub use notify::{NoNotifier, Notification, NotificationKind, Notifier};
 pub use password::{BcryptHasher, PasswordHasher};
 pub use session::{JwtSigner, SessionSigner};

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+pub mod alerts;
 pub mod auth;
 pub mod commands;
 pub mod incidents;
@@ -21,6 +22,7 @@ pub mod sources;
 pub mod tokens;
 pub mod users;
 
+pub use alerts::{AlertEventRepository, AlertRuleRepository};
 pub use auth::{ChallengeRepository, LoginAttemptRepository};
 pub use commands::CommandRepository;
 pub use incidents::IncidentRepository;
@@ -59,6 +61,10 @@ pub struct Repos {
     pub commands: Arc<dyn CommandRepository>,
     /// Incidents reported by agents.
     pub incidents: Arc<dyn IncidentRepository>,
+    /// Alert rules and their state.
+    pub alert_rules: Arc<dyn AlertRuleRepository>,
+    /// Alert history.
+    pub alert_events: Arc<dyn AlertEventRepository>,
 }
 
 impl std::fmt::Debug for Repos {

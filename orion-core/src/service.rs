@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::port::{Clock, LiveBus, PasswordHasher, SessionSigner};
+use crate::port::{Clock, LiveBus, Notifier, PasswordHasher, SessionSigner};
 use crate::repo::Repos;
 
 pub mod accounts;
 pub mod agents;
+pub mod alerts;
 pub mod logs;
 pub mod principal;
 pub mod projects;
@@ -18,6 +19,7 @@ pub mod two_factor;
 
 pub use accounts::{AccountService, LoginOutcome, Registration};
 pub use agents::{AgentRegistration, AgentService, AlertInput, HeartbeatInput, ServerOverview};
+pub use alerts::{AlertService, Evaluation, RuleInput};
 pub use logs::{LiveScope, LogExport, LogInput, LogService};
 pub use principal::{Principal, TokenPrincipal};
 pub use projects::ProjectService;
@@ -33,5 +35,6 @@ pub(crate) struct Deps {
     pub hasher: Arc<dyn PasswordHasher>,
     pub signer: Arc<dyn SessionSigner>,
     pub bus: Arc<dyn LiveBus>,
+    pub notifier: Arc<dyn Notifier>,
     pub config: Config,
 }

@@ -66,3 +66,11 @@ id_type!(
     /// Identifies an incident (an agent alert such as a script crash).
     IncidentId
 );
+id_type!(
+    /// Identifies an alert rule.
+    RuleId
+);
+id_type!(
+    /// Identifies an alert history event.
+    AlertEventId
+);

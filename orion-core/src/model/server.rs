@@ -232,3 +232,17 @@ pub struct Incident {
     /// When Orion received it.
     pub received_at: DateTime<Utc>,
 }
+
+/// Averages over a window of heartbeats (alert metrics).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeartbeatAverages {
+    /// Mean of `cpu_percent`.
+    pub cpu_percent: f64,
+    /// Mean of each heartbeat's `ram_percent()` (heartbeats with an unknown
+    /// total count as 0).
+    pub ram_percent: f64,
+    /// Mean of each heartbeat's `disk_percent()` (likewise).
+    pub disk_percent: f64,
+    /// How many heartbeats were averaged (at least 1).
+    pub samples: u64,
+}

@@ -4,13 +4,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoResult;
-use crate::model::{Incident, ProjectId};
+use crate::model::{Incident, ProjectId, ServerId};
 
 /// Stores incidents.
 #[async_trait]
 pub trait IncidentRepository: Send + Sync {
     /// Stores an incident.
     async fn insert(&self, incident: &Incident) -> RepoResult<()>;
+    /// How many of the project's incidents have `from <= timestamp < to`,
+    /// only those of `server` when given (alert metrics).
+    async fn count(
+        &self,
+        project: ProjectId,
+        server: Option<&ServerId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<u64>;
     /// The project's incidents with `from <= timestamp < to`, newest first,
     /// at most `limit`.
     async fn list(

@@ -48,6 +48,10 @@ pub trait LogRepository: Send + Sync {
         interval: Interval,
     ) -> RepoResult<Vec<HistogramCount>>;
 
+    /// Entries per level (index = [`Level::rank`](crate::model::log::Level::rank))
+    /// matching the filter, counted by the store (alert metrics).
+    async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]>;
+
     /// Deletes at most `batch` entries (of any project) with `timestamp`
     /// before `cutoff`; returns how many went. Small batches keep the write
     /// lock short so ingestion never stalls behind retention.

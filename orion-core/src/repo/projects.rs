@@ -19,6 +19,7 @@ pub trait ProjectRepository: Send + Sync {
     /// Sets the archived flag; `NotFound` if absent.
     async fn set_archived(&self, id: ProjectId, archived: bool) -> RepoResult<()>;
     /// Deletes the project and everything it owns (sources, tokens, logs,
-    /// servers, heartbeats, commands, incidents), atomically.
+    /// servers, heartbeats, commands, incidents, alert rules, their state
+    /// and alert history), atomically.
     async fn delete(&self, id: ProjectId) -> RepoResult<()>;
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoResult;
-use crate::model::{Heartbeat, ProjectId, Server, ServerId};
+use crate::model::{Heartbeat, HeartbeatAverages, ProjectId, Server, ServerId};
 
 /// Stores servers; `(project_id, server_id)` is unique.
 #[async_trait]
@@ -28,6 +28,16 @@ pub trait HeartbeatRepository: Send + Sync {
     async fn insert(&self, heartbeat: &Heartbeat) -> RepoResult<()>;
     /// The server's most recent heartbeat (by `timestamp`, then insertion).
     async fn latest(&self, project: ProjectId, server_id: &ServerId) -> RepoResult<Option<Heartbeat>>;
+    /// Averages of the project's heartbeats with `from <= timestamp < to`
+    /// (only `server`'s when given), computed by the store; `None` when
+    /// there are none (alert metrics).
+    async fn averages(
+        &self,
+        project: ProjectId,
+        server: Option<&ServerId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<Option<HeartbeatAverages>>;
     /// The server's heartbeats with `from <= timestamp < to`, newest first,
     /// at most `limit`.
     async fn list(

@@ -1,0 +1,431 @@
+//! Alert rules: a typed condition language (`<metric> <op> <number>`),
+//! notification channels, the per-rule firing state and the history.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::ids::{AlertEventId, ProjectId, RuleId};
+use super::server::ServerId;
+
+/// What a rule measures over its window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Log entries at `error` or above.
+    ErrorCount,
+    /// `error_count` per minute of the window.
+    ErrorRate,
+    /// `error_count` as a percentage of all entries (0 when there are none).
+    ErrorPercent,
+    /// All log entries.
+    LogCount,
+    /// Entries at exactly `warn`.
+    WarnCount,
+    /// Entries at exactly `fatal`.
+    FatalCount,
+    /// Incidents reported by agents (`POST /agent/alert`).
+    CrashCount,
+    /// Average CPU % of the window's heartbeats.
+    CpuPercent,
+    /// Average memory use % of the window's heartbeats.
+    RamPercent,
+    /// Average disk use % of the window's heartbeats.
+    DiskPercent,
+    /// Servers with no heartbeat for the offline threshold (3 minutes).
+    OfflineServers,
+}
+
+impl Metric {
+    /// Every metric.
+    pub const ALL: [Metric; 11] = [
+        Self::ErrorCount,
+        Self::ErrorRate,
+        Self::ErrorPercent,
+        Self::LogCount,
+        Self::WarnCount,
+        Self::FatalCount,
+        Self::CrashCount,
+        Self::CpuPercent,
+        Self::RamPercent,
+        Self::DiskPercent,
+        Self::OfflineServers,
+    ];
+
+    /// The name used in conditions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ErrorCount => "error_count",
+            Self::ErrorRate => "error_rate",
+            Self::ErrorPercent => "error_percent",
+            Self::LogCount => "log_count",
+            Self::WarnCount => "warn_count",
+            Self::FatalCount => "fatal_count",
+            Self::CrashCount => "crash_count",
+            Self::CpuPercent => "cpu_percent",
+            Self::RamPercent => "ram_percent",
+            Self::DiskPercent => "disk_percent",
+            Self::OfflineServers => "offline_servers",
+        }
+    }
+
+    /// Parses a metric name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == raw)
+    }
+}
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+impl Op {
+    /// The symbol.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gt => ">",
+            Self::Ge => ">=",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Eq => "==",
+            Self::Ne => "!=",
+        }
+    }
+
+    /// Applies the comparison. `==`/`!=` compare with a tolerance of 1e-9
+    /// so averages like 50.000000001 still equal 50.
+    pub fn compare(self, value: f64, threshold: f64) -> bool {
+        let equal = (value - threshold).abs() <= 1e-9;
+        match self {
+            Self::Gt => value > threshold && !equal,
+            Self::Ge => value >= threshold || equal,
+            Self::Lt => value < threshold && !equal,
+            Self::Le => value <= threshold || equal,
+            Self::Eq => equal,
+            Self::Ne => !equal,
+        }
+    }
+}
+
+/// Why a condition did not parse: what is wrong and at which character
+/// (0-based byte offset into the text as given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionError {
+    /// Byte offset of the problem.
+    pub position: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConditionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at character {})", self.message, self.position + 1)
+    }
+}
+
+/// `<metric> <op> <number>`, e.g. `error_count >= 3`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    /// What is measured.
+    pub metric: Metric,
+    /// How it is compared.
+    pub op: Op,
+    /// With what.
+    pub threshold: f64,
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.metric.as_str(), self.op.as_str(), self.threshold)
+    }
+}
+
+impl Condition {
+    /// Parses a condition. Whitespace between the parts is optional
+    /// (`error_count>=3`); the number is a finite decimal (`3`, `2.5`,
+    /// `-1`, `1e3`). Errors say what is wrong and where.
+    pub fn parse(text: &str) -> Result<Self, ConditionError> {
+        let err = |position: usize, message: String| ConditionError { position, message };
+        let bytes = text.as_bytes();
+        let skip_ws = |mut i: usize| {
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            i
+        };
+        let start = skip_ws(0);
+        if start == bytes.len() {
+            return Err(err(0, "the condition is empty; expected `<metric> <op> <number>`".into()));
+        }
+        let mut end = start;
+        while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+            end += 1;
+        }
+        let name = &text[start..end];
+        if name.is_empty() {
+            return Err(err(start, "expected a metric name such as `error_count`".into()));
+        }
+        let metric = Metric::parse(name).ok_or_else(|| {
+            let known: Vec<_> = Metric::ALL.iter().map(|m| m.as_str()).collect();
+            err(start, format!("unknown metric `{name}`; known metrics: {}", known.join(", ")))
+        })?;
+        let op_start = skip_ws(end);
+        let rest = &text[op_start..];
+        let op =
+            [("==", Op::Eq), ("!=", Op::Ne), (">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt)]
+                .into_iter()
+                .find(|(symbol, _)| rest.starts_with(symbol));
+        let Some((symbol, op)) = op else {
+            let found = rest.chars().next().map_or("the end".to_owned(), |c| format!("`{c}`"));
+            return Err(err(
+                op_start,
+                format!("expected an operator (>, >=, <, <=, ==, !=) but found {found}"),
+            ));
+        };
+        let number_start = skip_ws(op_start + symbol.len());
+        let number_text = text[number_start..].trim_end();
+        if number_text.is_empty() {
+            return Err(err(number_start, format!("expected a number after `{symbol}`")));
+        }
+        if let Some(space) = number_text.find(char::is_whitespace) {
+            return Err(err(number_start + space, "unexpected text after the number".into()));
+        }
+        let plain =
+            number_text.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+        let threshold: f64 = number_text
+            .parse()
+            .ok()
+            .filter(|n: &f64| n.is_finite() && plain)
+            .ok_or_else(|| err(number_start, format!("`{number_text}` is not a number")))?;
+        Ok(Self { metric, op, threshold })
+    }
+
+    /// Whether the condition holds for `value`.
+    pub fn holds(&self, value: f64) -> bool {
+        self.op.compare(value, self.threshold)
+    }
+}
+
+/// Where a notification goes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// The project owner's email.
+    OwnerEmail,
+    /// This address.
+    Email(String),
+    /// A generic JSON POST.
+    Webhook(String),
+    /// A Slack incoming webhook.
+    Slack(String),
+    /// A Discord webhook.
+    Discord(String),
+}
+
+impl Channel {
+    /// Parses `email`, `email:addr@host`, `webhook:https://…`,
+    /// `slack:https://…`, `discord:https://…`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw == "email" {
+            return Ok(Self::OwnerEmail);
+        }
+        let (kind, target) =
+            raw.split_once(':').ok_or_else(|| format!("unknown channel `{raw}`; use email, email:<address>, webhook:<url>, slack:<url> or discord:<url>"))?;
+        let url = |target: &str| -> Result<String, String> {
+            let ok = (target.starts_with("https://") || target.starts_with("http://"))
+                && target.len() > "https://".len()
+                && target.len() <= 2048
+                && !target.chars().any(|c| c.is_whitespace() || c.is_control());
+            if ok { Ok(target.to_owned()) } else { Err(format!("`{target}` is not an http(s) URL")) }
+        };
+        match kind {
+            "email" => super::names::Email::parse(target)
+                .map(|e| Self::Email(e.as_str().to_owned()))
+                .map_err(|_| format!("`{target}` is not an email address")),
+            "webhook" => url(target).map(Self::Webhook),
+            "slack" => url(target).map(Self::Slack),
+            "discord" => url(target).map(Self::Discord),
+            other => Err(format!(
+                "unknown channel kind `{other}`; use email, email:<address>, webhook:<url>, slack:<url> or discord:<url>"
+            )),
+        }
+    }
+
+    /// The wire form (what `parse` takes).
+    pub fn to_wire(&self) -> String {
+        match self {
+            Self::OwnerEmail => "email".to_owned(),
+            Self::Email(addr) => format!("email:{addr}"),
+            Self::Webhook(url) => format!("webhook:{url}"),
+            Self::Slack(url) => format!("slack:{url}"),
+            Self::Discord(url) => format!("discord:{url}"),
+        }
+    }
+}
+
+/// An alert rule of a project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRule {
+    /// Stable id.
+    pub id: RuleId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// Human name.
+    pub name: String,
+    /// What must hold to fire.
+    pub condition: Condition,
+    /// The window the metric is computed over, in minutes (1–1440).
+    pub window_minutes: u32,
+    /// Where notifications go (1–10).
+    pub channels: Vec<Channel>,
+    /// Disabled rules are not evaluated.
+    pub enabled: bool,
+    /// Only logs of this source count (log metrics).
+    pub source: Option<String>,
+    /// Only this server counts (heartbeat and crash metrics).
+    pub server_id: Option<ServerId>,
+    /// While firing, notify again after this many minutes (default 60).
+    pub repeat_minutes: u32,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A rule's evaluation state, kept between runs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuleState {
+    /// Whether the rule is currently firing.
+    pub firing: bool,
+    /// When it started firing.
+    pub since: Option<DateTime<Utc>>,
+    /// The last notification sent for the current firing.
+    pub last_notified_at: Option<DateTime<Utc>>,
+    /// The last value computed.
+    pub last_value: Option<f64>,
+    /// The last evaluation time.
+    pub evaluated_at: Option<DateTime<Utc>>,
+}
+
+/// What a transition was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertEventKind {
+    /// The condition started holding.
+    Firing,
+    /// Still holding after the repeat interval.
+    Repeat,
+    /// The condition stopped holding.
+    Resolved,
+}
+
+impl AlertEventKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Firing => "firing",
+            Self::Repeat => "repeat",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Firing, Self::Repeat, Self::Resolved].into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// How one channel's delivery went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The channel, in wire form.
+    pub channel: String,
+    /// Whether it was delivered.
+    pub ok: bool,
+    /// Why not.
+    pub error: Option<String>,
+}
+
+/// One entry of a project's alert history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertEvent {
+    /// Stable id.
+    pub id: AlertEventId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// The rule (may since have been deleted).
+    pub rule_id: RuleId,
+    /// The rule's name at the time.
+    pub rule_name: String,
+    /// The condition at the time, as text.
+    pub condition: String,
+    /// What happened.
+    pub kind: AlertEventKind,
+    /// The metric's value that caused it.
+    pub value: f64,
+    /// The window, in minutes.
+    pub window_minutes: u32,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Each channel's outcome.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// What the engine decides for a rule, given its state and whether its
+/// condition holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Nothing to send.
+    Quiet,
+    /// Started holding: notify.
+    Fire,
+    /// Still holding and the repeat interval passed: notify again.
+    Repeat,
+    /// Stopped holding: notify the resolution.
+    Resolve,
+}
+
+/// The pure decision: no I/O, no clock but `now`.
+pub fn decide(state: &RuleState, holds: bool, now: DateTime<Utc>, repeat_minutes: u32) -> Decision {
+    match (state.firing, holds) {
+        (false, true) => Decision::Fire,
+        (true, false) => Decision::Resolve,
+        (true, true) => {
+            let due = state
+                .last_notified_at
+                .is_none_or(|at| now - at >= chrono::Duration::minutes(i64::from(repeat_minutes.max(1))));
+            if due { Decision::Repeat } else { Decision::Quiet }
+        }
+        (false, false) => Decision::Quiet,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_print_back_as_they_parse() {
+        let c = Condition::parse("  error_rate>=2.5 ").unwrap();
+        assert_eq!((c.metric, c.op, c.threshold), (Metric::ErrorRate, Op::Ge, 2.5));
+        assert_eq!(Condition::parse(&c.to_string()).unwrap(), c);
+    }
+
+    #[test]
+    fn equality_tolerates_float_noise() {
+        assert!(Op::Eq.compare(50.000_000_000_1, 50.0));
+        assert!(!Op::Gt.compare(50.000_000_000_1, 50.0));
+        assert!(Op::Ge.compare(49.999_999_999_9, 50.0));
+    }
+}

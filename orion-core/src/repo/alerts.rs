@@ -1,0 +1,46 @@
+//! Storage of alert rules, their evaluation state and the alert history.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::RepoResult;
+use crate::model::alert::{AlertEvent, AlertRule, RuleState};
+use crate::model::{ProjectId, RuleId};
+
+/// Stores alert rules and their state.
+#[async_trait]
+pub trait AlertRuleRepository: Send + Sync {
+    /// Stores a new rule (with a default, not-firing state).
+    async fn insert(&self, rule: &AlertRule) -> RepoResult<()>;
+    /// Replaces the project's rule with the same id and resets its state;
+    /// `NotFound` if absent.
+    async fn update(&self, rule: &AlertRule) -> RepoResult<()>;
+    /// Deletes the project's rule and its state (its history stays);
+    /// `NotFound` if absent.
+    async fn delete(&self, project: ProjectId, id: RuleId) -> RepoResult<()>;
+    /// The project's rule with that id.
+    async fn find(&self, project: ProjectId, id: RuleId) -> RepoResult<Option<AlertRule>>;
+    /// The project's rules, oldest first.
+    async fn list(&self, project: ProjectId) -> RepoResult<Vec<AlertRule>>;
+    /// Every enabled rule of every project, with its state (for the engine).
+    async fn list_enabled(&self) -> RepoResult<Vec<(AlertRule, RuleState)>>;
+    /// Saves the rule's state only if its stored `evaluated_at` still equals
+    /// `expected` (compare-and-set), so two servers evaluating the same rule
+    /// never both notify. Returns whether it was saved. A deleted rule is
+    /// `Ok(false)`.
+    async fn save_state(
+        &self,
+        id: RuleId,
+        expected: Option<DateTime<Utc>>,
+        state: &RuleState,
+    ) -> RepoResult<bool>;
+}
+
+/// Stores the alert history.
+#[async_trait]
+pub trait AlertEventRepository: Send + Sync {
+    /// Appends an event.
+    async fn insert(&self, event: &AlertEvent) -> RepoResult<()>;
+    /// The project's events, newest first (by `at`, then insertion), at most `limit`.
+    async fn list(&self, project: ProjectId, limit: u32) -> RepoResult<Vec<AlertEvent>>;
+}
