@@ -6,6 +6,8 @@
 //! way a database transaction is: check everything, then write everything,
 //! under one lock. The lock is never held across an `.await`.
 
+mod alert_events;
+mod alert_rules;
 mod challenges;
 mod commands;
 mod heartbeats;
@@ -24,10 +26,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use orion_core::Repos;
+use orion_core::model::alert::{AlertEvent, AlertRule, RuleState};
 use orion_core::model::log::{LogEntry, LogId};
 use orion_core::model::{
     ApiToken, Command, CommandId, Heartbeat, Incident, IncidentId, LoginChallenge, Project, ProjectId,
-    Server, ServerId, Source, SourceId, TokenId, User, UserId,
+    RuleId, Server, ServerId, Source, SourceId, TokenId, User, UserId,
 };
 
 /// The in-memory backend. [`InMemoryRepos::new`] hands out a fresh,
@@ -52,7 +55,9 @@ impl InMemoryRepos {
             servers: Arc::new(servers::Servers(db.clone())),
             heartbeats: Arc::new(heartbeats::Heartbeats(db.clone())),
             commands: Arc::new(commands::Commands(db.clone())),
-            incidents: Arc::new(incidents::Incidents(db)),
+            incidents: Arc::new(incidents::Incidents(db.clone())),
+            alert_rules: Arc::new(alert_rules::AlertRules(db.clone())),
+            alert_events: Arc::new(alert_events::AlertEvents(db)),
         }
     }
 }
@@ -92,6 +97,11 @@ struct Store {
     heartbeats: BTreeMap<u64, Heartbeat>,
     commands: BTreeMap<CommandId, (u64, Command)>,
     incidents: BTreeMap<IncidentId, (u64, Incident)>,
+    /// Each rule with its insertion sequence and its evaluation state.
+    alert_rules: BTreeMap<RuleId, (u64, AlertRule, RuleState)>,
+    /// The history, keyed by insertion sequence (the "newest first"
+    /// tie-breaker among equal times).
+    alert_events: BTreeMap<u64, AlertEvent>,
 }
 
 impl Store {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::{Heartbeat, ProjectId, ServerId};
+use orion_core::model::{Heartbeat, HeartbeatAverages, ProjectId, ServerId};
 use orion_core::repo::HeartbeatRepository;
 
 use super::{Db, in_window};
@@ -45,6 +45,38 @@ impl HeartbeatRepository for Heartbeats {
 
     async fn latest(&self, project: ProjectId, server_id: &ServerId) -> RepoResult<Option<Heartbeat>> {
         Ok(self.newest_first(project, server_id).into_iter().next())
+    }
+
+    async fn averages(
+        &self,
+        project: ProjectId,
+        server: Option<&ServerId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<Option<HeartbeatAverages>> {
+        let store = self.0.lock();
+        // Each heartbeat's percentages first, then their mean: the
+        // definition the SQL backends must agree with.
+        let (mut cpu, mut ram, mut disk, mut samples) = (0.0, 0.0, 0.0, 0u64);
+        for h in store.heartbeats.values() {
+            if h.project_id == project
+                && server.is_none_or(|s| &h.server_id == s)
+                && in_window(h.timestamp, Some(from), Some(to))
+            {
+                cpu += h.metrics.cpu_percent;
+                ram += h.metrics.ram_percent();
+                disk += h.metrics.disk_percent();
+                samples += 1;
+            }
+        }
+        drop(store);
+        let n = samples as f64;
+        Ok((samples > 0).then(|| HeartbeatAverages {
+            cpu_percent: cpu / n,
+            ram_percent: ram / n,
+            disk_percent: disk / n,
+            samples,
+        }))
     }
 
     async fn list(

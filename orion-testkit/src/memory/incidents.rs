@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::{Incident, ProjectId};
+use orion_core::model::{Incident, ProjectId, ServerId};
 use orion_core::repo::IncidentRepository;
 
 use super::{Db, in_window};
@@ -27,6 +27,23 @@ impl IncidentRepository for Incidents {
         let seq = store.next_seq();
         store.incidents.insert(incident.id, (seq, incident.clone()));
         Ok(())
+    }
+
+    async fn count(
+        &self,
+        project: ProjectId,
+        server: Option<&ServerId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<u64> {
+        let store = self.0.lock();
+        let count = store
+            .incidents
+            .values()
+            .filter(|(_, i)| i.project_id == project && in_window(i.timestamp, Some(from), Some(to)))
+            .filter(|(_, i)| server.is_none_or(|s| i.server_id.as_ref() == Some(s)))
+            .count();
+        Ok(count as u64)
     }
 
     async fn list(

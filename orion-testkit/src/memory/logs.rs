@@ -111,6 +111,15 @@ impl LogRepository for Logs {
             .collect()
     }
 
+    async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
+        let store = self.0.lock();
+        let mut counts = [0u64; 6];
+        for e in store.logs.values().filter(|e| e.entry.project_id == project && filter.matches(&e.entry)) {
+            counts[e.entry.level.rank() as usize] += 1;
+        }
+        Ok(counts)
+    }
+
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
         let mut store = self.0.lock();
         // Oldest first, so repeated batches make steady progress.

@@ -1,0 +1,46 @@
+//! [`AlertEventRepository`] in memory: an append-only list keyed by
+//! insertion sequence, the tie-breaker of "newest first".
+
+use std::cmp::Reverse;
+
+use async_trait::async_trait;
+use orion_core::RepositoryError;
+use orion_core::error::RepoResult;
+use orion_core::model::ProjectId;
+use orion_core::model::alert::AlertEvent;
+use orion_core::repo::AlertEventRepository;
+
+use super::Db;
+
+pub(super) struct AlertEvents(pub(super) Db);
+
+#[async_trait]
+impl AlertEventRepository for AlertEvents {
+    async fn insert(&self, event: &AlertEvent) -> RepoResult<()> {
+        let mut store = self.0.lock();
+        // Like a foreign key on the project (not on the rule: history
+        // outlives the rule it names).
+        if !store.projects.contains_key(&event.project_id) {
+            return Err(RepositoryError::NotFound);
+        }
+        if store.alert_events.values().any(|e| e.id == event.id) {
+            return Err(RepositoryError::Conflict("id".into()));
+        }
+        let seq = store.next_seq();
+        store.alert_events.insert(seq, event.clone());
+        Ok(())
+    }
+
+    async fn list(&self, project: ProjectId, limit: u32) -> RepoResult<Vec<AlertEvent>> {
+        let store = self.0.lock();
+        let mut rows: Vec<(u64, AlertEvent)> = store
+            .alert_events
+            .iter()
+            .filter(|(_, e)| e.project_id == project)
+            .map(|(seq, e)| (*seq, e.clone()))
+            .collect();
+        drop(store);
+        rows.sort_by_key(|(seq, e)| Reverse((e.at, *seq)));
+        Ok(rows.into_iter().take(limit as usize).map(|(_, e)| e).collect())
+    }
+}
