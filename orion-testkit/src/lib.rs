@@ -14,6 +14,9 @@
 //!   can call (`contract::run_all(&repos)`).
 //! - `server`: [`TestServer`], the real routes served on an ephemeral port,
 //!   with typed request helpers.
+//! - `sink`: [`WebhookSink`], a recording HTTP endpoint for webhook,
+//!   Slack and Discord notifiers (can fail or delay on purpose).
+//! - `smtp`: [`SmtpSink`], a recording SMTP receiver for email notifiers.
 //!
 //! Use it from `tests/` only, never from `#[cfg(test)]` inside a crate it
 //! depends on (that would link two copies of `orion-core`).
@@ -23,7 +26,11 @@ pub mod clock;
 pub mod contract;
 pub mod memory;
 pub mod server;
+pub mod sink;
+pub mod smtp;
 
 pub use clock::FakeClock;
 pub use memory::InMemoryRepos;
 pub use server::TestServer;
+pub use sink::WebhookSink;
+pub use smtp::SmtpSink;
