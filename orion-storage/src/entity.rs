@@ -3,12 +3,17 @@
 //!
 //! Ids are stored as UUID text. Account and project timestamps are
 //! `timestamptz` (text on SQLite); the agent tables (servers, heartbeats,
-//! commands, incidents) store microseconds since the Unix epoch as
-//! `BIGINT`, like `logs` (which has no entity: it is written and read with
-//! raw SQL), so time ranges compare as integers on both backends.
-//! Relations are left to the foreign keys the migrations declare; the
-//! repositories never join.
+//! commands, incidents) and the alert tables store microseconds since the
+//! Unix epoch as `BIGINT`, like `logs` (which has no entity: it is written
+//! and read with raw SQL), so time ranges compare as integers on both
+//! backends.
+//! Relations are left to the foreign keys the migrations declare; the one
+//! join (a rule with its state, for the alert engine) is declared on
+//! `alert_rule_states`.
 
+pub(crate) mod alert_events;
+pub(crate) mod alert_rule_states;
+pub(crate) mod alert_rules;
 pub(crate) mod api_tokens;
 pub(crate) mod commands;
 pub(crate) mod heartbeats;

@@ -12,6 +12,8 @@ mod m20261127_000001_create_accounts;
 mod m20261127_000002_create_projects;
 mod m20261127_000003_create_logs;
 mod m20261127_000004_create_agents;
+mod m20261127_000005_create_alerts;
+mod m20261127_000006_index_logs_by_source;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_projects::Migration),
             Box::new(m20261127_000003_create_logs::Migration),
             Box::new(m20261127_000004_create_agents::Migration),
+            Box::new(m20261127_000005_create_alerts::Migration),
+            Box::new(m20261127_000006_index_logs_by_source::Migration),
         ]
     }
 }

@@ -13,6 +13,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::error::CorruptRow;
 
+mod alert_events;
+mod alert_rules;
 mod auth;
 mod commands;
 mod heartbeats;
@@ -41,6 +43,8 @@ pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos 
         heartbeats: Arc::new(heartbeats::HeartbeatRepo(db.clone())),
         commands: Arc::new(commands::CommandRepo(db.clone())),
         incidents: Arc::new(incidents::IncidentRepo(db.clone())),
+        alert_rules: Arc::new(alert_rules::AlertRuleRepo(db.clone())),
+        alert_events: Arc::new(alert_events::AlertEventRepo(db.clone())),
     }
 }
 

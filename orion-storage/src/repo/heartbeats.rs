@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::error::{RepoResult, RepositoryError};
-use orion_core::model::{Heartbeat, Metrics, ProjectId, ScriptStatus, ServerId};
+use orion_core::model::{Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptStatus, ServerId};
 use orion_core::repo::HeartbeatRepository;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
@@ -100,6 +100,40 @@ impl HeartbeatRepository for HeartbeatRepo {
         row.map(to_domain).transpose()
     }
 
+    async fn averages(
+        &self,
+        project: ProjectId,
+        server: Option<&ServerId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<Option<HeartbeatAverages>> {
+        let mut query = Entity::find()
+            .select_only()
+            .column_as(Expr::cust("avg(cpu_percent)"), "cpu")
+            .column_as(Expr::cust(avg_percent("ram_used_bytes", "ram_total_bytes")), "ram")
+            .column_as(Expr::cust(avg_percent("disk_used_bytes", "disk_total_bytes")), "disk")
+            .column_as(Expr::cust("count(*)"), "samples")
+            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::Timestamp.gte(micros_bound(from)))
+            .filter(Column::Timestamp.lt(micros_bound(to)));
+        if let Some(server) = server {
+            query = query.filter(Column::ServerId.eq(server.as_str()));
+        }
+        let row: Option<(Option<f64>, Option<f64>, Option<f64>, i64)> =
+            query.into_tuple().one(&self.0).await.map_err(repo_err)?;
+        Ok(match row {
+            Some((Some(cpu_percent), Some(ram_percent), Some(disk_percent), samples)) if samples > 0 => {
+                Some(HeartbeatAverages {
+                    cpu_percent,
+                    ram_percent,
+                    disk_percent,
+                    samples: u64::try_from(samples).unwrap_or(0),
+                })
+            }
+            _ => None,
+        })
+    }
+
     async fn list(
         &self,
         project: ProjectId,
@@ -124,6 +158,18 @@ impl HeartbeatRepository for HeartbeatRepo {
             .map_err(repo_err)?;
         rows.into_iter().map(to_domain).collect()
     }
+}
+
+/// The SQL mean of each row's `used` as a percentage of `total`, a row
+/// with an unknown (0) total counting as 0 — as `Metrics::ram_percent`
+/// computes it, in double precision on both backends (PostgreSQL would
+/// otherwise compute `bigint * 100.0` in exact `numeric`). The columns are
+/// in the covering index, so the table itself is never read.
+fn avg_percent(used: &str, total: &str) -> String {
+    format!(
+        "avg(CASE WHEN {total} = 0 THEN CAST(0 AS DOUBLE PRECISION) \
+         ELSE CAST({used} AS DOUBLE PRECISION) * 100.0 / CAST({total} AS DOUBLE PRECISION) END)"
+    )
 }
 
 fn to_row(h: &Heartbeat) -> RepoResult<heartbeats::ActiveModel> {

@@ -6,7 +6,9 @@ use orion_core::error::RepoResult;
 use orion_core::model::{Incident, ProjectId, ServerId};
 use orion_core::repo::IncidentRepository;
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, PaginatorTrait, QueryOrder, QuerySelect,
+};
 
 use super::{instant, micros, micros_bound, parse_id};
 use crate::entity::incidents::{self, Column, Entity};
@@ -34,6 +36,25 @@ impl IncidentRepository for IncidentRepo {
         };
         Entity::insert(row).exec_without_returning(&self.0).await.map_err(parent_err)?;
         Ok(())
+    }
+
+    async fn count(
+        &self,
+        project: ProjectId,
+        server: Option<&ServerId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<u64> {
+        // The (project_id, timestamp) index bounds the scan; a server is
+        // checked on the rows in range (incidents are few).
+        let mut query = Entity::find()
+            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::Timestamp.gte(micros_bound(from)))
+            .filter(Column::Timestamp.lt(micros_bound(to)));
+        if let Some(server) = server {
+            query = query.filter(Column::ServerId.eq(server.as_str()));
+        }
+        query.count(&self.0).await.map_err(repo_err)
     }
 
     async fn list(

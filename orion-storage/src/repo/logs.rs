@@ -164,6 +164,27 @@ impl LogRepository for LogRepo {
             .collect()
     }
 
+    async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
+        let mut counts = [0; 6];
+        let needle = Needle::resolve(&self.db, filter.search.as_deref()).await?;
+        if needle.matches_nothing() {
+            return Ok(counts);
+        }
+        let backend = self.db.get_database_backend();
+        let sql = Plan::new(backend, project, filter, &needle, Purpose::LevelCounts).level_counts();
+        let rows = self.db.query_all_raw(sql.build()).await.map_err(repo_err)?;
+        for row in rows {
+            let rank: i16 = row.try_get_by_index(0).map_err(repo_err)?;
+            let count: i64 = row.try_get_by_index(1).map_err(repo_err)?;
+            let slot = usize::try_from(rank)
+                .ok()
+                .and_then(|i| counts.get_mut(i))
+                .ok_or_else(|| CorruptRow::in_table("logs", format!("level {rank}")))?;
+            *slot = u64::try_from(count).unwrap_or(0);
+        }
+        Ok(counts)
+    }
+
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
         if batch == 0 {
             return Ok(0);

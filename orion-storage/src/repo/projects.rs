@@ -1,6 +1,6 @@
 //! [`ProjectRepository`] over the `projects` table (a deletion takes the
-//! project's sources, tokens, logs, servers, heartbeats, commands and
-//! incidents with it).
+//! project's sources, tokens, logs, servers, heartbeats, commands,
+//! incidents, alert rules with their state, and alert history with it).
 
 use async_trait::async_trait;
 use orion_core::error::{RepoResult, RepositoryError};
@@ -8,11 +8,17 @@ use orion_core::model::{ArchivedFilter, Label, Project, ProjectId, ProjectName, 
 use orion_core::repo::ProjectRepository;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbBackend, QueryOrder, Statement, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, DatabaseConnection, DbBackend, QueryOrder, QuerySelect, QueryTrait, Statement,
+    TransactionTrait,
+};
 
 use super::{parse_id, stored};
 use crate::entity::projects::{self, Column, Entity};
-use crate::entity::{api_tokens, commands, heartbeats, incidents, servers, sources};
+use crate::entity::{
+    alert_events, alert_rule_states, alert_rules, api_tokens, commands, heartbeats, incidents, servers,
+    sources,
+};
 use crate::error::{CorruptRow, repo_err};
 
 /// Projects stored through SeaORM.
@@ -96,6 +102,7 @@ impl ProjectRepository for ProjectRepo {
         );
         txn.execute_raw(logs).await.map_err(repo_err)?;
         delete_agent_rows(&txn, &id).await?;
+        delete_alert_rows(&txn, &id).await?;
         api_tokens::Entity::delete_many()
             .filter(api_tokens::Column::ProjectId.eq(id.as_str()))
             .exec(&txn)
@@ -134,6 +141,32 @@ async fn delete_agent_rows<C: ConnectionTrait>(txn: &C, project: &str) -> RepoRe
         .map_err(repo_err)?;
     servers::Entity::delete_many()
         .filter(servers::Column::ProjectId.eq(project))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    Ok(())
+}
+
+/// Deletes the project's alert history, rule states and rules, states
+/// before the rules they reference.
+async fn delete_alert_rows<C: ConnectionTrait>(txn: &C, project: &str) -> RepoResult<()> {
+    alert_events::Entity::delete_many()
+        .filter(alert_events::Column::ProjectId.eq(project))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    let rules = alert_rules::Entity::find()
+        .select_only()
+        .column(alert_rules::Column::Id)
+        .filter(alert_rules::Column::ProjectId.eq(project))
+        .into_query();
+    alert_rule_states::Entity::delete_many()
+        .filter(alert_rule_states::Column::RuleId.in_subquery(rules))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    alert_rules::Entity::delete_many()
+        .filter(alert_rules::Column::ProjectId.eq(project))
         .exec(txn)
         .await
         .map_err(repo_err)?;

@@ -10,13 +10,17 @@
 //!   log_id)` is newest first for one tag; further tags are point lookups;
 //! - the ids of a rare needle's FTS matches, fetched and sorted;
 //! - the FTS matches themselves, for counts and histograms of a common
-//!   needle (no order needed, and FTS5 stops at `LIMIT`).
+//!   needle (no order needed, and FTS5 stops at `LIMIT`);
+//! - for per-level counts (alert rules), the level index `(project_id,
+//!   level, timestamp)` or, for one source, `(project_id, source, level,
+//!   timestamp)`, given every wanted level as an `IN` list so the count is
+//!   one index-only range scan per level.
 //!
 //! Totals use `SELECT count(*) FROM (… LIMIT cap + 1)`, so counting never
 //! walks more than the cap of matching rows.
 
 use orion_core::model::ProjectId;
-use orion_core::model::log::{LevelFilter, LogCursor, LogFilter};
+use orion_core::model::log::{Level, LevelFilter, LogCursor, LogFilter};
 use sea_orm::DbBackend;
 
 use super::needle::Needle;
@@ -32,6 +36,8 @@ pub(super) enum Purpose {
     Count,
     /// Counts per bucket and level.
     Histogram,
+    /// Counts per level.
+    LevelCounts,
 }
 
 /// Where rows come from.
@@ -39,6 +45,8 @@ pub(super) enum Purpose {
 enum Access<'a> {
     /// `logs` alone; `indexed` forces the time index (SQLite lists).
     Logs { indexed: bool },
+    /// `logs` through a level index; `indexed` names it (SQLite).
+    Levels { indexed: bool },
     /// `log_tags` for one tag, then `logs` by id.
     Tag(&'a str),
     /// The given ids, then `logs` by id.
@@ -71,9 +79,11 @@ impl<'a> Plan<'a> {
         let first_tag = filter.tags.first().filter(|_| sqlite);
         let access = match (needle, first_tag, purpose) {
             (Needle::Ids(ids), _, _) => Access::Ids(ids),
-            (Needle::Common { phrase, .. }, _, Purpose::Count | Purpose::Histogram) => Access::Fts(phrase),
+            // Every purpose but listing needs no order.
+            (Needle::Common { phrase, .. }, _, purpose) if purpose != Purpose::List => Access::Fts(phrase),
             (_, Some(tag), _) => Access::Tag(tag),
             (_, None, Purpose::List) => Access::Logs { indexed: sqlite },
+            (_, None, Purpose::LevelCounts) => Access::Levels { indexed: sqlite },
             (_, None, _) => Access::Logs { indexed: false },
         };
         Self { backend, project, filter, needle, access, purpose }
@@ -122,6 +132,15 @@ impl<'a> Plan<'a> {
         sql
     }
 
+    /// `(level, count)` rows, one per level with matches.
+    pub(super) fn level_counts(&self) -> Sql {
+        let mut sql = Sql::new(self.backend);
+        sql.push("SELECT l.level AS level, count(*) AS n");
+        self.write_from_where(&mut sql);
+        sql.push(" GROUP BY l.level");
+        sql
+    }
+
     /// Whether a condition reads the `logs` row itself (anything but tags,
     /// time and a needle the access path already applies).
     fn needs_row(&self) -> bool {
@@ -152,6 +171,29 @@ impl<'a> Plan<'a> {
             }
             Access::Logs { indexed: false } => {
                 sql.push(" FROM logs l WHERE l.project_id = ").bind(project);
+            }
+            Access::Levels { indexed } => {
+                if !indexed {
+                    sql.push(" FROM logs l");
+                } else if self.filter.source.is_some() {
+                    sql.push(" FROM logs l INDEXED BY ix_logs_project_id_source_level_timestamp");
+                } else {
+                    sql.push(" FROM logs l INDEXED BY ix_logs_project_id_level_timestamp");
+                }
+                sql.push(" WHERE l.project_id = ").bind(project);
+                // Every wanted level, even when the filter takes them all:
+                // an equality per level is what lets the index reach the
+                // time range behind it.
+                let ranks: Vec<i16> = Level::ALL
+                    .into_iter()
+                    .filter(|l| self.filter.levels.matches(*l))
+                    .map(Level::rank)
+                    .collect();
+                if ranks.is_empty() {
+                    sql.push(" AND 1 = 0");
+                } else {
+                    sql.push(" AND l.level IN (").bind_list(ranks, ", ").push(")");
+                }
             }
             Access::Tag(tag) if self.purpose == Purpose::Count && !self.needs_row() => {
                 // Only tags and time: counted from `log_tags` alone.
