@@ -9,6 +9,7 @@
 //!
 //! One module per aggregate; [`run_all`] runs them all.
 
+pub mod alerts;
 pub mod auth;
 pub mod commands;
 pub mod incidents;
@@ -40,6 +41,7 @@ pub async fn run_all(repos: &Repos) {
     servers::run(repos).await;
     commands::run(repos).await;
     incidents::run(repos).await;
+    alerts::run(repos).await;
 }
 
 /// A fresh random lower-case alphanumeric string of `len` (≤ 32) characters.

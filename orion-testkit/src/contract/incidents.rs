@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use orion_core::Repos;
 use orion_core::model::{Incident, IncidentId, ProjectId, Server};
 
-use super::{at, random, stored_project, stored_server};
+use super::{at, new_server, random, stored_project, stored_server};
 
 /// Runs every incident check.
 pub async fn run(repos: &Repos) {
     an_incident_round_trips(repos).await;
     incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
+    incidents_are_counted_in_a_from_inclusive_to_exclusive_window_per_server(repos).await;
 }
 
 /// A `script_crash` of `project` (reported by `server`, if any) at
@@ -76,4 +77,39 @@ pub async fn incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_
     assert_eq!(limited_window, [at(10_000), at(9_999)]);
     assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
     assert!(list_all(repos, ProjectId::new()).await.is_empty());
+}
+
+/// `count` (the `crash_count` metric) keeps `from <= timestamp < to`, only
+/// the project's own, and with a server only that server's incidents (not
+/// those reported without one).
+pub async fn incidents_are_counted_in_a_from_inclusive_to_exclusive_window_per_server(repos: &Repos) {
+    let (project, other) = (stored_project(repos).await, stored_project(repos).await);
+    let web = stored_server(repos, project.id).await;
+    let db = stored_server(repos, project.id).await;
+    // Same server id in another project: its incidents never count.
+    let twin = repos.servers.upsert(&new_server(other.id, web.server_id.as_str())).await.expect("upsert");
+    for (offset, server) in
+        [(0, Some(&web)), (9_999, Some(&db)), (10_000, Some(&web)), (15_000, None), (19_999, Some(&web))]
+            .into_iter()
+            .chain([(20_000, Some(&db)), (25_000, Some(&web))])
+    {
+        repos.incidents.insert(&incident(project.id, server, at(offset))).await.expect("insert");
+        repos.incidents.insert(&incident(other.id, Some(&twin), at(offset))).await.expect("insert");
+    }
+    let count = |server: Option<&Server>, from, to| {
+        let server = server.map(|s| s.server_id.clone());
+        async move { repos.incidents.count(project.id, server.as_ref(), at(from), at(to)).await.expect("count") }
+    };
+
+    assert_eq!(count(None, 10_000, 20_000).await, 3, "10 000 and 19 999 in, 20 000 out, unbound one in");
+    assert_eq!(count(None, 0, 30_000).await, 7);
+    assert_eq!(count(None, 0, 1).await, 1);
+    assert_eq!(count(None, 20_000, 20_000).await, 0);
+    assert_eq!(count(Some(&web), 10_000, 20_000).await, 2);
+    assert_eq!(count(Some(&web), 0, 30_000).await, 4);
+    assert_eq!(count(Some(&db), 0, 20_000).await, 1);
+    assert_eq!(count(Some(&db), 9_999, 20_001).await, 2);
+    let other_count = repos.incidents.count(other.id, None, at(0), at(30_000)).await.expect("count");
+    assert_eq!(other_count, 7);
+    assert_eq!(repos.incidents.count(ProjectId::new(), None, at(0), at(30_000)).await.expect("count"), 0);
 }

@@ -11,6 +11,7 @@
 mod filters;
 mod histogram;
 mod isolation;
+mod level_counts;
 mod paging;
 mod retention;
 mod round_trip;
@@ -33,6 +34,7 @@ pub async fn run(repos: &Repos) {
     histogram::run(repos).await;
     retention::run(repos).await;
     isolation::run(repos).await;
+    level_counts::run(repos).await;
 }
 
 /// The largest page a search may ask for.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use orion_core::Repos;
-use orion_core::model::{Heartbeat, Metrics, ProjectId, ScriptStatus, Server, ServerId};
+use orion_core::model::{Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptStatus, Server, ServerId};
 
 use super::{assert_not_found, at, new_server, random, stored_project, stored_server};
 
@@ -18,6 +18,7 @@ pub async fn run(repos: &Repos) {
     a_heartbeat_of_an_unknown_server_is_not_found_and_not_stored(repos).await;
     the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repos).await;
     heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
+    heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_window(repos).await;
     deleting_a_project_removes_its_servers_heartbeats_commands_and_incidents(repos).await;
 }
 
@@ -250,6 +251,72 @@ pub async fn heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive
     assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
     let foreign = repos.heartbeats.list(ProjectId::new(), &server.server_id, None, None, 100).await;
     assert!(foreign.expect("list").is_empty());
+}
+
+/// A heartbeat of `server` at `at(offset_ms)` with these figures.
+fn sample(server: &Server, offset_ms: i64, cpu: f64, ram: (u64, u64), disk: (u64, u64)) -> Heartbeat {
+    let metrics = Metrics {
+        cpu_percent: cpu,
+        ram_used_bytes: ram.0,
+        ram_total_bytes: ram.1,
+        disk_used_bytes: disk.0,
+        disk_total_bytes: disk.1,
+        ..metrics()
+    };
+    Heartbeat { metrics, ..heartbeat(server, at(offset_ms)) }
+}
+
+/// Panics unless `got` averages `samples` heartbeats to these figures
+/// (within float noise: stores may sum in another order).
+#[track_caller]
+fn assert_averages(got: Option<HeartbeatAverages>, cpu: f64, ram: f64, disk: f64, samples: u64) {
+    let got = got.unwrap_or_else(|| panic!("expected averages of {samples} heartbeats, got none"));
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert!(
+        close(got.cpu_percent, cpu) && close(got.ram_percent, ram) && close(got.disk_percent, disk),
+        "expected cpu {cpu} ram {ram} disk {disk}, got {got:?}"
+    );
+    assert_eq!(got.samples, samples, "{got:?}");
+}
+
+/// `averages` (the cpu/ram/disk metrics) is the mean over `from <= timestamp
+/// < to` of each heartbeat's own percentages — not total used over total
+/// installed — where an unknown total counts as 0 %; only `server`'s when
+/// given; never another project's; `None` when no heartbeat is in range.
+pub async fn heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_window(repos: &Repos) {
+    let (project, other) = (stored_project(repos).await, stored_project(repos).await);
+    let (a, b) = (stored_server(repos, project.id).await, stored_server(repos, project.id).await);
+    let twin = repos.servers.upsert(&new_server(other.id, a.server_id.as_str())).await.expect("upsert");
+    let rows = [
+        sample(&a, 0, 10.0, (1, 4), (0, 0)),
+        sample(&a, 10_000, 20.0, (30, 40), (50, 200)),
+        sample(&a, 20_000, 90.0, (4, 4), (1, 1)),
+        sample(&a, -1, 90.0, (4, 4), (1, 1)),
+        sample(&b, 19_999, 60.0, (5, 0), (1 << 40, 1 << 40)),
+        sample(&twin, 5_000, 99.0, (1, 1), (1, 1)),
+    ];
+    for h in &rows {
+        repos.heartbeats.insert(h).await.expect("insert heartbeat");
+    }
+    let averages = |server: Option<&Server>, from, to| {
+        let server = server.map(|s| s.server_id.clone());
+        async move {
+            repos.heartbeats.averages(project.id, server.as_ref(), at(from), at(to)).await.expect("averages")
+        }
+    };
+
+    // Per-heartbeat ram: 25, 75, 0 (unknown total); disk: 0, 25, 100.
+    assert_averages(averages(None, 0, 20_000).await, 30.0, 100.0 / 3.0, 125.0 / 3.0, 3);
+    assert_averages(averages(Some(&a), 0, 20_000).await, 15.0, 50.0, 12.5, 2);
+    assert_averages(averages(Some(&b), 0, 20_000).await, 60.0, 0.0, 100.0, 1);
+    assert_averages(averages(Some(&a), 20_000, 20_001).await, 90.0, 100.0, 100.0, 1);
+    assert_eq!(averages(None, 30_000, 40_000).await, None);
+    assert_eq!(averages(Some(&b), 0, 19_999).await, None);
+    let unknown = ServerId::parse("never-seen").expect("valid");
+    let none = repos.heartbeats.averages(project.id, Some(&unknown), at(-10), at(30_000)).await;
+    assert_eq!(none.expect("averages"), None);
+    let foreign = repos.heartbeats.averages(ProjectId::new(), None, at(-10), at(30_000)).await;
+    assert_eq!(foreign.expect("averages"), None);
 }
 
 /// Deleting a project takes its servers, heartbeats, commands and incidents
