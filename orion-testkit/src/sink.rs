@@ -45,6 +45,8 @@ impl ReceivedRequest {
 pub struct SinkBehaviour {
     /// Answer this many first requests with `500` (they are still recorded).
     pub fail_first: usize,
+    /// The status of those failures; `None` means `500`.
+    pub failure_status: Option<u16>,
     /// Wait this long before answering every request.
     pub delay: Duration,
 }
@@ -93,9 +95,13 @@ impl WebhookSink {
                         tokio::time::sleep(behaviour.delay).await;
                     }
                     if index < behaviour.fail_first {
+                        let status = behaviour
+                            .failure_status
+                            .and_then(|code| StatusCode::from_u16(code).ok())
+                            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                         warp::reply::with_status(
                             warp::reply::json(&serde_json::json!({"error": "sink told to fail"})),
-                            StatusCode::INTERNAL_SERVER_ERROR,
+                            status,
                         )
                     } else {
                         warp::reply::with_status(

@@ -309,6 +309,14 @@ mod tests {
         assert_eq!(decode_quoted_printable("a=3Db soft=\r\nbreak"), "a=b softbreak");
     }
 
+    #[tokio::test]
+    async fn data_ends_at_the_lone_dot_and_is_dot_unstuffed() {
+        let mut wire: &[u8] = b"Subject: x\r\n\r\n..leading dot\r\n.\r\nNOOP\r\n";
+        let raw = read_data(&mut wire).await.unwrap();
+        assert_eq!(raw, "Subject: x\r\n\r\n.leading dot\r\n");
+        assert_eq!(wire, b"NOOP\r\n");
+    }
+
     #[test]
     fn addresses_are_taken_from_between_brackets() {
         assert_eq!(address_after("MAIL FROM:<a@b.c> SIZE=12", "FROM:").as_deref(), Some("a@b.c"));

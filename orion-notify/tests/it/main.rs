@@ -1,0 +1,6 @@
+//! orion-notify against real local endpoints: the testkit's `WebhookSink`
+//! (webhook, Slack, Discord) and `SmtpSink` (email).
+
+mod email;
+mod support;
+mod webhooks;
