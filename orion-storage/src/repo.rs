@@ -91,3 +91,15 @@ fn from_bigint(table: &'static str, column: &str, value: i64) -> RepoResult<u64>
 fn stored(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(6)
 }
+
+/// SQLite's plan for `statement` on a fresh, migrated in-memory database:
+/// one detail line per step (for tests that a query stays on its index).
+#[cfg(test)]
+async fn sqlite_plan(mut statement: sea_orm::Statement) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let db = crate::connection::open("sqlite::memory:").await.unwrap();
+    crate::connection::migrate(&db).await.unwrap();
+    statement.sql = format!("EXPLAIN QUERY PLAN {}", statement.sql);
+    let steps = db.query_all_raw(statement).await.unwrap();
+    steps.iter().map(|row| row.try_get_by_index(3).unwrap()).collect()
+}

@@ -107,20 +107,8 @@ impl HeartbeatRepository for HeartbeatRepo {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> RepoResult<Option<HeartbeatAverages>> {
-        let mut query = Entity::find()
-            .select_only()
-            .column_as(Expr::cust("avg(cpu_percent)"), "cpu")
-            .column_as(Expr::cust(avg_percent("ram_used_bytes", "ram_total_bytes")), "ram")
-            .column_as(Expr::cust(avg_percent("disk_used_bytes", "disk_total_bytes")), "disk")
-            .column_as(Expr::cust("count(*)"), "samples")
-            .filter(Column::ProjectId.eq(project.to_string()))
-            .filter(Column::Timestamp.gte(micros_bound(from)))
-            .filter(Column::Timestamp.lt(micros_bound(to)));
-        if let Some(server) = server {
-            query = query.filter(Column::ServerId.eq(server.as_str()));
-        }
         let row: Option<(Option<f64>, Option<f64>, Option<f64>, i64)> =
-            query.into_tuple().one(&self.0).await.map_err(repo_err)?;
+            averages_query(project, server, from, to).into_tuple().one(&self.0).await.map_err(repo_err)?;
         Ok(match row {
             Some((Some(cpu_percent), Some(ram_percent), Some(disk_percent), samples)) if samples > 0 => {
                 Some(HeartbeatAverages {
@@ -157,6 +145,28 @@ impl HeartbeatRepository for HeartbeatRepo {
             .await
             .map_err(repo_err)?;
         rows.into_iter().map(to_domain).collect()
+    }
+}
+
+/// `(avg cpu, avg ram %, avg disk %, count)` of the window's heartbeats.
+fn averages_query(
+    project: ProjectId,
+    server: Option<&ServerId>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> sea_orm::Select<Entity> {
+    let query = Entity::find()
+        .select_only()
+        .column_as(Expr::cust("avg(cpu_percent)"), "cpu")
+        .column_as(Expr::cust(avg_percent("ram_used_bytes", "ram_total_bytes")), "ram")
+        .column_as(Expr::cust(avg_percent("disk_used_bytes", "disk_total_bytes")), "disk")
+        .column_as(Expr::cust("count(*)"), "samples")
+        .filter(Column::ProjectId.eq(project.to_string()))
+        .filter(Column::Timestamp.gte(micros_bound(from)))
+        .filter(Column::Timestamp.lt(micros_bound(to)));
+    match server {
+        Some(server) => query.filter(Column::ServerId.eq(server.as_str())),
+        None => query,
     }
 }
 
@@ -225,4 +235,29 @@ fn to_domain(row: heartbeats::Model) -> RepoResult<Heartbeat> {
         },
         scripts: scripts.into_iter().map(ScriptStatus::from).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, QueryTrait};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn window_averages_never_read_the_table_on_sqlite() {
+        let (from, to) =
+            (DateTime::from_timestamp(1_000, 0).unwrap(), DateTime::from_timestamp(2_000, 0).unwrap());
+        let project = ProjectId::new();
+        let all = averages_query(project, None, from, to).build(DbBackend::Sqlite);
+        let steps = super::super::sqlite_plan(all).await;
+        assert!(
+            steps.iter().any(|s| s.contains("USING COVERING INDEX ix_heartbeats_project_id_timestamp")),
+            "{steps:?}"
+        );
+        // One server's window: either index, but never a full scan.
+        let server = ServerId::parse("alpha").unwrap();
+        let one = averages_query(project, Some(&server), from, to).build(DbBackend::Sqlite);
+        let steps = super::super::sqlite_plan(one).await;
+        assert!(steps.iter().all(|s| s.starts_with("SEARCH")), "{steps:?}");
+    }
 }

@@ -18,7 +18,7 @@ use orion_core::model::log::{
 use orion_core::repo::LogRepository;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::micros;
+use super::{micros, micros_bound};
 use crate::error::{CorruptRow, repo_err};
 
 mod needle;
@@ -201,5 +201,42 @@ impl LogRepository for LogRepo {
         sql.bind(micros(cutoff)).push(" LIMIT ").bind(i64::from(batch)).push(")");
         let done = self.db.execute_raw(sql.build()).await.map_err(repo_err)?;
         Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use orion_core::model::log::{LevelFilter, LogFilter};
+    use sea_orm::DbBackend;
+
+    use super::*;
+
+    /// What alert rules ask every evaluation: one window of one project,
+    /// narrowed to a source or not.
+    fn window(source: Option<&str>, levels: LevelFilter) -> LogFilter {
+        LogFilter {
+            from: DateTime::from_timestamp(1_000, 0),
+            to: DateTime::from_timestamp(2_000, 0),
+            source: source.map(str::to_owned),
+            levels,
+            ..LogFilter::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn level_counts_of_a_window_read_only_a_level_index_on_sqlite() {
+        let cases = [
+            (window(None, LevelFilter::Any), "ix_logs_project_id_level_timestamp"),
+            (window(None, LevelFilter::AtLeast(Level::Error)), "ix_logs_project_id_level_timestamp"),
+            (window(Some("api"), LevelFilter::Any), "ix_logs_project_id_source_level_timestamp"),
+        ];
+        for (filter, index) in cases {
+            let plan =
+                Plan::new(DbBackend::Sqlite, ProjectId::new(), &filter, &Needle::Any, Purpose::LevelCounts);
+            let steps = super::super::sqlite_plan(plan.level_counts().build()).await;
+            let expected = format!("SEARCH l USING COVERING INDEX {index} (project_id=? AND ");
+            assert!(steps.iter().any(|s| s.starts_with(&expected)), "{filter:?}: {steps:?}");
+            assert!(steps.iter().all(|s| !s.starts_with("SCAN")), "{filter:?}: {steps:?}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use orion_core::model::ProjectId;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// The repositories on `url`, and a raw connection to the same database.
-async fn open(url: &str) -> (Repos, DatabaseConnection) {
+pub(crate) async fn open(url: &str) -> (Repos, DatabaseConnection) {
     let repos = orion_storage::connect(url).await.unwrap();
     (repos, Database::connect(url).await.unwrap())
 }

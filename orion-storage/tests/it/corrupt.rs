@@ -80,3 +80,27 @@ async fn a_stored_command_of_unknown_kind_or_a_negative_byte_count_is_unavailabl
     let latest = repos.heartbeats.latest(web.id, &srv.server_id).await;
     assert!(matches!(latest, Err(RepositoryError::Unavailable(_))), "{latest:?}");
 }
+
+#[tokio::test]
+async fn a_stored_rule_with_a_bad_condition_or_channel_is_unavailable() {
+    let (_dir, url) = sqlite_url();
+    let repos = orion_storage::connect(&url).await.unwrap();
+    let web = crate::fixtures::stored_project(&repos).await;
+    let raw = Database::connect(url.as_str()).await.unwrap();
+    for (condition, channels) in
+        [("error_count => 3", r#"["email"]"#), ("error_count >= 3", r#"["pager:42"]"#)]
+    {
+        let id = orion_core::model::RuleId::new();
+        raw.execute_unprepared(&format!(
+            "INSERT INTO alert_rules (id, project_id, name, condition, window_minutes, channels, enabled, \
+             repeat_minutes, created_at, updated_at) \
+             VALUES ('{id}', '{}', 'r', '{condition}', 5, '{channels}', true, 60, 0, 0)",
+            web.id
+        ))
+        .await
+        .unwrap();
+        let found = repos.alert_rules.find(web.id, id).await;
+        assert!(matches!(found, Err(RepositoryError::Unavailable(_))), "{condition} {channels}: {found:?}");
+        raw.execute_unprepared(&format!("DELETE FROM alert_rules WHERE id = '{id}'")).await.unwrap();
+    }
+}

@@ -3,12 +3,13 @@
 
 use chrono::{TimeZone, Utc};
 use orion_core::Repos;
+use orion_core::model::alert::{AlertEvent, AlertEventKind, AlertRule, Channel, Condition, Delivery};
 use orion_core::model::log::{Level, NewLogEntry};
 use orion_core::model::user::TwoFactor;
 use orion_core::model::{
-    Command, CommandId, CommandKind, CommandStatus, Email, Heartbeat, Incident, IncidentId, Label, Metrics,
-    PersonName, Project, ProjectId, ProjectName, Pseudo, Server, ServerId, Source, SourceId, SourceName,
-    User, UserId,
+    AlertEventId, Command, CommandId, CommandKind, CommandStatus, Email, Heartbeat, Incident, IncidentId,
+    Label, Metrics, PersonName, Project, ProjectId, ProjectName, Pseudo, RuleId, Server, ServerId, Source,
+    SourceId, SourceName, User, UserId,
 };
 
 /// A user with this email and pseudo, not stored yet.
@@ -148,5 +149,51 @@ pub fn incident(server: &Server, timestamp: chrono::DateTime<Utc>) -> Incident {
         script_name: Some("api".into()),
         timestamp,
         received_at: timestamp,
+    }
+}
+
+/// An enabled `error_count >= 3` rule of `project` with a webhook, not
+/// stored yet.
+pub fn rule(project: ProjectId) -> AlertRule {
+    AlertRule {
+        id: RuleId::new(),
+        project_id: project,
+        name: "Errors".into(),
+        condition: Condition::parse("error_count >= 3").unwrap(),
+        window_minutes: 5,
+        channels: vec![Channel::Webhook("https://hooks.example.com/orion".into())],
+        enabled: true,
+        source: None,
+        server_id: None,
+        repeat_minutes: 60,
+        created_at: at(0),
+        updated_at: at(0),
+    }
+}
+
+/// A stored rule of `project`.
+pub async fn stored_rule(repos: &Repos, project: ProjectId) -> AlertRule {
+    let rule = rule(project);
+    repos.alert_rules.insert(&rule).await.unwrap();
+    rule
+}
+
+/// A `firing` event of `rule` at `at`, with one failed delivery.
+pub fn event(rule: &AlertRule, at: chrono::DateTime<Utc>) -> AlertEvent {
+    AlertEvent {
+        id: AlertEventId::new(),
+        project_id: rule.project_id,
+        rule_id: rule.id,
+        rule_name: rule.name.clone(),
+        condition: rule.condition.to_string(),
+        kind: AlertEventKind::Firing,
+        value: 4.0,
+        window_minutes: rule.window_minutes,
+        at,
+        deliveries: vec![Delivery {
+            channel: rule.channels[0].to_wire(),
+            ok: false,
+            error: Some("connection refused".into()),
+        }],
     }
 }

@@ -25,7 +25,7 @@ use sea_orm::DbBackend;
 
 use super::needle::Needle;
 use super::sql::Sql;
-use super::{micros, rows::COLUMNS_POSTGRES, rows::COLUMNS_SQLITE};
+use super::{micros, micros_bound, rows::COLUMNS_POSTGRES, rows::COLUMNS_SQLITE};
 
 /// What the query is for: the access path depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,10 +229,13 @@ impl<'a> Plan<'a> {
     fn time_bounds(&self, sql: &mut Sql) {
         let (ts, _) = self.order_columns();
         if let Some(from) = self.filter.from {
-            sql.push(&format!(" AND {ts} >= ")).bind(micros(from));
+            // Rounded up, so a bound between two stored microseconds keeps
+            // `LogFilter::matches`'s answer (alert windows end at a clock's
+            // `now`, which has nanoseconds).
+            sql.push(&format!(" AND {ts} >= ")).bind(micros_bound(from));
         }
         if let Some(to) = self.filter.to {
-            sql.push(&format!(" AND {ts} < ")).bind(micros(to));
+            sql.push(&format!(" AND {ts} < ")).bind(micros_bound(to));
         }
     }
 

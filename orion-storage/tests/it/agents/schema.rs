@@ -8,7 +8,7 @@ const STEP: &str = "m20261127_000004_create_agents";
 
 async fn the_agent_migration_runs_once_and_keeps_its_data(url: String) {
     let first = orion_storage::migrate(&url).await.unwrap();
-    assert_eq!(first.applied.last().map(String::as_str), Some(STEP), "{:?}", first.applied);
+    assert!(first.applied.iter().any(|m| m == STEP), "{:?}", first.applied);
 
     let repos = orion_storage::connect(&url).await.unwrap();
     let project = stored_project(&repos).await;

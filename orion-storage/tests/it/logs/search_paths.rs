@@ -1,7 +1,8 @@
 //! Needles common enough that SQLite switches strategy (more FTS matches
 //! than it fetches by id): the time index leads the page and the FTS index
-//! counts. The answers must not change: they are compared with
-//! `LogFilter::matches` here, on both backends.
+//! counts (totals, histograms, per-level counts). The answers must not
+//! change: they are compared with `LogFilter::matches` here, on both
+//! backends.
 
 use orion_core::Repos;
 use orion_core::model::log::{Level, LogEntry, LogFilter, LogQuery};
@@ -75,6 +76,14 @@ async fn common_needles_page_and_count_like_the_reference(repos: Repos) {
             repos.logs.histogram(project, &filter, orion_core::model::log::Interval::Hour).await.unwrap();
         let counted: u64 = histogram.iter().map(|h| h.count).sum();
         assert_eq!(counted, expected.len() as u64, "histogram for {filter:?}");
+
+        // Alert metrics count through the same access paths.
+        let mut per_level = [0u64; 6];
+        for e in stored.iter().filter(|e| filter.matches(&e.entry)) {
+            per_level[e.entry.level.rank() as usize] += 1;
+        }
+        let counts = repos.logs.level_counts(project, &filter).await.unwrap();
+        assert_eq!(counts, per_level, "level counts for {filter:?}");
     }
 }
 
