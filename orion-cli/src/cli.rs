@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -47,7 +48,7 @@ pub struct CommonArgs {
 
     /// TOML file with any of the settings (keys as the flags, with `_`:
     /// `bind`, `database_url`, `jwt_secret`, `log_format`, `log_level`, `bcrypt_cost`,
-    /// `retention_days`).
+    /// `retention_days`, `smtp_url`, `smtp_from`, `alert_interval`, `offline_after`).
     #[arg(long, env = "ORION_CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -84,6 +85,28 @@ pub struct ServeArgs {
     /// [default: 12]
     #[arg(long, env = "ORION_BCRYPT_COST")]
     pub bcrypt_cost: Option<u32>,
+
+    /// SMTP server for alert emails: `smtp://host:25` (plain, for a local
+    /// relay), `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host:465` (TLS). Without it, email channels fail
+    /// with a reason in the alert history.
+    #[arg(long, env = "ORION_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of alert emails, e.g. `Orion <orion@example.com>` (required
+    /// with --smtp-url).
+    #[arg(long, env = "ORION_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
+    /// How often alert rules are evaluated: `30s`, `1m`, `500ms`, `1h` or
+    /// plain seconds. [default: 30s]
+    #[arg(long, env = "ORION_ALERT_INTERVAL", value_parser = crate::settings::parse_duration)]
+    pub alert_interval: Option<Duration>,
+
+    /// A server with no heartbeat for this long counts as offline (the
+    /// `offline_servers` metric and server views). [default: 3m]
+    #[arg(long, env = "ORION_OFFLINE_AFTER", value_parser = crate::settings::parse_duration)]
+    pub offline_after: Option<Duration>,
 
     #[command(flatten)]
     pub common: CommonArgs,

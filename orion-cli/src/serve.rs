@@ -1,9 +1,13 @@
 //! `orion serve`: open storage, build the domain, serve HTTP until SIGINT
 //! or SIGTERM, then stop accepting and let in-flight requests finish.
 
-use anyhow::Context;
-use orion_core::{Orion, port::secrets};
+use std::sync::Arc;
 
+use anyhow::Context;
+use orion_core::{Config, Orion, port::secrets};
+use orion_notify::{Notifiers, NotifyConfig, SmtpConfig};
+
+use crate::alerting;
 use crate::retention::{self, Retention};
 use crate::settings::{ServeSettings, redacted_url};
 
@@ -11,6 +15,9 @@ use crate::settings::{ServeSettings, redacted_url};
 const JWT_SECRET_KEY: &str = "jwt_secret";
 /// Time between two retention sweeps.
 const RETENTION_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// How long shutdown waits for an alert run in progress (its notifications
+/// and history entry) before giving up on it.
+const ALERT_RUN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs the server until a shutdown signal.
 pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
@@ -25,8 +32,29 @@ pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
         // start (and every other instance) reads the same one back.
         None => repos.settings.get_or_insert(JWT_SECRET_KEY, &secrets::random_alphanumeric(64)).await?,
     };
-    let orion =
-        Orion::builder(repos).jwt_secret(jwt_secret.as_bytes()).bcrypt_cost(settings.bcrypt_cost).build();
+    let notifiers = Notifiers::new(NotifyConfig {
+        smtp: settings
+            .smtp
+            .as_ref()
+            .map(|smtp| SmtpConfig { url: smtp.url.expose().to_owned(), from: smtp.from.clone() }),
+        ..NotifyConfig::default()
+    })?;
+    let config = Config {
+        offline_after: chrono::Duration::from_std(settings.offline_after).context("offline threshold")?,
+        ..Config::default()
+    };
+    let orion = Orion::builder(repos)
+        .jwt_secret(jwt_secret.as_bytes())
+        .bcrypt_cost(settings.bcrypt_cost)
+        .notifier(Arc::new(notifiers))
+        .config(config)
+        .build();
+    match &settings.smtp {
+        Some(smtp) => {
+            tracing::info!(smtp = %redacted_url(smtp.url.expose()), from = %smtp.from, "alert emails go out over SMTP")
+        }
+        None => tracing::info!("no --smtp-url: email alert channels will fail with a reason"),
+    }
 
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
@@ -38,8 +66,9 @@ pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
     let sweeper = retention::spawn(
         orion.clone(),
         Retention { days: settings.retention_days, every: RETENTION_SWEEP_EVERY },
-        stop_rx,
+        stop_rx.clone(),
     );
+    let scheduler = alerting::spawn(orion.clone(), settings.alert_interval, stop_rx);
 
     // Stops accepting, lets requests in flight (and their queued log
     // writes) finish and closes WebSocket sessions before returning.
@@ -47,6 +76,11 @@ pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     if let Some(sweeper) = sweeper {
         let _ = sweeper.await;
+    }
+    if tokio::time::timeout(ALERT_RUN_GRACE, scheduler).await.is_err() {
+        tracing::warn!(
+            "an alert evaluation was still running at shutdown; its remaining notifications were not sent"
+        );
     }
     tracing::info!("orion stopped");
     Ok(())

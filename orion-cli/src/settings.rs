@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -15,6 +16,15 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://orion-data/orion.db";
 const DEFAULT_BIND: &str = "127.0.0.1:3001";
 const DEFAULT_BCRYPT_COST: u32 = 12;
 const DEFAULT_RETENTION_DAYS: u32 = 30;
+const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(30);
+const DEFAULT_OFFLINE_AFTER: Duration = Duration::from_secs(180);
+/// Shortest alert interval and offline threshold: below this the engine
+/// would mostly measure itself.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// Longest alert interval: rules are meant to be watched, not archived.
+const MAX_ALERT_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+/// Longest offline threshold (30 days).
+const MAX_OFFLINE_AFTER: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Orion at `info`; warp's own per-request trace lines are left out because
 /// orion-http logs one access line per request with its request id.
 const DEFAULT_LOG_LEVEL: &str = "info,warp=warn";
@@ -30,6 +40,10 @@ struct FileSettings {
     log_level: Option<String>,
     bcrypt_cost: Option<u32>,
     retention_days: Option<u32>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    alert_interval: Option<String>,
+    offline_after: Option<String>,
 }
 
 impl FileSettings {
@@ -75,6 +89,21 @@ pub struct ServeSettings {
     pub log_format: LogFormat,
     /// Log filter.
     pub log_level: String,
+    /// Email for alerts, when configured.
+    pub smtp: Option<SmtpSettings>,
+    /// Time between two alert evaluations.
+    pub alert_interval: Duration,
+    /// Silence after which a server is offline.
+    pub offline_after: Duration,
+}
+
+/// Where alert emails go out, and as whom.
+#[derive(Debug)]
+pub struct SmtpSettings {
+    /// The SMTP URL (may hold a password).
+    pub url: Secret,
+    /// The sender address.
+    pub from: String,
 }
 
 /// Everything `orion migrate` needs.
@@ -117,6 +146,29 @@ impl ServeSettings {
         if let Some(secret) = &jwt_secret {
             anyhow::ensure!(secret.0.len() >= 16, "the JWT secret must be at least 16 bytes long");
         }
+        let smtp = match (
+            args.smtp_url.or(common.file.smtp_url.take()),
+            args.smtp_from.or(common.file.smtp_from.take()),
+        ) {
+            (Some(url), Some(from)) => Some(SmtpSettings { url: Secret(url), from }),
+            (None, None) => None,
+            (Some(_), None) => anyhow::bail!("--smtp-url needs --smtp-from (the sender of alert emails)"),
+            (None, Some(_)) => anyhow::bail!("--smtp-from needs --smtp-url (the SMTP server)"),
+        };
+        let alert_interval = duration_setting(
+            "alert interval",
+            args.alert_interval,
+            common.file.alert_interval.as_deref(),
+            DEFAULT_ALERT_INTERVAL,
+            MAX_ALERT_INTERVAL,
+        )?;
+        let offline_after = duration_setting(
+            "offline threshold",
+            args.offline_after,
+            common.file.offline_after.as_deref(),
+            DEFAULT_OFFLINE_AFTER,
+            MAX_OFFLINE_AFTER,
+        )?;
         Ok(Self {
             bind: args
                 .bind
@@ -131,7 +183,61 @@ impl ServeSettings {
                 .unwrap_or(DEFAULT_RETENTION_DAYS),
             log_format: common.log_format,
             log_level: common.log_level,
+            smtp,
+            alert_interval,
+            offline_after,
         })
+    }
+}
+
+/// A duration from the flag, else the file (parsed), else the default;
+/// checked against [`MIN_INTERVAL`] and `max`.
+fn duration_setting(
+    what: &str,
+    flag: Option<Duration>,
+    file: Option<&str>,
+    default: Duration,
+    max: Duration,
+) -> anyhow::Result<Duration> {
+    let value = match (flag, file) {
+        (Some(value), _) => value,
+        (None, Some(raw)) => parse_duration(raw).map_err(|err| anyhow::anyhow!("{what}: {err}"))?,
+        (None, None) => default,
+    };
+    anyhow::ensure!(
+        (MIN_INTERVAL..=max).contains(&value),
+        "the {what} must be between {} and {}",
+        format_duration(MIN_INTERVAL),
+        format_duration(max)
+    );
+    Ok(value)
+}
+
+/// Parses `500ms`, `30s`, `1m`, `2h` (the agent config's format) or plain
+/// seconds (`30`).
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("`{raw}` is not a duration like \"30s\" or \"1m\""))?;
+    let millis = match unit.trim() {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1_000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        _ => return Err(format!("`{raw}`: the unit must be ms, s, m or h")),
+    };
+    millis.map(Duration::from_millis).ok_or_else(|| format!("`{raw}` is too long"))
+}
+
+/// `30s`, `3m`, `1h`, `500ms`: the largest unit that divides evenly.
+fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    match ms {
+        _ if ms.is_multiple_of(3_600_000) && ms > 0 => format!("{}h", ms / 3_600_000),
+        _ if ms.is_multiple_of(60_000) && ms > 0 => format!("{}m", ms / 60_000),
+        _ if ms.is_multiple_of(1_000) => format!("{}s", ms / 1_000),
+        _ => format!("{ms}ms"),
     }
 }
 
@@ -170,6 +276,39 @@ mod tests {
             "postgres://orion:***@db:5432/orion"
         );
         assert_eq!(redacted_url("sqlite://orion-data/orion.db"), "sqlite://orion-data/orion.db");
+    }
+
+    #[test]
+    fn durations_take_the_agent_units_or_plain_seconds() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("1d"), Err("`1d`: the unit must be ms, s, m or h".to_owned()));
+        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
+    }
+
+    #[test]
+    fn durations_are_shown_in_their_largest_even_unit() {
+        assert_eq!(format_duration(Duration::from_secs(1)), "1s");
+        assert_eq!(format_duration(Duration::from_secs(180)), "3m");
+        assert_eq!(format_duration(Duration::from_secs(24 * 3600)), "24h");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
+    }
+
+    #[test]
+    fn duration_settings_prefer_the_flag_then_the_file_then_the_default_within_bounds() {
+        let day = Duration::from_secs(86_400);
+        let pick = |flag, file| duration_setting("alert interval", flag, file, Duration::from_secs(30), day);
+        assert_eq!(pick(Some(Duration::from_secs(5)), Some("1m")).unwrap(), Duration::from_secs(5));
+        assert_eq!(pick(None, Some("1m")).unwrap(), Duration::from_secs(60));
+        assert_eq!(pick(None, None).unwrap(), Duration::from_secs(30));
+        assert_eq!(
+            pick(Some(Duration::from_millis(10)), None).unwrap_err().to_string(),
+            "the alert interval must be between 1s and 24h"
+        );
+        assert!(pick(None, Some("often")).unwrap_err().to_string().starts_with("alert interval: "));
     }
 
     #[test]

@@ -34,6 +34,16 @@ async fn serve_help_documents_every_flag_and_its_variable() {
         "--config",
         "--retention-days",
         "ORION_RETENTION_DAYS",
+        "--smtp-url",
+        "ORION_SMTP_URL",
+        "--smtp-from",
+        "ORION_SMTP_FROM",
+        "--alert-interval",
+        "ORION_ALERT_INTERVAL",
+        "30s",
+        "--offline-after",
+        "ORION_OFFLINE_AFTER",
+        "3m",
     ] {
         assert!(help.contains(needle), "`serve --help` does not mention {needle}:\n{help}");
     }

@@ -2,6 +2,7 @@
 
 mod agent;
 mod agent_proxy;
+mod alerts;
 mod commands;
 mod process;
 mod serve;
