@@ -9,6 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub mod agents;
+pub mod alerts;
 pub mod auth;
 pub mod logs;
 pub mod projects;

@@ -16,7 +16,7 @@
 //!
 //! - [`routes`](mod@routes): one file per area (`auth`, `projects`, `sources`,
 //!   `tokens`, `ingest`, `logs`, `export`, `agent`, `servers`, `incidents`,
-//!   `ws`, `health`, `openapi`). Every
+//!   `alerts`, `ws`, `health`, `openapi`). Every
 //!   endpoint is registered through [`routes::Routes::add`] with its method
 //!   and path template, so the table of served endpoints ([`endpoints`]) is
 //!   exact and a test compares it with the OpenAPI document.

@@ -1,9 +1,9 @@
 //! Log query parameters → [`LogFilter`] / [`LogQuery`], in one place for
 //! search, export, histogram and the live tail (query string and
 //! `subscribe` messages alike), so a filter means the same thing
-//! everywhere. The lists of heartbeats, incidents and commands read their
-//! `from`, `to` and `limit` here too ([`window`], [`limit`]), with the same
-//! rules.
+//! everywhere. The lists of heartbeats, incidents, commands and alert
+//! events read their `from`, `to` and `limit` here too ([`window`],
+//! [`limit`]), with the same rules.
 //!
 //! Parameters:
 //!

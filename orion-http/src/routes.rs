@@ -16,6 +16,7 @@ use warp::{Filter, Rejection, Reply};
 use crate::live::Hub;
 
 pub mod agent;
+pub mod alerts;
 pub mod auth;
 pub mod export;
 pub mod health;
@@ -44,6 +45,7 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(agent::routes(orion))
         .merge(servers::routes(orion))
         .merge(incidents::routes(orion))
+        .merge(alerts::routes(orion))
         .merge(ws::routes(orion, hub))
 }
 

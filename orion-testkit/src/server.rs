@@ -1,7 +1,7 @@
 //! [`TestServer`]: the real warp routes served on `127.0.0.1:0`, over any
 //! [`Repos`], with a [`FakeClock`] the test moves and typed request helpers
-//! (those of the agent endpoints in [`agents`]); [`LiveClient`]: a
-//! WebSocket client for the live tail.
+//! (those of the agent endpoints in [`agents`], of alerting in [`alerts`]);
+//! [`LiveClient`]: a WebSocket client for the live tail.
 //!
 //! The listener is bound before the server task is spawned, so the port is
 //! known and accepting by the time `start` returns: no sleeps, no retries,
@@ -24,8 +24,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::{FakeClock, InMemoryRepos};
 
 pub mod agents;
+pub mod alerts;
 
 pub use agents::{alert_body, heartbeat_body, registration_body};
+pub use alerts::rule_body;
 
 /// The password [`TestServer::signup`] registers users with.
 pub const PASSWORD: &str = "correct horse battery";

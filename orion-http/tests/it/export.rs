@@ -226,6 +226,9 @@ impl LogRepository for FailsMidway {
     ) -> RepoResult<Vec<HistogramCount>> {
         self.0.histogram(project, filter, interval).await
     }
+    async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
+        self.0.level_counts(project, filter).await
+    }
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
         self.0.delete_older_than(cutoff, batch).await
     }

@@ -1,6 +1,6 @@
 //! Walk-throughs over the real SQLite backend (accounts and projects; the
-//! agent story), so the HTTP layer is proven against the storage it ships
-//! with, not only the in-memory one.
+//! agent story; the alert story), so the HTTP layer is proven against the
+//! storage it ships with, not only the in-memory one.
 
 use orion_testkit::TestServer;
 use orion_testkit::server::{alert_body, heartbeat_body};
@@ -69,4 +69,49 @@ async fn the_agent_story_works_on_sqlite() {
     assert_eq!(server.ack(&other, id, "ok", None).await.0, StatusCode::NOT_FOUND);
     let listed = server.server_commands(&ada, "web", "web-1", "").await.1;
     assert_eq!((&listed[0]["status"], &listed[0]["output"]), (&json!("ok"), &json!("done")));
+}
+
+#[tokio::test]
+async fn the_alert_story_works_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let repos = orion_storage::connect(&url).await.expect("SQLite opens");
+    let clock = orion_testkit::FakeClock::default();
+    let notifiers = orion_notify::Notifiers::new(orion_notify::NotifyConfig::default()).unwrap();
+    let orion = TestServer::orion_builder(repos, &clock).notifier(std::sync::Arc::new(notifiers)).build();
+    let t = crate::with_logs_on(TestServer::start_orion(orion, clock).await).await;
+    let (server, ada) = (&t.server, &t.ada);
+    let sink = orion_testkit::WebhookSink::start().await;
+    let channel = format!("webhook:{}", sink.url());
+    let body = json!({"name": "api errors", "condition": "error_count >= 2", "channels": [channel], "source": "api"});
+    let rule = server.create_rule(ada, "web", body).await;
+    assert_eq!(server.rules(ada, "web").await, vec![rule.clone()]);
+
+    // Errors of another source do not count for a rule narrowed to `api`.
+    let errors = json!([
+        {"message": "a", "level": "error", "source": "api"},
+        {"message": "b", "level": "fatal", "source": "worker"},
+    ]);
+    server.ingest_ok(&t.writer, errors, 2).await;
+    server.clock.advance(chrono::Duration::minutes(1));
+    server.evaluate().await;
+    assert!(sink.received().is_empty());
+    server.ingest_ok(&t.writer, json!({"message": "c", "level": "fatal", "source": "api"}), 1).await;
+    server.clock.advance(chrono::Duration::minutes(1));
+    server.evaluate().await;
+    server.clock.advance(chrono::Duration::minutes(5));
+    server.evaluate().await;
+
+    let kinds: Vec<_> = sink.received().iter().map(|r| r.json["kind"].clone()).collect();
+    assert_eq!(kinds, [json!("firing"), json!("resolved")]);
+    assert_eq!(sink.received()[0].json["value"], 2.0);
+    let events = server.alert_events(ada, "web").await;
+    let kinds: Vec<_> = events.iter().map(|e| e["kind"].clone()).collect();
+    assert_eq!(kinds, [json!("resolved"), json!("firing")]);
+    assert_eq!(events[1]["deliveries"], json!([{"channel": channel, "ok": true}]));
+
+    let id = rule["id"].as_str().unwrap();
+    assert_eq!(server.delete_rule(ada, "web", id).await.0, StatusCode::NO_CONTENT);
+    assert!(server.rules(ada, "web").await.is_empty());
+    assert_eq!(server.alert_events(ada, "web").await.len(), 2);
 }
