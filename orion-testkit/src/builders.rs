@@ -1,6 +1,6 @@
 //! Quick ways to get going in a test: an [`Orion`] wired to a
 //! [`FakeClock`], a registered and logged-in user, a project, tokens, 2FA,
-//! log inputs, registered agents and their heartbeats.
+//! log inputs, registered agents and their heartbeats, alert rules.
 //!
 //! Every builder goes through the public services (not the repositories),
 //! so what it hands back is exactly what a real caller would have. They
@@ -10,9 +10,10 @@
 use std::sync::Arc;
 
 use orion_core::model::{Metrics, Project, Source, User};
-use orion_core::port::totp;
+use orion_core::port::{Notifier, totp};
 use orion_core::service::{
     AgentRegistration, HeartbeatInput, IssuedToken, LogInput, LoginOutcome, Principal, Registration,
+    RuleInput,
 };
 use orion_core::{Orion, Repos};
 
@@ -27,6 +28,16 @@ pub const TEST_PASSWORD: &str = "correct horse battery staple";
 /// (4) so registration and login stay fast.
 pub fn test_orion(repos: Repos, clock: FakeClock) -> Orion {
     Orion::builder(repos).clock(Arc::new(clock)).bcrypt_cost(4).jwt_secret(TEST_JWT_SECRET).build()
+}
+
+/// Like [`test_orion`], delivering alert notifications with `notifier`.
+pub fn test_orion_notifying(repos: Repos, clock: FakeClock, notifier: Arc<dyn Notifier>) -> Orion {
+    Orion::builder(repos)
+        .clock(Arc::new(clock))
+        .bcrypt_cost(4)
+        .jwt_secret(TEST_JWT_SECRET)
+        .notifier(notifier)
+        .build()
 }
 
 /// A random lower-case suffix, so names never collide across tests that
@@ -178,4 +189,17 @@ pub fn metrics() -> Metrics {
 /// server id (what a server-bound agent token sends).
 pub fn heartbeat_input() -> HeartbeatInput {
     HeartbeatInput { metrics: metrics(), ..HeartbeatInput::default() }
+}
+
+/// A rule input with a name, a condition and channels (wire forms such as
+/// `"email"` or `"webhook:http://…"`); the rest defaults (5-minute window,
+/// enabled, no narrowing, 60-minute repeat). Set other fields with struct
+/// update syntax.
+pub fn rule_input(name: &str, condition: &str, channels: &[&str]) -> RuleInput {
+    RuleInput {
+        name: name.to_owned(),
+        condition: condition.to_owned(),
+        channels: channels.iter().map(|c| (*c).to_owned()).collect(),
+        ..RuleInput::default()
+    }
 }

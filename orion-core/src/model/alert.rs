@@ -169,17 +169,18 @@ impl Condition {
         if start == bytes.len() {
             return Err(err(0, "the condition is empty; expected `<metric> <op> <number>`".into()));
         }
-        let mut end = start;
-        while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
-            end += 1;
-        }
+        // The metric is everything up to whitespace or an operator, so a
+        // typo like `cpü` is quoted whole rather than cut at the odd letter.
+        let end = text[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '=' | '!'))
+            .map_or(text.len(), |i| start + i);
         let name = &text[start..end];
         if name.is_empty() {
             return Err(err(start, "expected a metric name such as `error_count`".into()));
         }
         let metric = Metric::parse(name).ok_or_else(|| {
             let known: Vec<_> = Metric::ALL.iter().map(|m| m.as_str()).collect();
-            err(start, format!("unknown metric `{name}`; known metrics: {}", known.join(", ")))
+            err(start, format!("unknown metric `{}`; known metrics: {}", quote(name), known.join(", ")))
         })?;
         let op_start = skip_ws(end);
         let rest = &text[op_start..];
@@ -195,26 +196,45 @@ impl Condition {
             ));
         };
         let number_start = skip_ws(op_start + symbol.len());
-        let number_text = text[number_start..].trim_end();
+        let rest = &text[number_start..];
+        let number_text = &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())];
         if number_text.is_empty() {
             return Err(err(number_start, format!("expected a number after `{symbol}`")));
         }
-        if let Some(space) = number_text.find(char::is_whitespace) {
-            return Err(err(number_start + space, "unexpected text after the number".into()));
-        }
+        // Only plain decimals: Rust's parser also takes `NaN`, `inf` and
+        // `infinity`, which no threshold should be.
         let plain =
             number_text.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
         let threshold: f64 = number_text
             .parse()
             .ok()
             .filter(|n: &f64| n.is_finite() && plain)
-            .ok_or_else(|| err(number_start, format!("`{number_text}` is not a number")))?;
+            .ok_or_else(|| err(number_start, format!("`{}` is not a number", quote(number_text))))?;
+        // The number is checked first, so `>= 3 4` blames the `4` and
+        // `>= abc def` blames `abc`.
+        let after = number_start + number_text.len();
+        let trailing = text[after..].trim();
+        if !trailing.is_empty() {
+            let at = after + (text[after..].len() - text[after..].trim_start().len());
+            return Err(err(at, format!("unexpected text `{}` after the number", quote(trailing))));
+        }
         Ok(Self { metric, op, threshold })
     }
 
     /// Whether the condition holds for `value`.
     pub fn holds(&self, value: f64) -> bool {
         self.op.compare(value, self.threshold)
+    }
+}
+
+/// `raw` for an error message, cut to 32 characters so a huge input
+/// never makes a huge message.
+fn quote(raw: &str) -> String {
+    const MAX: usize = 32;
+    if raw.chars().count() <= MAX {
+        raw.to_owned()
+    } else {
+        format!("{}…", raw.chars().take(MAX).collect::<String>())
     }
 }
 

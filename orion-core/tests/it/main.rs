@@ -3,6 +3,7 @@
 
 mod accounts;
 mod agents;
+mod alerts;
 mod logs;
 mod projects;
 mod sources;
