@@ -100,12 +100,12 @@ pub struct ServeArgs {
 
     /// How often alert rules are evaluated: `30s`, `1m`, `500ms`, `1h` or
     /// plain seconds. [default: 30s]
-    #[arg(long, env = "ORION_ALERT_INTERVAL", value_parser = crate::settings::parse_duration)]
+    #[arg(long, env = "ORION_ALERT_INTERVAL", value_parser = crate::duration::parse)]
     pub alert_interval: Option<Duration>,
 
     /// A server with no heartbeat for this long counts as offline (the
     /// `offline_servers` metric and server views). [default: 3m]
-    #[arg(long, env = "ORION_OFFLINE_AFTER", value_parser = crate::settings::parse_duration)]
+    #[arg(long, env = "ORION_OFFLINE_AFTER", value_parser = crate::duration::parse)]
     pub offline_after: Option<Duration>,
 
     #[command(flatten)]

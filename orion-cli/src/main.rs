@@ -7,6 +7,7 @@
 //! - `cli`: the clap command line (every flag, with its `ORION_*` variable).
 //! - `settings`: merges defaults → TOML file → environment → flags into a
 //!   typed [`settings::ServeSettings`] whose `Debug` redacts secrets.
+//! - `duration`: `30s`/`5m`-style durations for flags and config files.
 //! - `logging`: `tracing` output, human on a terminal or JSON.
 //! - `serve`: `orion serve` — storage, the domain, the warp server, and
 //!   graceful shutdown on SIGINT/SIGTERM.
@@ -21,6 +22,7 @@
 mod agent;
 mod alerting;
 mod cli;
+mod duration;
 mod logging;
 mod migrate;
 mod retention;

@@ -201,44 +201,16 @@ fn duration_setting(
 ) -> anyhow::Result<Duration> {
     let value = match (flag, file) {
         (Some(value), _) => value,
-        (None, Some(raw)) => parse_duration(raw).map_err(|err| anyhow::anyhow!("{what}: {err}"))?,
+        (None, Some(raw)) => crate::duration::parse(raw).map_err(|err| anyhow::anyhow!("{what}: {err}"))?,
         (None, None) => default,
     };
     anyhow::ensure!(
         (MIN_INTERVAL..=max).contains(&value),
         "the {what} must be between {} and {}",
-        format_duration(MIN_INTERVAL),
-        format_duration(max)
+        crate::duration::format(MIN_INTERVAL),
+        crate::duration::format(max)
     );
     Ok(value)
-}
-
-/// Parses `500ms`, `30s`, `1m`, `2h` (the agent config's format) or plain
-/// seconds (`30`).
-pub fn parse_duration(raw: &str) -> Result<Duration, String> {
-    let raw = raw.trim();
-    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
-    let (number, unit) = raw.split_at(split);
-    let n: u64 = number.parse().map_err(|_| format!("`{raw}` is not a duration like \"30s\" or \"1m\""))?;
-    let millis = match unit.trim() {
-        "ms" => Some(n),
-        "" | "s" => n.checked_mul(1_000),
-        "m" => n.checked_mul(60_000),
-        "h" => n.checked_mul(3_600_000),
-        _ => return Err(format!("`{raw}`: the unit must be ms, s, m or h")),
-    };
-    millis.map(Duration::from_millis).ok_or_else(|| format!("`{raw}` is too long"))
-}
-
-/// `30s`, `3m`, `1h`, `500ms`: the largest unit that divides evenly.
-fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    match ms {
-        _ if ms.is_multiple_of(3_600_000) && ms > 0 => format!("{}h", ms / 3_600_000),
-        _ if ms.is_multiple_of(60_000) && ms > 0 => format!("{}m", ms / 60_000),
-        _ if ms.is_multiple_of(1_000) => format!("{}s", ms / 1_000),
-        _ => format!("{ms}ms"),
-    }
 }
 
 impl MigrateSettings {
@@ -276,25 +248,6 @@ mod tests {
             "postgres://orion:***@db:5432/orion"
         );
         assert_eq!(redacted_url("sqlite://orion-data/orion.db"), "sqlite://orion-data/orion.db");
-    }
-
-    #[test]
-    fn durations_take_the_agent_units_or_plain_seconds() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
-        assert_eq!(parse_duration("1d"), Err("`1d`: the unit must be ms, s, m or h".to_owned()));
-        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
-    }
-
-    #[test]
-    fn durations_are_shown_in_their_largest_even_unit() {
-        assert_eq!(format_duration(Duration::from_secs(1)), "1s");
-        assert_eq!(format_duration(Duration::from_secs(180)), "3m");
-        assert_eq!(format_duration(Duration::from_secs(24 * 3600)), "24h");
-        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
     }
 
     #[test]

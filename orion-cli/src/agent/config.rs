@@ -268,25 +268,7 @@ pub fn is_slug(raw: &str) -> bool {
 mod duration {
     use super::*;
 
-    pub fn parse(raw: &str) -> Result<Duration, String> {
-        let raw = raw.trim();
-        let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
-        let (number, unit) = raw.split_at(split);
-        let n: u64 = number.parse().map_err(|_| format!("`{raw}` is not a duration like \"30s\""))?;
-        let millis = match unit.trim() {
-            "ms" => Some(n),
-            "s" => n.checked_mul(1_000),
-            "m" => n.checked_mul(60_000),
-            "h" => n.checked_mul(3_600_000),
-            _ => return Err(format!("`{raw}`: the unit must be ms, s, m or h")),
-        };
-        millis.map(Duration::from_millis).ok_or_else(|| format!("`{raw}` is too long"))
-    }
-
-    pub fn format(d: Duration) -> String {
-        let ms = d.as_millis();
-        if !ms.is_multiple_of(1_000) { format!("{ms}ms") } else { format!("{}s", ms / 1_000) }
-    }
+    pub use crate::duration::{format, parse};
 
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format(*d))
