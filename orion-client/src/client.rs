@@ -28,9 +28,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// the timeout. Calls need a tokio runtime with its timer enabled.
 ///
 /// **Retries and duplicates**: a `POST` whose connection drops after the
-/// server stored it but before the answer arrived is sent again, so a
-/// retried [`Client::send_logs`] can store a batch twice (at-least-once).
-/// Use [`RetryPolicy::none`] and retry yourself where that matters.
+/// server stored it but before the answer arrived is sent again. For logs
+/// that is safe: every attempt of one [`Client::send_logs`] call carries
+/// the same `Idempotency-Key` (a random one, or yours with
+/// [`Client::send_logs_with_key`]), and the server stores a key's batch
+/// once, so delivery is exactly-once within 24 h. Other `POST`s (alerts,
+/// heartbeats) may still be applied twice on a lost answer.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -115,8 +118,22 @@ impl Client {
     /// all-or-nothing batch (at most 10,000 entries and 10 MiB); returns
     /// how many were accepted. The answer comes once they are durably
     /// stored. One invalid entry fails the batch with a 400 naming it.
+    ///
+    /// Every attempt carries one random `Idempotency-Key`, so a retry
+    /// after a lost answer does not store the batch twice. To resend a
+    /// batch across calls (or process restarts), use
+    /// [`Self::send_logs_with_key`] with a key of your own.
     pub async fn send_logs(&self, entries: &[LogEntry]) -> Result<usize, ClientError> {
-        let accepted: Accepted = self.send_json(Method::POST, "/agent/log", Some(&entries)).await?;
+        self.send_logs_with_key(entries, &random_key()).await
+    }
+
+    /// [`Self::send_logs`] with an `Idempotency-Key` chosen by the caller
+    /// (1–128 characters of `[A-Za-z0-9._:-]`): within 24 h, sending a
+    /// batch again with the same key stores nothing and returns the count
+    /// accepted the first time. Reuse a key only for the same batch.
+    pub async fn send_logs_with_key(&self, entries: &[LogEntry], key: &str) -> Result<usize, ClientError> {
+        let bytes = self.send(Method::POST, "/agent/log", Some(&entries), Some(key)).await?;
+        let accepted: Accepted = serde_json::from_slice(&bytes).map_err(ClientError::Decode)?;
         Ok(accepted.accepted)
     }
 
@@ -130,12 +147,12 @@ impl Client {
 
     /// `POST /api/agent/heartbeat` (`heartbeat:write`).
     pub async fn heartbeat(&self, heartbeat: &Heartbeat) -> Result<(), ClientError> {
-        self.send(Method::POST, "/agent/heartbeat", Some(heartbeat)).await.map(drop)
+        self.send(Method::POST, "/agent/heartbeat", Some(heartbeat), None).await.map(drop)
     }
 
     /// `POST /api/agent/alert` (`logs:write`): records an incident.
     pub async fn alert(&self, alert: &Alert) -> Result<(), ClientError> {
-        self.send(Method::POST, "/agent/alert", Some(alert)).await.map(drop)
+        self.send(Method::POST, "/agent/alert", Some(alert), None).await.map(drop)
     }
 
     /// `POST /api/agent/source` (`agent:register`): creates the source
@@ -158,12 +175,12 @@ impl Client {
     /// acknowledgement a 409.
     pub async fn ack(&self, id: &str, status: AckStatus, output: Option<&str>) -> Result<(), ClientError> {
         let path = format!("/agent/commands/{}/ack", escape_segment(id));
-        self.send(Method::POST, &path, Some(&Ack { status, output })).await.map(drop)
+        self.send(Method::POST, &path, Some(&Ack { status, output }), None).await.map(drop)
     }
 
     /// `GET /api/health` (no authentication needed).
     pub async fn health(&self) -> Result<(), ClientError> {
-        self.send(Method::GET, "/health", None::<&()>).await.map(drop)
+        self.send(Method::GET, "/health", None::<&()>, None).await.map(drop)
     }
 
     /// [`Self::send`], then the success body as `R`.
@@ -172,13 +189,20 @@ impl Client {
         B: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let bytes = self.send(method, path, body).await?;
+        let bytes = self.send(method, path, body, None).await?;
         serde_json::from_slice(&bytes).map_err(ClientError::Decode)
     }
 
-    /// Sends `method path` with `body` as JSON, retrying per the policy;
-    /// the success body.
-    async fn send<B>(&self, method: Method, path: &str, body: Option<&B>) -> Result<Vec<u8>, ClientError>
+    /// Sends `method path` with `body` as JSON (and `key` as its
+    /// `Idempotency-Key`, the same on every attempt), retrying per the
+    /// policy; the success body.
+    async fn send<B>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        key: Option<&str>,
+    ) -> Result<Vec<u8>, ClientError>
     where
         B: Serialize + ?Sized,
     {
@@ -187,7 +211,7 @@ impl Client {
         let url = format!("{}{path}", self.api);
         let mut attempt = 1;
         loop {
-            match self.attempt(method.clone(), &url, body.as_deref()).await {
+            match self.attempt(method.clone(), &url, body.as_deref(), key).await {
                 Err(err) if attempt < self.retry.max_attempts && err.is_retryable() => {
                     let wait = match &err {
                         ClientError::Api { retry_after: Some(wait), .. } => *wait,
@@ -202,8 +226,17 @@ impl Client {
     }
 
     /// One request; the body of a 2xx answer, or the error it amounts to.
-    async fn attempt(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Vec<u8>, ClientError> {
+    async fn attempt(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+        key: Option<&str>,
+    ) -> Result<Vec<u8>, ClientError> {
         let mut request = self.http.request(method, url).timeout(self.timeout);
+        if let Some(key) = key {
+            request = request.header(IDEMPOTENCY_KEY, key);
+        }
         if !self.token.is_empty() {
             request = request.header(AUTHORIZATION, format!("Bearer {}", self.token));
         }
@@ -236,6 +269,14 @@ impl Client {
         };
         Err(ClientError::Api { status: status.as_u16(), code, message, retry_after })
     }
+}
+
+/// The header that makes a log batch idempotent.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// A fresh random idempotency key: 32 hex digits (128 bits).
+pub(crate) fn random_key() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 /// Percent-encodes everything but unreserved characters, so an id can

@@ -9,8 +9,15 @@
 //! - **sent**: a `POST /api/agent/log` containing it was answered 201,
 //!   i.e. the server stored it durably. Entries are sent in the order
 //!   `send` was called (one request at a time, batches never reordered).
-//!   Delivery is *at least once*: when an answer is lost after the server
-//!   stored the batch, the client's retry stores it again.
+//!   Delivery is *exactly once* (within 24 h): each batch gets one random
+//!   `Idempotency-Key`, reused on every retry of that batch — by the
+//!   client's [`RetryPolicy`](crate::RetryPolicy) and after it is put back
+//!   — so when an answer is lost after the server stored the batch, the
+//!   resend stores nothing. A batch split after a 400 or 413 sends each
+//!   half under a new key. One exception: when the buffer overflows while
+//!   a put-back batch waits, the batch loses its oldest entries and the
+//!   rest is sent under a new key, so if its first attempt was in fact
+//!   stored, the rest is stored again.
 //! - **dropped**: it was evicted, oldest first, because the buffer held
 //!   `max_buffer` entries (the server was unreachable for long, or the app
 //!   logs faster than the server takes in) — or `send` was called after
@@ -37,7 +44,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::client::Client;
+use crate::client::{Client, random_key};
 use crate::error::ClientError;
 use crate::wire::LogEntry;
 
@@ -125,6 +132,10 @@ struct Shared {
 #[derive(Debug, Default)]
 struct State {
     buffer: VecDeque<LogEntry>,
+    /// The front of `buffer` in batches already tried under a key: their
+    /// lengths and keys, in order. A resend takes exactly such a batch and
+    /// sends it under the same key.
+    keyed: VecDeque<(usize, String)>,
     /// Flushes asked for so far.
     flushes_requested: u64,
     closing: bool,
@@ -136,6 +147,25 @@ struct Progress {
     flushed: u64,
     /// The task has stopped.
     finished: bool,
+}
+
+impl State {
+    /// `n` entries went from the front of the buffer: so do fully evicted
+    /// keyed batches; a batch that lost only some entries is a different
+    /// batch now and gets a new key.
+    fn evict_keyed(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some((len, key)) = self.keyed.front_mut() else { return };
+            if *len <= n {
+                n -= *len;
+                self.keyed.pop_front();
+            } else {
+                *len -= n;
+                *key = random_key();
+                return;
+            }
+        }
+    }
 }
 
 impl Shared {
@@ -194,6 +224,7 @@ impl LogSender {
         }
         if state.buffer.len() >= shared.config.max_buffer {
             state.buffer.pop_front();
+            state.evict_keyed(1);
             Shared::count(&shared.dropped, 1);
         }
         state.buffer.push_back(entry);
@@ -268,9 +299,9 @@ impl Drop for Finished {
 enum Outcome {
     /// Sent, or refused for good (counted either way).
     Settled,
-    /// A retryable failure outlasted the retry policy; these entries, in
-    /// order, are still to be sent.
-    Unsent(Vec<LogEntry>),
+    /// A retryable failure outlasted the retry policy; these batches, in
+    /// order and with their keys, are still to be sent.
+    Unsent(Vec<(Vec<LogEntry>, String)>),
 }
 
 /// The background task. It must not log through `tracing`: it may be
@@ -335,53 +366,75 @@ impl Worker {
     async fn close(&mut self) {
         while let Some(batch) = self.take(true) {
             if let Outcome::Unsent(rest) = self.deliver(batch).await {
-                let left = rest.len() + self.shared.lock().buffer.drain(..).count();
+                let unsent: usize = rest.iter().map(|(entries, _)| entries.len()).sum();
+                let left = unsent + self.shared.lock().buffer.drain(..).count();
                 Shared::count(&self.shared.failed, left);
                 return;
             }
         }
     }
 
-    /// The next batch from the front of the buffer: a full one, or a
-    /// partial one when `everything`.
-    fn take(&self, everything: bool) -> Option<Vec<LogEntry>> {
+    /// The next batch from the front of the buffer, with its key: a batch
+    /// tried before, exactly as it was, under its key; otherwise a full
+    /// one, or a partial one when `everything`, under a new key.
+    fn take(&self, everything: bool) -> Option<(Vec<LogEntry>, String)> {
         let mut state = self.shared.lock();
         let max = self.shared.config.max_batch;
         let len = state.buffer.len();
         if len == 0 || (len < max && !everything) {
             return None;
         }
-        Some(state.buffer.drain(..len.min(max)).collect())
+        if let Some((n, key)) = state.keyed.pop_front() {
+            return Some((state.buffer.drain(..n.min(len)).collect(), key));
+        }
+        Some((state.buffer.drain(..len.min(max)).collect(), random_key()))
     }
 
-    /// Returns unsent entries to the front of the buffer, in order; what no
-    /// longer fits is dropped, oldest first, as overflow always is.
-    fn put_back(&self, entries: Vec<LogEntry>) {
+    /// Returns unsent batches to the front of the buffer, in order, keeping
+    /// their keys; what no longer fits is dropped, oldest first, as
+    /// overflow always is.
+    fn put_back(&self, batches: Vec<(Vec<LogEntry>, String)>) {
         let mut state = self.shared.lock();
+        let total: usize = batches.iter().map(|(entries, _)| entries.len()).sum();
         let room = self.shared.config.max_buffer.saturating_sub(state.buffer.len());
-        let skip = entries.len().saturating_sub(room);
+        let mut skip = total.saturating_sub(room);
         Shared::count(&self.shared.dropped, skip);
-        for entry in entries.into_iter().skip(skip).rev() {
-            state.buffer.push_front(entry);
+        let mut kept = Vec::with_capacity(batches.len());
+        for (mut entries, key) in batches {
+            if skip >= entries.len() {
+                skip -= entries.len();
+                continue;
+            }
+            // A batch that lost some entries is a new batch: a new key.
+            let key = if skip > 0 { random_key() } else { key };
+            entries.drain(..skip);
+            skip = 0;
+            kept.push((entries, key));
+        }
+        for (entries, key) in kept.into_iter().rev() {
+            state.keyed.push_front((entries.len(), key));
+            for entry in entries.into_iter().rev() {
+                state.buffer.push_front(entry);
+            }
         }
     }
 
-    /// Sends one batch. A batch refused with 400 or 413 is split in halves
-    /// until the refused entries are alone, so one bad or huge entry costs
-    /// only itself.
-    async fn deliver(&self, batch: Vec<LogEntry>) -> Outcome {
+    /// Sends one batch under its key. A batch refused with 400 or 413 is
+    /// split in halves, each under a new key, until the refused entries are
+    /// alone, so one bad or huge entry costs only itself.
+    async fn deliver(&self, batch: (Vec<LogEntry>, String)) -> Outcome {
         let mut chunks = VecDeque::from([batch]);
-        while let Some(chunk) = chunks.pop_front() {
-            match self.client.send_logs(&chunk).await {
+        while let Some((chunk, key)) = chunks.pop_front() {
+            match self.client.send_logs_with_key(&chunk, &key).await {
                 Ok(_) => Shared::count(&self.shared.sent, chunk.len()),
                 Err(ClientError::Api { status: 400 | 413, .. }) if chunk.len() > 1 => {
                     let mut first = chunk;
                     let second = first.split_off(first.len() / 2);
-                    chunks.push_front(second);
-                    chunks.push_front(first);
+                    chunks.push_front((second, random_key()));
+                    chunks.push_front((first, random_key()));
                 }
                 Err(err) if err.is_retryable() => {
-                    let rest = std::iter::once(chunk).chain(chunks).flatten().collect();
+                    let rest = std::iter::once((chunk, key)).chain(chunks).collect();
                     return Outcome::Unsent(rest);
                 }
                 Err(_) => Shared::count(&self.shared.failed, chunk.len()),

@@ -26,7 +26,7 @@ pub use alerts::{AlertEventRepository, AlertRuleRepository};
 pub use auth::{ChallengeRepository, LoginAttemptRepository};
 pub use commands::CommandRepository;
 pub use incidents::IncidentRepository;
-pub use logs::LogRepository;
+pub use logs::{AppendOutcome, LogRepository};
 pub use projects::ProjectRepository;
 pub use servers::{HeartbeatRepository, ServerRepository};
 pub use settings::SettingsRepository;

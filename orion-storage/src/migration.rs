@@ -14,6 +14,7 @@ mod m20261127_000003_create_logs;
 mod m20261127_000004_create_agents;
 mod m20261127_000005_create_alerts;
 mod m20261127_000006_index_logs_by_source;
+mod m20261127_000007_create_ingest_keys;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_agents::Migration),
             Box::new(m20261127_000005_create_alerts::Migration),
             Box::new(m20261127_000006_index_logs_by_source::Migration),
+            Box::new(m20261127_000007_create_ingest_keys::Migration),
         ]
     }
 }

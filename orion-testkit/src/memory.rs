@@ -90,6 +90,8 @@ struct Store {
     /// The last log id handed out; ids only grow, even across deletes.
     last_log_id: LogId,
     logs: BTreeMap<LogId, LogEntry>,
+    /// Idempotency keys: `(project, key)` → (accepted count, recorded at).
+    ingest_keys: HashMap<(ProjectId, String), (usize, DateTime<Utc>)>,
     /// Keyed by `(project, server_id)`: the uniqueness rule, and a
     /// project's servers iterate in `server_id` order.
     servers: BTreeMap<(ProjectId, ServerId), Server>,

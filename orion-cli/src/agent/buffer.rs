@@ -178,6 +178,8 @@ impl SpoolWriter {
 /// Lines read from the spool, and where the cursor goes once they are sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
+    /// Where the first line starts.
+    pub start: Cursor,
     /// Complete lines, in order, without their newline.
     pub lines: Vec<String>,
     /// The cursor after the last of them.
@@ -221,7 +223,7 @@ impl SpoolReader {
             let (lines, offset) =
                 read_lines(&segment_path(&self.dir, segment), position.offset, max_lines, max_bytes)?;
             if !lines.is_empty() {
-                return Ok(Some(Batch { lines, end: Cursor { segment, offset } }));
+                return Ok(Some(Batch { start: position, lines, end: Cursor { segment, offset } }));
             }
             if i + 1 == all.len() {
                 break; // the segment being written: wait for more

@@ -31,6 +31,7 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
         flush_interval: config.flush_interval,
         retry_backoff_max: config.retry_backoff_max,
         max_bytes: config.buffer_max_bytes / config.scripts.len().max(1) as u64,
+        server_id: config.server_id.clone(),
     };
     let mut shippers = Vec::new();
     let mut entries = HashMap::new();

@@ -2,6 +2,17 @@
 //! writer task appends captured entries to disk, a sender task posts them
 //! in batches and advances the cursor only after the server's 201.
 //!
+//! Every batch is sent with an `Idempotency-Key` derived from where it
+//! starts in the spool, `<server>:<script>:<spool id>:<segment>:<offset>`,
+//! so a batch resent after a lost answer — by the retry loop, or by the
+//! next agent after a restart — is stored once (within the server's 24 h
+//! window). The spool id is random per spool directory (file `spool-id`),
+//! so a wiped and recreated spool never reuses a key. A resend may read
+//! more lines than the first attempt did (the tail of the segment grew);
+//! the first attempt's lines are then a prefix of the resend's, and the
+//! server answers the count it stored the first time: the rest is sent
+//! under the key suffixed with `:from-<count>`, and so on.
+//!
 //! Batches go with the script's own `sk_source_` token (from
 //! `POST /agent/source`), kept in the spool directory (mode 0600) so a
 //! restarted agent reuses it instead of minting a new one each start.
@@ -15,7 +26,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::backoff::Backoff;
-use super::buffer::{Batch, SpoolReader, SpoolWriter};
+use super::buffer::{Batch, Cursor, SpoolReader, SpoolWriter};
 use super::config::write_private;
 
 /// Most entries in one `POST /agent/log` (the server takes 10,000).
@@ -29,6 +40,10 @@ const CHANNEL: usize = 4_096;
 const RETRY_INITIAL: Duration = Duration::from_millis(200);
 /// File of the cached source token, beside the segments.
 const TOKEN_FILE: &str = "source-token";
+/// File of the spool's random id, beside the segments.
+const SPOOL_ID_FILE: &str = "spool-id";
+/// Characters of the server id and of the script name kept in a key.
+const KEY_NAME_CHARS: usize = 24;
 
 /// What a shipper needs besides its script.
 #[derive(Debug, Clone)]
@@ -39,6 +54,8 @@ pub struct ShipperSettings {
     pub retry_backoff_max: Duration,
     /// Byte budget of this script's spool.
     pub max_bytes: u64,
+    /// The agent's server id, the first part of idempotency keys.
+    pub server_id: String,
 }
 
 /// The running writer and sender of one script.
@@ -62,6 +79,7 @@ impl Shipper {
     ) -> std::io::Result<Self> {
         let writer = SpoolWriter::open(dir, settings.max_bytes)?;
         let reader = SpoolReader::open(dir)?;
+        let key_prefix = format!("{}:{}:{}", key_part(&settings.server_id), key_part(name), spool_id(dir)?);
         let (tx, rx) = mpsc::channel(CHANNEL);
         let (stop, stop_rx) = watch::channel(false);
         let written = Arc::new(Notify::new());
@@ -74,8 +92,16 @@ impl Shipper {
             value: None,
         };
         let reader = Arc::new(Mutex::new(reader));
-        let sender =
-            SendLoop { name: name.to_owned(), reader, agent, source, written, stop: stop_rx, settings };
+        let sender = SendLoop {
+            name: name.to_owned(),
+            key_prefix,
+            reader,
+            agent,
+            source,
+            written,
+            stop: stop_rx,
+            settings,
+        };
         let sender = tokio::spawn(sender.run());
         Ok(Self { tx, writer, sender, stop })
     }
@@ -98,6 +124,36 @@ impl Shipper {
             sender.abort();
         }
     }
+}
+
+/// `raw` cut to [`KEY_NAME_CHARS`], with characters an idempotency key
+/// cannot hold replaced by `_` (the random spool id keeps keys apart).
+fn key_part(raw: &str) -> String {
+    raw.chars()
+        .take(KEY_NAME_CHARS)
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .collect()
+}
+
+/// The spool's random id: read from `dir`, or made and written there.
+fn spool_id(dir: &Path) -> std::io::Result<String> {
+    let path = dir.join(SPOOL_ID_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => return Ok(key_part(id.trim())),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let id = hex::encode(rand::random::<[u8; 8]>());
+    std::fs::write(&path, &id)?;
+    Ok(id)
+}
+
+/// The idempotency key of the batch starting at `start`, after `sent` of
+/// its entries were already stored.
+fn batch_key(prefix: &str, start: Cursor, sent: usize) -> String {
+    let key = format!("{prefix}:{}:{}", start.segment, start.offset);
+    if sent == 0 { key } else { format!("{key}:from-{sent}") }
 }
 
 async fn write_loop(
@@ -185,6 +241,8 @@ impl SourceToken {
 
 struct SendLoop {
     name: String,
+    /// `<server>:<script>:<spool id>`, the start of every batch's key.
+    key_prefix: String,
     /// Shared only with the blocking tasks that read and commit it.
     reader: Arc<Mutex<SpoolReader>>,
     agent: Client,
@@ -303,14 +361,58 @@ impl SendLoop {
         // One try per call: this loop retries, with its own backoff, and
         // can stop between two tries at shutdown.
         let client = self.agent.clone().with_token(&token).with_retry(RetryPolicy::none());
-        match client.send_logs(&entries).await {
-            Ok(_) => Outcome::Sent,
-            Err(e) if e.is_retryable() => Outcome::Retry(e),
-            Err(e) if matches!(e.status(), Some(401 | 403)) => {
-                self.source.forget();
-                Outcome::Retry(e)
+        // Fewer accepted than sent means the key was already used by an
+        // earlier attempt, which held a prefix of these entries: send the
+        // rest under the next key.
+        let mut sent = 0;
+        while sent < entries.len() {
+            let key = batch_key(&self.key_prefix, batch.start, sent);
+            match client.send_logs_with_key(&entries[sent..], &key).await {
+                Ok(0) => break,
+                Ok(accepted) => sent += accepted,
+                Err(e) if e.is_retryable() => return Outcome::Retry(e),
+                Err(e) if matches!(e.status(), Some(401 | 403)) => {
+                    self.source.forget();
+                    return Outcome::Retry(e);
+                }
+                Err(e) => return Outcome::Refused(e),
             }
-            Err(e) => Outcome::Refused(e),
         }
+        Outcome::Sent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_keys_name_where_the_batch_starts_and_fit_the_servers_rule() {
+        let prefix =
+            format!("{}:{}:{}", key_part("web-1.example.com"), key_part("my job/ü"), "0011223344556677");
+        assert_eq!(prefix, "web-1.example.com:my_job__:0011223344556677");
+        let start = Cursor { segment: 7, offset: 4096 };
+        assert_eq!(batch_key(&prefix, start, 0), format!("{prefix}:7:4096"));
+        assert_eq!(batch_key(&prefix, start, 12), format!("{prefix}:7:4096:from-12"));
+        let longest = batch_key(
+            &format!("{0}:{0}:{1}", key_part(&"x".repeat(200)), "f".repeat(16)),
+            Cursor { segment: u64::MAX, offset: u64::MAX },
+            10_000,
+        );
+        assert!(longest.len() <= 128, "{} chars", longest.len());
+        for key in [longest, batch_key(&prefix, start, 12)] {
+            assert!(orion_core::model::log::IdempotencyKey::parse(&key).is_ok(), "{key}");
+        }
+    }
+
+    #[test]
+    fn the_spool_id_is_made_once_and_kept() {
+        let dir =
+            std::env::temp_dir().join(format!("orion-spool-id-{}", hex::encode(rand::random::<[u8; 6]>())));
+        std::fs::create_dir_all(&dir).unwrap();
+        let first = spool_id(&dir).unwrap();
+        assert_eq!(first.len(), 16);
+        assert_eq!(spool_id(&dir).unwrap(), first, "a restart reuses the id");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -198,3 +198,26 @@ async fn thousands_of_entries_sent_through_the_sender_all_reach_the_real_server_
     // "249", "1249", "2249", "2490".."2499".
     assert_eq!(page["total"], 13);
 }
+
+#[tokio::test]
+async fn a_put_back_batch_is_resent_whole_under_the_key_it_was_first_sent_with() {
+    let down = Arc::new(AtomicBool::new(true));
+    let server = FakeServer::switchable(down.clone()).await;
+    let logs = sender(&server, RetryPolicy::none(), config(10, LONG, 1_000));
+    send_numbered(&logs, 0..5);
+    logs.flush().await;
+    let failed = server.requests();
+    assert_eq!(failed.len(), 1);
+    // More entries arrive meanwhile; the put-back batch stays as it was.
+    send_numbered(&logs, 5..8);
+    down.store(false, Ordering::SeqCst);
+    logs.flush().await;
+    let requests = server.requests();
+    let batches: Vec<(Option<&str>, Vec<String>)> =
+        requests.iter().map(|r| (r.header("idempotency-key"), r.messages())).collect();
+    assert_eq!(batches.len(), 3, "{batches:?}");
+    assert_eq!(batches[1], (failed[0].header("idempotency-key"), numbered(0..5)), "same batch, same key");
+    assert_eq!(batches[2].1, numbered(5..8));
+    assert!(batches[2].0.is_some() && batches[2].0 != batches[1].0, "a new batch gets a new key");
+    assert_eq!(logs.stats().sent, 8);
+}

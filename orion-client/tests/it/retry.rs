@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use orion_client::{Client, ClientError, LogEntry, RetryPolicy};
 
-use crate::support::{FakeServer, Reply, fast_retry};
+use crate::support::{FakeServer, Orion, Reply, fast_retry};
 
 fn one_entry() -> Vec<LogEntry> {
     vec![LogEntry::new("info", "hello")]
@@ -127,4 +127,32 @@ async fn a_success_body_that_is_not_the_documented_one_is_a_decode_error() {
     let err = client(&server, fast_retry(3)).send_logs(&one_entry()).await.unwrap_err();
     assert!(matches!(err, ClientError::Decode(_)), "{err:?}");
     assert_eq!(server.count(), 1, "the request took effect: no retry");
+}
+
+#[tokio::test]
+async fn a_batch_committed_but_unanswered_is_retried_under_its_key_and_stored_once() {
+    let orion = Orion::start().await;
+    let to = orion.server.base_url.clone();
+    // The first attempt reaches the real server, which commits it; the
+    // answer is lost. The retry goes through to the same server.
+    let proxy = FakeServer::start(move |n, _| Reply::Forward { to: to.clone(), hangup: n == 0 }).await;
+    let client = Client::new(&proxy.url, &orion.source_token).unwrap().with_retry(fast_retry(3));
+    let batch = vec![LogEntry::new("info", "once"), LogEntry::new("warn", "only once")];
+    assert_eq!(client.send_logs(&batch).await.unwrap(), 2);
+
+    let attempts = proxy.requests();
+    assert_eq!(attempts.len(), 2, "one lost answer, one retry");
+    let keys: Vec<Option<&str>> = attempts.iter().map(|r| r.header("idempotency-key")).collect();
+    assert!(keys[0].is_some_and(|k| !k.is_empty()), "{keys:?}");
+    assert_eq!(keys[0], keys[1], "the retry carries the same key");
+    assert_eq!(orion.messages("").await, ["only once", "once"], "stored exactly once");
+
+    // Another call is another batch: a new key, stored again.
+    let direct = Client::new(&orion.server.base_url, &orion.source_token).unwrap();
+    assert_eq!(direct.send_logs(&batch).await.unwrap(), 2);
+    assert_eq!(orion.messages("").await.len(), 4);
+    // A caller's own key makes resends across calls safe.
+    assert_eq!(direct.send_logs_with_key(&batch, "mine-1").await.unwrap(), 2);
+    assert_eq!(direct.send_logs_with_key(&batch, "mine-1").await.unwrap(), 2);
+    assert_eq!(orion.messages("").await.len(), 6);
 }

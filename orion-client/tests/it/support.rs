@@ -59,6 +59,11 @@ pub enum Reply {
     Hangup,
     /// Never answers (until the client gives up).
     Stall,
+    /// Forwards the request to the server at this base URL (method, path,
+    /// `authorization`, `idempotency-key` and body); answers with its
+    /// answer, or, when `hangup`, closes the connection instead: the
+    /// server committed, the client never hears of it.
+    Forward { to: String, hangup: bool },
 }
 
 impl Reply {
@@ -196,7 +201,18 @@ async fn serve(stream: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, respond: Arc<R
             log.push(request);
             reply
         };
+        let reply = match reply {
+            Reply::Forward { to, hangup } => {
+                let answer = forward(&to, &request_copy(&log)).await;
+                if hangup {
+                    return;
+                }
+                answer
+            }
+            other => other,
+        };
         match reply {
+            Reply::Forward { .. } => unreachable!("forwarded above"),
             Reply::Hangup => return,
             Reply::Stall => {
                 tokio::time::sleep(Duration::from_secs(30)).await;
@@ -220,6 +236,25 @@ async fn serve(stream: TcpStream, log: Arc<Mutex<Vec<Recorded>>>, respond: Arc<R
             }
         }
     }
+}
+
+/// The request just recorded.
+fn request_copy(log: &Mutex<Vec<Recorded>>) -> Recorded {
+    log.lock().unwrap().last().cloned().expect("recorded")
+}
+
+/// Sends `request` to the server at `to`; its answer as a [`Reply`].
+async fn forward(to: &str, request: &Recorded) -> Reply {
+    let method = reqwest::Method::from_bytes(request.method.as_bytes()).expect("method");
+    let mut outgoing = reqwest::Client::new().request(method, format!("{to}{}", request.path));
+    for name in ["authorization", "idempotency-key", "content-type"] {
+        if let Some(value) = request.header(name) {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let answer = outgoing.body(request.body.clone()).send().await.expect("the real server answers");
+    let status = answer.status().as_u16();
+    Reply::Status(status, Vec::new(), answer.text().await.expect("answer body"))
 }
 
 /// A real server with a user, a project and a source token.

@@ -106,6 +106,45 @@ pub struct LogEntry {
     pub entry: NewLogEntry,
 }
 
+/// How long an ingest idempotency key is remembered: a resend with the
+/// same key within this window stores nothing.
+pub const IDEMPOTENCY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Longest idempotency key, in characters.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
+/// The idempotency key of an ingest request (the `Idempotency-Key`
+/// header): 1 to 128 characters of `[A-Za-z0-9._:-]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The key, or a validation error on the field `Idempotency-Key`.
+    pub fn parse(raw: &str) -> Result<Self, crate::error::FieldError> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-');
+        if raw.is_empty() || raw.len() > MAX_IDEMPOTENCY_KEY_LEN || !raw.chars().all(allowed) {
+            return Err(crate::error::FieldError::new(
+                "Idempotency-Key",
+                format!(
+                    "must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'"
+                ),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Longest message accepted, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Most tags on one entry.

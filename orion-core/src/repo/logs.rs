@@ -6,8 +6,22 @@ use chrono::{DateTime, Utc};
 use crate::error::RepoResult;
 use crate::model::ProjectId;
 use crate::model::log::{
-    HistogramCount, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
+    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
 };
+
+/// What [`LogRepository::append_idempotent`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppendOutcome {
+    /// The key was new: the entries were stored (with their ids, in input
+    /// order) and the key recorded with them.
+    Stored(Vec<LogEntry>),
+    /// The key was already recorded for the project within the window:
+    /// nothing was stored; `accepted` is what the first request stored.
+    Duplicate {
+        /// How many entries the first request with this key stored.
+        accepted: usize,
+    },
+}
 
 /// Stores and queries log entries. Implementors must guarantee:
 /// - `append` is all-or-nothing and returns only once the entries are
@@ -17,12 +31,37 @@ use crate::model::log::{
 /// - every query applies [`LogFilter`] with exactly the semantics of
 ///   [`LogFilter::matches`] (the contract suite compares);
 /// - results are newest first: `timestamp` desc, then `id` desc;
-/// - nothing from another project is ever returned.
+/// - nothing from another project is ever returned;
+/// - `append_idempotent` records its key in the same transaction as its
+///   entries (a committed batch and its key are inseparable), so of any
+///   number of concurrent calls with one `(project, key)` exactly one
+///   stores; a duplicate never fails other requests written alongside it.
 #[async_trait]
 pub trait LogRepository: Send + Sync {
     /// Stores the entries in one transaction; returns them with their ids,
     /// in input order.
     async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>>;
+
+    /// Like [`Self::append`], guarded by `key` within `project` (every
+    /// entry must belong to `project`): when the key was recorded at or
+    /// after `at - IDEMPOTENCY_WINDOW`, stores nothing and answers
+    /// `Duplicate` with the count recorded then; otherwise stores the
+    /// entries and records the key with their count and `at`, in the same
+    /// transaction. An expired key counts as new. An empty batch stores
+    /// and records nothing (`Stored(vec![])`).
+    ///
+    /// [`IDEMPOTENCY_WINDOW`]: crate::model::log::IDEMPOTENCY_WINDOW
+    async fn append_idempotent(
+        &self,
+        entries: Vec<NewLogEntry>,
+        project: ProjectId,
+        key: &IdempotencyKey,
+        at: DateTime<Utc>,
+    ) -> RepoResult<AppendOutcome>;
+
+    /// Forgets idempotency keys recorded before `cutoff` (of any
+    /// project); returns how many went.
+    async fn delete_keys_older_than(&self, cutoff: DateTime<Utc>) -> RepoResult<u64>;
 
     /// One page of matches plus the total (exact up to
     /// [`TOTAL_COUNT_CAP`](crate::model::log::TOTAL_COUNT_CAP)).

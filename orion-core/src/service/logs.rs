@@ -15,11 +15,12 @@ use super::principal::Principal;
 use super::projects::ProjectService;
 use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::{
-    HistogramCount, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, MAX_MESSAGE_BYTES,
-    MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
+    HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
+    LogPage, LogQuery, MAX_MESSAGE_BYTES, MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
 };
 use crate::model::{Permission, Project, ProjectId, Source, SourceId, SourceName, UserId};
 use crate::port::live::LiveEvent;
+use crate::repo::AppendOutcome;
 
 /// Most entries in one ingest request.
 pub const MAX_BATCH: usize = 10_000;
@@ -101,19 +102,53 @@ pub struct LogService {
     source_names: Arc<Mutex<HashMap<SourceId, String>>>,
     /// Sources known to exist, so named sources are created once.
     known_sources: Arc<Mutex<HashSet<(ProjectId, String)>>>,
+    /// When expired idempotency keys were last purged by this service.
+    keys_purged_at: Arc<Mutex<Option<DateTime<Utc>>>>,
 }
+
+/// How often [`LogService::ingest_with_key`] purges expired idempotency
+/// keys (opportunistically, so keys never pile up, with or without log
+/// retention).
+const KEY_PURGE_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 impl LogService {
     pub(crate) fn new(deps: Arc<Deps>, projects: ProjectService) -> Self {
-        Self { deps, projects, source_names: Arc::default(), known_sources: Arc::default() }
+        Self {
+            deps,
+            projects,
+            source_names: Arc::default(),
+            known_sources: Arc::default(),
+            keys_purged_at: Arc::default(),
+        }
     }
 
     /// Validates every entry, then stores all of them atomically, then
     /// publishes them to live subscribers. Returns how many were stored.
-    /// One bad entry fails the batch with errors naming its index.
-    #[instrument(skip_all, fields(entries = inputs.len()))]
+    /// One bad entry fails the batch with errors naming its index. No
+    /// idempotency key: see [`Self::ingest_with_key`].
     pub async fn ingest(&self, principal: &Principal, inputs: Vec<LogInput>) -> ServiceResult<usize> {
+        self.ingest_with_key(principal, None, inputs).await
+    }
+
+    /// Like [`Self::ingest`], made idempotent by `key` (the
+    /// `Idempotency-Key` header): within [`IDEMPOTENCY_WINDOW`] (24 h), a
+    /// second request with the same key in the same project stores nothing,
+    /// publishes nothing, and returns the count accepted the first time.
+    /// The key is recorded in the same transaction as the entries, so a
+    /// client that lost the answer can resend with the same key safely.
+    /// A key outside 1–128 characters of `[A-Za-z0-9._:-]` is a
+    /// `Validation` error on the field `Idempotency-Key`. Expired keys are
+    /// purged from here, at most once an hour.
+    #[instrument(skip_all, fields(entries = inputs.len(), keyed = key.is_some()))]
+    pub async fn ingest_with_key(
+        &self,
+        principal: &Principal,
+        key: Option<&str>,
+        inputs: Vec<LogInput>,
+    ) -> ServiceResult<usize> {
         let token = principal.token_with(Permission::LogsWrite)?;
+        let key =
+            key.map(IdempotencyKey::parse).transpose().map_err(|e| ServiceError::Validation(vec![e]))?;
         if inputs.len() > MAX_BATCH {
             return Err(ServiceError::TooLarge(format!("a batch holds at most {MAX_BATCH} entries")));
         }
@@ -141,7 +176,22 @@ impl LogService {
             self.ensure_sources(project.id, &entries).await?;
         }
         let count = entries.len();
-        let stored = self.deps.repos.logs.append(entries).await.map_err(overloaded)?;
+        let stored = match key {
+            None => self.deps.repos.logs.append(entries).await.map_err(overloaded)?,
+            Some(key) if count > 0 => {
+                let outcome = self.deps.repos.logs.append_idempotent(entries, project.id, &key, now).await;
+                self.purge_expired_keys(now).await;
+                match outcome.map_err(overloaded)? {
+                    AppendOutcome::Stored(stored) => stored,
+                    AppendOutcome::Duplicate { accepted } => return Ok(accepted),
+                }
+            }
+            // Nothing to store, so nothing a resend could duplicate.
+            Some(_) => Vec::new(),
+        };
+        if stored.is_empty() {
+            return Ok(0);
+        }
         self.deps.bus.publish(Arc::new(LiveEvent::Logs {
             project_id: project.id,
             project: project.name.clone(),
@@ -149,6 +199,21 @@ impl LogService {
             entries: stored,
         }));
         Ok(count)
+    }
+
+    /// Forgets keys past the window, at most once per [`KEY_PURGE_EVERY`].
+    /// A failure is only logged: the next ingest after the interval tries again.
+    async fn purge_expired_keys(&self, now: DateTime<Utc>) {
+        {
+            let mut last = self.keys_purged_at.lock().expect("poisoned");
+            if last.is_some_and(|at| now - at < KEY_PURGE_EVERY) {
+                return;
+            }
+            *last = Some(now);
+        }
+        if let Err(err) = self.deps.repos.logs.delete_keys_older_than(now - IDEMPOTENCY_WINDOW).await {
+            tracing::warn!(error = %err, "purging expired idempotency keys failed");
+        }
     }
 
     async fn source_name(&self, project: ProjectId, id: SourceId) -> ServiceResult<String> {

@@ -7,6 +7,10 @@
 //! message}]`; the service then validates values, enforces the batch size
 //! and stores all entries or none. The 201 is sent only once the service
 //! returns, i.e. after the commit.
+//!
+//! An `Idempotency-Key` header makes a resend safe: the key is recorded
+//! with the batch, and within 24 h a request with the same key in the same
+//! project stores nothing and answers the same 201 `{"accepted": N}`.
 
 use orion_core::Orion;
 use orion_core::error::FieldError;
@@ -35,17 +39,29 @@ fn ingest(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "agent" / "log")
         .and(warp::post())
         .and(principal(orion))
+        .and(idempotency_key())
         .and(body_bytes(INGEST_BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: Vec<u8>, orion: Orion| async move {
+        .and_then(|who: Principal, key: Option<String>, body: Vec<u8>, orion: Orion| async move {
             let inputs = match parse_batch(&body) {
                 Ok(inputs) => inputs,
                 Err(err) => return Ok(err.into_response()),
             };
             drop(body);
-            let stored = orion.logs().ingest(&who, inputs).await;
+            let stored = orion.logs().ingest_with_key(&who, key.as_deref(), inputs).await;
             result(stored, |accepted| json(StatusCode::CREATED, &Accepted { accepted }))
         })
+}
+
+/// The `Idempotency-Key` header, if present. A value that is not visible
+/// ASCII is passed on as one that fails the service's validation (a 400
+/// naming the header), rather than rejected here.
+fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = std::convert::Infallible> + Clone {
+    warp::header::headers_cloned().map(|headers: warp::http::HeaderMap| {
+        headers
+            .get("idempotency-key")
+            .map(|value| value.to_str().map_or_else(|_| "\u{fffd}".to_owned(), str::to_owned))
+    })
 }
 
 /// One entry or an array of entries → inputs for the service.

@@ -10,10 +10,11 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::log::{
-    HistogramCount, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
+    HistogramCount, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery,
+    NewLogEntry,
 };
 use orion_core::model::{ArchivedFilter, ProjectId};
-use orion_core::repo::LogRepository;
+use orion_core::repo::{AppendOutcome, LogRepository};
 use orion_testkit::{InMemoryRepos, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -231,6 +232,18 @@ impl LogRepository for FailsMidway {
     }
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
         self.0.delete_older_than(cutoff, batch).await
+    }
+    async fn append_idempotent(
+        &self,
+        entries: Vec<NewLogEntry>,
+        project: ProjectId,
+        key: &IdempotencyKey,
+        at: DateTime<Utc>,
+    ) -> RepoResult<AppendOutcome> {
+        self.0.append_idempotent(entries, project, key, at).await
+    }
+    async fn delete_keys_older_than(&self, cutoff: DateTime<Utc>) -> RepoResult<u64> {
+        self.0.delete_keys_older_than(cutoff).await
     }
 }
 

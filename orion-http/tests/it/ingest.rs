@@ -10,14 +10,14 @@ use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_core::model::log::{
-    HistogramCount, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
+    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
 };
-use orion_core::repo::LogRepository;
+use orion_core::repo::{AppendOutcome, LogRepository};
 use orion_testkit::{InMemoryRepos, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{assert_error, names, token_of, with_logs, with_logs_on};
+use crate::{Logs, assert_error, names, token_of, with_logs, with_logs_on};
 
 #[tokio::test]
 async fn a_single_entry_is_stored_with_every_field_and_shown_as_documented() {
@@ -294,6 +294,19 @@ impl LogRepository for Overloaded {
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
         self.0.delete_older_than(cutoff, batch).await
     }
+    async fn append_idempotent(
+        &self,
+        entries: Vec<NewLogEntry>,
+        project: ProjectId,
+        key: &IdempotencyKey,
+        at: DateTime<Utc>,
+    ) -> RepoResult<AppendOutcome> {
+        let _ = (entries, project, key, at);
+        Err(RepositoryError::Overloaded)
+    }
+    async fn delete_keys_older_than(&self, cutoff: DateTime<Utc>) -> RepoResult<u64> {
+        self.0.delete_keys_older_than(cutoff).await
+    }
 }
 
 #[tokio::test]
@@ -312,5 +325,45 @@ async fn overloaded_storage_is_a_429_with_retry_after() {
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry_after >= 1, "{retry_after}");
     assert_error(&TestServer::read(response).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(t.server.search(&t.ada, "web", "").await.1["total"], 0);
+}
+
+/// `POST /api/agent/log` with an `Idempotency-Key` header.
+async fn ingest_with_key(t: &Logs, key: &str, body: Value) -> (StatusCode, Value) {
+    let response = t
+        .server
+        .http(Method::POST, "/api/agent/log")
+        .bearer_auth(&t.writer)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    TestServer::read(response).await
+}
+
+#[tokio::test]
+async fn a_batch_resent_with_its_idempotency_key_is_stored_once_and_answered_alike() {
+    let t = with_logs().await;
+    let batch = json!([{"message": "a"}, {"message": "b"}]);
+    let first = ingest_with_key(&t, "web-1:api:0:0", batch.clone()).await;
+    assert_eq!(first, (StatusCode::CREATED, json!({ "accepted": 2 })));
+    let again = ingest_with_key(&t, "web-1:api:0:0", batch.clone()).await;
+    assert_eq!(again, first, "a resend is answered like the original");
+    assert_eq!(t.server.search(&t.ada, "web", "").await.1["total"], 2);
+
+    assert_eq!(ingest_with_key(&t, "web-1:api:0:1", batch.clone()).await.0, StatusCode::CREATED);
+    t.server.ingest_ok(&t.writer, batch, 2).await;
+    assert_eq!(t.server.search(&t.ada, "web", "").await.1["total"], 6, "other keys and no key store");
+}
+
+#[tokio::test]
+async fn a_malformed_idempotency_key_is_a_400_naming_the_header() {
+    let t = with_logs().await;
+    for key in ["has space", "a/b", &"k".repeat(129)] {
+        let answer = ingest_with_key(&t, key, json!({"message": "a"})).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "validation_failed");
+        assert_eq!(answer.1["details"][0]["field"], "Idempotency-Key", "{key:?}");
+    }
     assert_eq!(t.server.search(&t.ada, "web", "").await.1["total"], 0);
 }

@@ -1,7 +1,8 @@
 //! [`LogRepository`] over the `logs` table: writes through the group-commit
 //! writer, reads with index-backed SQL built from the filter.
 //!
-//! - `writer`: the group-commit task behind `append`.
+//! - `writer`: the group-commit task behind `append` and `append_idempotent`.
+//! - `keys`: idempotency keys, recorded in the writer's transaction.
 //! - `rows`: the multi-row `INSERT` and row decoding.
 //! - `needle`: how a `search` needle is answered on each backend.
 //! - `query`: access path and conditions for a filter.
@@ -12,15 +13,16 @@ use chrono::{DateTime, Utc};
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_core::model::log::{
-    HistogramCount, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
-    TOTAL_COUNT_CAP,
+    HistogramCount, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery,
+    NewLogEntry, TOTAL_COUNT_CAP,
 };
-use orion_core::repo::LogRepository;
+use orion_core::repo::{AppendOutcome, LogRepository};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{micros, micros_bound};
 use crate::error::{CorruptRow, repo_err};
 
+mod keys;
 mod needle;
 mod query;
 mod rows;
@@ -32,7 +34,7 @@ pub use writer::{IngestOptions, IngestStats};
 use needle::Needle;
 use query::{Plan, Purpose};
 use sql::Sql;
-use writer::Writer;
+use writer::{Claim, Item, Writer, Written};
 
 /// Log entries stored through the group-commit writer.
 #[derive(Debug)]
@@ -55,8 +57,11 @@ impl LogRepo {
     /// Inserts `entries` in one transaction of their own, bypassing the
     /// writer queue: the raw storage limit, for benchmarks.
     pub(crate) async fn insert_directly(&self, entries: &[NewLogEntry]) -> RepoResult<Vec<i64>> {
-        let refs: Vec<&NewLogEntry> = entries.iter().collect();
-        writer::write(&self.db, &refs).await
+        let written = writer::write(&self.db, &[Item { entries, claim: None }]).await?;
+        Ok(written
+            .into_iter()
+            .flat_map(|w| if let Written::Ids(ids) = w { ids } else { Vec::new() })
+            .collect())
     }
 
     async fn page(
@@ -95,7 +100,26 @@ impl LogRepo {
 #[async_trait]
 impl LogRepository for LogRepo {
     async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
-        self.writer.append(entries).await
+        match self.writer.append(entries, None).await? {
+            AppendOutcome::Stored(stored) => Ok(stored),
+            // Only a request with a key can be a duplicate.
+            AppendOutcome::Duplicate { .. } => Ok(Vec::new()),
+        }
+    }
+
+    async fn append_idempotent(
+        &self,
+        entries: Vec<NewLogEntry>,
+        project: ProjectId,
+        key: &IdempotencyKey,
+        at: DateTime<Utc>,
+    ) -> RepoResult<AppendOutcome> {
+        let claim = Claim { project, key: key.as_str().to_owned(), at };
+        self.writer.append(entries, Some(claim)).await
+    }
+
+    async fn delete_keys_older_than(&self, cutoff: DateTime<Utc>) -> RepoResult<u64> {
+        keys::delete_older_than(&self.db, cutoff).await
     }
 
     async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {

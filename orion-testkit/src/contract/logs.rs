@@ -10,6 +10,7 @@
 
 mod filters;
 mod histogram;
+mod idempotency;
 mod isolation;
 mod level_counts;
 mod paging;
@@ -35,6 +36,7 @@ pub async fn run(repos: &Repos) {
     retention::run(repos).await;
     isolation::run(repos).await;
     level_counts::run(repos).await;
+    idempotency::run(repos).await;
 }
 
 /// The largest page a search may ask for.

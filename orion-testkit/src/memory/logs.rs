@@ -10,12 +10,12 @@ use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_core::model::log::{
-    HistogramCount, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
-    TOTAL_COUNT_CAP,
+    HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
+    LogPage, LogQuery, NewLogEntry, TOTAL_COUNT_CAP,
 };
-use orion_core::repo::LogRepository;
+use orion_core::repo::{AppendOutcome, LogRepository};
 
-use super::Db;
+use super::{Db, Store};
 
 pub(super) struct Logs(pub(super) Db);
 
@@ -39,12 +39,9 @@ impl Logs {
         rows.sort_by_key(newest_first_key);
         rows
     }
-}
 
-#[async_trait]
-impl LogRepository for Logs {
-    async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
-        let mut store = self.0.lock();
+    /// `append` under a lock already held.
+    fn append_locked(store: &mut Store, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
         // Like a foreign key: every entry's project must exist, checked
         // before anything is written so the batch stays all-or-nothing.
         if entries.iter().any(|e| !store.projects.contains_key(&e.project_id)) {
@@ -58,6 +55,46 @@ impl LogRepository for Logs {
             stored.push(row);
         }
         Ok(stored)
+    }
+}
+
+#[async_trait]
+impl LogRepository for Logs {
+    async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
+        let mut store = self.0.lock();
+        Self::append_locked(&mut store, entries)
+    }
+
+    async fn append_idempotent(
+        &self,
+        entries: Vec<NewLogEntry>,
+        project: ProjectId,
+        key: &IdempotencyKey,
+        at: DateTime<Utc>,
+    ) -> RepoResult<AppendOutcome> {
+        if entries.is_empty() {
+            return Ok(AppendOutcome::Stored(Vec::new()));
+        }
+        // One lock for the check, the entries and the key: the in-memory
+        // form of "the key is part of the append transaction".
+        let mut store = self.0.lock();
+        let slot = (project, key.as_str().to_owned());
+        if let Some(&(accepted, recorded)) = store.ingest_keys.get(&slot)
+            && recorded >= at - IDEMPOTENCY_WINDOW
+        {
+            return Ok(AppendOutcome::Duplicate { accepted });
+        }
+        let count = entries.len();
+        let stored = Self::append_locked(&mut store, entries)?;
+        store.ingest_keys.insert(slot, (count, at));
+        Ok(AppendOutcome::Stored(stored))
+    }
+
+    async fn delete_keys_older_than(&self, cutoff: DateTime<Utc>) -> RepoResult<u64> {
+        let mut store = self.0.lock();
+        let before = store.ingest_keys.len();
+        store.ingest_keys.retain(|_, (_, recorded)| *recorded >= cutoff);
+        Ok((before - store.ingest_keys.len()) as u64)
     }
 
     async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {

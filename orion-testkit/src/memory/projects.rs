@@ -62,6 +62,7 @@ impl ProjectRepository for Projects {
         store.sources.retain(|_, (_, s)| s.project_id != id);
         store.tokens.retain(|_, (_, t)| t.project_id != id);
         store.logs.retain(|_, e| e.entry.project_id != id);
+        store.ingest_keys.retain(|(project, _), _| *project != id);
         store.servers.retain(|(project, _), _| *project != id);
         store.heartbeats.retain(|_, h| h.project_id != id);
         store.commands.retain(|_, (_, c)| c.project_id != id);

@@ -212,3 +212,41 @@ async fn more_than_10000_entries_is_too_large_and_10000_is_fine() {
     assert!(stored(&orion, &f.owner.principal, "web").await.is_empty());
     assert_eq!(orion.logs().ingest(&f.token, inputs(10_000)).await.unwrap(), 10_000);
 }
+
+#[tokio::test]
+async fn a_resent_key_stores_nothing_publishes_nothing_and_answers_the_first_count() {
+    let (orion, clock) = setup();
+    let f = fixture(&orion, &["logs:write"]).await;
+    let mut events = orion.logs().subscribe();
+    let logs = orion.logs();
+    assert_eq!(logs.ingest_with_key(&f.token, Some("agent-1:batch:7"), inputs(3)).await.unwrap(), 3);
+    assert!(events.try_recv().is_ok(), "the stored batch is published");
+
+    // The answer was lost; the client resends, even with different content.
+    assert_eq!(logs.ingest_with_key(&f.token, Some("agent-1:batch:7"), inputs(5)).await.unwrap(), 3);
+    assert!(events.try_recv().is_err(), "a duplicate publishes nothing");
+    assert_eq!(stored(&orion, &f.owner.principal, "web").await.len(), 3);
+
+    // Without a key, or with another one, batches are stored as before.
+    assert_eq!(logs.ingest(&f.token, inputs(2)).await.unwrap(), 2);
+    assert_eq!(logs.ingest_with_key(&f.token, Some("agent-1:batch:8"), inputs(1)).await.unwrap(), 1);
+    assert_eq!(stored(&orion, &f.owner.principal, "web").await.len(), 6);
+
+    // After 24 h the key is forgotten.
+    clock.advance(Duration::hours(24) + Duration::seconds(1));
+    assert_eq!(logs.ingest_with_key(&f.token, Some("agent-1:batch:7"), inputs(4)).await.unwrap(), 4);
+    assert_eq!(stored(&orion, &f.owner.principal, "web").await.len(), 10);
+}
+
+#[tokio::test]
+async fn a_malformed_idempotency_key_is_a_validation_error_and_stores_nothing() {
+    let (orion, _) = setup();
+    let f = fixture(&orion, &["logs:write"]).await;
+    for key in ["", "has space", "slash/no", "é", &"k".repeat(129)] {
+        let err = orion.logs().ingest_with_key(&f.token, Some(key), inputs(1)).await;
+        let Err(ServiceError::Validation(errors)) = err else { panic!("{key:?}: {err:?}") };
+        assert_eq!(errors[0].field, "Idempotency-Key", "{key:?}");
+    }
+    assert_eq!(orion.logs().ingest_with_key(&f.token, Some(&"k".repeat(128)), inputs(1)).await.unwrap(), 1);
+    assert_eq!(stored(&orion, &f.owner.principal, "web").await.len(), 1);
+}

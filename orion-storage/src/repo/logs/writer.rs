@@ -12,19 +12,28 @@
 //! each request is retried in its own transaction, so a bad request fails
 //! alone and every request stays all-or-nothing.
 //!
+//! A request with an idempotency key records it in the same transaction
+//! (see `keys`), before the entries: a request whose key is already
+//! recorded — by an earlier commit, or by a request ahead of it in this
+//! very batch — stores nothing and is answered `Duplicate`, and the rest of
+//! the batch is written as usual.
+//!
 //! The task ends when the last repository handle is dropped (the channel
 //! closes), after writing what was already queued.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
+use orion_core::model::ProjectId;
 use orion_core::model::log::{LogEntry, NewLogEntry};
+use orion_core::repo::AppendOutcome;
 use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use super::rows;
+use super::{keys, rows};
 use crate::error::repo_err;
 
 /// How the writer queues and batches.
@@ -65,12 +74,34 @@ struct Counters {
     split_batches: AtomicU64,
 }
 
+/// An idempotency key to record with a request's entries.
+pub(super) struct Claim {
+    pub(super) project: ProjectId,
+    pub(super) key: String,
+    pub(super) at: DateTime<Utc>,
+}
+
 /// One caller's entries and where to send the outcome.
 struct Request {
     entries: Vec<NewLogEntry>,
-    reply: oneshot::Sender<RepoResult<Vec<LogEntry>>>,
+    claim: Option<Claim>,
+    reply: oneshot::Sender<RepoResult<AppendOutcome>>,
     /// Returned to the budget once the request is answered.
     _room: OwnedSemaphorePermit,
+}
+
+/// One request's share of a transaction: its entries and its key.
+pub(super) struct Item<'a> {
+    pub(super) entries: &'a [NewLogEntry],
+    pub(super) claim: Option<&'a Claim>,
+}
+
+/// What a transaction did for one [`Item`].
+pub(super) enum Written {
+    /// Stored; the ids of its entries, in order.
+    Ids(Vec<i64>),
+    /// Its key was already recorded: nothing stored; the first count.
+    Duplicate(usize),
 }
 
 /// The handle `append` uses; dropping every clone stops the task.
@@ -93,15 +124,20 @@ impl Writer {
         Self { queue, room: Arc::new(Semaphore::new(queue_rows)), queue_rows, counters }
     }
 
-    /// Queues `entries` and waits until they are committed.
-    pub(crate) async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
+    /// Queues `entries` (with the key to record, if any) and waits until
+    /// they are committed, or the key is found already recorded.
+    pub(crate) async fn append(
+        &self,
+        entries: Vec<NewLogEntry>,
+        claim: Option<Claim>,
+    ) -> RepoResult<AppendOutcome> {
         if entries.is_empty() {
-            return Ok(Vec::new());
+            return Ok(AppendOutcome::Stored(Vec::new()));
         }
         let rows = u32::try_from(entries.len().min(self.queue_rows)).unwrap_or(u32::MAX);
         let room = self.room.clone().try_acquire_many_owned(rows).map_err(|_| RepositoryError::Overloaded)?;
         let (reply, outcome) = oneshot::channel();
-        self.queue.send(Request { entries, reply, _room: room }).map_err(|_| stopped())?;
+        self.queue.send(Request { entries, claim, reply, _room: room }).map_err(|_| stopped())?;
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         outcome.await.map_err(|_| stopped())?
     }
@@ -138,21 +174,30 @@ async fn run(
     }
 }
 
+fn items(batch: &[Request]) -> Vec<Item<'_>> {
+    batch.iter().map(|r| Item { entries: &r.entries, claim: r.claim.as_ref() }).collect()
+}
+
+/// The caller's answer from what the transaction did for its request.
+fn outcome(entries: Vec<NewLogEntry>, written: Written) -> AppendOutcome {
+    match written {
+        Written::Ids(ids) => AppendOutcome::Stored(
+            entries.into_iter().zip(ids).map(|(entry, id)| LogEntry { id, entry }).collect(),
+        ),
+        Written::Duplicate(accepted) => AppendOutcome::Duplicate { accepted },
+    }
+}
+
 /// Writes a batch in one transaction; on failure, each request alone.
 async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Counters) {
-    let all: Vec<&NewLogEntry> = batch.iter().flat_map(|r| &r.entries).collect();
-    let outcome = write(db, &all).await;
-    drop(all);
-    match outcome {
-        Ok(ids) => {
+    let result = write(db, &items(&batch)).await;
+    match result {
+        Ok(written) => {
             counters.commits.fetch_add(1, Ordering::Relaxed);
-            let mut ids = ids.into_iter();
-            for request in batch {
-                let stored =
-                    request.entries.into_iter().zip(ids.by_ref()).map(|(entry, id)| LogEntry { id, entry });
+            for (request, written) in batch.into_iter().zip(written) {
                 // A caller that went away (a cancelled request) no longer
                 // waits; its entries are committed all the same.
-                let _ = request.reply.send(Ok(stored.collect()));
+                let _ = request.reply.send(Ok(outcome(request.entries, written)));
             }
         }
         Err(err) if batch.len() == 1 => {
@@ -162,12 +207,11 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Co
             tracing::warn!(error = %err, requests = batch.len(), "group commit failed; retrying each request alone");
             counters.split_batches.fetch_add(1, Ordering::Relaxed);
             for request in batch {
-                let refs: Vec<&NewLogEntry> = request.entries.iter().collect();
-                let outcome = write(db, &refs).await;
-                drop(refs);
-                let reply = outcome.map(|ids| {
+                let result =
+                    write(db, &[Item { entries: &request.entries, claim: request.claim.as_ref() }]).await;
+                let reply = result.map(|mut written| {
                     counters.commits.fetch_add(1, Ordering::Relaxed);
-                    request.entries.into_iter().zip(ids).map(|(entry, id)| LogEntry { id, entry }).collect()
+                    outcome(request.entries, written.pop().unwrap_or(Written::Ids(Vec::new())))
                 });
                 let _ = request.reply.send(reply);
             }
@@ -175,8 +219,11 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Co
     }
 }
 
-/// Inserts `entries` in one transaction; returns their ids in order.
-pub(super) async fn write(db: &DatabaseConnection, entries: &[&NewLogEntry]) -> RepoResult<Vec<i64>> {
+/// Writes `items` in one transaction: records each item's key first (an
+/// item whose key is already recorded is skipped, which fails nothing
+/// else), then inserts the entries of the others. Returns what happened
+/// to each item, in order.
+pub(super) async fn write(db: &DatabaseConnection, items: &[Item<'_>]) -> RepoResult<Vec<Written>> {
     let options = TransactionOptions {
         // Take SQLite's write lock up front, waiting on the busy timeout,
         // rather than failing to upgrade a read lock mid-transaction.
@@ -185,7 +232,27 @@ pub(super) async fn write(db: &DatabaseConnection, entries: &[&NewLogEntry]) -> 
         ..TransactionOptions::default()
     };
     let txn = db.begin_with_options(options).await.map_err(repo_err)?;
-    let ids = rows::insert(&txn, entries).await?;
+    let mut duplicates = Vec::with_capacity(items.len());
+    for item in items {
+        duplicates.push(match item.claim {
+            Some(claim) => keys::claim(&txn, claim, item.entries.len()).await?,
+            None => None,
+        });
+    }
+    let fresh: Vec<&NewLogEntry> = items
+        .iter()
+        .zip(&duplicates)
+        .filter(|(_, dup)| dup.is_none())
+        .flat_map(|(item, _)| item.entries)
+        .collect();
+    let mut ids = rows::insert(&txn, &fresh).await?.into_iter();
     txn.commit().await.map_err(repo_err)?;
-    Ok(ids)
+    Ok(items
+        .iter()
+        .zip(duplicates)
+        .map(|(item, dup)| match dup {
+            Some(accepted) => Written::Duplicate(accepted),
+            None => Written::Ids(ids.by_ref().take(item.entries.len()).collect()),
+        })
+        .collect())
 }

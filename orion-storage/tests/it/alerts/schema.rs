@@ -11,7 +11,7 @@ const STEPS: [&str; 2] = ["m20261127_000005_create_alerts", "m20261127_000006_in
 
 async fn the_alert_migrations_run_once_and_keep_their_data(url: String) {
     let first = orion_storage::migrate(&url).await.unwrap();
-    assert!(first.applied.ends_with(&STEPS.map(String::from)), "{:?}", first.applied);
+    assert!(STEPS.iter().all(|step| first.applied.iter().any(|a| a == step)), "{:?}", first.applied);
 
     let repos = orion_storage::connect(&url).await.unwrap();
     let project = stored_project(&repos).await;
