@@ -1,14 +1,16 @@
-//! Log retention: a background task that deletes entries older than the
-//! retention period in small batches, pausing between batches so the
+//! Retention: a background task that deletes logs, heartbeats, incidents
+//! and acknowledged commands older than the retention period (pending
+//! commands never expire) in small batches, pausing between batches so the
 //! ingest writer never waits long for the database.
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use orion_core::Orion;
+use orion_core::error::ServiceResult;
 use tokio::sync::watch;
 
-/// Entries deleted per transaction: small enough to hold the write lock
+/// Rows deleted per statement (per table): small enough to hold the write lock
 /// for milliseconds, not seconds.
 const BATCH: u32 = 1_000;
 /// Pause between two batches of one sweep.
@@ -17,7 +19,7 @@ const PAUSE_BETWEEN_BATCHES: Duration = Duration::from_millis(20);
 /// How retention runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
-    /// Entries older than this many days go; 0 keeps everything.
+    /// Rows older than this many days go; 0 keeps everything.
     pub days: u32,
     /// Time between sweeps.
     pub every: Duration,
@@ -31,7 +33,7 @@ pub fn spawn(
     mut stop: watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if retention.days == 0 {
-        tracing::info!("log retention is off: logs are kept forever");
+        tracing::info!("retention is off: logs and agent data are kept forever");
         return None;
     }
     Some(tokio::spawn(async move {
@@ -48,15 +50,28 @@ pub fn spawn(
     }))
 }
 
-/// Deletes everything older than `days`, one batch at a time.
+/// Deletes everything older than `days`, one batch at a time: logs, then
+/// the agent tables.
 async fn sweep(orion: &Orion, days: u32, stop: &mut watch::Receiver<bool>) {
     let cutoff = Utc::now() - chrono::Duration::days(i64::from(days));
+    purge(cutoff, stop, "logs", |cutoff| orion.logs().purge_batch(cutoff, BATCH)).await;
+    let agent_data = "heartbeats, incidents and acknowledged commands";
+    purge(cutoff, stop, agent_data, |cutoff| orion.agents().purge_batch(cutoff, BATCH)).await;
+}
+
+/// Calls `batch` until it deletes fewer than [`BATCH`] rows, an error or a
+/// stop, pausing between calls.
+async fn purge<F, Fut>(cutoff: DateTime<Utc>, stop: &mut watch::Receiver<bool>, what: &str, batch: F)
+where
+    F: Fn(DateTime<Utc>) -> Fut,
+    Fut: Future<Output = ServiceResult<u64>>,
+{
     let mut deleted = 0u64;
     loop {
         if *stop.borrow() {
             break;
         }
-        match orion.logs().purge_batch(cutoff, BATCH).await {
+        match batch(cutoff).await {
             Ok(n) => {
                 deleted += n;
                 if n < u64::from(BATCH) {
@@ -64,13 +79,13 @@ async fn sweep(orion: &Orion, days: u32, stop: &mut watch::Receiver<bool>) {
                 }
             }
             Err(err) => {
-                tracing::warn!(error = %err, "log retention sweep failed; will retry at the next sweep");
+                tracing::warn!(error = %err, what, "retention sweep failed; will retry at the next sweep");
                 break;
             }
         }
         tokio::time::sleep(PAUSE_BETWEEN_BATCHES).await;
     }
     if deleted > 0 {
-        tracing::info!(deleted, %cutoff, "deleted expired logs");
+        tracing::info!(deleted, %cutoff, what, "deleted expired rows");
     }
 }

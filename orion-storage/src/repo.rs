@@ -49,6 +49,15 @@ pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos 
 }
 
 /// Parses a stored id (a UUID in text form).
+/// `SELECT id FROM projects`: every project, for a global delete that
+/// reaches rows through a `(project_id, …)` index.
+fn all_projects() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(crate::entity::projects::Column::Id)
+        .from(crate::entity::projects::Entity)
+        .to_owned()
+}
+
 fn parse_id<T: FromStr>(table: &'static str, raw: &str) -> RepoResult<T> {
     raw.parse().map_err(|_| CorruptRow::in_table(table, format!("malformed id `{raw}`")))
 }

@@ -56,6 +56,17 @@ fn at(offset_ms: i64) -> DateTime<Utc> {
     base + Duration::milliseconds(123 + offset_ms)
 }
 
+/// Serialises the agent tables' retention checks across concurrent suite
+/// runs in one process: deletion is global, so one run's sweep would
+/// otherwise take another's rows mid-count.
+static AGENT_RETENTION: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The retention checks' cutoff: before 1990, far from every other
+/// check's rows (which sit in 2024), with odd milliseconds.
+fn retention_cutoff() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(1990, 1, 1, 0, 0, 0).single().expect("valid") + Duration::milliseconds(321)
+}
+
 fn fresh_email() -> Email {
     Email::parse(&format!("c{}@contract.example.com", random(20))).expect("valid email")
 }

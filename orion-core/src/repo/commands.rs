@@ -29,4 +29,9 @@ pub trait CommandRepository: Send + Sync {
         output: Option<&str>,
         at: DateTime<Utc>,
     ) -> RepoResult<Command>;
+    /// Deletes at most `batch` acknowledged commands (of any project, any
+    /// status but pending) with `acked_at` strictly before `cutoff`; returns
+    /// how many went (retention). Pending commands never expire, however
+    /// old: an agent has yet to see them.
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64>;
 }

@@ -29,4 +29,7 @@ pub trait IncidentRepository: Send + Sync {
         to: Option<DateTime<Utc>>,
         limit: u32,
     ) -> RepoResult<Vec<Incident>>;
+    /// Deletes at most `batch` incidents (of any project) with `timestamp`
+    /// strictly before `cutoff`; returns how many went (retention).
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64>;
 }

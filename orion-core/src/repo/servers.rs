@@ -48,4 +48,8 @@ pub trait HeartbeatRepository: Send + Sync {
         to: Option<DateTime<Utc>>,
         limit: u32,
     ) -> RepoResult<Vec<Heartbeat>>;
+    /// Deletes at most `batch` heartbeats (of any project) with `timestamp`
+    /// strictly before `cutoff`; returns how many went (retention). Small
+    /// batches keep the write lock short.
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64>;
 }

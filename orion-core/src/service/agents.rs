@@ -554,6 +554,19 @@ impl AgentService {
         check_limit(limit)?;
         Ok(self.deps.repos.incidents.list(project.id, from, to, limit).await?)
     }
+
+    /// Retention: deletes one batch (at most `batch` rows each) of
+    /// heartbeats and incidents with `timestamp` before `cutoff` and of
+    /// acknowledged commands with `acked_at` before it; pending commands
+    /// stay. Returns how many rows went in all: less than `batch` means
+    /// nothing expired is left.
+    pub async fn purge_batch(&self, cutoff: DateTime<Utc>, batch: u32) -> ServiceResult<u64> {
+        let repos = &self.deps.repos;
+        let heartbeats = repos.heartbeats.delete_older_than(cutoff, batch).await?;
+        let incidents = repos.incidents.delete_older_than(cutoff, batch).await?;
+        let commands = repos.commands.delete_older_than(cutoff, batch).await?;
+        Ok(heartbeats + incidents + commands)
+    }
 }
 
 fn check_limit(limit: u32) -> ServiceResult<()> {

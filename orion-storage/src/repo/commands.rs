@@ -11,12 +11,12 @@ use orion_core::error::{RepoResult, RepositoryError};
 use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, ProjectId, ServerId};
 use orion_core::repo::CommandRepository;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, Condition, DatabaseConnection, QueryOrder, QuerySelect,
 };
 
-use super::{instant, micros, parse_id};
+use super::{instant, micros, micros_bound, parse_id};
 use crate::entity::commands::{self, Column, Entity};
 use crate::error::{CorruptRow, parent_err, repo_err};
 
@@ -132,6 +132,27 @@ impl CommandRepository for CommandRepo {
             (0, Some(_)) => Err(RepositoryError::Conflict("command already acknowledged".into())),
             (_, Some(command)) => Ok(command),
         }
+    }
+
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
+        if batch == 0 {
+            return Ok(0);
+        }
+        // Pending commands have no `acked_at`; the status check keeps them
+        // even if one ever had.
+        let expired = Query::select()
+            .column(Column::Seq)
+            .from(Entity)
+            .and_where(Column::Status.ne(CommandStatus::Pending.as_str()))
+            .and_where(Column::AckedAt.lt(micros_bound(cutoff)))
+            .limit(u64::from(batch))
+            .to_owned();
+        let done = Entity::delete_many()
+            .filter(Column::Seq.in_subquery(expired))
+            .exec(&self.0)
+            .await
+            .map_err(repo_err)?;
+        Ok(done.rows_affected)
     }
 }
 

@@ -5,7 +5,7 @@ use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, ProjectI
 use orion_core::{Repos, RepositoryError};
 use serde_json::{Map, json};
 
-use super::{assert_not_found, at, stored_project, stored_server};
+use super::{AGENT_RETENTION, assert_not_found, at, retention_cutoff, stored_project, stored_server};
 
 /// Runs every command check.
 pub async fn run(repos: &Repos) {
@@ -15,6 +15,7 @@ pub async fn run(repos: &Repos) {
     acknowledging_records_the_outcome_once(repos).await;
     acknowledging_another_servers_or_projects_command_is_not_found(repos).await;
     of_concurrent_acknowledgements_exactly_one_succeeds(repos).await;
+    expired_acknowledged_commands_are_deleted_a_batch_at_a_time_and_pending_ones_kept(repos).await;
 }
 
 /// A pending `restart` of `server`'s `api` script, created at `created_at`.
@@ -214,4 +215,60 @@ pub async fn of_concurrent_acknowledgements_exactly_one_succeeds(repos: &Repos) 
     assert_eq!(winners.len(), 1, "exactly one acknowledgement wins");
     let stored = repos.commands.find(project.id, target.id).await.expect("find");
     assert_eq!(stored.as_ref(), winners.first(), "the stored outcome is the winner's");
+}
+
+/// `delete_older_than`: three commands acknowledged strictly before the
+/// cutoff (ok or failed, over two projects) go in batches of two
+/// (2, 1, 0); one acknowledged exactly at the cutoff, one acknowledged
+/// later (though created long before) and a pending one created long
+/// before all stay.
+pub async fn expired_acknowledged_commands_are_deleted_a_batch_at_a_time_and_pending_ones_kept(
+    repos: &Repos,
+) {
+    let _serialised = AGENT_RETENTION.lock().await;
+    let cutoff = retention_cutoff();
+    // Leftovers of an interrupted earlier run would skew the counts.
+    while repos.commands.delete_older_than(cutoff, 1_000).await.expect("delete") > 0 {}
+
+    let server = stored_server(repos, stored_project(repos).await.id).await;
+    let other = stored_server(repos, stored_project(repos).await.id).await;
+    let ms = chrono::Duration::milliseconds;
+    let long_before = cutoff - ms(86_400_000 * 365);
+    let mut kept = Vec::new();
+    for (on, status, acked_at) in [
+        (&server, CommandStatus::Ok, Some(cutoff - ms(1))),
+        (&server, CommandStatus::Failed, Some(cutoff - ms(2))),
+        (&other, CommandStatus::Ok, Some(long_before + ms(1))),
+        (&server, CommandStatus::Ok, Some(cutoff)),
+        (&server, CommandStatus::Failed, Some(cutoff + ms(1))),
+        (&server, CommandStatus::Pending, None),
+    ] {
+        let c = command(on, long_before);
+        repos.commands.insert(&c).await.expect("insert");
+        let stored = match acked_at {
+            Some(acked_at) => repos
+                .commands
+                .acknowledge(on.project_id, &on.server_id, c.id, status, None, acked_at)
+                .await
+                .expect("ack"),
+            None => c,
+        };
+        if acked_at.is_none_or(|acked_at| acked_at >= cutoff) {
+            kept.push(stored);
+        }
+    }
+
+    for want in [2, 1, 0] {
+        assert_eq!(repos.commands.delete_older_than(cutoff, 2).await.expect("delete"), want);
+    }
+    for c in &kept {
+        assert_eq!(repos.commands.find(c.project_id, c.id).await.expect("find").as_ref(), Some(c));
+    }
+    let left = repos.commands.list(server.project_id, &server.server_id, 100).await.expect("list");
+    assert_eq!(left.len(), kept.len());
+    assert!(repos.commands.list(other.project_id, &other.server_id, 100).await.expect("list").is_empty());
+    assert_eq!(
+        ids(&repos.commands.pending(server.project_id, &server.server_id).await.expect("pending")),
+        [kept[2].id]
+    );
 }

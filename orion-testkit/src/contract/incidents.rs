@@ -4,13 +4,14 @@ use chrono::{DateTime, Utc};
 use orion_core::Repos;
 use orion_core::model::{Incident, IncidentId, ProjectId, Server};
 
-use super::{at, new_server, random, stored_project, stored_server};
+use super::{AGENT_RETENTION, at, new_server, random, retention_cutoff, stored_project, stored_server};
 
 /// Runs every incident check.
 pub async fn run(repos: &Repos) {
     an_incident_round_trips(repos).await;
     incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
     incidents_are_counted_in_a_from_inclusive_to_exclusive_window_per_server(repos).await;
+    expired_incidents_are_deleted_before_the_cutoff_a_batch_at_a_time(repos).await;
 }
 
 /// A `script_crash` of `project` (reported by `server`, if any) at
@@ -112,4 +113,38 @@ pub async fn incidents_are_counted_in_a_from_inclusive_to_exclusive_window_per_s
     let other_count = repos.incidents.count(other.id, None, at(0), at(30_000)).await.expect("count");
     assert_eq!(other_count, 7);
     assert_eq!(repos.incidents.count(ProjectId::new(), None, at(0), at(30_000)).await.expect("count"), 0);
+}
+
+/// `delete_older_than`: five incidents strictly before the cutoff, over
+/// two projects, with and without a server, go in batches of two
+/// (2, 2, 1, 0); one exactly at the cutoff and a later one stay.
+pub async fn expired_incidents_are_deleted_before_the_cutoff_a_batch_at_a_time(repos: &Repos) {
+    let _serialised = AGENT_RETENTION.lock().await;
+    let cutoff = retention_cutoff();
+    // Leftovers of an interrupted earlier run would skew the counts.
+    while repos.incidents.delete_older_than(cutoff, 1_000).await.expect("delete") > 0 {}
+
+    let (project, other) = (stored_project(repos).await.id, stored_project(repos).await.id);
+    let server = stored_server(repos, project).await;
+    let ms = chrono::Duration::milliseconds;
+    let at_cutoff = incident(project, Some(&server), cutoff);
+    let newer = incident(project, None, cutoff + ms(1));
+    let rows = [
+        incident(project, Some(&server), cutoff - ms(1)),
+        incident(project, None, cutoff - ms(86_400_000 * 365)),
+        incident(other, None, cutoff - ms(1)),
+        at_cutoff.clone(),
+        incident(project, Some(&server), cutoff - ms(2)),
+        newer.clone(),
+        incident(other, None, cutoff - ms(5_000)),
+    ];
+    for i in &rows {
+        repos.incidents.insert(i).await.expect("insert");
+    }
+
+    for want in [2, 2, 1, 0] {
+        assert_eq!(repos.incidents.delete_older_than(cutoff, 2).await.expect("delete"), want);
+    }
+    assert_eq!(list_all(repos, project).await, [newer, at_cutoff]);
+    assert!(list_all(repos, other).await.is_empty());
 }

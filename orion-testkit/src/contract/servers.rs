@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use orion_core::Repos;
 use orion_core::model::{Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptStatus, Server, ServerId};
 
-use super::{assert_not_found, at, new_server, random, stored_project, stored_server};
+use super::{
+    AGENT_RETENTION, assert_not_found, at, new_server, random, retention_cutoff, stored_project,
+    stored_server,
+};
 
 /// Runs every server and heartbeat check.
 pub async fn run(repos: &Repos) {
@@ -19,6 +22,7 @@ pub async fn run(repos: &Repos) {
     the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repos).await;
     heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
     heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_window(repos).await;
+    expired_heartbeats_are_deleted_before_the_cutoff_a_batch_at_a_time(repos).await;
     deleting_a_project_removes_its_servers_heartbeats_commands_and_incidents(repos).await;
 }
 
@@ -351,4 +355,38 @@ pub async fn deleting_a_project_removes_its_servers_heartbeats_commands_and_inci
     assert_eq!(counts(doomed.id, server, command.id).await, (0, 0, false, 0, false, 0));
     let (server, command) = rows[1].clone();
     assert_eq!(counts(kept.id, server, command.id).await, (1, 1, true, 1, true, 1));
+}
+
+/// `delete_older_than`: five heartbeats strictly before the cutoff, over
+/// two projects, go in batches of two (2, 2, 1, 0); one exactly at the
+/// cutoff and a later one stay.
+pub async fn expired_heartbeats_are_deleted_before_the_cutoff_a_batch_at_a_time(repos: &Repos) {
+    let _serialised = AGENT_RETENTION.lock().await;
+    let cutoff = retention_cutoff();
+    // Leftovers of an interrupted earlier run would skew the counts.
+    while repos.heartbeats.delete_older_than(cutoff, 1_000).await.expect("delete") > 0 {}
+
+    let server = stored_server(repos, stored_project(repos).await.id).await;
+    let other = stored_server(repos, stored_project(repos).await.id).await;
+    let ms = chrono::Duration::milliseconds;
+    let at_cutoff = heartbeat(&server, cutoff);
+    let newer = heartbeat(&server, cutoff + ms(1));
+    let rows = [
+        heartbeat(&server, cutoff - ms(1)),
+        heartbeat(&server, cutoff - ms(86_400_000 * 365)),
+        heartbeat(&other, cutoff - ms(1)),
+        at_cutoff.clone(),
+        heartbeat(&server, cutoff - ms(2)),
+        newer.clone(),
+        heartbeat(&other, cutoff - ms(5_000)),
+    ];
+    for h in &rows {
+        repos.heartbeats.insert(h).await.expect("insert");
+    }
+
+    for want in [2, 2, 1, 0] {
+        assert_eq!(repos.heartbeats.delete_older_than(cutoff, 2).await.expect("delete"), want);
+    }
+    assert_eq!(list_all(repos, &server).await, [newer, at_cutoff]);
+    assert!(list_all(repos, &other).await.is_empty());
 }

@@ -94,4 +94,21 @@ impl CommandRepository for Commands {
         command.acked_at = Some(at);
         Ok(command.clone())
     }
+
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
+        let mut store = self.0.lock();
+        // Only acknowledged commands expire; oldest acknowledgement first.
+        let mut expired: Vec<(DateTime<Utc>, u64, CommandId)> = store
+            .commands
+            .iter()
+            .filter(|(_, (_, c))| c.status != CommandStatus::Pending)
+            .filter_map(|(id, (seq, c))| c.acked_at.filter(|at| *at < cutoff).map(|at| (at, *seq, *id)))
+            .collect();
+        expired.sort_unstable_by_key(|(at, seq, _)| (*at, *seq));
+        expired.truncate(batch as usize);
+        for (_, _, id) in &expired {
+            store.commands.remove(id);
+        }
+        Ok(expired.len() as u64)
+    }
 }

@@ -94,4 +94,21 @@ impl HeartbeatRepository for Heartbeats {
             .take(limit as usize)
             .collect())
     }
+
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
+        let mut store = self.0.lock();
+        // Oldest first, so repeated batches make steady progress.
+        let mut expired: Vec<(DateTime<Utc>, u64)> = store
+            .heartbeats
+            .iter()
+            .filter(|(_, h)| h.timestamp < cutoff)
+            .map(|(seq, h)| (h.timestamp, *seq))
+            .collect();
+        expired.sort_unstable();
+        expired.truncate(batch as usize);
+        for (_, seq) in &expired {
+            store.heartbeats.remove(seq);
+        }
+        Ok(expired.len() as u64)
+    }
 }

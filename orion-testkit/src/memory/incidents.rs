@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::{Incident, ProjectId, ServerId};
+use orion_core::model::{Incident, IncidentId, ProjectId, ServerId};
 use orion_core::repo::IncidentRepository;
 
 use super::{Db, in_window};
@@ -64,5 +64,22 @@ impl IncidentRepository for Incidents {
         // Newest first; among equal timestamps the later insertion first.
         rows.sort_by_key(|(seq, i)| Reverse((i.timestamp, *seq)));
         Ok(rows.into_iter().take(limit as usize).map(|(_, i)| i).collect())
+    }
+
+    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
+        let mut store = self.0.lock();
+        // Oldest first, so repeated batches make steady progress.
+        let mut expired: Vec<(DateTime<Utc>, u64, IncidentId)> = store
+            .incidents
+            .iter()
+            .filter(|(_, (_, i))| i.timestamp < cutoff)
+            .map(|(id, (seq, i))| (i.timestamp, *seq, *id))
+            .collect();
+        expired.sort_unstable_by_key(|(timestamp, seq, _)| (*timestamp, *seq));
+        expired.truncate(batch as usize);
+        for (_, _, id) in &expired {
+            store.incidents.remove(id);
+        }
+        Ok(expired.len() as u64)
     }
 }
