@@ -48,7 +48,32 @@ pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos 
     }
 }
 
-/// Parses a stored id (a UUID in text form).
+/// Deletes at most `batch` rows of `E` matching `condition`, picked by
+/// `key` (`DELETE … WHERE key IN (SELECT key … WHERE condition LIMIT
+/// batch)`): retention's small transactions, which keep the write lock
+/// short so ingestion never waits long behind them.
+async fn delete_batch<E: sea_orm::EntityTrait>(
+    db: &DatabaseConnection,
+    key: E::Column,
+    condition: sea_orm::sea_query::Condition,
+    batch: u32,
+) -> RepoResult<u64> {
+    use sea_orm::QueryFilter;
+    use sea_orm::sea_query::{Query, SimpleExpr};
+    if batch == 0 {
+        return Ok(0);
+    }
+    let picked = Query::select()
+        .column(key)
+        .from(E::default())
+        .cond_where(condition)
+        .limit(u64::from(batch))
+        .to_owned();
+    let in_batch: SimpleExpr = sea_orm::ColumnTrait::in_subquery(&key, picked);
+    let done = E::delete_many().filter(in_batch).exec(db).await.map_err(crate::error::repo_err)?;
+    Ok(done.rows_affected)
+}
+
 /// `SELECT id FROM projects`: every project, for a global delete that
 /// reaches rows through a `(project_id, …)` index.
 fn all_projects() -> sea_orm::sea_query::SelectStatement {
@@ -58,6 +83,7 @@ fn all_projects() -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// Parses a stored id (a UUID in text form).
 fn parse_id<T: FromStr>(table: &'static str, raw: &str) -> RepoResult<T> {
     raw.parse().map_err(|_| CorruptRow::in_table(table, format!("malformed id `{raw}`")))
 }

@@ -11,7 +11,7 @@ use orion_core::error::{RepoResult, RepositoryError};
 use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, ProjectId, ServerId};
 use orion_core::repo::CommandRepository;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, Condition, DatabaseConnection, QueryOrder, QuerySelect,
 };
@@ -135,24 +135,12 @@ impl CommandRepository for CommandRepo {
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
-        if batch == 0 {
-            return Ok(0);
-        }
         // Pending commands have no `acked_at`; the status check keeps them
         // even if one ever had.
-        let expired = Query::select()
-            .column(Column::Seq)
-            .from(Entity)
-            .and_where(Column::Status.ne(CommandStatus::Pending.as_str()))
-            .and_where(Column::AckedAt.lt(micros_bound(cutoff)))
-            .limit(u64::from(batch))
-            .to_owned();
-        let done = Entity::delete_many()
-            .filter(Column::Seq.in_subquery(expired))
-            .exec(&self.0)
-            .await
-            .map_err(repo_err)?;
-        Ok(done.rows_affected)
+        let expired = Condition::all()
+            .add(Column::Status.ne(CommandStatus::Pending.as_str()))
+            .add(Column::AckedAt.lt(micros_bound(cutoff)));
+        super::delete_batch::<Entity>(&self.0, Column::Seq, expired, batch).await
     }
 }
 

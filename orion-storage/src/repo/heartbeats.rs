@@ -7,7 +7,7 @@ use orion_core::error::{RepoResult, RepositoryError};
 use orion_core::model::{Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptStatus, ServerId};
 use orion_core::repo::HeartbeatRepository;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect, TransactionTrait,
 };
@@ -148,24 +148,12 @@ impl HeartbeatRepository for HeartbeatRepo {
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
-        if batch == 0 {
-            return Ok(0);
-        }
         // `project_id IN (projects)` covers every row (the foreign key) and
         // lets the (project_id, timestamp) index find expired rows.
-        let expired = Query::select()
-            .column(Column::Id)
-            .from(Entity)
-            .and_where(Column::ProjectId.in_subquery(super::all_projects()))
-            .and_where(Column::Timestamp.lt(micros_bound(cutoff)))
-            .limit(u64::from(batch))
-            .to_owned();
-        let done = Entity::delete_many()
-            .filter(Column::Id.in_subquery(expired))
-            .exec(&self.0)
-            .await
-            .map_err(repo_err)?;
-        Ok(done.rows_affected)
+        let expired = Condition::all()
+            .add(Column::ProjectId.in_subquery(super::all_projects()))
+            .add(Column::Timestamp.lt(micros_bound(cutoff)));
+        super::delete_batch::<Entity>(&self.0, Column::Id, expired, batch).await
     }
 }
 

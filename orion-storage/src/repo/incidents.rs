@@ -6,7 +6,7 @@ use orion_core::error::RepoResult;
 use orion_core::model::{Incident, ProjectId, ServerId};
 use orion_core::repo::IncidentRepository;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, PaginatorTrait, QueryOrder, QuerySelect,
 };
@@ -83,24 +83,12 @@ impl IncidentRepository for IncidentRepo {
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
-        if batch == 0 {
-            return Ok(0);
-        }
         // As for logs: `project_id IN (projects)` lets the
         // (project_id, timestamp) index find expired rows.
-        let expired = Query::select()
-            .column(Column::Seq)
-            .from(Entity)
-            .and_where(Column::ProjectId.in_subquery(super::all_projects()))
-            .and_where(Column::Timestamp.lt(micros_bound(cutoff)))
-            .limit(u64::from(batch))
-            .to_owned();
-        let done = Entity::delete_many()
-            .filter(Column::Seq.in_subquery(expired))
-            .exec(&self.0)
-            .await
-            .map_err(repo_err)?;
-        Ok(done.rows_affected)
+        let expired = Condition::all()
+            .add(Column::ProjectId.in_subquery(super::all_projects()))
+            .add(Column::Timestamp.lt(micros_bound(cutoff)));
+        super::delete_batch::<Entity>(&self.0, Column::Seq, expired, batch).await
     }
 }
 
