@@ -173,7 +173,7 @@ impl Client {
     /// `POST /api/agent/commands/:id/ack` (`commands:write`): reports a
     /// command's outcome. Another server's command is a 404, a second
     /// acknowledgement a 409.
-    pub async fn ack(&self, id: &str, status: AckStatus, output: Option<&str>) -> Result<(), ClientError> {
+    pub async fn ack(&self, id: i64, status: AckStatus, output: Option<&str>) -> Result<(), ClientError> {
         let path = format!("/agent/commands/{}/ack", escape_segment(id));
         self.send(Method::POST, &path, Some(&Ack { status, output }), None).await.map(drop)
     }

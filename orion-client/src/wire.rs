@@ -174,7 +174,7 @@ pub struct Alert {
 #[serde(rename_all = "camelCase")]
 pub struct AgentCommand {
     /// Its id, for [`Client::ack`](crate::Client::ack).
-    pub id: String,
+    pub id: i64,
     /// `restart`, `stop` or `start` (a string, so that kinds added later
     /// reach the agent — which can refuse them — instead of failing the
     /// whole poll).

@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub mod alerts;
 pub mod auth;
 pub mod commands;
+pub mod ids;
 pub mod incidents;
 pub mod logs;
 pub mod projects;
@@ -25,6 +26,7 @@ pub mod users;
 pub use alerts::{AlertEventRepository, AlertRuleRepository};
 pub use auth::{ChallengeRepository, LoginAttemptRepository};
 pub use commands::CommandRepository;
+pub use ids::IdRepository;
 pub use incidents::IncidentRepository;
 pub use logs::{AppendOutcome, LogRepository};
 pub use projects::ProjectRepository;
@@ -37,6 +39,8 @@ pub use users::UserRepository;
 /// Every repository a backend provides.
 #[derive(Clone)]
 pub struct Repos {
+    /// Id sequences.
+    pub ids: Arc<dyn IdRepository>,
     /// Users.
     pub users: Arc<dyn UserRepository>,
     /// Pending 2FA login challenges.

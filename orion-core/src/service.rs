@@ -38,3 +38,11 @@ pub(crate) struct Deps {
     pub notifier: Arc<dyn Notifier>,
     pub config: Config,
 }
+
+impl Deps {
+    /// A fresh id from the store's sequence for `I`.
+    pub async fn next_id<I: crate::model::Id>(&self) -> Result<I, crate::error::RepositoryError> {
+        let raw = self.repos.ids.next(I::KIND).await?;
+        I::from_raw(raw).map_err(|e| crate::error::RepositoryError::Unavailable(Box::new(e)))
+    }
+}

@@ -218,7 +218,7 @@ mod tests {
         LogEntry {
             id,
             entry: NewLogEntry {
-                project_id: ProjectId::new(),
+                project_id: ProjectId(7),
                 timestamp: at,
                 received_at: at,
                 level: Level::Warn,

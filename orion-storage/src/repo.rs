@@ -3,7 +3,6 @@
 //! would refuse is reported as `Unavailable` (see [`CorruptRow`]), never a
 //! panic.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -18,6 +17,7 @@ mod alert_rules;
 mod auth;
 mod commands;
 mod heartbeats;
+mod ids;
 mod incidents;
 pub(crate) mod logs;
 mod projects;
@@ -31,6 +31,7 @@ mod users;
 /// the writer task) is shared, not rebuilt.
 pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos {
     Repos {
+        ids: Arc::new(ids::IdRepo(db.clone())),
         users: Arc::new(users::UserRepo(db.clone())),
         challenges: Arc::new(auth::ChallengeRepo(db.clone())),
         login_attempts: Arc::new(auth::LoginAttemptRepo(db.clone())),
@@ -83,9 +84,9 @@ fn all_projects() -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-/// Parses a stored id (a UUID in text form).
-fn parse_id<T: FromStr>(table: &'static str, raw: &str) -> RepoResult<T> {
-    raw.parse().map_err(|_| CorruptRow::in_table(table, format!("malformed id `{raw}`")))
+/// Reads back a stored integer id (positive, below 2^53).
+fn parse_id<T: orion_core::model::Id>(table: &'static str, raw: i64) -> RepoResult<T> {
+    T::from_raw(raw).map_err(|_| CorruptRow::in_table(table, format!("malformed id `{raw}`")))
 }
 
 /// The stored form of an instant in the `BIGINT` time columns (logs and

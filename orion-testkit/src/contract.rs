@@ -12,6 +12,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod commands;
+pub mod ids;
 pub mod incidents;
 pub mod logs;
 pub mod projects;
@@ -31,6 +32,7 @@ use orion_core::{Repos, RepositoryError};
 
 /// Runs the whole suite against `repos`.
 pub async fn run_all(repos: &Repos) {
+    ids::run(repos).await;
     users::run(repos).await;
     auth::run(repos).await;
     projects::run(repos).await;
@@ -74,7 +76,7 @@ fn fresh_email() -> Email {
 /// A user that is not stored yet, with a fresh email and pseudo.
 fn new_user() -> User {
     User {
-        id: UserId::new(),
+        id: UserId(crate::fresh_id()),
         first_name: PersonName::parse("firstName", "Grace").expect("valid"),
         last_name: PersonName::parse("lastName", "Hopper").expect("valid"),
         pseudo: Pseudo::parse(&format!("c{}", random(20))).expect("valid pseudo"),
@@ -94,7 +96,7 @@ async fn stored_user(repos: &Repos) -> User {
 
 fn new_project(owner: UserId, name: &str, created_at: DateTime<Utc>) -> Project {
     Project {
-        id: ProjectId::new(),
+        id: ProjectId(crate::fresh_id()),
         owner_id: owner,
         name: ProjectName::parse(name).expect("valid project name"),
         label: Label::parse("label", "Contract project", 200).expect("valid label"),
@@ -113,7 +115,7 @@ async fn stored_project(repos: &Repos) -> Project {
 
 fn new_source(project: ProjectId, name: &str, created_at: DateTime<Utc>) -> Source {
     Source {
-        id: SourceId::new(),
+        id: SourceId(crate::fresh_id()),
         project_id: project,
         name: SourceName::parse(name).expect("valid source name"),
         description: Label::parse("description", "from the contract suite", 500).expect("valid"),
@@ -125,7 +127,7 @@ fn new_source(project: ProjectId, name: &str, created_at: DateTime<Utc>) -> Sour
 fn new_token(project: ProjectId, source: Option<SourceId>, created_at: DateTime<Utc>) -> ApiToken {
     let kind = if source.is_some() { TokenKind::Source } else { TokenKind::Api };
     ApiToken {
-        id: TokenId::new(),
+        id: TokenId(crate::fresh_id()),
         project_id: project,
         name: format!("token {}", random(6)),
         kind,
@@ -143,6 +145,7 @@ fn new_token(project: ProjectId, source: Option<SourceId>, created_at: DateTime<
 /// A server of `project` that is not stored yet, never seen.
 fn new_server(project: ProjectId, server_id: &str) -> Server {
     Server {
+        id: orion_core::model::ServerRowId(crate::fresh_id()),
         project_id: project,
         server_id: ServerId::parse(server_id).expect("valid server id"),
         display_name: format!("Web {server_id}"),

@@ -34,3 +34,15 @@ pub use memory::InMemoryRepos;
 pub use server::TestServer;
 pub use sink::WebhookSink;
 pub use smtp::SmtpSink;
+
+/// A fresh id for a row a test inserts directly (or for an id that must not
+/// exist): unique in this process, and far above anything a store's
+/// sequence hands out (a random base in 2^46..2^47), so it collides neither
+/// with allocated ids nor with another test process on the same database.
+pub fn fresh_id() -> i64 {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static NEXT: OnceLock<AtomicI64> = OnceLock::new();
+    let next = NEXT.get_or_init(|| AtomicI64::new((1 << 46) + rand::random_range(0..(1_i64 << 46))));
+    next.fetch_add(1, Ordering::Relaxed)
+}

@@ -11,6 +11,7 @@ mod alert_rules;
 mod challenges;
 mod commands;
 mod heartbeats;
+mod ids;
 mod incidents;
 mod login_attempts;
 mod logs;
@@ -44,6 +45,7 @@ impl InMemoryRepos {
     pub fn new() -> Repos {
         let db = Db::default();
         Repos {
+            ids: Arc::new(ids::Ids(db.clone())),
             users: Arc::new(users::Users(db.clone())),
             challenges: Arc::new(challenges::Challenges(db.clone())),
             login_attempts: Arc::new(login_attempts::LoginAttempts(db.clone())),
@@ -80,6 +82,8 @@ impl Db {
 struct Store {
     /// Monotonic insertion counter, the tie-breaker for orderings.
     seq: u64,
+    /// The last id handed out per kind.
+    sequences: HashMap<orion_core::model::IdKind, i64>,
     users: HashMap<UserId, User>,
     challenges: HashMap<String, LoginChallenge>,
     login_failures: HashMap<String, Vec<DateTime<Utc>>>,

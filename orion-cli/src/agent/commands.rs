@@ -45,7 +45,7 @@ pub async fn run(
                 Some(done) => done,
                 None => execute(supervisor, &command).await,
             };
-            match client.ack(&command.id, status, Some(&output)).await {
+            match client.ack(command.id, status, Some(&output)).await {
                 Ok(()) => {}
                 // 404/409: gone or already acknowledged; nothing to keep.
                 Err(e) if e.status().is_some_and(|s| s == 404 || s == 409) => {}

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::ids::{CommandId, IncidentId, ProjectId};
+use super::ids::{CommandId, IncidentId, ProjectId, ServerRowId};
 use crate::error::FieldError;
 
 /// An agent-chosen server id: 1–128 characters of `[A-Za-z0-9._:-]`
@@ -44,6 +44,8 @@ impl fmt::Display for ServerId {
 /// A registered machine.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Server {
+    /// Integer id of the row (stable across re-registrations).
+    pub id: ServerRowId,
     /// Its project.
     pub project_id: ProjectId,
     /// Agent-chosen id, unique in the project.

@@ -77,7 +77,7 @@ mod tests {
     fn a_token_is_valid_until_it_expires() {
         let signer = JwtSigner::new(b"secret", Duration::hours(24));
         let now = Utc::now();
-        let user = UserId::new();
+        let user = UserId(7);
         let token = signer.issue(user, now).unwrap();
         assert_eq!(signer.verify(&token, now + Duration::hours(23)), Some(user));
         assert_eq!(signer.verify(&token, now + Duration::hours(24)), None);
@@ -86,7 +86,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_secret_is_refused() {
         let now = Utc::now();
-        let token = JwtSigner::new(b"one", Duration::hours(1)).issue(UserId::new(), now).unwrap();
+        let token = JwtSigner::new(b"one", Duration::hours(1)).issue(UserId(7), now).unwrap();
         assert_eq!(JwtSigner::new(b"two", Duration::hours(1)).verify(&token, now), None);
         assert_eq!(JwtSigner::new(b"one", Duration::hours(1)).verify("garbage", now), None);
     }

@@ -11,7 +11,8 @@ use crate::model::{Heartbeat, HeartbeatAverages, ProjectId, Server, ServerId};
 pub trait ServerRepository: Send + Sync {
     /// Inserts the server, or updates `display_name`, `hostname`,
     /// `platform` and `arch` of the existing one (keeping `created_at` and
-    /// `last_seen_at`). Returns the stored server.
+    /// `last_seen_at` and `id`: `server.id` is used only for a new row).
+    /// Returns the stored server.
     async fn upsert(&self, server: &Server) -> RepoResult<Server>;
     /// The project's server with that id.
     async fn find(&self, project: ProjectId, server_id: &ServerId) -> RepoResult<Option<Server>>;

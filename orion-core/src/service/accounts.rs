@@ -68,7 +68,7 @@ impl AccountService {
             return Err(ServiceError::Validation(errors));
         };
         let user = User {
-            id: UserId::new(),
+            id: self.deps.next_id::<UserId>().await?,
             first_name,
             last_name,
             pseudo,

@@ -12,7 +12,7 @@ use super::principal::{Principal, TokenPrincipal};
 use super::projects::ProjectService;
 use super::tokens::{IssuedToken, mint};
 use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult, collect};
-use crate::model::{
+use crate::model::{ServerRowId, 
     Command, CommandId, CommandKind, CommandStatus, Heartbeat, Incident, IncidentId, Label, Metrics,
     Permission, Project, ScriptStatus, Server, ServerId, Source, SourceId, SourceName, TokenKind,
 };
@@ -196,6 +196,8 @@ impl AgentService {
             return Err(ServiceError::Validation(errors));
         };
         let server = Server {
+            // Used only when the server is new: a re-registration keeps its id.
+            id: self.deps.next_id::<ServerRowId>().await?,
             project_id: project.id,
             server_id,
             display_name,
@@ -215,7 +217,8 @@ impl AgentService {
             kind.default_permissions(),
             None,
             Some(server.server_id.as_str().to_owned()),
-        );
+        )
+        .await?;
         self.deps.repos.tokens.insert(&issued.token).await?;
         Ok(issued)
     }
@@ -296,7 +299,7 @@ impl AgentService {
         };
         let project = self.projects.by_id(token.project_id).await?;
         let incident = Incident {
-            id: IncidentId::new(),
+            id: self.deps.next_id::<IncidentId>().await?,
             project_id: project.id,
             server_id: token.server_id.as_deref().and_then(|s| ServerId::parse(s).ok()),
             event: input.event,
@@ -336,7 +339,7 @@ impl AgentService {
             Some(source) => source,
             None => {
                 let source = Source {
-                    id: SourceId::new(),
+                    id: self.deps.next_id::<SourceId>().await?,
                     project_id: token.project_id,
                     name: name.clone(),
                     description,
@@ -362,7 +365,8 @@ impl AgentService {
             kind.default_permissions(),
             Some(source.id),
             token.server_id.clone(),
-        );
+        )
+        .await?;
         self.deps.repos.tokens.insert(&issued.token).await?;
         Ok(issued)
     }
@@ -511,7 +515,7 @@ impl AgentService {
             return Err(ServiceError::Validation(errors));
         };
         let command = Command {
-            id: CommandId::new(),
+            id: self.deps.next_id::<CommandId>().await?,
             project_id: project.id,
             server_id: server.server_id,
             kind,

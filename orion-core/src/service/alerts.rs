@@ -85,7 +85,7 @@ impl AlertService {
     ) -> ServiceResult<AlertRule> {
         let project = self.projects.owned(principal, project).await?;
         let now = self.deps.clock.now().trunc_subsecs(3);
-        let rule = validate(input, RuleId::new(), &project, now, now)?;
+        let rule = validate(input, self.deps.next_id::<RuleId>().await?, &project, now, now)?;
         self.deps.repos.alert_rules.insert(&rule).await?;
         Ok(rule)
     }
@@ -231,7 +231,7 @@ impl AlertService {
             };
             let deliveries = self.deliver(&project, rule, &notification).await?;
             let event = AlertEvent {
-                id: AlertEventId::new(),
+                id: self.deps.next_id::<AlertEventId>().await?,
                 project_id: project.id,
                 rule_id: rule.id,
                 rule_name: rule.name.clone(),

@@ -238,7 +238,7 @@ impl LogService {
             let parsed = SourceName::parse(name).map_err(|e| ServiceError::Validation(vec![e]))?;
             if self.deps.repos.sources.find_by_name(project, &parsed).await?.is_none() {
                 let source = Source {
-                    id: SourceId::new(),
+                    id: self.deps.next_id::<SourceId>().await?,
                     project_id: project,
                     name: parsed,
                     description: crate::model::Label::parse("description", "", 1).expect("empty is valid"),

@@ -94,7 +94,7 @@ impl ProjectService {
             label
         };
         let project = Project {
-            id: ProjectId::new(),
+            id: self.deps.next_id::<ProjectId>().await?,
             owner_id: owner,
             name,
             label,

@@ -55,7 +55,7 @@ impl SourceService {
             return Err(ServiceError::Validation(errors));
         };
         let source = Source {
-            id: SourceId::new(),
+            id: self.deps.next_id::<SourceId>().await?,
             project_id: project.id,
             name,
             description,
@@ -70,7 +70,8 @@ impl SourceService {
             kind.default_permissions(),
             Some(source.id),
             None,
-        );
+        )
+        .await?;
         self.deps.repos.sources.insert(&source, Some(&issued.token)).await.map_err(|e| match e {
             RepositoryError::Conflict(_) => {
                 ServiceError::Conflict(format!("a source named `{}` already exists", source.name.as_str()))

@@ -34,7 +34,7 @@ pub struct TokenService {
 }
 
 /// Builds a token record and its value (not stored yet).
-pub(crate) fn mint(
+pub(crate) async fn mint(
     deps: &Deps,
     project_id: ProjectId,
     name: &str,
@@ -42,10 +42,10 @@ pub(crate) fn mint(
     permissions: PermissionSet,
     source_id: Option<SourceId>,
     server_id: Option<String>,
-) -> IssuedToken {
+) -> Result<IssuedToken, crate::error::RepositoryError> {
     let value = secrets::new_token_value(kind.prefix());
     let token = ApiToken {
-        id: TokenId::new(),
+        id: deps.next_id::<TokenId>().await?,
         project_id,
         name: name.to_owned(),
         kind,
@@ -57,7 +57,7 @@ pub(crate) fn mint(
         created_at: deps.clock.now(),
         last_used_at: None,
     };
-    IssuedToken { token, value }
+    Ok(IssuedToken { token, value })
 }
 
 impl TokenService {
@@ -88,7 +88,7 @@ impl TokenService {
         let (Some(name), Some(permissions)) = (name, permissions) else {
             return Err(ServiceError::Validation(errors));
         };
-        let issued = mint(&self.deps, project.id, name.as_str(), TokenKind::Api, permissions, None, None);
+        let issued = mint(&self.deps, project.id, name.as_str(), TokenKind::Api, permissions, None, None).await?;
         self.deps.repos.tokens.insert(&issued.token).await?;
         Ok(issued)
     }

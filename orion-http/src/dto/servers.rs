@@ -14,6 +14,8 @@ use super::timestamp;
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerView<'a> {
+    /// The row's integer id.
+    pub id: i64,
     /// Agent-chosen id.
     pub server_id: &'a str,
     /// Shown in the UI.
@@ -36,6 +38,7 @@ impl<'a> From<&'a ServerOverview> for ServerView<'a> {
     fn from(o: &'a ServerOverview) -> Self {
         let s = &o.server;
         Self {
+            id: s.id.get(),
             server_id: s.server_id.as_str(),
             display_name: &s.display_name,
             hostname: &s.hostname,

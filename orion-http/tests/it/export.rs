@@ -81,7 +81,7 @@ async fn download(t: &Logs, query: &str, content_type: &str, file: &str) -> Vec<
 
 /// Checks a JSON entry against row `i`.
 fn check_json(entry: &Value, i: usize) {
-    let expected = row(ProjectId::new(), i);
+    let expected = row(ProjectId(orion_testkit::fresh_id()), i);
     let at = expected.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     assert_eq!(entry["message"], expected.message.as_str(), "row {i}");
     assert_eq!(entry["timestamp"], at.as_str(), "row {i}");
@@ -126,7 +126,7 @@ fn check_csv(body: &[u8]) {
     let mut count = 0;
     for (record, i) in reader.records().zip(expected_order()) {
         let record = record.unwrap();
-        let expected = row(ProjectId::new(), i);
+        let expected = row(ProjectId(orion_testkit::fresh_id()), i);
         let at = expected.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let (metadata, tags) = (format!("{{\"i\":{i}}}"), expected.tags.join(","));
         let wanted = [

@@ -10,9 +10,9 @@ use sea_orm::entity::prelude::*;
 pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub seq: i64,
-    pub id: String,
-    pub project_id: String,
-    pub rule_id: String,
+    pub id: i64,
+    pub project_id: i64,
+    pub rule_id: i64,
     pub rule_name: String,
     pub condition: String,
     pub kind: String,

@@ -7,7 +7,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "alert_rule_states")]
 pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub rule_id: String,
+    pub rule_id: i64,
     pub firing: bool,
     pub since: Option<i64>,
     pub last_notified_at: Option<i64>,

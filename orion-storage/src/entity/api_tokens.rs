@@ -7,15 +7,15 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "api_tokens")]
 pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub project_id: String,
+    pub id: i64,
+    pub project_id: i64,
     pub name: String,
     pub kind: String,
     pub hash: String,
     pub display_prefix: String,
     /// Space-separated permission names.
     pub permissions: String,
-    pub source_id: Option<String>,
+    pub source_id: Option<i64>,
     pub server_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,

@@ -10,8 +10,8 @@ use sea_orm::entity::prelude::*;
 pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub seq: i64,
-    pub id: String,
-    pub project_id: String,
+    pub id: i64,
+    pub project_id: i64,
     pub server_id: String,
     pub kind: String,
     pub script_name: Option<String>,

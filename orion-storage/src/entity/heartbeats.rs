@@ -10,7 +10,7 @@ use sea_orm::entity::prelude::*;
 pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub project_id: String,
+    pub project_id: i64,
     pub server_id: String,
     pub timestamp: i64,
     pub received_at: i64,

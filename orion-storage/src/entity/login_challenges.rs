@@ -8,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub token_hash: String,
-    pub user_id: String,
+    pub user_id: i64,
     pub expires_at: DateTimeUtc,
     pub failed_attempts: i32,
 }

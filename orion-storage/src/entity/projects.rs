@@ -7,8 +7,8 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "projects")]
 pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub owner_id: String,
+    pub id: i64,
+    pub owner_id: i64,
     pub name: String,
     pub label: String,
     pub archived: bool,

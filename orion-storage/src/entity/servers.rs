@@ -6,8 +6,10 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "servers")]
 pub(crate) struct Model {
+    /// The integer id (unique); the key is the natural one below.
+    pub id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub project_id: String,
+    pub project_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub server_id: String,
     pub display_name: String,

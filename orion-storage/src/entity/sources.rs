@@ -7,8 +7,8 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "sources")]
 pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
-    pub project_id: String,
+    pub id: i64,
+    pub project_id: i64,
     pub name: String,
     pub description: String,
     pub created_at: DateTimeUtc,

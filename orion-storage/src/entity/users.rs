@@ -8,7 +8,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "users")]
 pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: i64,
     pub first_name: String,
     pub last_name: String,
     pub pseudo: String,

@@ -1,4 +1,5 @@
-//! Accounts: `users`, `login_challenges`, `login_failures` and `settings`.
+//! Accounts: `users`, `login_challenges`, `login_failures`, `settings`, and
+//! `id_sequences` (the integer id counters of every table).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -42,6 +43,13 @@ enum LoginFailures {
 }
 
 #[derive(DeriveIden)]
+enum IdSequences {
+    Table,
+    Name,
+    Last,
+}
+
+#[derive(DeriveIden)]
 enum Settings {
     Table,
     Key,
@@ -55,7 +63,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Users::Table)
-                    .col(string(Users::Id).primary_key())
+                    .col(big_integer(Users::Id).primary_key())
                     .col(string(Users::FirstName))
                     .col(string(Users::LastName))
                     .col(string(Users::Pseudo))
@@ -79,7 +87,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(LoginChallenges::Table)
                     .col(string(LoginChallenges::TokenHash).primary_key())
-                    .col(string(LoginChallenges::UserId))
+                    .col(big_integer(LoginChallenges::UserId))
                     .col(timestamp_with_time_zone(LoginChallenges::ExpiresAt))
                     .col(integer(LoginChallenges::FailedAttempts))
                     .foreign_key(
@@ -131,11 +139,24 @@ impl MigrationTrait for Migration {
                     .col(text(Settings::Value))
                     .to_owned(),
             )
+            .await?;
+        // One row per kind of id: `last` is the id handed out most recently.
+        // Bumped with one `INSERT .. ON CONFLICT DO UPDATE .. RETURNING`, so
+        // every instance on the database draws from the same counter.
+        manager
+            .create_table(
+                Table::create()
+                    .table(IdSequences::Table)
+                    .col(string(IdSequences::Name).primary_key())
+                    .col(big_integer(IdSequences::Last))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            IdSequences::Table.into_iden(),
             Settings::Table.into_iden(),
             LoginFailures::Table.into_iden(),
             LoginChallenges::Table.into_iden(),

@@ -50,7 +50,7 @@ enum Projects {
 const SQLITE_SEARCH: &[&str] = &[
     "CREATE VIRTUAL TABLE logs_fts USING fts5(message, content='logs', content_rowid='id', \
      tokenize='trigram case_sensitive 0')",
-    "CREATE TABLE log_tags (project_id TEXT NOT NULL, tag TEXT NOT NULL, timestamp INTEGER NOT NULL, \
+    "CREATE TABLE log_tags (project_id INTEGER NOT NULL, tag TEXT NOT NULL, timestamp INTEGER NOT NULL, \
      log_id INTEGER NOT NULL, PRIMARY KEY (project_id, tag, timestamp, log_id)) WITHOUT ROWID",
     "CREATE TRIGGER logs_after_insert AFTER INSERT ON logs BEGIN \
        INSERT INTO logs_fts (rowid, message) VALUES (new.id, new.message); \
@@ -79,7 +79,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Logs::Table)
                     .col(big_pk_auto(Logs::Id))
-                    .col(string(Logs::ProjectId))
+                    .col(big_integer(Logs::ProjectId))
                     .col(big_integer(Logs::Timestamp))
                     .col(big_integer(Logs::ReceivedAt))
                     .col(small_integer(Logs::Level))

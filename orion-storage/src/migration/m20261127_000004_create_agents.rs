@@ -34,6 +34,7 @@ enum Projects {
 #[derive(DeriveIden)]
 enum Servers {
     Table,
+    Id,
     ProjectId,
     ServerId,
     DisplayName,
@@ -131,7 +132,8 @@ async fn create_servers(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .create_table(
             Table::create()
                 .table(Servers::Table)
-                .col(string(Servers::ProjectId))
+                .col(big_integer(Servers::Id))
+                .col(big_integer(Servers::ProjectId))
                 .col(string(Servers::ServerId))
                 .col(text(Servers::DisplayName))
                 .col(text(Servers::Hostname))
@@ -144,7 +146,8 @@ async fn create_servers(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .foreign_key(&mut project_fk("fk_servers_project_id", Servers::Table, Servers::ProjectId))
                 .to_owned(),
         )
-        .await
+        .await?;
+    unique_index(manager, "ux_servers_id", Servers::Table, [Servers::Id]).await
 }
 
 async fn create_heartbeats(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
@@ -153,7 +156,7 @@ async fn create_heartbeats(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             Table::create()
                 .table(Heartbeats::Table)
                 .col(big_pk_auto(Heartbeats::Id))
-                .col(string(Heartbeats::ProjectId))
+                .col(big_integer(Heartbeats::ProjectId))
                 .col(string(Heartbeats::ServerId))
                 .col(big_integer(Heartbeats::Timestamp))
                 .col(big_integer(Heartbeats::ReceivedAt))
@@ -222,8 +225,8 @@ async fn create_commands(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             Table::create()
                 .table(Commands::Table)
                 .col(big_pk_auto(Commands::Seq))
-                .col(string(Commands::Id))
-                .col(string(Commands::ProjectId))
+                .col(big_integer(Commands::Id))
+                .col(big_integer(Commands::ProjectId))
                 .col(string(Commands::ServerId))
                 .col(string(Commands::Kind))
                 .col(text_null(Commands::ScriptName))
@@ -279,8 +282,8 @@ async fn create_incidents(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             Table::create()
                 .table(Incidents::Table)
                 .col(big_pk_auto(Incidents::Seq))
-                .col(string(Incidents::Id))
-                .col(string(Incidents::ProjectId))
+                .col(big_integer(Incidents::Id))
+                .col(big_integer(Incidents::ProjectId))
                 .col(string_null(Incidents::ServerId))
                 .col(string(Incidents::Event))
                 .col(text(Incidents::Message))

@@ -39,7 +39,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(IngestKeys::Table)
-                    .col(string(IngestKeys::ProjectId))
+                    .col(big_integer(IngestKeys::ProjectId))
                     .col(string(IngestKeys::Key))
                     .col(big_integer(IngestKeys::Accepted))
                     .col(big_integer(IngestKeys::CreatedAt))

@@ -41,9 +41,9 @@ impl AlertEventRepository for AlertEventRepo {
             .map_err(|e| CorruptRow::in_table(TABLE, format!("deliveries of event {}: {e}", event.id)))?;
         let row = alert_events::ActiveModel {
             seq: NotSet,
-            id: Set(event.id.to_string()),
-            project_id: Set(event.project_id.to_string()),
-            rule_id: Set(event.rule_id.to_string()),
+            id: Set(event.id.get()),
+            project_id: Set(event.project_id.get()),
+            rule_id: Set(event.rule_id.get()),
             rule_name: Set(event.rule_name.clone()),
             condition: Set(event.condition.clone()),
             kind: Set(event.kind.as_str().to_owned()),
@@ -59,7 +59,7 @@ impl AlertEventRepository for AlertEventRepo {
 
     async fn list(&self, project: ProjectId, limit: u32) -> RepoResult<Vec<AlertEvent>> {
         let rows = Entity::find()
-            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::ProjectId.eq(project.get()))
             .order_by_desc(Column::At)
             .order_by_desc(Column::Seq)
             .limit(u64::from(limit))
@@ -76,9 +76,9 @@ fn to_domain(row: alert_events::Model) -> RepoResult<AlertEvent> {
     let deliveries: Vec<StoredDelivery> =
         serde_json::from_value(row.deliveries).map_err(|e| bad(format!("deliveries ({e})")))?;
     Ok(AlertEvent {
-        id: parse_id(TABLE, &id)?,
-        project_id: parse_id(TABLE, &row.project_id)?,
-        rule_id: parse_id(TABLE, &row.rule_id)?,
+        id: parse_id(TABLE, id)?,
+        project_id: parse_id(TABLE, row.project_id)?,
+        rule_id: parse_id(TABLE, row.rule_id)?,
         rule_name: row.rule_name,
         condition: row.condition,
         kind: AlertEventKind::parse(&row.kind).ok_or_else(|| bad(format!("kind `{}`", row.kind)))?,

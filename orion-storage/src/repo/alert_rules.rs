@@ -36,15 +36,15 @@ pub(crate) struct AlertRuleRepo(pub(crate) DatabaseConnection);
 /// The rule `id` of `project`.
 fn of_project(project: ProjectId, id: RuleId) -> sea_orm::Condition {
     sea_orm::Condition::all()
-        .add(Column::ProjectId.eq(project.to_string()))
-        .add(Column::Id.eq(id.to_string()))
+        .add(Column::ProjectId.eq(project.get()))
+        .add(Column::Id.eq(id.get()))
 }
 
 #[async_trait]
 impl AlertRuleRepository for AlertRuleRepo {
     async fn insert(&self, rule: &AlertRule) -> RepoResult<()> {
         let txn = self.0.begin().await.map_err(repo_err)?;
-        let row = alert_rules::ActiveModel { id: Set(rule.id.to_string()), ..to_row(rule)? };
+        let row = alert_rules::ActiveModel { id: Set(rule.id.get()), ..to_row(rule)? };
         // An unknown project is `NotFound`, a reused id `Conflict`.
         Entity::insert(row).exec_without_returning(&txn).await.map_err(parent_err)?;
         states::Entity::insert(state_row(rule.id, &RuleState::default()))
@@ -69,9 +69,9 @@ impl AlertRuleRepository for AlertRuleRepo {
         // Replacing the row (rather than updating it) also repairs a state
         // row that went missing; an evaluation that read the old state now
         // fails its compare-and-set, since `evaluated_at` went back to NULL.
-        let rule_id = rule.id.to_string();
+        let rule_id = rule.id.get();
         states::Entity::delete_many()
-            .filter(states::Column::RuleId.eq(rule_id.as_str()))
+            .filter(states::Column::RuleId.eq(rule_id))
             .exec(&txn)
             .await
             .map_err(repo_err)?;
@@ -92,7 +92,7 @@ impl AlertRuleRepository for AlertRuleRepo {
         }
         // The foreign key cascades too; this keeps it right without it.
         states::Entity::delete_many()
-            .filter(states::Column::RuleId.eq(id.to_string()))
+            .filter(states::Column::RuleId.eq(id.get()))
             .exec(&txn)
             .await
             .map_err(repo_err)?;
@@ -106,7 +106,7 @@ impl AlertRuleRepository for AlertRuleRepo {
 
     async fn list(&self, project: ProjectId) -> RepoResult<Vec<AlertRule>> {
         let rows = Entity::find()
-            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::ProjectId.eq(project.get()))
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Seq)
             .all(&self.0)
@@ -151,7 +151,7 @@ impl AlertRuleRepository for AlertRuleRepo {
         let row = states::ActiveModel { rule_id: NotSet, ..state_row(id, state) };
         let done = states::Entity::update_many()
             .set(row)
-            .filter(states::Column::RuleId.eq(id.to_string()))
+            .filter(states::Column::RuleId.eq(id.get()))
             .filter(unchanged)
             .exec(&self.0)
             .await
@@ -169,7 +169,7 @@ fn to_row(rule: &AlertRule) -> RepoResult<alert_rules::ActiveModel> {
     Ok(alert_rules::ActiveModel {
         seq: NotSet,
         id: NotSet,
-        project_id: Set(rule.project_id.to_string()),
+        project_id: Set(rule.project_id.get()),
         name: Set(rule.name.clone()),
         // `Condition`'s text parses back to the same condition (f64's
         // `Display` is the shortest text that reads back exactly).
@@ -193,8 +193,8 @@ fn to_domain(row: alert_rules::Model) -> RepoResult<AlertRule> {
     let channels: Vec<String> =
         serde_json::from_value(row.channels).map_err(|e| bad(format!("channels ({e})")))?;
     Ok(AlertRule {
-        id: parse_id(TABLE, &id)?,
-        project_id: parse_id(TABLE, &row.project_id)?,
+        id: parse_id(TABLE, id)?,
+        project_id: parse_id(TABLE, row.project_id)?,
         name: row.name,
         condition: Condition::parse(&row.condition).map_err(|e| bad(format!("condition: {e}")))?,
         window_minutes: minutes("window_minutes", row.window_minutes)?,
@@ -213,7 +213,7 @@ fn to_domain(row: alert_rules::Model) -> RepoResult<AlertRule> {
 
 fn state_row(id: RuleId, state: &RuleState) -> states::ActiveModel {
     states::ActiveModel {
-        rule_id: Set(id.to_string()),
+        rule_id: Set(id.get()),
         firing: Set(state.firing),
         since: Set(state.since.map(micros)),
         last_notified_at: Set(state.last_notified_at.map(micros)),

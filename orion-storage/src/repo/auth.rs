@@ -24,7 +24,7 @@ impl ChallengeRepository for ChallengeRepo {
         let attempts = i32::try_from(challenge.failed_attempts).unwrap_or(i32::MAX);
         let row = challenges::ActiveModel {
             token_hash: Set(challenge.token_hash.clone()),
-            user_id: Set(challenge.user_id.to_string()),
+            user_id: Set(challenge.user_id.get()),
             expires_at: Set(stored(challenge.expires_at)),
             failed_attempts: Set(attempts),
         };
@@ -78,7 +78,7 @@ fn attempts(stored: i32) -> RepoResult<u32> {
 fn to_domain(row: challenges::Model) -> RepoResult<LoginChallenge> {
     Ok(LoginChallenge {
         token_hash: row.token_hash,
-        user_id: parse_id("login_challenges", &row.user_id)?,
+        user_id: parse_id("login_challenges", row.user_id)?,
         expires_at: row.expires_at,
         failed_attempts: attempts(row.failed_attempts)?,
     })

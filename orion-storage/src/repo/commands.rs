@@ -29,7 +29,7 @@ pub(crate) struct CommandRepo(pub(crate) DatabaseConnection);
 /// The rows of `server_id` in `project`.
 fn of_server(project: ProjectId, server_id: &ServerId) -> Condition {
     Condition::all()
-        .add(Column::ProjectId.eq(project.to_string()))
+        .add(Column::ProjectId.eq(project.get()))
         .add(Column::ServerId.eq(server_id.as_str()))
 }
 
@@ -42,7 +42,7 @@ impl CommandRepo {
         id: CommandId,
     ) -> RepoResult<Option<Command>> {
         let row = Entity::find()
-            .filter(of_server(project, server_id).add(Column::Id.eq(id.to_string())))
+            .filter(of_server(project, server_id).add(Column::Id.eq(id.get())))
             .one(&self.0)
             .await
             .map_err(repo_err)?;
@@ -55,8 +55,8 @@ impl CommandRepository for CommandRepo {
     async fn insert(&self, command: &Command) -> RepoResult<()> {
         let row = commands::ActiveModel {
             seq: NotSet,
-            id: Set(command.id.to_string()),
-            project_id: Set(command.project_id.to_string()),
+            id: Set(command.id.get()),
+            project_id: Set(command.project_id.get()),
             server_id: Set(command.server_id.as_str().to_owned()),
             kind: Set(command.kind.as_str().to_owned()),
             script_name: Set(command.script_name.clone()),
@@ -72,8 +72,8 @@ impl CommandRepository for CommandRepo {
 
     async fn find(&self, project: ProjectId, id: CommandId) -> RepoResult<Option<Command>> {
         let row = Entity::find()
-            .filter(Column::ProjectId.eq(project.to_string()))
-            .filter(Column::Id.eq(id.to_string()))
+            .filter(Column::ProjectId.eq(project.get()))
+            .filter(Column::Id.eq(id.get()))
             .one(&self.0)
             .await
             .map_err(repo_err)?;
@@ -118,7 +118,7 @@ impl CommandRepository for CommandRepo {
             .col_expr(Column::AckedAt, Expr::value(Some(micros(at))))
             .filter(
                 of_server(project, server_id)
-                    .add(Column::Id.eq(id.to_string()))
+                    .add(Column::Id.eq(id.get()))
                     .add(Column::Status.eq(CommandStatus::Pending.as_str())),
             )
             .exec(&self.0)
@@ -150,8 +150,8 @@ fn to_domain(row: commands::Model) -> RepoResult<Command> {
         return Err(bad(format!("payload of command {} is not an object", row.id)));
     };
     Ok(Command {
-        id: parse_id(TABLE, &row.id)?,
-        project_id: parse_id(TABLE, &row.project_id)?,
+        id: parse_id(TABLE, row.id)?,
+        project_id: parse_id(TABLE, row.project_id)?,
         server_id: ServerId::parse(&row.server_id).map_err(|e| bad(e.message))?,
         kind: CommandKind::parse(&row.kind)
             .ok_or_else(|| bad(format!("unknown command kind `{}`", row.kind)))?,

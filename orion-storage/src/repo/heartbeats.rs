@@ -62,7 +62,7 @@ impl From<StoredScript> for ScriptStatus {
 /// The rows of `server_id` in `project`.
 fn of_server(project: ProjectId, server_id: &ServerId) -> sea_orm::Condition {
     sea_orm::Condition::all()
-        .add(Column::ProjectId.eq(project.to_string()))
+        .add(Column::ProjectId.eq(project.get()))
         .add(Column::ServerId.eq(server_id.as_str()))
 }
 
@@ -77,7 +77,7 @@ impl HeartbeatRepository for HeartbeatRepo {
         let txn = self.0.begin().await.map_err(repo_err)?;
         let touched = servers::Entity::update_many()
             .col_expr(servers::Column::LastSeenAt, Expr::value(Some(micros(heartbeat.received_at))))
-            .filter(servers::Column::ProjectId.eq(heartbeat.project_id.to_string()))
+            .filter(servers::Column::ProjectId.eq(heartbeat.project_id.get()))
             .filter(servers::Column::ServerId.eq(heartbeat.server_id.as_str()))
             .exec(&txn)
             .await
@@ -170,7 +170,7 @@ fn averages_query(
         .column_as(Expr::cust(avg_percent("ram_used_bytes", "ram_total_bytes")), "ram")
         .column_as(Expr::cust(avg_percent("disk_used_bytes", "disk_total_bytes")), "disk")
         .column_as(Expr::cust("count(*)"), "samples")
-        .filter(Column::ProjectId.eq(project.to_string()))
+        .filter(Column::ProjectId.eq(project.get()))
         .filter(Column::Timestamp.gte(micros_bound(from)))
         .filter(Column::Timestamp.lt(micros_bound(to)));
     match server {
@@ -197,7 +197,7 @@ fn to_row(h: &Heartbeat) -> RepoResult<heartbeats::ActiveModel> {
     let json = |what: &str, e: serde_json::Error| CorruptRow::in_table(TABLE, format!("{what}: {e}"));
     Ok(heartbeats::ActiveModel {
         id: NotSet,
-        project_id: Set(h.project_id.to_string()),
+        project_id: Set(h.project_id.get()),
         server_id: Set(h.server_id.as_str().to_owned()),
         timestamp: Set(micros(h.timestamp)),
         received_at: Set(micros(h.received_at)),
@@ -227,7 +227,7 @@ fn to_domain(row: heartbeats::Model) -> RepoResult<Heartbeat> {
     };
     let scripts: Vec<StoredScript> = serde_json::from_value(row.scripts).map_err(|e| json("scripts", e))?;
     Ok(Heartbeat {
-        project_id: parse_id(TABLE, &row.project_id)?,
+        project_id: parse_id(TABLE, row.project_id)?,
         server_id: ServerId::parse(&row.server_id).map_err(|e| CorruptRow::in_table(TABLE, e.message))?,
         timestamp: instant(TABLE, row.timestamp)?,
         received_at: instant(TABLE, row.received_at)?,
@@ -256,7 +256,7 @@ mod tests {
     async fn window_averages_never_read_the_table_on_sqlite() {
         let (from, to) =
             (DateTime::from_timestamp(1_000, 0).unwrap(), DateTime::from_timestamp(2_000, 0).unwrap());
-        let project = ProjectId::new();
+        let project = ProjectId(7);
         let all = averages_query(project, None, from, to).build(DbBackend::Sqlite);
         let steps = super::super::sqlite_plan(all).await;
         assert!(

@@ -26,8 +26,8 @@ impl IncidentRepository for IncidentRepo {
     async fn insert(&self, incident: &Incident) -> RepoResult<()> {
         let row = incidents::ActiveModel {
             seq: NotSet,
-            id: Set(incident.id.to_string()),
-            project_id: Set(incident.project_id.to_string()),
+            id: Set(incident.id.get()),
+            project_id: Set(incident.project_id.get()),
             server_id: Set(incident.server_id.as_ref().map(|s| s.as_str().to_owned())),
             event: Set(incident.event.clone()),
             message: Set(incident.message.clone()),
@@ -49,7 +49,7 @@ impl IncidentRepository for IncidentRepo {
         // The (project_id, timestamp) index bounds the scan; a server is
         // checked on the rows in range (incidents are few).
         let mut query = Entity::find()
-            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::ProjectId.eq(project.get()))
             .filter(Column::Timestamp.gte(micros_bound(from)))
             .filter(Column::Timestamp.lt(micros_bound(to)));
         if let Some(server) = server {
@@ -65,7 +65,7 @@ impl IncidentRepository for IncidentRepo {
         to: Option<DateTime<Utc>>,
         limit: u32,
     ) -> RepoResult<Vec<Incident>> {
-        let mut query = Entity::find().filter(Column::ProjectId.eq(project.to_string()));
+        let mut query = Entity::find().filter(Column::ProjectId.eq(project.get()));
         if let Some(from) = from {
             query = query.filter(Column::Timestamp.gte(micros_bound(from)));
         }
@@ -95,8 +95,8 @@ impl IncidentRepository for IncidentRepo {
 fn to_domain(row: incidents::Model) -> RepoResult<Incident> {
     let bad = |what: String| CorruptRow::in_table(TABLE, what);
     Ok(Incident {
-        id: parse_id(TABLE, &row.id)?,
-        project_id: parse_id(TABLE, &row.project_id)?,
+        id: parse_id(TABLE, row.id)?,
+        project_id: parse_id(TABLE, row.project_id)?,
         server_id: row.server_id.as_deref().map(ServerId::parse).transpose().map_err(|e| bad(e.message))?,
         event: row.event,
         message: row.message,

@@ -256,7 +256,7 @@ mod tests {
         ];
         for (filter, index) in cases {
             let plan =
-                Plan::new(DbBackend::Sqlite, ProjectId::new(), &filter, &Needle::Any, Purpose::LevelCounts);
+                Plan::new(DbBackend::Sqlite, ProjectId(7), &filter, &Needle::Any, Purpose::LevelCounts);
             let steps = super::super::sqlite_plan(plan.level_counts().build()).await;
             let expected = format!("SEARCH l USING COVERING INDEX {index} (project_id=? AND ");
             assert!(steps.iter().any(|s| s.starts_with(&expected)), "{filter:?}: {steps:?}");

@@ -29,8 +29,8 @@ pub(crate) struct ProjectRepo(pub(crate) DatabaseConnection);
 impl ProjectRepository for ProjectRepo {
     async fn insert(&self, project: &Project) -> RepoResult<()> {
         let row = projects::ActiveModel {
-            id: Set(project.id.to_string()),
-            owner_id: Set(project.owner_id.to_string()),
+            id: Set(project.id.get()),
+            owner_id: Set(project.owner_id.get()),
             name: Set(project.name.as_str().to_owned()),
             label: Set(project.label.as_str().to_owned()),
             archived: Set(project.archived),
@@ -42,7 +42,7 @@ impl ProjectRepository for ProjectRepo {
 
     async fn find_by_name(&self, owner: UserId, name: &ProjectName) -> RepoResult<Option<Project>> {
         let row = Entity::find()
-            .filter(Column::OwnerId.eq(owner.to_string()))
+            .filter(Column::OwnerId.eq(owner.get()))
             .filter(Column::Name.eq(name.as_str()))
             .one(&self.0)
             .await
@@ -51,12 +51,12 @@ impl ProjectRepository for ProjectRepo {
     }
 
     async fn find_by_id(&self, id: ProjectId) -> RepoResult<Option<Project>> {
-        let row = Entity::find_by_id(id.to_string()).one(&self.0).await.map_err(repo_err)?;
+        let row = Entity::find_by_id(id.get()).one(&self.0).await.map_err(repo_err)?;
         row.map(to_domain).transpose()
     }
 
     async fn list_by_owner(&self, owner: UserId, filter: ArchivedFilter) -> RepoResult<Vec<Project>> {
-        let mut query = Entity::find().filter(Column::OwnerId.eq(owner.to_string()));
+        let mut query = Entity::find().filter(Column::OwnerId.eq(owner.get()));
         query = match filter {
             ArchivedFilter::Active => query.filter(Column::Archived.eq(false)),
             ArchivedFilter::Archived => query.filter(Column::Archived.eq(true)),
@@ -74,7 +74,7 @@ impl ProjectRepository for ProjectRepo {
     async fn set_archived(&self, id: ProjectId, archived: bool) -> RepoResult<()> {
         let done = Entity::update_many()
             .col_expr(Column::Archived, Expr::value(archived))
-            .filter(Column::Id.eq(id.to_string()))
+            .filter(Column::Id.eq(id.get()))
             .exec(&self.0)
             .await
             .map_err(repo_err)?;
@@ -88,7 +88,7 @@ impl ProjectRepository for ProjectRepo {
         // The foreign keys cascade too, but deleting the children explicitly
         // keeps this correct even on a connection without foreign-key
         // enforcement, and the transaction makes it all-or-nothing.
-        let id = id.to_string();
+        let id = id.get();
         let txn = self.0.begin().await.map_err(repo_err)?;
         // Logs first: on SQLite their delete trigger also clears the
         // project's search-index and tag rows.
@@ -98,18 +98,18 @@ impl ProjectRepository for ProjectRepo {
                 DbBackend::Postgres => "DELETE FROM logs WHERE project_id = $1",
                 _ => "DELETE FROM logs WHERE project_id = ?",
             },
-            [id.as_str().into()],
+            [id.into()],
         );
         txn.execute_raw(logs).await.map_err(repo_err)?;
-        delete_agent_rows(&txn, &id).await?;
-        delete_alert_rows(&txn, &id).await?;
+        delete_agent_rows(&txn, id).await?;
+        delete_alert_rows(&txn, id).await?;
         api_tokens::Entity::delete_many()
-            .filter(api_tokens::Column::ProjectId.eq(id.as_str()))
+            .filter(api_tokens::Column::ProjectId.eq(id))
             .exec(&txn)
             .await
             .map_err(repo_err)?;
         sources::Entity::delete_many()
-            .filter(sources::Column::ProjectId.eq(id.as_str()))
+            .filter(sources::Column::ProjectId.eq(id))
             .exec(&txn)
             .await
             .map_err(repo_err)?;
@@ -123,7 +123,7 @@ impl ProjectRepository for ProjectRepo {
 
 /// Deletes the project's agent tables, children before parents
 /// (heartbeats reference servers).
-async fn delete_agent_rows<C: ConnectionTrait>(txn: &C, project: &str) -> RepoResult<()> {
+async fn delete_agent_rows<C: ConnectionTrait>(txn: &C, project: i64) -> RepoResult<()> {
     heartbeats::Entity::delete_many()
         .filter(heartbeats::Column::ProjectId.eq(project))
         .exec(txn)
@@ -149,7 +149,7 @@ async fn delete_agent_rows<C: ConnectionTrait>(txn: &C, project: &str) -> RepoRe
 
 /// Deletes the project's alert history, rule states and rules, states
 /// before the rules they reference.
-async fn delete_alert_rows<C: ConnectionTrait>(txn: &C, project: &str) -> RepoResult<()> {
+async fn delete_alert_rows<C: ConnectionTrait>(txn: &C, project: i64) -> RepoResult<()> {
     alert_events::Entity::delete_many()
         .filter(alert_events::Column::ProjectId.eq(project))
         .exec(txn)
@@ -176,8 +176,8 @@ async fn delete_alert_rows<C: ConnectionTrait>(txn: &C, project: &str) -> RepoRe
 fn to_domain(row: projects::Model) -> RepoResult<Project> {
     let bad = |what: String| CorruptRow::in_table("projects", what);
     Ok(Project {
-        id: parse_id("projects", &row.id)?,
-        owner_id: parse_id("projects", &row.owner_id)?,
+        id: parse_id("projects", row.id)?,
+        owner_id: parse_id("projects", row.owner_id)?,
         name: ProjectName::parse(&row.name).map_err(|e| bad(e.message))?,
         // No length cap on read: the limit is a rule for new input, and a
         // stored label must stay readable if that rule ever tightens.

@@ -17,15 +17,16 @@ use crate::error::{CorruptRow, parent_err, repo_err};
 pub(crate) struct ServerRepo(pub(crate) DatabaseConnection);
 
 /// The primary key of `server_id` in `project`.
-fn key(project: ProjectId, server_id: &ServerId) -> (String, String) {
-    (project.to_string(), server_id.as_str().to_owned())
+fn key(project: ProjectId, server_id: &ServerId) -> (i64, String) {
+    (project.get(), server_id.as_str().to_owned())
 }
 
 #[async_trait]
 impl ServerRepository for ServerRepo {
     async fn upsert(&self, server: &Server) -> RepoResult<Server> {
         let row = servers::ActiveModel {
-            project_id: Set(server.project_id.to_string()),
+            id: Set(server.id.get()),
+            project_id: Set(server.project_id.get()),
             server_id: Set(server.server_id.as_str().to_owned()),
             display_name: Set(server.display_name.clone()),
             hostname: Set(server.hostname.clone()),
@@ -57,7 +58,7 @@ impl ServerRepository for ServerRepo {
     }
 
     async fn list(&self, project: ProjectId) -> RepoResult<Vec<Server>> {
-        let query = Entity::find().filter(Column::ProjectId.eq(project.to_string()));
+        let query = Entity::find().filter(Column::ProjectId.eq(project.get()));
         // Byte order, as `ServerId`'s `Ord`: PostgreSQL would otherwise sort
         // by the database's locale (`a` < `B` < `b`).
         let query = match self.0.get_database_backend() {
@@ -72,7 +73,8 @@ impl ServerRepository for ServerRepo {
 fn to_domain(row: servers::Model) -> RepoResult<Server> {
     const TABLE: &str = "servers";
     Ok(Server {
-        project_id: parse_id(TABLE, &row.project_id)?,
+        id: parse_id(TABLE, row.id)?,
+        project_id: parse_id(TABLE, row.project_id)?,
         server_id: ServerId::parse(&row.server_id).map_err(|e| CorruptRow::in_table(TABLE, e.message))?,
         display_name: row.display_name,
         hostname: row.hostname,

@@ -19,8 +19,8 @@ pub(crate) struct SourceRepo(pub(crate) DatabaseConnection);
 impl SourceRepository for SourceRepo {
     async fn insert(&self, source: &Source, token: Option<&ApiToken>) -> RepoResult<()> {
         let row = sources::ActiveModel {
-            id: Set(source.id.to_string()),
-            project_id: Set(source.project_id.to_string()),
+            id: Set(source.id.get()),
+            project_id: Set(source.project_id.get()),
             name: Set(source.name.as_str().to_owned()),
             description: Set(source.description.as_str().to_owned()),
             created_at: Set(stored(source.created_at)),
@@ -36,7 +36,7 @@ impl SourceRepository for SourceRepo {
 
     async fn list_by_project(&self, project: ProjectId) -> RepoResult<Vec<Source>> {
         let rows = Entity::find()
-            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::ProjectId.eq(project.get()))
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
             .all(&self.0)
@@ -47,7 +47,7 @@ impl SourceRepository for SourceRepo {
 
     async fn find_by_name(&self, project: ProjectId, name: &SourceName) -> RepoResult<Option<Source>> {
         let row = Entity::find()
-            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::ProjectId.eq(project.get()))
             .filter(Column::Name.eq(name.as_str()))
             .one(&self.0)
             .await
@@ -59,8 +59,8 @@ impl SourceRepository for SourceRepo {
 fn to_domain(row: sources::Model) -> RepoResult<Source> {
     let bad = |what: String| CorruptRow::in_table("sources", what);
     Ok(Source {
-        id: parse_id("sources", &row.id)?,
-        project_id: parse_id("sources", &row.project_id)?,
+        id: parse_id("sources", row.id)?,
+        project_id: parse_id("sources", row.project_id)?,
         name: SourceName::parse(&row.name).map_err(|e| bad(e.message))?,
         description: Label::parse("description", &row.description, usize::MAX).map_err(|e| bad(e.message))?,
         created_at: row.created_at,

@@ -21,14 +21,14 @@ pub(crate) struct TokenRepo(pub(crate) DatabaseConnection);
 /// token in the same one).
 pub(super) async fn insert<C: ConnectionTrait>(db: &C, token: &ApiToken) -> RepoResult<()> {
     let row = api_tokens::ActiveModel {
-        id: Set(token.id.to_string()),
-        project_id: Set(token.project_id.to_string()),
+        id: Set(token.id.get()),
+        project_id: Set(token.project_id.get()),
         name: Set(token.name.clone()),
         kind: Set(token.kind.as_str().to_owned()),
         hash: Set(token.hash.clone()),
         display_prefix: Set(token.display_prefix.clone()),
         permissions: Set(token.permissions.to_storage()),
-        source_id: Set(token.source_id.map(|id| id.to_string())),
+        source_id: Set(token.source_id.map(|id| id.get())),
         server_id: Set(token.server_id.clone()),
         created_at: Set(stored(token.created_at)),
         last_used_at: Set(token.last_used_at.map(stored)),
@@ -41,8 +41,8 @@ pub(super) async fn insert<C: ConnectionTrait>(db: &C, token: &ApiToken) -> Repo
 /// so a token id from another project never matches.
 fn scoped(project: ProjectId, id: TokenId) -> sea_orm::Condition {
     sea_orm::Condition::all()
-        .add(Column::ProjectId.eq(project.to_string()))
-        .add(Column::Id.eq(id.to_string()))
+        .add(Column::ProjectId.eq(project.get()))
+        .add(Column::Id.eq(id.get()))
 }
 
 #[async_trait]
@@ -63,7 +63,7 @@ impl TokenRepository for TokenRepo {
 
     async fn list_by_project(&self, project: ProjectId) -> RepoResult<Vec<ApiToken>> {
         let rows = Entity::find()
-            .filter(Column::ProjectId.eq(project.to_string()))
+            .filter(Column::ProjectId.eq(project.get()))
             .order_by_asc(Column::CreatedAt)
             .order_by_asc(Column::Id)
             .all(&self.0)
@@ -105,7 +105,7 @@ impl TokenRepository for TokenRepo {
         // record a use on.
         Entity::update_many()
             .col_expr(Column::LastUsedAt, Expr::value(Some(stored(at))))
-            .filter(Column::Id.eq(id.to_string()))
+            .filter(Column::Id.eq(id.get()))
             .exec(&self.0)
             .await
             .map_err(repo_err)?;
@@ -116,10 +116,10 @@ impl TokenRepository for TokenRepo {
 fn to_domain(row: api_tokens::Model) -> RepoResult<ApiToken> {
     let kind = TokenKind::parse(&row.kind)
         .ok_or_else(|| CorruptRow::in_table("api_tokens", format!("unknown token kind `{}`", row.kind)))?;
-    let source_id = row.source_id.as_deref().map(|id| parse_id("api_tokens", id)).transpose()?;
+    let source_id = row.source_id.map(|id| parse_id("api_tokens", id)).transpose()?;
     Ok(ApiToken {
-        id: parse_id("api_tokens", &row.id)?,
-        project_id: parse_id("api_tokens", &row.project_id)?,
+        id: parse_id("api_tokens", row.id)?,
+        project_id: parse_id("api_tokens", row.project_id)?,
         name: row.name,
         kind,
         hash: row.hash,

@@ -24,7 +24,7 @@ impl UserRepository for UserRepo {
     }
 
     async fn find_by_id(&self, id: UserId) -> RepoResult<Option<User>> {
-        let row = Entity::find_by_id(id.to_string()).one(&self.0).await.map_err(repo_err)?;
+        let row = Entity::find_by_id(id.get()).one(&self.0).await.map_err(repo_err)?;
         row.map(to_domain).transpose()
     }
 
@@ -37,7 +37,7 @@ impl UserRepository for UserRepo {
     async fn update(&self, user: &User) -> RepoResult<()> {
         let done = Entity::update_many()
             .set(active(user)?)
-            .filter(Column::Id.eq(user.id.to_string()))
+            .filter(Column::Id.eq(user.id.get()))
             .exec(&self.0)
             .await
             .map_err(repo_err)?;
@@ -52,7 +52,7 @@ fn active(user: &User) -> RepoResult<users::ActiveModel> {
     let tf = &user.two_factor;
     let codes = serde_json::to_string(&tf.recovery_code_hashes).map_err(RepositoryError::unavailable)?;
     Ok(users::ActiveModel {
-        id: Set(user.id.to_string()),
+        id: Set(user.id.get()),
         first_name: Set(user.first_name.as_str().to_owned()),
         last_name: Set(user.last_name.as_str().to_owned()),
         pseudo: Set(user.pseudo.as_str().to_owned()),
@@ -72,7 +72,7 @@ fn active(user: &User) -> RepoResult<users::ActiveModel> {
 fn to_domain(row: users::Model) -> RepoResult<User> {
     let bad = |what: String| CorruptRow::in_table("users", what);
     Ok(User {
-        id: parse_id("users", &row.id)?,
+        id: parse_id("users", row.id)?,
         first_name: PersonName::parse("firstName", &row.first_name).map_err(|e| bad(e.message))?,
         last_name: PersonName::parse("lastName", &row.last_name).map_err(|e| bad(e.message))?,
         pseudo: Pseudo::parse(&row.pseudo).map_err(|e| bad(e.message))?,

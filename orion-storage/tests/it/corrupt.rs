@@ -16,7 +16,7 @@ async fn a_stored_token_of_unknown_kind_is_unavailable_not_a_panic() {
     repos.users.insert(&owner).await.unwrap();
     let web = project(owner.id, "web");
     repos.projects.insert(&web).await.unwrap();
-    let id = TokenId::new();
+    let id = TokenId(orion_testkit::fresh_id());
 
     let raw = Database::connect(url.as_str()).await.unwrap();
     raw.execute_unprepared(&format!(
@@ -56,7 +56,7 @@ async fn a_stored_command_of_unknown_kind_or_a_negative_byte_count_is_unavailabl
     let repos = orion_storage::connect(&url).await.unwrap();
     let web = crate::fixtures::stored_project(&repos).await;
     let srv = crate::fixtures::stored_server(&repos, web.id, "box").await;
-    let id = orion_core::model::CommandId::new();
+    let id = orion_core::model::CommandId(orion_testkit::fresh_id());
 
     let raw = Database::connect(url.as_str()).await.unwrap();
     raw.execute_unprepared(&format!(
@@ -90,7 +90,7 @@ async fn a_stored_rule_with_a_bad_condition_or_channel_is_unavailable() {
     for (condition, channels) in
         [("error_count => 3", r#"["email"]"#), ("error_count >= 3", r#"["pager:42"]"#)]
     {
-        let id = orion_core::model::RuleId::new();
+        let id = orion_core::model::RuleId(orion_testkit::fresh_id());
         raw.execute_unprepared(&format!(
             "INSERT INTO alert_rules (id, project_id, name, condition, window_minutes, channels, enabled, \
              repeat_minutes, created_at, updated_at) \

@@ -15,7 +15,7 @@ use orion_core::model::{
 /// A user with this email and pseudo, not stored yet.
 pub fn user(email: &str, pseudo: &str) -> User {
     User {
-        id: UserId::new(),
+        id: UserId(orion_testkit::fresh_id()),
         first_name: PersonName::parse("firstName", "Ada").unwrap(),
         last_name: PersonName::parse("lastName", "Lovelace").unwrap(),
         pseudo: Pseudo::parse(pseudo).unwrap(),
@@ -29,7 +29,7 @@ pub fn user(email: &str, pseudo: &str) -> User {
 /// A project of `owner`, not stored yet.
 pub fn project(owner: UserId, name: &str) -> Project {
     Project {
-        id: ProjectId::new(),
+        id: ProjectId(orion_testkit::fresh_id()),
         owner_id: owner,
         name: ProjectName::parse(name).unwrap(),
         label: Label::parse("label", "A project", 100).unwrap(),
@@ -68,7 +68,7 @@ pub fn log(project: ProjectId, offset_ms: i64, message: &str) -> NewLogEntry {
 /// A source of `project`, not stored yet.
 pub fn source(project: ProjectId, name: &str) -> Source {
     Source {
-        id: SourceId::new(),
+        id: SourceId(orion_testkit::fresh_id()),
         project_id: project,
         name: SourceName::parse(name).unwrap(),
         description: Label::parse("description", "", 100).unwrap(),
@@ -84,6 +84,7 @@ pub fn at(offset_ms: i64) -> chrono::DateTime<Utc> {
 /// A never-seen server `id` of `project`, not stored yet.
 pub fn server(project: ProjectId, id: &str) -> Server {
     Server {
+        id: orion_core::model::ServerRowId(orion_testkit::fresh_id()),
         project_id: project,
         server_id: ServerId::parse(id).unwrap(),
         display_name: format!("Server {id}"),
@@ -125,7 +126,7 @@ pub fn heartbeat(server: &Server, timestamp: chrono::DateTime<Utc>) -> Heartbeat
 /// A pending `restart` of `server`'s `api` script, created at `created_at`.
 pub fn command(server: &Server, created_at: chrono::DateTime<Utc>) -> Command {
     Command {
-        id: CommandId::new(),
+        id: CommandId(orion_testkit::fresh_id()),
         project_id: server.project_id,
         server_id: server.server_id.clone(),
         kind: CommandKind::Restart,
@@ -141,7 +142,7 @@ pub fn command(server: &Server, created_at: chrono::DateTime<Utc>) -> Command {
 /// A `script_crash` reported by `server` at `timestamp`.
 pub fn incident(server: &Server, timestamp: chrono::DateTime<Utc>) -> Incident {
     Incident {
-        id: IncidentId::new(),
+        id: IncidentId(orion_testkit::fresh_id()),
         project_id: server.project_id,
         server_id: Some(server.server_id.clone()),
         event: "script_crash".into(),
@@ -156,7 +157,7 @@ pub fn incident(server: &Server, timestamp: chrono::DateTime<Utc>) -> Incident {
 /// stored yet.
 pub fn rule(project: ProjectId) -> AlertRule {
     AlertRule {
-        id: RuleId::new(),
+        id: RuleId(orion_testkit::fresh_id()),
         project_id: project,
         name: "Errors".into(),
         condition: Condition::parse("error_count >= 3").unwrap(),
@@ -181,7 +182,7 @@ pub async fn stored_rule(repos: &Repos, project: ProjectId) -> AlertRule {
 /// A `firing` event of `rule` at `at`, with one failed delivery.
 pub fn event(rule: &AlertRule, at: chrono::DateTime<Utc>) -> AlertEvent {
     AlertEvent {
-        id: AlertEventId::new(),
+        id: AlertEventId(orion_testkit::fresh_id()),
         project_id: rule.project_id,
         rule_id: rule.id,
         rule_name: rule.name.clone(),

@@ -52,7 +52,7 @@ async fn a_sqlite_file_runs_in_wal_mode() {
 async fn foreign_keys_are_enforced_on_sqlite() {
     let (_dir, url) = crate::backends::sqlite_url();
     let repos = orion_storage::connect(&url).await.unwrap();
-    let orphan = source(ProjectId::new(), "api");
+    let orphan = source(ProjectId(orion_testkit::fresh_id()), "api");
     let inserted = repos.sources.insert(&orphan, None).await;
     assert!(matches!(inserted, Err(RepositoryError::Unavailable(_))), "{inserted:?}");
 }

@@ -34,7 +34,7 @@ pub async fn run(repos: &Repos) {
 /// source and a server narrowing, and non-default window and repeat.
 pub(super) fn rule(project: ProjectId, created_at: DateTime<Utc>) -> AlertRule {
     AlertRule {
-        id: RuleId::new(),
+        id: RuleId(crate::fresh_id()),
         project_id: project,
         name: format!("Errors on checkout ✗ {}", random(6)),
         condition: Condition { metric: Metric::ErrorPercent, op: Op::Ge, threshold: 12.5 },
@@ -84,7 +84,7 @@ fn busy_state(evaluated_at: DateTime<Utc>) -> RuleState {
 /// An event of `rule` at `at`, with a successful and a failed delivery.
 pub(super) fn event(rule: &AlertRule, kind: AlertEventKind, at: DateTime<Utc>) -> AlertEvent {
     AlertEvent {
-        id: AlertEventId::new(),
+        id: AlertEventId(crate::fresh_id()),
         project_id: rule.project_id,
         rule_id: rule.id,
         rule_name: rule.name.clone(),
@@ -130,7 +130,7 @@ pub async fn a_rule_round_trips_with_its_condition_channels_and_narrowing(repos:
     let other = stored_project(repos).await;
     assert_eq!(repos.alert_rules.find(other.id, full.id).await.expect("find"), None);
     assert!(repos.alert_rules.list(other.id).await.expect("list").is_empty());
-    assert_eq!(repos.alert_rules.find(project.id, RuleId::new()).await.expect("find"), None);
+    assert_eq!(repos.alert_rules.find(project.id, RuleId(crate::fresh_id())).await.expect("find"), None);
 }
 
 /// `insert` gives the rule a default state: not firing, never evaluated.
@@ -164,7 +164,7 @@ pub async fn updating_a_rule_replaces_it_and_resets_its_state(repos: &Repos) {
 
     let other = stored_project(repos).await;
     assert_not_found(repos.alert_rules.update(&AlertRule { project_id: other.id, ..changed.clone() }).await);
-    assert_not_found(repos.alert_rules.update(&AlertRule { id: RuleId::new(), ..changed.clone() }).await);
+    assert_not_found(repos.alert_rules.update(&AlertRule { id: RuleId(crate::fresh_id()), ..changed.clone() }).await);
     assert_eq!(repos.alert_rules.find(project.id, original.id).await.expect("find"), Some(changed));
 }
 
@@ -249,7 +249,7 @@ pub async fn save_state_is_a_compare_and_set_on_evaluated_at(repos: &Repos) {
     assert!(save(Some(at(30_000)), second.clone()).await.expect("save"));
     assert_eq!(state_of(repos, rule.id).await, Some(second));
     assert!(!save(None, RuleState::default()).await.expect("save"));
-    assert!(!repos.alert_rules.save_state(RuleId::new(), None, &RuleState::default()).await.expect("save"));
+    assert!(!repos.alert_rules.save_state(RuleId(crate::fresh_id()), None, &RuleState::default()).await.expect("save"));
 }
 
 /// Two servers evaluating the same rule from the same state race; exactly
@@ -291,7 +291,7 @@ pub async fn events_are_listed_newest_first_with_their_deliveries(repos: &Repos)
     assert_eq!(listed, [resolved.clone(), tie.clone(), repeat, fired]);
     assert_eq!(repos.alert_events.list(project.id, 2).await.expect("list"), [resolved, tie]);
     assert_eq!(repos.alert_events.list(other.id, 100).await.expect("list").len(), 1);
-    assert!(repos.alert_events.list(ProjectId::new(), 100).await.expect("list").is_empty());
+    assert!(repos.alert_events.list(ProjectId(crate::fresh_id()), 100).await.expect("list").is_empty());
 }
 
 /// Deleting a project takes its rules, their states and its history, and

@@ -21,7 +21,7 @@ pub async fn run(repos: &Repos) {
 /// A pending `restart` of `server`'s `api` script, created at `created_at`.
 pub(super) fn command(server: &Server, created_at: DateTime<Utc>) -> Command {
     Command {
-        id: CommandId::new(),
+        id: CommandId(crate::fresh_id()),
         project_id: server.project_id,
         server_id: server.server_id.clone(),
         kind: CommandKind::Restart,
@@ -77,7 +77,7 @@ pub async fn a_command_round_trips_its_payload(repos: &Repos) {
         assert_eq!(repos.commands.find(project.id, c.id).await.expect("find").as_ref(), Some(c));
         assert_eq!(repos.commands.find(other.id, c.id).await.expect("find"), None, "other project");
     }
-    assert_eq!(repos.commands.find(project.id, CommandId::new()).await.expect("find"), None);
+    assert_eq!(repos.commands.find(project.id, CommandId(crate::fresh_id())).await.expect("find"), None);
 }
 
 /// `pending` is oldest first whatever the insertion order, skips
@@ -98,7 +98,7 @@ pub async fn pending_commands_are_the_servers_own_oldest_first(repos: &Repos) {
     assert_eq!(ids(&pending), [mine[1].id, mine[0].id, mine[3].id]);
     assert_eq!(pending[0], mine[1]);
     assert_eq!(repos.commands.pending(project.id, &neighbour.server_id).await.expect("pending").len(), 2);
-    let foreign = repos.commands.pending(ProjectId::new(), &server.server_id).await.expect("pending");
+    let foreign = repos.commands.pending(ProjectId(crate::fresh_id()), &server.server_id).await.expect("pending");
     assert!(foreign.is_empty());
 }
 
@@ -120,7 +120,7 @@ pub async fn commands_are_listed_newest_first_with_a_limit(repos: &Repos) {
     assert_eq!(all[1].status, CommandStatus::Failed, "acknowledged commands are listed too");
     let two = repos.commands.list(project.id, &server.server_id, 2).await.expect("list");
     assert_eq!(ids(&two), [mine[2].id, mine[0].id]);
-    assert!(repos.commands.list(ProjectId::new(), &server.server_id, 100).await.expect("list").is_empty());
+    assert!(repos.commands.list(ProjectId(crate::fresh_id()), &server.server_id, 100).await.expect("list").is_empty());
 }
 
 /// `acknowledge` returns and stores the outcome, output and millisecond
@@ -178,7 +178,7 @@ pub async fn acknowledging_another_servers_or_projects_command_is_not_found(repo
     };
     assert_not_found(ack(project.id, &neighbour, target.id).await);
     assert_not_found(ack(other.id, &server, target.id).await);
-    assert_not_found(ack(project.id, &server, CommandId::new()).await);
+    assert_not_found(ack(project.id, &server, CommandId(crate::fresh_id())).await);
     let found = repos.commands.find(project.id, target.id).await.expect("find");
     assert_eq!(found, Some(target), "still pending, untouched");
 }

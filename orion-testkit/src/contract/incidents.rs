@@ -18,7 +18,7 @@ pub async fn run(repos: &Repos) {
 /// `timestamp`, received half a second later.
 pub(super) fn incident(project: ProjectId, server: Option<&Server>, timestamp: DateTime<Utc>) -> Incident {
     Incident {
-        id: IncidentId::new(),
+        id: IncidentId(crate::fresh_id()),
         project_id: project,
         server_id: server.map(|s| s.server_id.clone()),
         event: "script_crash".into(),
@@ -77,7 +77,7 @@ pub async fn incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_
     let limited_window = stamps(list(Some(at(0)), Some(at(15_000)), 2).await.expect("list"));
     assert_eq!(limited_window, [at(10_000), at(9_999)]);
     assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
-    assert!(list_all(repos, ProjectId::new()).await.is_empty());
+    assert!(list_all(repos, ProjectId(crate::fresh_id())).await.is_empty());
 }
 
 /// `count` (the `crash_count` metric) keeps `from <= timestamp < to`, only
@@ -112,7 +112,7 @@ pub async fn incidents_are_counted_in_a_from_inclusive_to_exclusive_window_per_s
     assert_eq!(count(Some(&db), 9_999, 20_001).await, 2);
     let other_count = repos.incidents.count(other.id, None, at(0), at(30_000)).await.expect("count");
     assert_eq!(other_count, 7);
-    assert_eq!(repos.incidents.count(ProjectId::new(), None, at(0), at(30_000)).await.expect("count"), 0);
+    assert_eq!(repos.incidents.count(ProjectId(crate::fresh_id()), None, at(0), at(30_000)).await.expect("count"), 0);
 }
 
 /// `delete_older_than`: five incidents strictly before the cutoff, over

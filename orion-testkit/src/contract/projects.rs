@@ -27,7 +27,7 @@ pub async fn a_project_round_trips_by_id_and_by_name(repos: &Repos) {
     assert_eq!(by_id, Some(project.clone()));
     let by_name = repos.projects.find_by_name(owner.id, &project.name).await.expect("by name");
     assert_eq!(by_name, Some(project));
-    assert_eq!(repos.projects.find_by_id(ProjectId::new()).await.expect("find"), None);
+    assert_eq!(repos.projects.find_by_id(ProjectId(crate::fresh_id())).await.expect("find"), None);
 }
 
 /// `(owner, name)` is unique; the name alone is not.
@@ -77,7 +77,7 @@ pub async fn list_by_owner_filters_on_archived_oldest_first(repos: &Repos) {
 
 /// `set_archived` on an id that does not exist is `NotFound`.
 pub async fn archiving_a_missing_project_is_not_found(repos: &Repos) {
-    assert_not_found(repos.projects.set_archived(ProjectId::new(), true).await);
+    assert_not_found(repos.projects.set_archived(ProjectId(crate::fresh_id()), true).await);
 }
 
 /// Deleting a project takes its sources and tokens with it, and nothing of

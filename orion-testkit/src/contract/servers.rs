@@ -97,6 +97,8 @@ pub async fn upserting_a_known_server_updates_its_description_and_keeps_its_hist
     let seen = Some(at(11_000));
 
     let again = Server {
+        // A re-registration draws a new id; the stored row keeps its own.
+        id: orion_core::model::ServerRowId(crate::fresh_id()),
         display_name: "Renamed".into(),
         hostname: "new-host.example.com".into(),
         platform: "macos".into(),
@@ -105,7 +107,7 @@ pub async fn upserting_a_known_server_updates_its_description_and_keeps_its_hist
         last_seen_at: None,
         ..first.clone()
     };
-    let expected = Server { created_at: first.created_at, last_seen_at: seen, ..again.clone() };
+    let expected = Server { id: first.id, created_at: first.created_at, last_seen_at: seen, ..again.clone() };
     assert_eq!(
         repos.servers.upsert(&again).await.expect("upsert"),
         expected,
@@ -146,7 +148,7 @@ pub async fn servers_are_listed_by_id_and_scoped_to_their_project(repos: &Repos)
     assert_eq!(repos.servers.list(other.id).await.expect("list").len(), 1);
     let unknown = ServerId::parse(&format!("none-{}", random(8))).expect("valid");
     assert_eq!(repos.servers.find(project.id, &unknown).await.expect("find"), None);
-    assert!(repos.servers.list(ProjectId::new()).await.expect("list").is_empty());
+    assert!(repos.servers.list(ProjectId(crate::fresh_id())).await.expect("list").is_empty());
 }
 
 /// Every figure, the optional load average and each script field come back
@@ -188,7 +190,7 @@ pub async fn a_heartbeat_of_an_unknown_server_is_not_found_and_not_stored(repos:
     let theirs = stored_server(repos, other.id).await;
     let ghost = new_server(project.id, theirs.server_id.as_str());
     assert_not_found(repos.heartbeats.insert(&heartbeat(&ghost, at(0))).await);
-    let unknown_project = new_server(ProjectId::new(), "nowhere");
+    let unknown_project = new_server(ProjectId(crate::fresh_id()), "nowhere");
     assert_not_found(repos.heartbeats.insert(&heartbeat(&unknown_project, at(0))).await);
 
     assert!(list_all(repos, &ghost).await.is_empty());
@@ -218,7 +220,7 @@ pub async fn the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repo
     let latest = repos.heartbeats.latest(project.id, &server.server_id).await.expect("latest");
     assert_eq!(latest, Some(tie));
     assert_eq!(repos.heartbeats.latest(project.id, &silent.server_id).await.expect("latest"), None);
-    let elsewhere = repos.heartbeats.latest(ProjectId::new(), &server.server_id).await.expect("latest");
+    let elsewhere = repos.heartbeats.latest(ProjectId(crate::fresh_id()), &server.server_id).await.expect("latest");
     assert_eq!(elsewhere, None);
 }
 
@@ -253,7 +255,7 @@ pub async fn heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive
     let limited_window = stamps(list(Some(at(0)), Some(at(15_000)), 2).await.expect("list"));
     assert_eq!(limited_window, [at(10_000), at(9_999)]);
     assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
-    let foreign = repos.heartbeats.list(ProjectId::new(), &server.server_id, None, None, 100).await;
+    let foreign = repos.heartbeats.list(ProjectId(crate::fresh_id()), &server.server_id, None, None, 100).await;
     assert!(foreign.expect("list").is_empty());
 }
 
@@ -319,7 +321,7 @@ pub async fn heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_wind
     let unknown = ServerId::parse("never-seen").expect("valid");
     let none = repos.heartbeats.averages(project.id, Some(&unknown), at(-10), at(30_000)).await;
     assert_eq!(none.expect("averages"), None);
-    let foreign = repos.heartbeats.averages(ProjectId::new(), None, at(-10), at(30_000)).await;
+    let foreign = repos.heartbeats.averages(ProjectId(crate::fresh_id()), None, at(-10), at(30_000)).await;
     assert_eq!(foreign.expect("averages"), None);
 }
 

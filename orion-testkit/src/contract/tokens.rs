@@ -48,7 +48,7 @@ pub async fn find_is_scoped_by_project(repos: &Repos) {
     let token = new_token(project.id, None, at(0));
     repos.tokens.insert(&token).await.expect("insert");
     assert_eq!(repos.tokens.find(other.id, token.id).await.expect("find"), None);
-    assert_eq!(repos.tokens.find(project.id, TokenId::new()).await.expect("find"), None);
+    assert_eq!(repos.tokens.find(project.id, TokenId(crate::fresh_id())).await.expect("find"), None);
     assert!(repos.tokens.list_by_project(other.id).await.expect("list").is_empty());
 }
 
@@ -86,7 +86,7 @@ pub async fn replacing_the_value_retires_the_old_hash(repos: &Repos) {
 
     let stolen = format!("{}{}", random(32), random(32));
     assert_not_found(repos.tokens.replace_value(other.id, token.id, &stolen, "x").await);
-    assert_not_found(repos.tokens.replace_value(project.id, TokenId::new(), &stolen, "x").await);
+    assert_not_found(repos.tokens.replace_value(project.id, TokenId(crate::fresh_id()), &stolen, "x").await);
     assert_eq!(repos.tokens.find_by_hash(&stolen).await.expect("find"), None);
 }
 

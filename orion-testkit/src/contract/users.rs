@@ -21,7 +21,7 @@ pub async fn a_user_round_trips_by_id_and_by_email(repos: &Repos) {
     repos.users.insert(&user).await.expect("insert");
     assert_eq!(repos.users.find_by_id(user.id).await.expect("find_by_id"), Some(user.clone()));
     assert_eq!(repos.users.find_by_email(&user.email).await.expect("find_by_email"), Some(user));
-    assert_eq!(repos.users.find_by_id(UserId::new()).await.expect("find_by_id"), None);
+    assert_eq!(repos.users.find_by_id(UserId(crate::fresh_id())).await.expect("find_by_id"), None);
     assert_eq!(repos.users.find_by_email(&super::fresh_email()).await.expect("find"), None);
 }
 

@@ -30,8 +30,8 @@ async fn each_backend_is_independent() {
 async fn a_log_batch_naming_an_unknown_project_stores_nothing() {
     let repos = InMemoryRepos::new();
     let known = Project {
-        id: ProjectId::new(),
-        owner_id: UserId::new(),
+        id: ProjectId(orion_testkit::fresh_id()),
+        owner_id: UserId(orion_testkit::fresh_id()),
         name: ProjectName::parse("p").unwrap(),
         label: Label::parse("label", "", 10).unwrap(),
         archived: false,
@@ -49,7 +49,7 @@ async fn a_log_batch_naming_an_unknown_project_stores_nothing() {
         source: None,
         server_id: None,
     };
-    let result = repos.logs.append(vec![entry(known.id), entry(ProjectId::new())]).await;
+    let result = repos.logs.append(vec![entry(known.id), entry(ProjectId(orion_testkit::fresh_id()))]).await;
     assert!(matches!(result, Err(RepositoryError::NotFound)), "{result:?}");
     let page = repos.logs.search(known.id, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();
     assert_eq!(page.total, 0, "the valid entry of the refused batch is not stored either");
@@ -60,7 +60,8 @@ async fn agent_rows_naming_an_unknown_project_or_server_are_not_found() {
     use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, Server, ServerId};
     let repos = InMemoryRepos::new();
     let server = Server {
-        project_id: ProjectId::new(),
+        id: orion_core::model::ServerRowId(orion_testkit::fresh_id()),
+        project_id: ProjectId(orion_testkit::fresh_id()),
         server_id: ServerId::parse("web-1").unwrap(),
         display_name: "web".into(),
         hostname: "web".into(),
@@ -72,7 +73,7 @@ async fn agent_rows_naming_an_unknown_project_or_server_are_not_found() {
     let result = repos.servers.upsert(&server).await;
     assert!(matches!(result, Err(RepositoryError::NotFound)), "{result:?}");
     let command = Command {
-        id: CommandId::new(),
+        id: CommandId(orion_testkit::fresh_id()),
         project_id: server.project_id,
         server_id: server.server_id.clone(),
         kind: CommandKind::Restart,

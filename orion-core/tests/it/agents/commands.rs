@@ -180,7 +180,7 @@ async fn another_servers_command_or_an_unknown_id_is_not_found_and_stays_pending
     let command = enqueue(&orion, &f.owner.principal, "web-1", "api").await;
 
     let id = command.id.to_string();
-    let unknown = CommandId::new().to_string();
+    let unknown = CommandId(orion_testkit::fresh_id()).to_string();
     for (who, id) in [(&other_agent, id.as_str()), (&f.agent, unknown.as_str()), (&f.agent, "not-a-uuid")] {
         let result = orion.agents().acknowledge(who, id, "ok", None).await;
         assert!(matches!(result, Err(ServiceError::NotFound("command"))), "{id}: {result:?}");

@@ -27,7 +27,7 @@ pub(super) async fn claim<C: ConnectionTrait>(
     accepted: usize,
 ) -> RepoResult<Option<usize>> {
     let backend = db.get_database_backend();
-    let project = claim.project.to_string();
+    let project = claim.project.get();
     let mut sql = Sql::new(backend);
     sql.push("INSERT INTO ingest_keys (project_id, key, accepted, created_at) VALUES (")
         .bind(project.clone())

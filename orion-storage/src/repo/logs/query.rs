@@ -163,7 +163,7 @@ impl<'a> Plan<'a> {
 
     /// ` FROM … WHERE …` with every filter.
     fn write_from_where(&self, sql: &mut Sql) {
-        let project = self.project.to_string();
+        let project = self.project.get();
         match self.access {
             Access::Logs { indexed: true } => {
                 sql.push(" FROM logs l INDEXED BY ix_logs_project_id_timestamp_id WHERE l.project_id = ");

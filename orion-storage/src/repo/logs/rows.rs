@@ -57,7 +57,7 @@ fn insert_statement(backend: DbBackend, chunk: &[&NewLogEntry]) -> Sql {
     );
     for (i, e) in chunk.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(e.project_id.to_string()).push(", ");
+        sql.bind(e.project_id.get()).push(", ");
         sql.bind(micros(e.timestamp)).push(", ");
         sql.bind(micros(e.received_at)).push(", ");
         sql.bind(e.level.rank()).push(", ");
@@ -80,7 +80,7 @@ fn json_text<T: serde::Serialize>(value: &T) -> String {
 pub(super) fn decode(row: &QueryResult) -> RepoResult<LogEntry> {
     let bad = |what: String| CorruptRow::in_table("logs", what);
     let id: i64 = row.try_get_by_index(0).map_err(repo_err)?;
-    let project: String = row.try_get_by_index(1).map_err(repo_err)?;
+    let project: i64 = row.try_get_by_index(1).map_err(repo_err)?;
     let rank: i16 = row.try_get_by_index(4).map_err(repo_err)?;
     let metadata: String = row.try_get_by_index(6).map_err(repo_err)?;
     let tags: String = row.try_get_by_index(7).map_err(repo_err)?;
@@ -89,7 +89,7 @@ pub(super) fn decode(row: &QueryResult) -> RepoResult<LogEntry> {
     Ok(LogEntry {
         id,
         entry: NewLogEntry {
-            project_id: parse_id("logs", &project)?,
+            project_id: parse_id("logs", project)?,
             timestamp: instant(id, row.try_get_by_index(2).map_err(repo_err)?)?,
             received_at: instant(id, row.try_get_by_index(3).map_err(repo_err)?)?,
             level: Level::from_rank(rank).ok_or_else(|| bad(format!("level {rank} of log {id}")))?,

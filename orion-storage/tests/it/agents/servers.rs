@@ -50,7 +50,7 @@ async fn concurrent_registrations_of_one_server_all_succeed_on_postgres() {
 async fn rows_of_an_unknown_project_are_not_found() {
     let (_dir, url) = sqlite_url();
     let repos = orion_storage::connect(&url).await.unwrap();
-    let orphan = server(ProjectId::new(), "orphan");
+    let orphan = server(ProjectId(orion_testkit::fresh_id()), "orphan");
     let upserted = repos.servers.upsert(&orphan).await;
     assert!(matches!(upserted, Err(RepositoryError::NotFound)), "{upserted:?}");
     let incident = crate::fixtures::incident(&orphan, crate::fixtures::at(0));

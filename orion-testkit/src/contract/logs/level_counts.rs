@@ -70,6 +70,6 @@ pub async fn an_empty_or_foreign_project_counts_zero_everywhere(repos: &Repos) {
     let project = stored_project(repos).await.id;
     let filter = LogFilter { source: Some("api".into()), ..LogFilter::default() };
     assert_eq!(repos.logs.level_counts(project, &filter).await.expect("level_counts"), [0; 6]);
-    let unknown = orion_core::model::ProjectId::new();
+    let unknown = orion_core::model::ProjectId(crate::fresh_id());
     assert_eq!(repos.logs.level_counts(unknown, &LogFilter::default()).await.expect("level_counts"), [0; 6]);
 }
