@@ -174,7 +174,7 @@ impl Client {
     /// command's outcome. Another server's command is a 404, a second
     /// acknowledgement a 409.
     pub async fn ack(&self, id: i64, status: AckStatus, output: Option<&str>) -> Result<(), ClientError> {
-        let path = format!("/agent/commands/{}/ack", escape_segment(id));
+        let path = format!("/agent/commands/{}/ack", id);
         self.send(Method::POST, &path, Some(&Ack { status, output }), None).await.map(drop)
     }
 

@@ -11,7 +11,10 @@ pub mod source;
 pub mod token;
 pub mod user;
 
-pub use ids::{AlertEventId, CommandId, Id, IdKind, IncidentId, InvalidId, MAX_ID, ProjectId, RuleId, ServerRowId, SourceId, TokenId, UserId};
+pub use ids::{
+    AlertEventId, CommandId, Id, IdKind, IncidentId, InvalidId, MAX_ID, ProjectId, RuleId, ServerRowId,
+    SourceId, TokenId, UserId,
+};
 pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
 pub use project::{ArchivedFilter, Project};

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use super::supervisor::{Action, Supervisor};
 
 /// Outcomes done but not yet acknowledged, by command id.
-type Unacked = HashMap<String, (AckStatus, String)>;
+type Unacked = HashMap<i64, (AckStatus, String)>;
 
 /// Polls and carries out commands until `stop` turns true.
 pub async fn run(

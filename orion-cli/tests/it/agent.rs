@@ -71,10 +71,10 @@ impl World {
         body.as_array().unwrap().clone()
     }
 
-    async fn command(&self, id: &str) -> Value {
+    async fn command(&self, id: &Value) -> Value {
         let (status, body) = self.server.server_commands(&self.session, PROJECT, SERVER_ID, "").await;
         assert!(status.is_success(), "{body}");
-        body.as_array().unwrap().iter().find(|c| c["id"] == id).cloned().expect("the command is listed")
+        body.as_array().unwrap().iter().find(|c| &c["id"] == id).cloned().expect("the command is listed")
     }
 
     /// The script states of the latest heartbeat.
@@ -207,7 +207,7 @@ async fn commands_enqueued_through_the_api_are_carried_out_and_acknowledged() {
 
     let restart = world.server.enqueue_ok(&world.session, PROJECT, SERVER_ID, "restart", "web").await;
     let done = eventually("the restart acknowledged", || async {
-        let command = world.command(restart["id"].as_str().unwrap()).await;
+        let command = world.command(&restart["id"]).await;
         (command["status"] != "pending").then_some(command)
     })
     .await;
@@ -219,13 +219,13 @@ async fn commands_enqueued_through_the_api_are_carried_out_and_acknowledged() {
     let stop = world.server.enqueue_ok(&world.session, PROJECT, SERVER_ID, "stop", "web").await;
     let unknown = world.server.enqueue_ok(&world.session, PROJECT, SERVER_ID, "start", "nope").await;
     let stopped = eventually("the stop acknowledged", || async {
-        let command = world.command(stop["id"].as_str().unwrap()).await;
+        let command = world.command(&stop["id"]).await;
         (command["status"] != "pending").then_some(command)
     })
     .await;
     assert_eq!(stopped["status"], "ok", "{stopped}");
     let refused = eventually("the unknown script's command acknowledged", || async {
-        let command = world.command(unknown["id"].as_str().unwrap()).await;
+        let command = world.command(&unknown["id"]).await;
         (command["status"] != "pending").then_some(command)
     })
     .await;

@@ -100,7 +100,7 @@ async fn with_smtp_flags_the_test_endpoint_emails_the_project_owner() {
     let (session, _) = project(&base).await;
     let rule = create_rule(&base, &session, "cpu_percent > 90", "email").await;
 
-    let url = format!("{base}/api/projects/web/alerts/rules/{}/test", rule["id"].as_str().unwrap());
+    let url = format!("{base}/api/projects/web/alerts/rules/{}/test", &rule["id"].to_string());
     let (status, body) = call(reqwest::Method::POST, &url, None, &session).await;
 
     assert_eq!(status, 200, "{body}");
@@ -121,7 +121,7 @@ async fn without_smtp_flags_an_email_test_fails_with_the_reason() {
     let (session, _) = project(&base).await;
     let rule = create_rule(&base, &session, "error_count > 0", "email:oncall@example.com").await;
 
-    let url = format!("{base}/api/projects/web/alerts/rules/{}/test", rule["id"].as_str().unwrap());
+    let url = format!("{base}/api/projects/web/alerts/rules/{}/test", &rule["id"].to_string());
     let (status, body) = call(reqwest::Method::POST, &url, None, &session).await;
 
     assert_eq!(status, 200, "{body}");

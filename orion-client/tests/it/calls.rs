@@ -196,20 +196,20 @@ async fn a_queued_command_is_polled_once_and_acknowledged_once() {
     let commands = agent.commands().await.unwrap();
     assert_eq!(commands.len(), 1);
     let command = &commands[0];
-    assert_eq!(command.id, queued["id"].as_str().unwrap());
+    assert_eq!(command.id, queued["id"].as_i64().unwrap());
     assert_eq!(command.kind, "restart");
     assert_eq!(command.script_name.as_deref(), Some("worker"));
     assert_eq!(command.payload, json!({ "reason": "deploy" }));
 
-    agent.ack(&command.id, AckStatus::Ok, Some("restarted, pid 99")).await.unwrap();
+    agent.ack(command.id, AckStatus::Ok, Some("restarted, pid 99")).await.unwrap();
     assert!(agent.commands().await.unwrap().is_empty(), "acknowledged commands are no longer pending");
     let (_, listed) = orion.server.get(path, &orion.jwt).await;
     let listed: &Value = &listed.as_array().unwrap()[0];
     assert_eq!((&listed["status"], &listed["output"]), (&json!("ok"), &json!("restarted, pid 99")));
 
-    let err = agent.ack(&command.id, AckStatus::Failed, None).await.unwrap_err();
+    let err = agent.ack(command.id, AckStatus::Failed, None).await.unwrap_err();
     assert!(matches!(&err, ClientError::Api { status: 409, .. }), "{err:?}");
-    let err = agent.ack("no-such-command", AckStatus::Ok, None).await.unwrap_err();
+    let err = agent.ack(987_654_321, AckStatus::Ok, None).await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err:?}");
 }
 
@@ -225,7 +225,7 @@ async fn another_servers_command_is_not_found_for_this_agent() {
         orion.server.post("/api/projects/shop/servers/web-2/commands", &orion.jwt, body).await;
     assert_eq!(status, 201, "{queued}");
     assert!(agent.commands().await.unwrap().is_empty());
-    let err = agent.ack(queued["id"].as_str().unwrap(), AckStatus::Ok, None).await.unwrap_err();
+    let err = agent.ack(queued["id"].as_i64().unwrap(), AckStatus::Ok, None).await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err:?}");
     assert_eq!(other.commands().await.unwrap()[0].kind, "stop");
 }

@@ -12,9 +12,10 @@ use super::principal::{Principal, TokenPrincipal};
 use super::projects::ProjectService;
 use super::tokens::{IssuedToken, mint};
 use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult, collect};
-use crate::model::{ServerRowId, 
+use crate::model::{
     Command, CommandId, CommandKind, CommandStatus, Heartbeat, Incident, IncidentId, Label, Metrics,
-    Permission, Project, ScriptStatus, Server, ServerId, Source, SourceId, SourceName, TokenKind,
+    Permission, Project, ScriptStatus, Server, ServerId, ServerRowId, Source, SourceId, SourceName,
+    TokenKind,
 };
 use crate::port::live::LiveEvent;
 

@@ -88,7 +88,8 @@ impl TokenService {
         let (Some(name), Some(permissions)) = (name, permissions) else {
             return Err(ServiceError::Validation(errors));
         };
-        let issued = mint(&self.deps, project.id, name.as_str(), TokenKind::Api, permissions, None, None).await?;
+        let issued =
+            mint(&self.deps, project.id, name.as_str(), TokenKind::Api, permissions, None, None).await?;
         self.deps.repos.tokens.insert(&issued.token).await?;
         Ok(issued)
     }

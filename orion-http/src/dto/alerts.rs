@@ -50,7 +50,7 @@ impl From<RuleBody> for RuleInput {
 #[serde(rename_all = "camelCase")]
 pub struct RuleView<'a> {
     /// Rule id.
-    pub id: String,
+    pub id: i64,
     /// Human name.
     pub name: &'a str,
     /// The condition, normalised (`error_count >= 3`).
@@ -76,7 +76,7 @@ pub struct RuleView<'a> {
 impl<'a> From<&'a AlertRule> for RuleView<'a> {
     fn from(r: &'a AlertRule) -> Self {
         Self {
-            id: r.id.to_string(),
+            id: r.id.get(),
             name: &r.name,
             condition: r.condition.to_string(),
             window_minutes: r.window_minutes,
@@ -127,9 +127,9 @@ impl<'a> From<&'a [Delivery]> for TestResults<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct EventView<'a> {
     /// Event id.
-    pub id: String,
+    pub id: i64,
     /// The rule (which may since have been deleted).
-    pub rule_id: String,
+    pub rule_id: i64,
     /// The rule's name at the time.
     pub rule_name: &'a str,
     /// The condition at the time.
@@ -149,8 +149,8 @@ pub struct EventView<'a> {
 impl<'a> From<&'a AlertEvent> for EventView<'a> {
     fn from(e: &'a AlertEvent) -> Self {
         Self {
-            id: e.id.to_string(),
-            rule_id: e.rule_id.to_string(),
+            id: e.id.get(),
+            rule_id: e.rule_id.get(),
             rule_name: &e.rule_name,
             condition: &e.condition,
             kind: e.kind.as_str(),

@@ -105,7 +105,7 @@ pub struct CodeRequest {
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     /// User id.
-    pub id: String,
+    pub id: i64,
     /// First name.
     pub first_name: String,
     /// Last name.
@@ -123,7 +123,7 @@ pub struct Me {
 impl From<&User> for Me {
     fn from(u: &User) -> Self {
         Self {
-            id: u.id.to_string(),
+            id: u.id.get(),
             first_name: u.first_name.as_str().to_owned(),
             last_name: u.last_name.as_str().to_owned(),
             pseudo: u.pseudo.as_str().to_owned(),

@@ -10,7 +10,7 @@ use super::timestamp;
 #[serde(rename_all = "camelCase")]
 pub struct ProjectView {
     /// Project id.
-    pub id: String,
+    pub id: i64,
     /// URL name.
     pub name: String,
     /// Display label.
@@ -24,7 +24,7 @@ pub struct ProjectView {
 impl From<&Project> for ProjectView {
     fn from(p: &Project) -> Self {
         Self {
-            id: p.id.to_string(),
+            id: p.id.get(),
             name: p.name.as_str().to_owned(),
             label: p.label.as_str().to_owned(),
             archived: p.archived,
@@ -48,7 +48,7 @@ pub struct CreateProject {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedProject {
     /// Project id.
-    pub id: String,
+    pub id: i64,
     /// URL name.
     pub name: String,
     /// Display label.
@@ -57,7 +57,7 @@ pub struct CreatedProject {
 
 impl From<&Project> for CreatedProject {
     fn from(p: &Project) -> Self {
-        Self { id: p.id.to_string(), name: p.name.as_str().to_owned(), label: p.label.as_str().to_owned() }
+        Self { id: p.id.get(), name: p.name.as_str().to_owned(), label: p.label.as_str().to_owned() }
     }
 }
 

@@ -149,7 +149,7 @@ pub struct EnqueueCommand {
 #[serde(rename_all = "camelCase")]
 pub struct CommandView<'a> {
     /// Command id.
-    pub id: String,
+    pub id: i64,
     /// `restart`, `stop` or `start`.
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -170,7 +170,7 @@ pub struct CommandView<'a> {
 impl<'a> From<&'a Command> for CommandView<'a> {
     fn from(c: &'a Command) -> Self {
         Self {
-            id: c.id.to_string(),
+            id: c.id.get(),
             kind: c.kind.as_str(),
             script_name: c.script_name.as_deref(),
             payload: &c.payload,
@@ -187,7 +187,7 @@ impl<'a> From<&'a Command> for CommandView<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct PendingCommandView<'a> {
     /// Command id, for the ack.
-    pub id: String,
+    pub id: i64,
     /// `restart`, `stop` or `start`.
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -202,7 +202,7 @@ pub struct PendingCommandView<'a> {
 impl<'a> From<&'a Command> for PendingCommandView<'a> {
     fn from(c: &'a Command) -> Self {
         Self {
-            id: c.id.to_string(),
+            id: c.id.get(),
             kind: c.kind.as_str(),
             script_name: c.script_name.as_deref(),
             payload: &c.payload,
@@ -216,7 +216,7 @@ impl<'a> From<&'a Command> for PendingCommandView<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct IncidentView<'a> {
     /// Incident id.
-    pub id: String,
+    pub id: i64,
     /// Machine-readable kind, e.g. `script_crash`.
     pub event: &'a str,
     /// Human text.
@@ -234,7 +234,7 @@ pub struct IncidentView<'a> {
 impl<'a> From<&'a Incident> for IncidentView<'a> {
     fn from(i: &'a Incident) -> Self {
         Self {
-            id: i.id.to_string(),
+            id: i.id.get(),
             event: &i.event,
             message: &i.message,
             script_name: i.script_name.as_deref(),

@@ -11,7 +11,7 @@ use super::timestamp;
 #[serde(rename_all = "camelCase")]
 pub struct SourceView {
     /// Source id.
-    pub id: String,
+    pub id: i64,
     /// Name, unique in the project.
     pub name: String,
     /// Free text.
@@ -23,7 +23,7 @@ pub struct SourceView {
 impl From<&Source> for SourceView {
     fn from(s: &Source) -> Self {
         Self {
-            id: s.id.to_string(),
+            id: s.id.get(),
             name: s.name.as_str().to_owned(),
             description: s.description.as_str().to_owned(),
             created_at: timestamp(s.created_at),
@@ -46,7 +46,7 @@ pub struct CreateSource {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedSource {
     /// Source id.
-    pub id: String,
+    pub id: i64,
     /// Name.
     pub name: String,
     /// The `sk_` token value bound to this source.
@@ -56,6 +56,6 @@ pub struct CreatedSource {
 impl CreatedSource {
     /// From what the service made.
     pub fn new(source: &Source, issued: IssuedToken) -> Self {
-        Self { id: source.id.to_string(), name: source.name.as_str().to_owned(), token: issued.value }
+        Self { id: source.id.get(), name: source.name.as_str().to_owned(), token: issued.value }
     }
 }

@@ -16,7 +16,7 @@ fn permission_names(set: &PermissionSet) -> Vec<&'static str> {
 #[serde(rename_all = "camelCase")]
 pub struct TokenView {
     /// Token id.
-    pub id: String,
+    pub id: i64,
     /// Human name.
     pub name: String,
     /// What made it: `source`, `agent`, `agent_source` or `api`.
@@ -34,7 +34,7 @@ pub struct TokenView {
 impl From<&ApiToken> for TokenView {
     fn from(t: &ApiToken) -> Self {
         Self {
-            id: t.id.to_string(),
+            id: t.id.get(),
             name: t.name.clone(),
             kind: t.kind.as_str(),
             prefix: t.display_prefix.clone(),
@@ -60,7 +60,7 @@ pub struct CreateToken {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedToken {
     /// Token id.
-    pub id: String,
+    pub id: i64,
     /// Human name.
     pub name: String,
     /// Permission names.
@@ -72,7 +72,7 @@ pub struct CreatedToken {
 impl From<IssuedToken> for CreatedToken {
     fn from(i: IssuedToken) -> Self {
         Self {
-            id: i.token.id.to_string(),
+            id: i.token.id.get(),
             name: i.token.name.clone(),
             permissions: permission_names(&i.token.permissions),
             token: i.value,
@@ -84,13 +84,13 @@ impl From<IssuedToken> for CreatedToken {
 #[derive(Debug, Serialize)]
 pub struct RotatedToken {
     /// Token id (unchanged).
-    pub id: String,
+    pub id: i64,
     /// The new value.
     pub token: String,
 }
 
 impl From<IssuedToken> for RotatedToken {
     fn from(i: IssuedToken) -> Self {
-        Self { id: i.token.id.to_string(), token: i.value }
+        Self { id: i.token.id.get(), token: i.value }
     }
 }

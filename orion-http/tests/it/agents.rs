@@ -19,10 +19,11 @@ async fn a_user_session_registers_a_server_and_gets_an_agent_token() {
     assert_eq!(reply.as_object().unwrap().len(), 1, "only the token: {reply}");
 
     let servers = server.servers(&ada, "web").await;
+    assert!(servers[0]["id"].as_i64().is_some_and(|id| id > 0), "an integer row id: {servers:?}");
     assert_eq!(
         servers,
         [json!({
-            "serverId": "web-1", "displayName": "web-1 (test)", "hostname": "web-1.example.com",
+            "id": servers[0]["id"], "serverId": "web-1", "displayName": "web-1 (test)", "hostname": "web-1.example.com",
             "platform": "linux", "arch": "x86_64", "lastSeenAt": null, "online": false, "latest": null,
         })]
     );
@@ -226,7 +227,7 @@ async fn a_heartbeat_with_impossible_values_is_refused() {
 async fn a_user_session_is_refused_on_every_agent_token_endpoint() {
     let Fleet { server, ada, .. } = with_agent().await;
     let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
-    let ack = format!("/api/agent/commands/{}/ack", command["id"].as_str().unwrap());
+    let ack = format!("/api/agent/commands/{}/ack", &command["id"].to_string());
     let calls = [
         ("/api/agent/heartbeat", Some(heartbeat_body())),
         ("/api/agent/alert", Some(alert_body("api"))),
@@ -331,7 +332,7 @@ async fn an_alert_is_recorded_as_an_incident_of_the_agents_server() {
         (&json!("script_crash"), &json!("api exited with code 1"), &json!("api"), &json!("web-1"))
     );
     assert_eq!(incident["timestamp"], "2026-01-01T00:00:00.000Z");
-    assert!(incident["id"].is_string() && incident["receivedAt"].is_string(), "{incident}");
+    assert!(incident["id"].is_i64() && incident["receivedAt"].is_string(), "{incident}");
 }
 
 #[tokio::test]

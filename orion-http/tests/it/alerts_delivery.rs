@@ -192,7 +192,7 @@ async fn a_test_send_reaches_every_channel_and_reports_an_unconfigured_smtp() {
     let rule =
         server.create_rule(ada, "web", rule_body("errors", "error_count >= 3", &[&hook, "email"])).await;
 
-    let (status, answer) = server.test_rule(ada, "web", rule["id"].as_str().unwrap()).await;
+    let (status, answer) = server.test_rule(ada, "web", &rule["id"].to_string()).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(
         answer,
@@ -221,7 +221,7 @@ async fn a_test_send_mails_through_a_configured_smtp() {
     let smtp = SmtpSink::start().await;
     let t = notifying(Some(&smtp)).await;
     let rule = t.server.create_rule(&t.ada, "web", rule_body("errors", "error_count >= 3", &["email"])).await;
-    let (status, answer) = t.server.test_rule(&t.ada, "web", rule["id"].as_str().unwrap()).await;
+    let (status, answer) = t.server.test_rule(&t.ada, "web", &rule["id"].to_string()).await;
     assert_eq!((status, answer), (StatusCode::OK, json!({"results": [{"channel": "email", "ok": true}]})));
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails[0].recipients, ["ada@example.com"]);

@@ -63,7 +63,7 @@ async fn another_users_project_is_not_found_on_every_project_route() {
     let token = server.create_token(&ada, "web", "ci", &["logs:read"]).await;
     let bob = server.signup("bob").await;
 
-    for (method, path, body) in project_routes("web", token["id"].as_str().unwrap()) {
+    for (method, path, body) in project_routes("web", &token["id"].to_string()) {
         let answer = server.request(method.clone(), &path, Some(&bob), body).await;
         assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
         assert_eq!(answer.1, json!({ "error": "project not found", "code": "not_found" }), "{method} {path}");

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use crate::{Fleet, api_token, assert_error, detail_fields, with_agent};
 
-fn id(command: &Value) -> &str {
-    command["id"].as_str().expect("a command id")
+fn id(command: &Value) -> String {
+    command["id"].as_i64().expect("a command id").to_string()
 }
 
 #[tokio::test]
@@ -30,13 +30,13 @@ async fn a_queued_command_reaches_its_agent_and_its_outcome_is_recorded() {
     assert_eq!(
         pending,
         [json!({
-            "id": id(&command), "type": "restart", "scriptName": "api", "payload": {"graceSeconds": 5},
+            "id": command["id"], "type": "restart", "scriptName": "api", "payload": {"graceSeconds": 5},
             "createdAt": command["createdAt"],
         })]
     );
 
     server.clock.advance(Duration::seconds(2));
-    let answer = server.ack(&agent, id(&command), "ok", Some("restarted in 1.2 s")).await;
+    let answer = server.ack(&agent, &id(&command), "ok", Some("restarted in 1.2 s")).await;
     assert_eq!(answer, (StatusCode::OK, json!({"ok": true})));
     assert!(server.commands(&agent).await.is_empty(), "an acknowledged command is no longer pending");
 
@@ -52,7 +52,7 @@ async fn a_queued_command_reaches_its_agent_and_its_outcome_is_recorded() {
 async fn a_failed_outcome_is_recorded_as_failed() {
     let Fleet { server, ada, agent } = with_agent().await;
     let command = server.enqueue_ok(&ada, "web", "web-1", "start", "cron").await;
-    assert_eq!(server.ack(&agent, id(&command), "failed", None).await.0, StatusCode::OK);
+    assert_eq!(server.ack(&agent, &id(&command), "failed", None).await.0, StatusCode::OK);
     let listed = server.server_commands(&ada, "web", "web-1", "").await.1;
     assert_eq!((&listed[0]["status"], &listed[0]["output"]), (&json!("failed"), &Value::Null));
     assert!(listed[0]["ackedAt"].is_string());
@@ -80,8 +80,8 @@ async fn agents_get_commands_oldest_first_and_owners_newest_first() {
 async fn a_second_ack_is_a_conflict_and_keeps_the_first_outcome() {
     let Fleet { server, ada, agent } = with_agent().await;
     let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
-    assert_eq!(server.ack(&agent, id(&command), "ok", Some("first")).await.0, StatusCode::OK);
-    let again = server.ack(&agent, id(&command), "failed", Some("second")).await;
+    assert_eq!(server.ack(&agent, &id(&command), "ok", Some("first")).await.0, StatusCode::OK);
+    let again = server.ack(&agent, &id(&command), "failed", Some("second")).await;
     assert_error(&again, StatusCode::CONFLICT, "conflict");
     let listed = server.server_commands(&ada, "web", "web-1", "").await.1;
     assert_eq!((&listed[0]["status"], &listed[0]["output"]), (&json!("ok"), &json!("first")));
@@ -94,10 +94,10 @@ async fn another_servers_command_is_not_found() {
     let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
 
     assert!(server.commands(&other).await.is_empty(), "web-2 does not see web-1's commands");
-    assert_error(&server.ack(&other, id(&command), "ok", None).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(&server.ack(&other, &id(&command), "ok", None).await, StatusCode::NOT_FOUND, "not_found");
     // Untouched: web-1 still has it pending and may ack it.
     assert_eq!(server.commands(&agent).await.len(), 1);
-    assert_eq!(server.ack(&agent, id(&command), "ok", None).await.0, StatusCode::OK);
+    assert_eq!(server.ack(&agent, &id(&command), "ok", None).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -107,7 +107,7 @@ async fn another_projects_command_is_not_found() {
     let shop = server.agent_token(&ada, "shop", "web-1").await;
     let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
     assert!(server.commands(&shop).await.is_empty(), "same server id, other project");
-    assert_error(&server.ack(&shop, id(&command), "ok", None).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(&server.ack(&shop, &id(&command), "ok", None).await, StatusCode::NOT_FOUND, "not_found");
     let listed = server.server_commands(&ada, "web", "web-1", "").await.1;
     assert_eq!(listed[0]["status"], "pending");
 }
@@ -125,14 +125,14 @@ async fn a_bad_ack_is_refused_and_changes_nothing() {
     let Fleet { server, ada, agent } = with_agent().await;
     let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
     for status in ["done", "pending", ""] {
-        let answer = server.ack(&agent, id(&command), status, None).await;
+        let answer = server.ack(&agent, &id(&command), status, None).await;
         assert_error(&answer, StatusCode::BAD_REQUEST, "validation_failed");
         assert_eq!(detail_fields(&answer.1), ["status"], "{status:?}");
     }
-    let path = format!("/api/agent/commands/{}/ack", id(&command));
+    let path = format!("/api/agent/commands/{}/ack", &id(&command));
     let typed = server.post(&path, &agent, json!({"status": "ok", "output": 3})).await;
     assert_eq!(detail_fields(&typed.1), ["output"]);
-    let huge = server.ack(&agent, id(&command), "ok", Some(&"x".repeat(64 * 1024 + 1))).await;
+    let huge = server.ack(&agent, &id(&command), "ok", Some(&"x".repeat(64 * 1024 + 1))).await;
     assert_eq!(detail_fields(&huge.1), ["output"]);
     assert_eq!(server.commands(&agent).await.len(), 1, "still pending");
 }
@@ -150,7 +150,7 @@ async fn tokens_need_commands_read_to_poll_and_commands_write_to_ack() {
         "missing_permission",
     );
     assert_error(
-        &server.ack(&reader, id(&command), "ok", None).await,
+        &server.ack(&reader, &id(&command), "ok", None).await,
         StatusCode::FORBIDDEN,
         "missing_permission",
     );
@@ -161,7 +161,7 @@ async fn tokens_need_commands_read_to_poll_and_commands_write_to_ack() {
     assert_eq!(detail_fields(&unnamed.1), ["serverId"]);
     let (status, listed) = server.pending_commands(&reader, "serverId=web-1").await;
     assert_eq!((status, listed[0]["id"].clone()), (StatusCode::OK, command["id"].clone()));
-    assert_eq!(server.ack(&writer, id(&command), "ok", None).await.0, StatusCode::OK);
+    assert_eq!(server.ack(&writer, &id(&command), "ok", None).await.0, StatusCode::OK);
 }
 
 #[tokio::test]

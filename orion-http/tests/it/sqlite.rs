@@ -61,7 +61,7 @@ async fn the_agent_story_works_on_sqlite() {
     assert_eq!(server.incidents(&ada, "web", "").await.1[0]["serverId"], "web-1");
 
     let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
-    let id = command["id"].as_str().unwrap();
+    let id = &command["id"].to_string();
     assert_eq!(server.commands(&agent).await[0]["id"], command["id"]);
     assert_eq!(server.ack(&agent, id, "ok", Some("done")).await.0, StatusCode::OK);
     assert_eq!(server.ack(&agent, id, "ok", None).await.0, StatusCode::CONFLICT);
@@ -110,7 +110,7 @@ async fn the_alert_story_works_on_sqlite() {
     assert_eq!(kinds, [json!("resolved"), json!("firing")]);
     assert_eq!(events[1]["deliveries"], json!([{"channel": channel, "ok": true}]));
 
-    let id = rule["id"].as_str().unwrap();
+    let id = &rule["id"].to_string();
     assert_eq!(server.delete_rule(ada, "web", id).await.0, StatusCode::NO_CONTENT);
     assert!(server.rules(ada, "web").await.is_empty());
     assert_eq!(server.alert_events(ada, "web").await.len(), 2);

@@ -81,7 +81,7 @@ async fn revoking_answers_204_and_the_value_stops_working_at_once() {
     let (server, session, created) = with_token().await;
     let value = created["token"].as_str().unwrap();
     assert!(authenticates(&server, value).await);
-    let path = format!("/api/projects/web/tokens/{}", created["id"].as_str().unwrap());
+    let path = format!("/api/projects/web/tokens/{}", &created["id"].to_string());
     let response = server.http(Method::DELETE, &path).bearer_auth(&session).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(response.bytes().await.unwrap().is_empty());
@@ -93,7 +93,7 @@ async fn revoking_answers_204_and_the_value_stops_working_at_once() {
 async fn rotating_gives_a_new_value_and_the_old_one_stops_working_at_once() {
     let (server, session, created) = with_token().await;
     let old = created["token"].as_str().unwrap();
-    let path = format!("/api/projects/web/tokens/{}/rotate", created["id"].as_str().unwrap());
+    let path = format!("/api/projects/web/tokens/{}/rotate", &created["id"].to_string());
     let (status, rotated) = server.request(Method::POST, &path, Some(&session), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(rotated.as_object().unwrap().len(), 2, "{rotated}");
@@ -128,7 +128,7 @@ async fn unknown_token_ids_are_not_found() {
 async fn a_token_of_one_project_cannot_be_revoked_through_another() {
     let (server, session, created) = with_token().await;
     server.create_project(&session, "other").await;
-    let path = format!("/api/projects/other/tokens/{}", created["id"].as_str().unwrap());
+    let path = format!("/api/projects/other/tokens/{}", &created["id"].to_string());
     assert_error(
         &server.request(Method::DELETE, &path, Some(&session), None).await,
         StatusCode::NOT_FOUND,

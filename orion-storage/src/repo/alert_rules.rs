@@ -35,9 +35,7 @@ pub(crate) struct AlertRuleRepo(pub(crate) DatabaseConnection);
 
 /// The rule `id` of `project`.
 fn of_project(project: ProjectId, id: RuleId) -> sea_orm::Condition {
-    sea_orm::Condition::all()
-        .add(Column::ProjectId.eq(project.get()))
-        .add(Column::Id.eq(id.get()))
+    sea_orm::Condition::all().add(Column::ProjectId.eq(project.get())).add(Column::Id.eq(id.get()))
 }
 
 #[async_trait]

@@ -28,9 +28,7 @@ pub(crate) struct CommandRepo(pub(crate) DatabaseConnection);
 
 /// The rows of `server_id` in `project`.
 fn of_server(project: ProjectId, server_id: &ServerId) -> Condition {
-    Condition::all()
-        .add(Column::ProjectId.eq(project.get()))
-        .add(Column::ServerId.eq(server_id.as_str()))
+    Condition::all().add(Column::ProjectId.eq(project.get())).add(Column::ServerId.eq(server_id.as_str()))
 }
 
 impl CommandRepo {

@@ -40,9 +40,7 @@ pub(super) async fn insert<C: ConnectionTrait>(db: &C, token: &ApiToken) -> Repo
 /// Rows of `project` with id `id`: the scope every per-token operation uses,
 /// so a token id from another project never matches.
 fn scoped(project: ProjectId, id: TokenId) -> sea_orm::Condition {
-    sea_orm::Condition::all()
-        .add(Column::ProjectId.eq(project.get()))
-        .add(Column::Id.eq(id.get()))
+    sea_orm::Condition::all().add(Column::ProjectId.eq(project.get())).add(Column::Id.eq(id.get()))
 }
 
 #[async_trait]

@@ -21,7 +21,7 @@ async fn a_stored_token_of_unknown_kind_is_unavailable_not_a_panic() {
     let raw = Database::connect(url.as_str()).await.unwrap();
     raw.execute_unprepared(&format!(
         "INSERT INTO api_tokens (id, project_id, name, kind, hash, display_prefix, permissions, \
-         created_at) VALUES ('{id}', '{}', 't', 'martian', 'h', 'sk_', 'logs:write', \
+         created_at) VALUES ({id}, {}, 't', 'martian', 'h', 'sk_', 'logs:write', \
          '2024-01-01T00:00:00+00:00')",
         web.id
     ))
@@ -39,7 +39,7 @@ async fn a_stored_malformed_id_is_unavailable_not_a_panic() {
     let raw = Database::connect(url.as_str()).await.unwrap();
     raw.execute_unprepared(
         "INSERT INTO users (id, first_name, last_name, pseudo, pseudo_key, email, password_hash, \
-         totp_enabled, recovery_code_hashes, created_at) VALUES ('not-a-uuid', 'A', 'B', 'abc', \
+         totp_enabled, recovery_code_hashes, created_at) VALUES (0, 'A', 'B', 'abc', \
          'abc', 'x@example.com', 'h', false, '[]', '2024-01-01T00:00:00+00:00')",
     )
     .await
@@ -61,7 +61,7 @@ async fn a_stored_command_of_unknown_kind_or_a_negative_byte_count_is_unavailabl
     let raw = Database::connect(url.as_str()).await.unwrap();
     raw.execute_unprepared(&format!(
         "INSERT INTO commands (id, project_id, server_id, kind, payload, status, created_at) \
-         VALUES ('{id}', '{}', 'box', 'reboot-the-moon', '{{}}', 'pending', 0)",
+         VALUES ({id}, {}, 'box', 'reboot-the-moon', '{{}}', 'pending', 0)",
         web.id
     ))
     .await
@@ -69,7 +69,7 @@ async fn a_stored_command_of_unknown_kind_or_a_negative_byte_count_is_unavailabl
     raw.execute_unprepared(&format!(
         "INSERT INTO heartbeats (project_id, server_id, timestamp, received_at, cpu_percent, \
          ram_used_bytes, ram_total_bytes, disk_used_bytes, disk_total_bytes, net_rx_bytes_per_sec, \
-         net_tx_bytes_per_sec, uptime_seconds, scripts) VALUES ('{}', 'box', 0, 0, 1, -5, 10, 1, 10, 0, 0, 1, '[]')",
+         net_tx_bytes_per_sec, uptime_seconds, scripts) VALUES ({}, 'box', 0, 0, 1, -5, 10, 1, 10, 0, 0, 1, '[]')",
         web.id
     ))
     .await
@@ -94,7 +94,7 @@ async fn a_stored_rule_with_a_bad_condition_or_channel_is_unavailable() {
         raw.execute_unprepared(&format!(
             "INSERT INTO alert_rules (id, project_id, name, condition, window_minutes, channels, enabled, \
              repeat_minutes, created_at, updated_at) \
-             VALUES ('{id}', '{}', 'r', '{condition}', 5, '{channels}', true, 60, 0, 0)",
+             VALUES ({id}, {}, 'r', '{condition}', 5, '{channels}', true, 60, 0, 0)",
             web.id
         ))
         .await

@@ -164,7 +164,9 @@ pub async fn updating_a_rule_replaces_it_and_resets_its_state(repos: &Repos) {
 
     let other = stored_project(repos).await;
     assert_not_found(repos.alert_rules.update(&AlertRule { project_id: other.id, ..changed.clone() }).await);
-    assert_not_found(repos.alert_rules.update(&AlertRule { id: RuleId(crate::fresh_id()), ..changed.clone() }).await);
+    assert_not_found(
+        repos.alert_rules.update(&AlertRule { id: RuleId(crate::fresh_id()), ..changed.clone() }).await,
+    );
     assert_eq!(repos.alert_rules.find(project.id, original.id).await.expect("find"), Some(changed));
 }
 
@@ -249,7 +251,13 @@ pub async fn save_state_is_a_compare_and_set_on_evaluated_at(repos: &Repos) {
     assert!(save(Some(at(30_000)), second.clone()).await.expect("save"));
     assert_eq!(state_of(repos, rule.id).await, Some(second));
     assert!(!save(None, RuleState::default()).await.expect("save"));
-    assert!(!repos.alert_rules.save_state(RuleId(crate::fresh_id()), None, &RuleState::default()).await.expect("save"));
+    assert!(
+        !repos
+            .alert_rules
+            .save_state(RuleId(crate::fresh_id()), None, &RuleState::default())
+            .await
+            .expect("save")
+    );
 }
 
 /// Two servers evaluating the same rule from the same state race; exactly

@@ -98,7 +98,8 @@ pub async fn pending_commands_are_the_servers_own_oldest_first(repos: &Repos) {
     assert_eq!(ids(&pending), [mine[1].id, mine[0].id, mine[3].id]);
     assert_eq!(pending[0], mine[1]);
     assert_eq!(repos.commands.pending(project.id, &neighbour.server_id).await.expect("pending").len(), 2);
-    let foreign = repos.commands.pending(ProjectId(crate::fresh_id()), &server.server_id).await.expect("pending");
+    let foreign =
+        repos.commands.pending(ProjectId(crate::fresh_id()), &server.server_id).await.expect("pending");
     assert!(foreign.is_empty());
 }
 
@@ -120,7 +121,14 @@ pub async fn commands_are_listed_newest_first_with_a_limit(repos: &Repos) {
     assert_eq!(all[1].status, CommandStatus::Failed, "acknowledged commands are listed too");
     let two = repos.commands.list(project.id, &server.server_id, 2).await.expect("list");
     assert_eq!(ids(&two), [mine[2].id, mine[0].id]);
-    assert!(repos.commands.list(ProjectId(crate::fresh_id()), &server.server_id, 100).await.expect("list").is_empty());
+    assert!(
+        repos
+            .commands
+            .list(ProjectId(crate::fresh_id()), &server.server_id, 100)
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }
 
 /// `acknowledge` returns and stores the outcome, output and millisecond

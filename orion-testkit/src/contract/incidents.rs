@@ -112,7 +112,10 @@ pub async fn incidents_are_counted_in_a_from_inclusive_to_exclusive_window_per_s
     assert_eq!(count(Some(&db), 9_999, 20_001).await, 2);
     let other_count = repos.incidents.count(other.id, None, at(0), at(30_000)).await.expect("count");
     assert_eq!(other_count, 7);
-    assert_eq!(repos.incidents.count(ProjectId(crate::fresh_id()), None, at(0), at(30_000)).await.expect("count"), 0);
+    assert_eq!(
+        repos.incidents.count(ProjectId(crate::fresh_id()), None, at(0), at(30_000)).await.expect("count"),
+        0
+    );
 }
 
 /// `delete_older_than`: five incidents strictly before the cutoff, over

@@ -220,7 +220,8 @@ pub async fn the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repo
     let latest = repos.heartbeats.latest(project.id, &server.server_id).await.expect("latest");
     assert_eq!(latest, Some(tie));
     assert_eq!(repos.heartbeats.latest(project.id, &silent.server_id).await.expect("latest"), None);
-    let elsewhere = repos.heartbeats.latest(ProjectId(crate::fresh_id()), &server.server_id).await.expect("latest");
+    let elsewhere =
+        repos.heartbeats.latest(ProjectId(crate::fresh_id()), &server.server_id).await.expect("latest");
     assert_eq!(elsewhere, None);
 }
 
@@ -255,7 +256,8 @@ pub async fn heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive
     let limited_window = stamps(list(Some(at(0)), Some(at(15_000)), 2).await.expect("list"));
     assert_eq!(limited_window, [at(10_000), at(9_999)]);
     assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
-    let foreign = repos.heartbeats.list(ProjectId(crate::fresh_id()), &server.server_id, None, None, 100).await;
+    let foreign =
+        repos.heartbeats.list(ProjectId(crate::fresh_id()), &server.server_id, None, None, 100).await;
     assert!(foreign.expect("list").is_empty());
 }
 

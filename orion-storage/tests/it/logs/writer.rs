@@ -75,7 +75,10 @@ async fn a_failing_request_fails_alone_and_its_neighbours_commit() {
     let good_before = append(vec![log(project.id, 1, "good before"), log(project.id, 2, "good before")]);
     tokio::time::sleep(Duration::from_millis(20)).await;
     // The foreign key refuses an unknown project: this request's batch fails.
-    let bad = append(vec![log(project.id, 3, "bad but valid"), log(ProjectId(orion_testkit::fresh_id()), 4, "orphan")]);
+    let bad = append(vec![
+        log(project.id, 3, "bad but valid"),
+        log(ProjectId(orion_testkit::fresh_id()), 4, "orphan"),
+    ]);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let good_after = append(vec![log(project.id, 5, "good after")]);
     tokio::time::sleep(SETTLE).await;
