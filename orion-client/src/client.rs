@@ -279,20 +279,6 @@ pub(crate) fn random_key() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
-/// Percent-encodes everything but unreserved characters, so an id can
-/// never change the path it is put in.
-fn escape_segment(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,11 +303,5 @@ mod tests {
     fn the_token_never_shows_in_debug_output() {
         let client = Client::new("http://127.0.0.1:1", "sk_agent_secret").unwrap();
         assert!(!format!("{client:?}").contains("sk_agent_secret"));
-    }
-
-    #[test]
-    fn path_segments_are_escaped() {
-        assert_eq!(escape_segment("a1-b_c.d~"), "a1-b_c.d~");
-        assert_eq!(escape_segment("../x y"), "..%2Fx%20y");
     }
 }

@@ -53,4 +53,6 @@ pub use error::ClientError;
 pub use layer::OrionLayer;
 pub use retry::RetryPolicy;
 pub use sender::{BatchConfig, LogSender, SenderStats};
-pub use wire::{AckStatus, AgentCommand, Alert, Heartbeat, LogEntry, RegisterAgent, ScriptStatus};
+pub use wire::{
+    AckStatus, AgentCommand, Alert, Cpu, Disk, Heartbeat, LogEntry, Network, Ram, RegisterAgent, ScriptStatus,
+};

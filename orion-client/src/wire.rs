@@ -99,26 +99,85 @@ pub struct RegisterAgent {
     pub project_name: Option<String>,
 }
 
-/// The state of one supervised script, inside a [`Heartbeat`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The state of one supervised script, inside a [`Heartbeat`] (the
+/// reference's `{name, status}`, plus optional extensions).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScriptStatus {
     /// The script's name in the agent config.
     pub name: String,
-    /// `running`, `stopped`, `crashed`, `restarting` or `starting`.
-    pub state: String,
+    /// `starting`, `running`, `restarting`, `stopped` or `crashed`.
+    pub status: String,
     /// Process id while running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// Restarts since the agent started.
-    #[serde(default)]
-    pub restarts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<u32>,
     /// Exit code of the last run, if it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_exit_code: Option<i32>,
+    /// Seconds since the current run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<f64>,
 }
 
-/// `POST /api/agent/heartbeat`: system figures and script states.
+/// `cpu` of a [`Heartbeat`].
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cpu {
+    /// Use over the last interval, 0–100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    /// Logical CPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u32>,
+}
+
+/// `ram` of a [`Heartbeat`], in megabytes.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ram {
+    /// In use (at most `total_mb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_mb: Option<f64>,
+    /// Installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_mb: Option<f64>,
+    /// In use, 0–100 (derived by the server from used/total when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+}
+
+/// `disk` of a [`Heartbeat`], in gigabytes.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Disk {
+    /// In use (at most `total_gb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_gb: Option<f64>,
+    /// In total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_gb: Option<f64>,
+    /// In use, 0–100 (derived by the server from used/total when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+}
+
+/// `network` of a [`Heartbeat`].
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Network {
+    /// Bytes received per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rx_bytes_per_sec: Option<f64>,
+    /// Bytes sent per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_bytes_per_sec: Option<f64>,
+}
+
+/// `POST /api/agent/heartbeat`, in the documented shape: every group
+/// optional (`Heartbeat::default()` is a liveness ping).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Heartbeat {
@@ -128,27 +187,26 @@ pub struct Heartbeat {
     /// When the figures were taken (default: when received).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "millis")]
     pub timestamp: Option<DateTime<Utc>>,
-    /// CPU use over the last interval, 0–100.
-    pub cpu_percent: f64,
-    /// Memory in use, bytes (at most `ram_total_bytes`).
-    pub ram_used_bytes: u64,
-    /// Memory installed, bytes.
-    pub ram_total_bytes: u64,
-    /// Disk space in use, bytes (at most `disk_total_bytes`).
-    pub disk_used_bytes: u64,
-    /// Disk space in total, bytes.
-    pub disk_total_bytes: u64,
-    /// Network receive rate, bytes/s.
-    pub net_rx_bytes_per_sec: f64,
-    /// Network send rate, bytes/s.
-    pub net_tx_bytes_per_sec: f64,
     /// Machine uptime, seconds.
-    pub uptime_seconds: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<f64>,
+    /// CPU figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Cpu>,
+    /// Memory figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ram: Option<Ram>,
+    /// Disk figures (all local filesystems).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<Disk>,
+    /// Network rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
     /// 1/5/15-minute load averages, where the platform has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_average: Option<[f64; 3]>,
     /// Supervised scripts (at most 100).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scripts: Vec<ScriptStatus>,
 }
 

@@ -110,18 +110,6 @@ fn instant(table: &'static str, micros: i64) -> RepoResult<DateTime<Utc>> {
         .ok_or_else(|| CorruptRow::in_table(table, format!("instant {micros} out of range")))
 }
 
-/// A byte count or duration in a `BIGINT` column. Values past `i64::MAX`
-/// (8 EiB, 292 billion years) cannot be real: they are stored as
-/// `i64::MAX` so that SQL averages over the column stay meaningful.
-fn to_bigint(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-/// Reads back a value stored by [`to_bigint`].
-fn from_bigint(table: &'static str, column: &str, value: i64) -> RepoResult<u64> {
-    u64::try_from(value).map_err(|_| CorruptRow::in_table(table, format!("negative {column} {value}")))
-}
-
 /// The instant as it will read back: PostgreSQL keeps microseconds, so
 /// SQLite is given the same precision and both backends return equal values.
 fn stored(at: DateTime<Utc>) -> DateTime<Utc> {

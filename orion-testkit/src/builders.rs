@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use orion_core::model::{Metrics, Project, Source, User};
+use orion_core::model::{Metrics, Project, Source, Usage, User};
 use orion_core::port::{Notifier, totp};
 use orion_core::service::{
     AgentRegistration, HeartbeatInput, IssuedToken, LogInput, LoginOutcome, Principal, Registration,
@@ -169,18 +169,17 @@ pub async fn register_agent(
     (issued, principal)
 }
 
-/// Plausible, valid heartbeat figures: 25 % CPU, 4 of 16 GiB RAM, 100 of
-/// 500 GB disk, an hour up.
+/// Plausible, valid heartbeat figures: 25 % CPU, 4 of 16 GB RAM (25 %),
+/// 100 of 500 GB disk (20 %), an hour up.
 pub fn metrics() -> Metrics {
     Metrics {
-        cpu_percent: 25.0,
-        ram_used_bytes: 4 << 30,
-        ram_total_bytes: 16 << 30,
-        disk_used_bytes: 100_000_000_000,
-        disk_total_bytes: 500_000_000_000,
-        net_rx_bytes_per_sec: 1_024.5,
-        net_tx_bytes_per_sec: 512.0,
-        uptime_seconds: 3_600,
+        uptime_seconds: Some(3_600.0),
+        cpu_percent: Some(25.0),
+        cpu_cores: Some(4),
+        ram: Usage { used: Some(4_096.0), total: Some(16_384.0), percent: Some(25.0) },
+        disk: Usage { used: Some(100.0), total: Some(500.0), percent: Some(20.0) },
+        net_rx_bytes_per_sec: Some(1_024.5),
+        net_tx_bytes_per_sec: Some(512.0),
         load_average: Some([0.5, 0.25, 0.125]),
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use orion_client::{Client, Heartbeat, RetryPolicy};
+use orion_client::{Client, RetryPolicy};
 use tokio::sync::watch;
 
 use super::metrics::Sampler;
@@ -35,20 +35,7 @@ pub async fn run(client: Client, interval: Duration, board: StatusBoard, mut sto
         else {
             continue;
         };
-        let heartbeat = Heartbeat {
-            server_id: None,
-            timestamp: Some(chrono::Utc::now()),
-            cpu_percent: sample.cpu_percent,
-            ram_used_bytes: sample.ram_used_bytes,
-            ram_total_bytes: sample.ram_total_bytes,
-            disk_used_bytes: sample.disk_used_bytes,
-            disk_total_bytes: sample.disk_total_bytes,
-            net_rx_bytes_per_sec: sample.net_rx_bytes_per_sec,
-            net_tx_bytes_per_sec: sample.net_tx_bytes_per_sec,
-            uptime_seconds: sample.uptime_seconds,
-            load_average: sample.load_average,
-            scripts: board.all(),
-        };
+        let heartbeat = sample.to_heartbeat(chrono::Utc::now(), board.all());
         match client.heartbeat(&heartbeat).await {
             Ok(()) if failing => {
                 tracing::info!("heartbeats are getting through again");

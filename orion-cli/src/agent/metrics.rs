@@ -11,6 +11,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
+use orion_client::{Cpu, Disk, Heartbeat, Network, Ram, ScriptStatus};
 use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, Networks, RefreshKind, System};
 
 /// One reading.
@@ -34,6 +35,41 @@ pub struct Sample {
     pub uptime_seconds: u64,
     /// 1/5/15-minute load averages (absent where the platform has none).
     pub load_average: Option<[f64; 3]>,
+    /// Logical CPUs.
+    pub cores: u32,
+}
+
+const MB: f64 = 1_048_576.0;
+const GB: f64 = 1_073_741_824.0;
+
+impl Sample {
+    /// The heartbeat in the documented shape: RAM in megabytes and disk in
+    /// gigabytes (binary: 2^20 and 2^30 bytes), each with its percent.
+    pub fn to_heartbeat(&self, at: chrono::DateTime<chrono::Utc>, scripts: Vec<ScriptStatus>) -> Heartbeat {
+        let percent = |used: u64, total: u64| (total > 0).then(|| used as f64 * 100.0 / total as f64);
+        Heartbeat {
+            server_id: None,
+            timestamp: Some(at),
+            uptime: Some(self.uptime_seconds as f64),
+            cpu: Some(Cpu { percent: Some(self.cpu_percent), cores: Some(self.cores) }),
+            ram: Some(Ram {
+                used_mb: Some(self.ram_used_bytes as f64 / MB),
+                total_mb: Some(self.ram_total_bytes as f64 / MB),
+                percent: percent(self.ram_used_bytes, self.ram_total_bytes),
+            }),
+            disk: Some(Disk {
+                used_gb: Some(self.disk_used_bytes as f64 / GB),
+                total_gb: Some(self.disk_total_bytes as f64 / GB),
+                percent: percent(self.disk_used_bytes, self.disk_total_bytes),
+            }),
+            network: Some(Network {
+                rx_bytes_per_sec: Some(self.net_rx_bytes_per_sec),
+                tx_bytes_per_sec: Some(self.net_tx_bytes_per_sec),
+            }),
+            load_average: self.load_average,
+            scripts,
+        }
+    }
 }
 
 /// Keeps the previous reading to turn counters into rates.
@@ -106,6 +142,7 @@ impl Sampler {
             net_tx_bytes_per_sec: tx_rate,
             uptime_seconds: System::uptime(),
             load_average: load.iter().all(|v| v.is_finite() && *v >= 0.0).then_some(load),
+            cores: u32::try_from(self.system.cpus().len()).unwrap_or(u32::MAX).max(1),
         }
     }
 }

@@ -113,10 +113,11 @@ impl ScriptTask {
     fn set(&self, state: State, pid: Option<u32>) {
         self.board.set(ScriptStatus {
             name: self.config.name.clone(),
-            state: state.as_str().to_owned(),
+            status: state.as_str().to_owned(),
             pid,
-            restarts: self.restarts,
+            restarts: Some(self.restarts),
             last_exit_code: self.last_exit_code,
+            uptime: None,
         });
     }
 

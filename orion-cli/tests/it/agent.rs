@@ -182,8 +182,9 @@ async fn a_crashing_script_is_logged_reported_and_restarted() {
     assert_eq!(script["name"], "crasher");
     assert_eq!(script["lastExitCode"], 1);
     let latest = &world.server.servers(&world.session, PROJECT).await[0]["latest"];
-    assert!(latest["ramTotalBytes"].as_u64().unwrap() > 0, "real figures: {latest}");
-    assert!(latest["uptimeSeconds"].as_u64().unwrap() > 0, "real figures: {latest}");
+    assert!(latest["uptime"].as_f64().unwrap() > 0.0, "real figures: {latest}");
+    assert!(latest["ram"]["totalMb"].as_f64().unwrap() > 0.0, "real figures: {latest}");
+    assert!(latest["cpu"]["cores"].as_u64().unwrap() >= 1, "real figures: {latest}");
 
     let output = agent.output();
     assert!(agent.terminate().await.success());
@@ -232,7 +233,7 @@ async fn commands_enqueued_through_the_api_are_carried_out_and_acknowledged() {
     assert_eq!(refused["status"], "failed");
     assert!(refused["output"].as_str().unwrap().contains("no script named `nope`"), "{refused}");
     eventually("a heartbeat showing the script stopped", || async {
-        world.scripts().await.into_iter().find(|s| s["name"] == "web" && s["state"] == "stopped")
+        world.scripts().await.into_iter().find(|s| s["name"] == "web" && s["status"] == "stopped")
     })
     .await;
     // Stopped by command: no crash is reported and it stays down.

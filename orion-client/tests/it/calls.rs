@@ -3,7 +3,8 @@
 
 use chrono::{TimeZone, Utc};
 use orion_client::{
-    AckStatus, Alert, Client, ClientError, Heartbeat, LogEntry, RegisterAgent, RetryPolicy, ScriptStatus,
+    AckStatus, Alert, Client, ClientError, Cpu, Disk, Heartbeat, LogEntry, Network, Ram, RegisterAgent,
+    RetryPolicy, ScriptStatus,
 };
 use serde_json::{Value, json};
 
@@ -23,21 +24,19 @@ fn registration(server_id: &str, project: Option<&str>) -> RegisterAgent {
 fn heartbeat() -> Heartbeat {
     Heartbeat {
         timestamp: Some(Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap()),
-        cpu_percent: 37.5,
-        ram_used_bytes: 3_000,
-        ram_total_bytes: 8_000,
-        disk_used_bytes: 10,
-        disk_total_bytes: 100,
-        net_rx_bytes_per_sec: 1_024.0,
-        net_tx_bytes_per_sec: 512.0,
-        uptime_seconds: 86_400,
+        uptime: Some(86_400.0),
+        cpu: Some(Cpu { percent: Some(37.5), cores: Some(4) }),
+        ram: Some(Ram { used_mb: Some(3_000.0), total_mb: Some(8_000.0), percent: None }),
+        disk: Some(Disk { used_gb: Some(10.0), total_gb: Some(100.0), percent: Some(10.0) }),
+        network: Some(Network { rx_bytes_per_sec: Some(1_024.0), tx_bytes_per_sec: Some(512.0) }),
         load_average: Some([0.5, 0.25, 0.125]),
         scripts: vec![ScriptStatus {
             name: "worker".into(),
-            state: "running".into(),
+            status: "running".into(),
             pid: Some(4242),
-            restarts: 2,
+            restarts: Some(2),
             last_exit_code: Some(1),
+            uptime: None,
         }],
         ..Heartbeat::default()
     }
@@ -114,8 +113,9 @@ async fn an_agent_registers_and_its_heartbeat_is_the_servers_latest() {
         (&json!("web-1"), &json!("Web 1"), &json!("linux"))
     );
     let latest = &server["latest"];
-    assert_eq!(latest["cpuPercent"], 37.5);
-    assert_eq!(latest["ramTotalBytes"], 8_000);
+    assert_eq!(latest["cpu"], json!({"percent": 37.5, "cores": 4}));
+    assert_eq!(latest["ram"], json!({"usedMb": 3_000.0, "totalMb": 8_000.0, "percent": 37.5}), "derived");
+    assert_eq!(latest["network"], json!({"rxBytesPerSec": 1_024.0, "txBytesPerSec": 512.0}));
     assert_eq!(latest["loadAverage"], json!([0.5, 0.25, 0.125]));
     assert_eq!(latest["timestamp"], "2030-01-02T03:04:05.000Z");
     let script = &latest["scripts"][0];
@@ -130,11 +130,24 @@ async fn an_agent_registers_and_its_heartbeat_is_the_servers_latest() {
 async fn a_heartbeat_the_server_refuses_is_a_validation_error() {
     let orion = Orion::start().await;
     let agent = agent(&orion).await;
-    let err = agent.heartbeat(&Heartbeat { cpu_percent: 150.0, ..heartbeat() }).await.unwrap_err();
+    let busy = Heartbeat { cpu: Some(Cpu { percent: Some(150.0), cores: None }), ..heartbeat() };
+    let err = agent.heartbeat(&busy).await.unwrap_err();
     assert!(
         matches!(&err, ClientError::Api { status: 400, code, .. } if code == "validation_failed"),
         "{err:?}"
     );
+}
+
+/// `Heartbeat::default()` sends `{}`: the reference's liveness ping.
+#[tokio::test]
+async fn an_empty_heartbeat_is_a_liveness_ping() {
+    let orion = Orion::start().await;
+    let agent = agent(&orion).await;
+    assert_eq!(serde_json::to_value(Heartbeat::default()).unwrap(), json!({}));
+    agent.heartbeat(&Heartbeat::default()).await.unwrap();
+    let (_, servers) = orion.server.get("/api/projects/shop/servers", &orion.jwt).await;
+    assert_eq!(servers[0]["online"], true, "{servers}");
+    assert!(servers[0]["latest"]["cpu"].is_null(), "no group was sent: {servers}");
 }
 
 #[tokio::test]

@@ -64,58 +64,127 @@ pub struct Server {
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
+/// The state of a supervised script: the five the reference lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScriptState {
+    /// Being started.
+    Starting,
+    /// Up.
+    Running,
+    /// Going down to come back up.
+    Restarting,
+    /// Down on purpose.
+    Stopped,
+    /// Down after a failure.
+    Crashed,
+}
+
+impl ScriptState {
+    /// Every state, in the order the reference lists them.
+    pub const ALL: [ScriptState; 5] =
+        [Self::Starting, Self::Running, Self::Restarting, Self::Stopped, Self::Crashed];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Restarting => "restarting",
+            Self::Stopped => "stopped",
+            Self::Crashed => "crashed",
+        }
+    }
+
+    /// Parses the wire name (exactly, lower case).
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+impl fmt::Display for ScriptState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The state of one supervised script, as the agent reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptStatus {
     /// The script's name in the agent config.
     pub name: String,
-    /// `running`, `stopped`, `crashed`, `restarting`, `starting`.
-    pub state: String,
+    /// Its state.
+    pub state: ScriptState,
     /// Process id while running.
     pub pid: Option<u32>,
     /// Restarts since the agent started.
-    pub restarts: u32,
+    pub restarts: Option<u32>,
     /// Exit code of the last run, if it ended.
     pub last_exit_code: Option<i32>,
+    /// Seconds since the current run started.
+    pub uptime_seconds: Option<f64>,
 }
 
-/// System figures from one heartbeat.
+/// Memory or disk use as the agent reports it, in the group's unit
+/// (megabytes for RAM, gigabytes for disk, as the reference has them).
+/// Every part is optional; all `None` means the group was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Usage {
+    /// In use.
+    pub used: Option<f64>,
+    /// In total.
+    pub total: Option<f64>,
+    /// In use, 0–100.
+    pub percent: Option<f64>,
+}
+
+impl Usage {
+    /// The percent as sent, or derived from `used`/`total` when only those
+    /// were sent (a zero total gives none).
+    pub fn effective_percent(&self) -> Option<f64> {
+        self.percent.or_else(|| match (self.used, self.total) {
+            (Some(used), Some(total)) if total > 0.0 => Some(used * 100.0 / total),
+            _ => None,
+        })
+    }
+
+    /// Whether nothing of the group was sent.
+    pub fn is_empty(&self) -> bool {
+        self.used.is_none() && self.total.is_none() && self.percent.is_none()
+    }
+}
+
+/// System figures from one heartbeat, in the reference's shape: every
+/// group and every figure optional (`{}` is a liveness ping).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metrics {
-    /// CPU use over the last interval, 0–100.
-    pub cpu_percent: f64,
-    /// Memory in use, bytes.
-    pub ram_used_bytes: u64,
-    /// Memory installed, bytes.
-    pub ram_total_bytes: u64,
-    /// Disk space in use (all local filesystems), bytes.
-    pub disk_used_bytes: u64,
-    /// Disk space in total, bytes.
-    pub disk_total_bytes: u64,
-    /// Network receive rate, bytes/s.
-    pub net_rx_bytes_per_sec: f64,
-    /// Network send rate, bytes/s.
-    pub net_tx_bytes_per_sec: f64,
-    /// Machine uptime, seconds.
-    pub uptime_seconds: u64,
-    /// 1/5/15-minute load averages, where the platform has them.
+    /// Machine uptime, seconds (`uptime`).
+    pub uptime_seconds: Option<f64>,
+    /// CPU use over the last interval, 0–100 (`cpu.percent`).
+    pub cpu_percent: Option<f64>,
+    /// Logical CPUs (`cpu.cores`, an extension).
+    pub cpu_cores: Option<u32>,
+    /// Memory, megabytes (`ram`).
+    pub ram: Usage,
+    /// Disk, gigabytes (`disk`).
+    pub disk: Usage,
+    /// Network receive rate, bytes/s (`network.rxBytesPerSec`).
+    pub net_rx_bytes_per_sec: Option<f64>,
+    /// Network send rate, bytes/s (`network.txBytesPerSec`).
+    pub net_tx_bytes_per_sec: Option<f64>,
+    /// 1/5/15-minute load averages (`loadAverage`, an extension).
     pub load_average: Option<[f64; 3]>,
 }
 
 impl Metrics {
-    /// Memory use, 0–100 (0 when the total is unknown).
-    pub fn ram_percent(&self) -> f64 {
-        percent(self.ram_used_bytes, self.ram_total_bytes)
+    /// Memory use, 0–100, when known.
+    pub fn ram_percent(&self) -> Option<f64> {
+        self.ram.effective_percent()
     }
 
-    /// Disk use, 0–100 (0 when the total is unknown).
-    pub fn disk_percent(&self) -> f64 {
-        percent(self.disk_used_bytes, self.disk_total_bytes)
+    /// Disk use, 0–100, when known.
+    pub fn disk_percent(&self) -> Option<f64> {
+        self.disk.effective_percent()
     }
-}
-
-fn percent(used: u64, total: u64) -> f64 {
-    if total == 0 { 0.0 } else { used as f64 * 100.0 / total as f64 }
 }
 
 /// A heartbeat as stored.
@@ -235,16 +304,16 @@ pub struct Incident {
     pub received_at: DateTime<Utc>,
 }
 
-/// Averages over a window of heartbeats (alert metrics).
+/// Averages over a window of heartbeats (alert metrics). Each figure is
+/// the mean over the heartbeats that carry it, `None` when none did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeartbeatAverages {
     /// Mean of `cpu_percent`.
-    pub cpu_percent: f64,
-    /// Mean of each heartbeat's `ram_percent()` (heartbeats with an unknown
-    /// total count as 0).
-    pub ram_percent: f64,
-    /// Mean of each heartbeat's `disk_percent()` (likewise).
-    pub disk_percent: f64,
+    pub cpu_percent: Option<f64>,
+    /// Mean of each heartbeat's `ram_percent()`.
+    pub ram_percent: Option<f64>,
+    /// Mean of each heartbeat's `disk_percent()`.
+    pub disk_percent: Option<f64>,
     /// How many heartbeats were averaged (at least 1).
     pub samples: u64,
 }

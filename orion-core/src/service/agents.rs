@@ -106,41 +106,64 @@ fn timestamp(field: &str, raw: Option<&str>, now: DateTime<Utc>) -> Result<DateT
 }
 
 fn check_metrics(m: &Metrics, errors: &mut Vec<FieldError>) {
-    let rates = [
-        ("cpuPercent", m.cpu_percent),
-        ("netRxBytesPerSec", m.net_rx_bytes_per_sec),
-        ("netTxBytesPerSec", m.net_tx_bytes_per_sec),
-    ];
-    for (field, value) in rates {
-        if !value.is_finite() || value < 0.0 {
+    fn non_negative(errors: &mut Vec<FieldError>, field: &str, value: Option<f64>) -> bool {
+        if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
             errors.push(FieldError::new(field, "must be a finite, non-negative number"));
+            false
+        } else {
+            true
         }
     }
-    if m.cpu_percent > 100.0 {
-        errors.push(FieldError::new("cpuPercent", "must be between 0 and 100"));
+    let figures = [
+        ("uptime", m.uptime_seconds),
+        ("ram.usedMb", m.ram.used),
+        ("ram.totalMb", m.ram.total),
+        ("disk.usedGb", m.disk.used),
+        ("disk.totalGb", m.disk.total),
+        ("network.rxBytesPerSec", m.net_rx_bytes_per_sec),
+        ("network.txBytesPerSec", m.net_tx_bytes_per_sec),
+    ];
+    for (field, value) in figures {
+        non_negative(errors, field, value);
     }
-    if m.ram_used_bytes > m.ram_total_bytes {
-        errors.push(FieldError::new("ramUsedBytes", "must not exceed ramTotalBytes"));
+    for (field, value) in
+        [("cpu.percent", m.cpu_percent), ("ram.percent", m.ram.percent), ("disk.percent", m.disk.percent)]
+    {
+        if non_negative(errors, field, value) && value.is_some_and(|v| v > 100.0) {
+            errors.push(FieldError::new(field, "must be between 0 and 100"));
+        }
     }
-    if m.disk_used_bytes > m.disk_total_bytes {
-        errors.push(FieldError::new("diskUsedBytes", "must not exceed diskTotalBytes"));
+    if m.cpu_cores == Some(0) {
+        errors.push(FieldError::new("cpu.cores", "must be at least 1"));
+    }
+    for (field, usage, total) in
+        [("ram.usedMb", &m.ram, "ram.totalMb"), ("disk.usedGb", &m.disk, "disk.totalGb")]
+    {
+        if let (Some(used), Some(all)) = (usage.used, usage.total)
+            && used.is_finite()
+            && all.is_finite()
+            && used > all
+        {
+            errors.push(FieldError::new(field, format!("must not exceed {total}")));
+        }
     }
     if m.load_average.is_some_and(|l| l.iter().any(|v| !v.is_finite() || *v < 0.0)) {
         errors.push(FieldError::new("loadAverage", "must be three finite, non-negative numbers"));
     }
 }
 
-/// Script names and states are agent-chosen text that ends up in storage
-/// and on every owner's screen: bound them like any other label.
+/// Script names are agent-chosen text that ends up in storage and on every
+/// owner's screen: bound them like any other label.
 fn check_scripts(scripts: &[ScriptStatus], errors: &mut Vec<FieldError>) {
     for (i, script) in scripts.iter().enumerate() {
-        if let Err(mut e) = text("scripts.name", &script.name, 1, 128) {
-            e.message = format!("script {i}: {}", e.message);
+        if let Err(e) = text(&format!("scripts[{i}].name"), &script.name, 1, 128) {
             errors.push(e);
         }
-        if let Err(mut e) = text("scripts.state", &script.state, 1, 32) {
-            e.message = format!("script {i}: {}", e.message);
-            errors.push(e);
+        if script.uptime_seconds.is_some_and(|v| !v.is_finite() || v < 0.0) {
+            errors.push(FieldError::new(
+                format!("scripts[{i}].uptime"),
+                "must be a finite, non-negative number",
+            ));
         }
     }
 }

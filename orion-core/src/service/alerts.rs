@@ -286,11 +286,17 @@ impl AlertService {
                 let Some(avg) = repos.heartbeats.averages(rule.project_id, server, from, now).await? else {
                     return Ok(None);
                 };
-                match metric {
+                // A window whose heartbeats never carried the figure has
+                // nothing to average: the rule does not hold.
+                let figure = match metric {
                     Metric::CpuPercent => avg.cpu_percent,
                     Metric::RamPercent => avg.ram_percent,
                     _ => avg.disk_percent,
-                }
+                };
+                let Some(figure) = figure else {
+                    return Ok(None);
+                };
+                figure
             }
             Metric::OfflineServers => {
                 let offline_after = self.deps.config.offline_after;

@@ -122,12 +122,15 @@ impl Fixture {
         ram: (u64, u64),
         disk: (u64, u64),
     ) {
+        let usage = |(used, total): (u64, u64)| orion_core::model::Usage {
+            used: Some(used as f64),
+            total: Some(total as f64),
+            percent: None,
+        };
         let metrics = orion_core::model::Metrics {
-            cpu_percent: cpu,
-            ram_used_bytes: ram.0,
-            ram_total_bytes: ram.1,
-            disk_used_bytes: disk.0,
-            disk_total_bytes: disk.1,
+            cpu_percent: Some(cpu),
+            ram: usage(ram),
+            disk: usage(disk),
             ..metrics()
         };
         let input = HeartbeatInput { timestamp: Some(rfc3339(at)), metrics, ..HeartbeatInput::default() };

@@ -2,14 +2,15 @@
 //! command acknowledgements — and the token answers they get back.
 //!
 //! Strings default to empty (the service validates them and names every
-//! problem at once). A heartbeat's figures are typed (`f64`, `u64`, `u32`)
-//! and required: a wrong type is a 400 from [`crate::filters::parse_json`]
-//! naming the field, a missing (or `null`) figure a 400 from
-//! [`HeartbeatRequest::into_input`] naming every missing one. Either way the
-//! request never reaches the service, so nothing half-valid is stored.
+//! problem at once). A heartbeat is the reference's nested shape with every
+//! group optional; its figures are typed (`f64`, `u32`), so a wrong type is
+//! a 400 from [`crate::filters::parse_json`] naming the field path, and an
+//! unknown script status a 400 from [`HeartbeatRequest::into_input`]. Either
+//! way the request never reaches the service, so nothing half-valid is
+//! stored.
 
 use orion_core::error::FieldError;
-use orion_core::model::{Metrics, ScriptStatus};
+use orion_core::model::{Metrics, ScriptState, ScriptStatus, Usage};
 use orion_core::service::{AgentRegistration, AlertInput, HeartbeatInput, IssuedToken};
 use serde::{Deserialize, Serialize};
 
@@ -58,35 +59,85 @@ impl From<IssuedToken> for IssuedTokenView {
     }
 }
 
-/// `POST /api/agent/heartbeat`. The figures are options only so that a
-/// missing one can be named; [`Self::into_input`] requires them.
+/// `POST /api/agent/heartbeat`, in the reference's shape: every group and
+/// every figure optional (`{}` is a liveness ping); a present figure of the
+/// wrong JSON type is a 400 naming its path (`ram.usedMb`) from
+/// [`crate::filters::parse_json`]; ranges are the service's to check.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HeartbeatRequest {
-    /// Only for tokens not bound to a server.
+    /// Only for tokens not bound to a server (an extension).
     pub server_id: Option<String>,
     /// RFC 3339; default: when received.
     pub timestamp: Option<String>,
-    /// 0–100.
-    pub cpu_percent: Option<f64>,
-    /// Bytes.
-    pub ram_used_bytes: Option<u64>,
-    /// Bytes.
-    pub ram_total_bytes: Option<u64>,
-    /// Bytes.
-    pub disk_used_bytes: Option<u64>,
-    /// Bytes.
-    pub disk_total_bytes: Option<u64>,
-    /// Bytes per second.
-    pub net_rx_bytes_per_sec: Option<f64>,
-    /// Bytes per second.
-    pub net_tx_bytes_per_sec: Option<f64>,
-    /// Seconds.
-    pub uptime_seconds: Option<u64>,
-    /// 1, 5 and 15-minute load averages (absent where the platform has none).
+    /// Machine uptime, seconds.
+    pub uptime: Option<f64>,
+    /// CPU figures.
+    pub cpu: Option<CpuGroup>,
+    /// Memory, megabytes.
+    pub ram: Option<RamGroup>,
+    /// Disk, gigabytes.
+    pub disk: Option<DiskGroup>,
+    /// Network rates.
+    pub network: Option<NetworkGroup>,
+    /// 1, 5 and 15-minute load averages (an extension).
     pub load_average: Option<[f64; 3]>,
     /// Supervised scripts.
     pub scripts: Option<Vec<ScriptRequest>>,
+}
+
+/// `cpu` of a heartbeat.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CpuGroup {
+    /// 0–100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    /// Logical CPUs (an extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u32>,
+}
+
+/// `ram` of a heartbeat.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RamGroup {
+    /// Megabytes in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_mb: Option<f64>,
+    /// Megabytes installed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_mb: Option<f64>,
+    /// 0–100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+}
+
+/// `disk` of a heartbeat.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DiskGroup {
+    /// Gigabytes in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_gb: Option<f64>,
+    /// Gigabytes in total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_gb: Option<f64>,
+    /// 0–100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+}
+
+/// `network` of a heartbeat.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NetworkGroup {
+    /// Receive rate, bytes/s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rx_bytes_per_sec: Option<f64>,
+    /// Send rate, bytes/s.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tx_bytes_per_sec: Option<f64>,
 }
 
 /// One supervised script in a heartbeat.
@@ -95,61 +146,62 @@ pub struct HeartbeatRequest {
 pub struct ScriptRequest {
     /// Its name in the agent config.
     pub name: String,
-    /// `running`, `stopped`, `crashed`, ...
-    pub state: String,
-    /// Process id while running.
+    /// `starting`, `running`, `restarting`, `stopped` or `crashed`.
+    pub status: String,
+    /// Process id while running (an extension).
     pub pid: Option<u32>,
-    /// Restarts since the agent started (default 0).
-    pub restarts: u32,
-    /// Exit code of the last run.
+    /// Restarts since the agent started (an extension).
+    pub restarts: Option<u32>,
+    /// Exit code of the last run (an extension).
     pub last_exit_code: Option<i32>,
+    /// Seconds since the current run started (an extension).
+    pub uptime: Option<f64>,
 }
 
 impl HeartbeatRequest {
-    /// The service input, or a 400's details naming every missing figure.
-    /// (A script's empty name or state is the service's to refuse, with
-    /// its other rules about them.)
+    /// The service input, or a 400's details naming every script whose
+    /// `status` is not one of the five states.
     pub fn into_input(self) -> Result<HeartbeatInput, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let mut need = |field: &str, present: bool| {
-            if !present {
-                errors.push(FieldError::new(field, "is required"));
-            }
-        };
-        need("cpuPercent", self.cpu_percent.is_some());
-        need("ramUsedBytes", self.ram_used_bytes.is_some());
-        need("ramTotalBytes", self.ram_total_bytes.is_some());
-        need("diskUsedBytes", self.disk_used_bytes.is_some());
-        need("diskTotalBytes", self.disk_total_bytes.is_some());
-        need("netRxBytesPerSec", self.net_rx_bytes_per_sec.is_some());
-        need("netTxBytesPerSec", self.net_tx_bytes_per_sec.is_some());
-        need("uptimeSeconds", self.uptime_seconds.is_some());
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let cpu = self.cpu.unwrap_or_default();
+        let ram = self.ram.unwrap_or_default();
+        let disk = self.disk.unwrap_or_default();
+        let network = self.network.unwrap_or_default();
         let metrics = Metrics {
-            cpu_percent: self.cpu_percent.unwrap_or_default(),
-            ram_used_bytes: self.ram_used_bytes.unwrap_or_default(),
-            ram_total_bytes: self.ram_total_bytes.unwrap_or_default(),
-            disk_used_bytes: self.disk_used_bytes.unwrap_or_default(),
-            disk_total_bytes: self.disk_total_bytes.unwrap_or_default(),
-            net_rx_bytes_per_sec: self.net_rx_bytes_per_sec.unwrap_or_default(),
-            net_tx_bytes_per_sec: self.net_tx_bytes_per_sec.unwrap_or_default(),
-            uptime_seconds: self.uptime_seconds.unwrap_or_default(),
+            uptime_seconds: self.uptime,
+            cpu_percent: cpu.percent,
+            cpu_cores: cpu.cores,
+            ram: Usage { used: ram.used_mb, total: ram.total_mb, percent: ram.percent },
+            disk: Usage { used: disk.used_gb, total: disk.total_gb, percent: disk.percent },
+            net_rx_bytes_per_sec: network.rx_bytes_per_sec,
+            net_tx_bytes_per_sec: network.tx_bytes_per_sec,
             load_average: self.load_average,
         };
-        let scripts = self
-            .scripts
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| ScriptStatus {
+        let mut errors = Vec::new();
+        let mut scripts = Vec::new();
+        for (i, s) in self.scripts.unwrap_or_default().into_iter().enumerate() {
+            let Some(state) = ScriptState::parse(&s.status) else {
+                // Bounded: the service refuses more than MAX_SCRIPTS anyway,
+                // and only the first few bad states are worth naming.
+                if errors.len() < 10 {
+                    errors.push(FieldError::new(
+                        format!("scripts[{i}].status"),
+                        "must be one of starting, running, restarting, stopped, crashed",
+                    ));
+                }
+                continue;
+            };
+            scripts.push(ScriptStatus {
                 name: s.name,
-                state: s.state,
+                state,
                 pid: s.pid,
                 restarts: s.restarts,
                 last_exit_code: s.last_exit_code,
-            })
-            .collect();
+                uptime_seconds: s.uptime,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         Ok(HeartbeatInput { server_id: self.server_id, timestamp: self.timestamp, metrics, scripts })
     }
 }
@@ -201,12 +253,16 @@ mod tests {
     use super::*;
     use crate::filters::parse_json;
 
-    fn full() -> serde_json::Value {
+    /// The reference's own example, verbatim.
+    fn reference() -> serde_json::Value {
         json!({
-            "cpuPercent": 12.5, "ramUsedBytes": 1, "ramTotalBytes": 2, "diskUsedBytes": 3,
-            "diskTotalBytes": 4, "netRxBytesPerSec": 5, "netTxBytesPerSec": 6.5, "uptimeSeconds": 7,
-            "loadAverage": [0.5, 1, 1.5],
-            "scripts": [{"name": "api", "state": "running", "pid": 42, "restarts": 1}],
+            "timestamp": "2024-01-15T10:30:00.000Z",
+            "uptime": 86400,
+            "cpu": { "percent": 12.5 },
+            "ram": { "usedMb": 1024, "totalMb": 4096, "percent": 25 },
+            "disk": { "usedGb": 20, "totalGb": 100, "percent": 20 },
+            "network": { "rxBytesPerSec": 1024, "txBytesPerSec": 512 },
+            "scripts": [{ "name": "api", "status": "running" }]
         })
     }
 
@@ -217,46 +273,44 @@ mod tests {
     }
 
     #[test]
-    fn a_full_heartbeat_becomes_metrics_and_scripts() {
-        let input = parse(&full()).unwrap();
-        assert_eq!(input.metrics.cpu_percent, 12.5);
-        assert_eq!(input.metrics.uptime_seconds, 7);
-        assert_eq!(input.metrics.load_average, Some([0.5, 1.0, 1.5]));
+    fn the_reference_heartbeat_becomes_metrics_and_scripts() {
+        let input = parse(&reference()).unwrap();
+        let m = &input.metrics;
+        assert_eq!((m.uptime_seconds, m.cpu_percent), (Some(86400.0), Some(12.5)));
+        assert_eq!(m.ram, Usage { used: Some(1024.0), total: Some(4096.0), percent: Some(25.0) });
+        assert_eq!(m.disk, Usage { used: Some(20.0), total: Some(100.0), percent: Some(20.0) });
+        assert_eq!((m.net_rx_bytes_per_sec, m.net_tx_bytes_per_sec), (Some(1024.0), Some(512.0)));
+        assert_eq!(input.timestamp.as_deref(), Some("2024-01-15T10:30:00.000Z"));
         let script = &input.scripts[0];
-        assert_eq!(
-            (script.name.as_str(), script.pid, script.restarts, script.last_exit_code),
-            ("api", Some(42), 1, None)
-        );
+        assert_eq!((script.name.as_str(), script.state, script.pid), ("api", ScriptState::Running, None));
+    }
+
+    #[test]
+    fn an_empty_body_is_a_liveness_ping() {
+        let input = parse(&json!({})).unwrap();
+        assert_eq!(input.metrics, Metrics::default());
+        assert!(input.scripts.is_empty());
     }
 
     #[test]
     fn a_wrong_type_names_its_field_path() {
         let cases = [
-            ("cpuPercent", json!("high"), "cpuPercent"),
-            ("ramUsedBytes", json!(-1), "ramUsedBytes"),
-            ("uptimeSeconds", json!(1.5), "uptimeSeconds"),
-            ("loadAverage", json!([1, 2]), "loadAverage"),
-            ("scripts", json!([{"name": "api", "state": "running", "pid": "x"}]), "scripts[0].pid"),
+            (json!({"cpu": {"percent": "high"}}), "cpu.percent"),
+            (json!({"ram": {"usedMb": "1"}}), "ram.usedMb"),
+            (json!({"disk": 5}), "disk"),
+            (json!({"uptime": "1d"}), "uptime"),
+            (json!({"loadAverage": [1, 2]}), "loadAverage"),
+            (json!({"scripts": [{"name": "api", "status": "running", "pid": "x"}]}), "scripts[0].pid"),
         ];
-        for (key, value, field) in cases {
-            let mut body = full();
-            body[key] = value;
-            assert_eq!(parse(&body).unwrap_err(), [field], "{key}");
+        for (body, field) in cases {
+            assert_eq!(parse(&body).unwrap_err(), [field], "{body}");
         }
     }
 
     #[test]
-    fn every_missing_figure_is_reported() {
-        let body = json!({"cpuPercent": 1, "uptimeSeconds": null});
-        let missing = [
-            "ramUsedBytes",
-            "ramTotalBytes",
-            "diskUsedBytes",
-            "diskTotalBytes",
-            "netRxBytesPerSec",
-            "netTxBytesPerSec",
-            "uptimeSeconds",
-        ];
-        assert_eq!(parse(&body).unwrap_err(), missing);
+    fn an_unknown_script_status_is_named_by_index() {
+        let body =
+            json!({"scripts": [{"name": "a", "status": "running"}, {"name": "b", "status": "zombie"}]});
+        assert_eq!(parse(&body).unwrap_err(), ["scripts[1].status"]);
     }
 }

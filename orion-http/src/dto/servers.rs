@@ -8,6 +8,7 @@ use orion_core::service::ServerOverview;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::agents::{CpuGroup, DiskGroup, NetworkGroup, RamGroup};
 use super::timestamp;
 
 /// A server in its project's listing.
@@ -51,9 +52,11 @@ impl<'a> From<&'a ServerOverview> for ServerView<'a> {
     }
 }
 
-/// A stored heartbeat: the figures as sent, with `timestamp` always set
-/// and `receivedAt` added. The server is named by the context (the URL,
-/// or the WebSocket message's `serverId`).
+/// A stored heartbeat in the shape it was sent (the reference's), with
+/// `timestamp` always set, `receivedAt` added, a percent derived from
+/// used/total where only those were sent, and groups that carried nothing
+/// left out. The server is named by the context (the URL, or the WebSocket
+/// message's `serverId`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeartbeatView<'a> {
@@ -61,23 +64,23 @@ pub struct HeartbeatView<'a> {
     pub timestamp: String,
     /// When Orion received them.
     pub received_at: String,
-    /// 0–100.
-    pub cpu_percent: f64,
-    /// Bytes.
-    pub ram_used_bytes: u64,
-    /// Bytes.
-    pub ram_total_bytes: u64,
-    /// Bytes.
-    pub disk_used_bytes: u64,
-    /// Bytes.
-    pub disk_total_bytes: u64,
-    /// Bytes per second.
-    pub net_rx_bytes_per_sec: f64,
-    /// Bytes per second.
-    pub net_tx_bytes_per_sec: f64,
-    /// Seconds.
-    pub uptime_seconds: u64,
-    /// 1/5/15-minute load averages, or null.
+    /// Machine uptime, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<f64>,
+    /// CPU figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuGroup>,
+    /// Memory, megabytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ram: Option<RamGroup>,
+    /// Disk, gigabytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk: Option<DiskGroup>,
+    /// Network rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkGroup>,
+    /// 1/5/15-minute load averages.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub load_average: Option<[f64; 3]>,
     /// Supervised scripts.
     pub scripts: Vec<ScriptView<'a>>,
@@ -86,47 +89,68 @@ pub struct HeartbeatView<'a> {
 impl<'a> From<&'a Heartbeat> for HeartbeatView<'a> {
     fn from(h: &'a Heartbeat) -> Self {
         let m = &h.metrics;
+        let cpu = (m.cpu_percent.is_some() || m.cpu_cores.is_some())
+            .then_some(CpuGroup { percent: m.cpu_percent, cores: m.cpu_cores });
+        let ram = (!m.ram.is_empty()).then_some(RamGroup {
+            used_mb: m.ram.used,
+            total_mb: m.ram.total,
+            percent: m.ram.effective_percent(),
+        });
+        let disk = (!m.disk.is_empty()).then_some(DiskGroup {
+            used_gb: m.disk.used,
+            total_gb: m.disk.total,
+            percent: m.disk.effective_percent(),
+        });
+        let network =
+            (m.net_rx_bytes_per_sec.is_some() || m.net_tx_bytes_per_sec.is_some()).then_some(NetworkGroup {
+                rx_bytes_per_sec: m.net_rx_bytes_per_sec,
+                tx_bytes_per_sec: m.net_tx_bytes_per_sec,
+            });
         Self {
             timestamp: timestamp(h.timestamp),
             received_at: timestamp(h.received_at),
-            cpu_percent: m.cpu_percent,
-            ram_used_bytes: m.ram_used_bytes,
-            ram_total_bytes: m.ram_total_bytes,
-            disk_used_bytes: m.disk_used_bytes,
-            disk_total_bytes: m.disk_total_bytes,
-            net_rx_bytes_per_sec: m.net_rx_bytes_per_sec,
-            net_tx_bytes_per_sec: m.net_tx_bytes_per_sec,
-            uptime_seconds: m.uptime_seconds,
+            uptime: m.uptime_seconds,
+            cpu,
+            ram,
+            disk,
+            network,
             load_average: m.load_average,
             scripts: h.scripts.iter().map(ScriptView::from).collect(),
         }
     }
 }
 
-/// One supervised script in a heartbeat.
+/// One supervised script in a heartbeat, as sent.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScriptView<'a> {
     /// Its name in the agent config.
     pub name: &'a str,
-    /// `running`, `stopped`, `crashed`, ...
-    pub state: &'a str,
-    /// Process id, or null.
+    /// `starting`, `running`, `restarting`, `stopped` or `crashed`.
+    pub status: &'static str,
+    /// Process id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// Restarts since the agent started.
-    pub restarts: u32,
-    /// Exit code of the last run, or null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<u32>,
+    /// Exit code of the last run.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_exit_code: Option<i32>,
+    /// Seconds since the current run started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<f64>,
 }
 
 impl<'a> From<&'a ScriptStatus> for ScriptView<'a> {
     fn from(s: &'a ScriptStatus) -> Self {
         Self {
             name: &s.name,
-            state: &s.state,
+            status: s.state.as_str(),
             pid: s.pid,
             restarts: s.restarts,
             last_exit_code: s.last_exit_code,
+            uptime: s.uptime_seconds,
         }
     }
 }

@@ -41,12 +41,12 @@ async fn servers_are_listed_by_id_each_with_its_own_latest_heartbeat() {
     let Fleet { server, ada, agent } = with_agent().await;
     let other = server.agent_token(&ada, "web", "db-1").await;
     let mut body = heartbeat_body();
-    body["cpuPercent"] = json!(99);
+    body["cpu"]["percent"] = json!(99);
     server.heartbeat_ok(&other, body).await;
     server.heartbeat_ok(&agent, heartbeat_body()).await;
     let servers = server.servers(&ada, "web").await;
     let summary: Vec<(&Value, &Value)> =
-        servers.iter().map(|s| (&s["serverId"], &s["latest"]["cpuPercent"])).collect();
+        servers.iter().map(|s| (&s["serverId"], &s["latest"]["cpu"]["percent"])).collect();
     assert_eq!(summary, [(&json!("db-1"), &json!(99.0)), (&json!("web-1"), &json!(12.5))]);
 }
 
@@ -56,10 +56,10 @@ async fn the_latest_heartbeat_is_the_newest_by_timestamp() {
     for (at, cpu) in [("2026-01-01T00:02:00Z", 2), ("2026-01-01T00:01:00Z", 1)] {
         let mut body = heartbeat_body();
         body["timestamp"] = json!(at);
-        body["cpuPercent"] = json!(cpu);
+        body["cpu"]["percent"] = json!(cpu);
         server.heartbeat_ok(&agent, body).await;
     }
-    assert_eq!(server.servers(&ada, "web").await[0]["latest"]["cpuPercent"], 2.0);
+    assert_eq!(server.servers(&ada, "web").await[0]["latest"]["cpu"]["percent"], 2.0);
 }
 
 async fn three_heartbeats(fleet: &Fleet) {

@@ -49,13 +49,13 @@ async fn the_agent_story_works_on_sqlite() {
 
     // A bad heartbeat stores nothing; a good one is the server's latest.
     let mut bad = heartbeat_body();
-    bad["diskUsedBytes"] = json!("lots");
+    bad["disk"]["usedGb"] = json!("lots");
     assert_eq!(server.heartbeat(&agent, bad).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(server.servers(&ada, "web").await[0]["latest"], json!(null));
     server.heartbeat_ok(&agent, heartbeat_body()).await;
     let listed = &server.servers(&ada, "web").await[0];
     assert_eq!((&listed["online"], &listed["latest"]["scripts"][0]["pid"]), (&json!(true), &json!(4242)));
-    assert_eq!(listed["latest"]["diskTotalBytes"], heartbeat_body()["diskTotalBytes"]);
+    assert_eq!(listed["latest"]["disk"]["totalGb"], 200.0);
 
     assert_eq!(server.alert(&agent, alert_body("api")).await.0, StatusCode::CREATED);
     assert_eq!(server.incidents(&ada, "web", "").await.1[0]["serverId"], "web-1");

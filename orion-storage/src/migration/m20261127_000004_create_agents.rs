@@ -53,14 +53,17 @@ enum Heartbeats {
     ServerId,
     Timestamp,
     ReceivedAt,
+    UptimeSeconds,
     CpuPercent,
-    RamUsedBytes,
-    RamTotalBytes,
-    DiskUsedBytes,
-    DiskTotalBytes,
+    CpuCores,
+    RamUsedMb,
+    RamTotalMb,
+    RamPercent,
+    DiskUsedGb,
+    DiskTotalGb,
+    DiskPercent,
     NetRxBytesPerSec,
     NetTxBytesPerSec,
-    UptimeSeconds,
     LoadAverage,
     Scripts,
 }
@@ -160,14 +163,17 @@ async fn create_heartbeats(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(string(Heartbeats::ServerId))
                 .col(big_integer(Heartbeats::Timestamp))
                 .col(big_integer(Heartbeats::ReceivedAt))
-                .col(double(Heartbeats::CpuPercent))
-                .col(big_integer(Heartbeats::RamUsedBytes))
-                .col(big_integer(Heartbeats::RamTotalBytes))
-                .col(big_integer(Heartbeats::DiskUsedBytes))
-                .col(big_integer(Heartbeats::DiskTotalBytes))
-                .col(double(Heartbeats::NetRxBytesPerSec))
-                .col(double(Heartbeats::NetTxBytesPerSec))
-                .col(big_integer(Heartbeats::UptimeSeconds))
+                .col(double_null(Heartbeats::UptimeSeconds))
+                .col(double_null(Heartbeats::CpuPercent))
+                .col(integer_null(Heartbeats::CpuCores))
+                .col(double_null(Heartbeats::RamUsedMb))
+                .col(double_null(Heartbeats::RamTotalMb))
+                .col(double_null(Heartbeats::RamPercent))
+                .col(double_null(Heartbeats::DiskUsedGb))
+                .col(double_null(Heartbeats::DiskTotalGb))
+                .col(double_null(Heartbeats::DiskPercent))
+                .col(double_null(Heartbeats::NetRxBytesPerSec))
+                .col(double_null(Heartbeats::NetTxBytesPerSec))
                 .col(json_binary_null(Heartbeats::LoadAverage))
                 .col(json_binary(Heartbeats::Scripts))
                 .foreign_key(&mut project_fk(
@@ -210,10 +216,12 @@ async fn create_heartbeats(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(Heartbeats::Timestamp)
                 .col(Heartbeats::ServerId)
                 .col(Heartbeats::CpuPercent)
-                .col(Heartbeats::RamUsedBytes)
-                .col(Heartbeats::RamTotalBytes)
-                .col(Heartbeats::DiskUsedBytes)
-                .col(Heartbeats::DiskTotalBytes)
+                .col(Heartbeats::RamPercent)
+                .col(Heartbeats::RamUsedMb)
+                .col(Heartbeats::RamTotalMb)
+                .col(Heartbeats::DiskPercent)
+                .col(Heartbeats::DiskUsedGb)
+                .col(Heartbeats::DiskTotalGb)
                 .to_owned(),
         )
         .await

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::error::{RepoResult, RepositoryError};
-use orion_core::model::{Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptStatus, ServerId};
+use orion_core::model::{
+    Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptState, ScriptStatus, ServerId, Usage,
+};
 use orion_core::repo::HeartbeatRepository;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Condition, Expr};
@@ -13,7 +15,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{from_bigint, instant, micros, micros_bound, parse_id, to_bigint};
+use super::{instant, micros, micros_bound, parse_id};
 use crate::entity::heartbeats::{self, Column, Entity};
 use crate::entity::servers;
 use crate::error::{CorruptRow, repo_err};
@@ -31,31 +33,36 @@ struct StoredScript {
     name: String,
     state: String,
     pid: Option<u32>,
-    restarts: u32,
+    restarts: Option<u32>,
     last_exit_code: Option<i32>,
+    uptime_seconds: Option<f64>,
 }
 
 impl From<&ScriptStatus> for StoredScript {
     fn from(s: &ScriptStatus) -> Self {
         Self {
             name: s.name.clone(),
-            state: s.state.clone(),
+            state: s.state.as_str().to_owned(),
             pid: s.pid,
             restarts: s.restarts,
             last_exit_code: s.last_exit_code,
+            uptime_seconds: s.uptime_seconds,
         }
     }
 }
 
-impl From<StoredScript> for ScriptStatus {
-    fn from(s: StoredScript) -> Self {
-        Self {
-            name: s.name,
-            state: s.state,
-            pid: s.pid,
-            restarts: s.restarts,
-            last_exit_code: s.last_exit_code,
-        }
+impl StoredScript {
+    fn into_domain(self, id: i64) -> RepoResult<ScriptStatus> {
+        let state = ScriptState::parse(&self.state)
+            .ok_or_else(|| CorruptRow::in_table(TABLE, format!("script state `{}` of {id}", self.state)))?;
+        Ok(ScriptStatus {
+            name: self.name,
+            state,
+            pid: self.pid,
+            restarts: self.restarts,
+            last_exit_code: self.last_exit_code,
+            uptime_seconds: self.uptime_seconds,
+        })
     }
 }
 
@@ -110,7 +117,7 @@ impl HeartbeatRepository for HeartbeatRepo {
         let row: Option<(Option<f64>, Option<f64>, Option<f64>, i64)> =
             averages_query(project, server, from, to).into_tuple().one(&self.0).await.map_err(repo_err)?;
         Ok(match row {
-            Some((Some(cpu_percent), Some(ram_percent), Some(disk_percent), samples)) if samples > 0 => {
+            Some((cpu_percent, ram_percent, disk_percent, samples)) if samples > 0 => {
                 Some(HeartbeatAverages {
                     cpu_percent,
                     ram_percent,
@@ -167,8 +174,8 @@ fn averages_query(
     let query = Entity::find()
         .select_only()
         .column_as(Expr::cust("avg(cpu_percent)"), "cpu")
-        .column_as(Expr::cust(avg_percent("ram_used_bytes", "ram_total_bytes")), "ram")
-        .column_as(Expr::cust(avg_percent("disk_used_bytes", "disk_total_bytes")), "disk")
+        .column_as(Expr::cust(avg_percent("ram_percent", "ram_used_mb", "ram_total_mb")), "ram")
+        .column_as(Expr::cust(avg_percent("disk_percent", "disk_used_gb", "disk_total_gb")), "disk")
         .column_as(Expr::cust("count(*)"), "samples")
         .filter(Column::ProjectId.eq(project.get()))
         .filter(Column::Timestamp.gte(micros_bound(from)))
@@ -179,15 +186,15 @@ fn averages_query(
     }
 }
 
-/// The SQL mean of each row's `used` as a percentage of `total`, a row
-/// with an unknown (0) total counting as 0 — as `Metrics::ram_percent`
-/// computes it, in double precision on both backends (PostgreSQL would
-/// otherwise compute `bigint * 100.0` in exact `numeric`). The columns are
-/// in the covering index, so the table itself is never read.
-fn avg_percent(used: &str, total: &str) -> String {
+/// The SQL mean of each row's effective percent, exactly as
+/// `Usage::effective_percent` computes it: the percent as sent, else `used`
+/// as a percentage of a positive `total`, else NULL (which `avg` skips, so
+/// a window where no heartbeat carried the figure averages to NULL). The
+/// columns are in the covering index, so the table itself is never read.
+fn avg_percent(percent: &str, used: &str, total: &str) -> String {
     format!(
-        "avg(CASE WHEN {total} = 0 THEN CAST(0 AS DOUBLE PRECISION) \
-         ELSE CAST({used} AS DOUBLE PRECISION) * 100.0 / CAST({total} AS DOUBLE PRECISION) END)"
+        "avg(CASE WHEN {percent} IS NOT NULL THEN {percent} \
+         WHEN {used} IS NOT NULL AND {total} > 0 THEN {used} * 100.0 / {total} END)"
     )
 }
 
@@ -201,14 +208,17 @@ fn to_row(h: &Heartbeat) -> RepoResult<heartbeats::ActiveModel> {
         server_id: Set(h.server_id.as_str().to_owned()),
         timestamp: Set(micros(h.timestamp)),
         received_at: Set(micros(h.received_at)),
+        uptime_seconds: Set(m.uptime_seconds),
         cpu_percent: Set(m.cpu_percent),
-        ram_used_bytes: Set(to_bigint(m.ram_used_bytes)),
-        ram_total_bytes: Set(to_bigint(m.ram_total_bytes)),
-        disk_used_bytes: Set(to_bigint(m.disk_used_bytes)),
-        disk_total_bytes: Set(to_bigint(m.disk_total_bytes)),
+        cpu_cores: Set(m.cpu_cores.map(|c| i32::try_from(c).unwrap_or(i32::MAX))),
+        ram_used_mb: Set(m.ram.used),
+        ram_total_mb: Set(m.ram.total),
+        ram_percent: Set(m.ram.percent),
+        disk_used_gb: Set(m.disk.used),
+        disk_total_gb: Set(m.disk.total),
+        disk_percent: Set(m.disk.percent),
         net_rx_bytes_per_sec: Set(m.net_rx_bytes_per_sec),
         net_tx_bytes_per_sec: Set(m.net_tx_bytes_per_sec),
-        uptime_seconds: Set(to_bigint(m.uptime_seconds)),
         load_average: Set(m
             .load_average
             .map(|l| serde_json::to_value(l).map_err(|e| json("load average", e)))
@@ -220,7 +230,6 @@ fn to_row(h: &Heartbeat) -> RepoResult<heartbeats::ActiveModel> {
 fn to_domain(row: heartbeats::Model) -> RepoResult<Heartbeat> {
     let id = row.id;
     let json = |what: &str, e: serde_json::Error| CorruptRow::in_table(TABLE, format!("{what} of {id}: {e}"));
-    let bytes = |column: &str, value: i64| from_bigint(TABLE, column, value);
     let load_average = match row.load_average {
         None | Some(Json::Null) => None,
         Some(value) => Some(serde_json::from_value(value).map_err(|e| json("load average", e))?),
@@ -232,17 +241,22 @@ fn to_domain(row: heartbeats::Model) -> RepoResult<Heartbeat> {
         timestamp: instant(TABLE, row.timestamp)?,
         received_at: instant(TABLE, row.received_at)?,
         metrics: Metrics {
+            uptime_seconds: row.uptime_seconds,
             cpu_percent: row.cpu_percent,
-            ram_used_bytes: bytes("ram_used_bytes", row.ram_used_bytes)?,
-            ram_total_bytes: bytes("ram_total_bytes", row.ram_total_bytes)?,
-            disk_used_bytes: bytes("disk_used_bytes", row.disk_used_bytes)?,
-            disk_total_bytes: bytes("disk_total_bytes", row.disk_total_bytes)?,
+            cpu_cores: row
+                .cpu_cores
+                .map(|c| {
+                    u32::try_from(c)
+                        .map_err(|_| CorruptRow::in_table(TABLE, format!("cpu cores {c} of {id}")))
+                })
+                .transpose()?,
+            ram: Usage { used: row.ram_used_mb, total: row.ram_total_mb, percent: row.ram_percent },
+            disk: Usage { used: row.disk_used_gb, total: row.disk_total_gb, percent: row.disk_percent },
             net_rx_bytes_per_sec: row.net_rx_bytes_per_sec,
             net_tx_bytes_per_sec: row.net_tx_bytes_per_sec,
-            uptime_seconds: bytes("uptime_seconds", row.uptime_seconds)?,
             load_average,
         },
-        scripts: scripts.into_iter().map(ScriptStatus::from).collect(),
+        scripts: scripts.into_iter().map(|s| s.into_domain(id)).collect::<RepoResult<_>>()?,
     })
 }
 

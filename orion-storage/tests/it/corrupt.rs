@@ -51,7 +51,7 @@ async fn a_stored_malformed_id_is_unavailable_not_a_panic() {
 }
 
 #[tokio::test]
-async fn a_stored_command_of_unknown_kind_or_a_negative_byte_count_is_unavailable() {
+async fn a_stored_command_of_unknown_kind_or_an_unknown_script_state_is_unavailable() {
     let (_dir, url) = sqlite_url();
     let repos = orion_storage::connect(&url).await.unwrap();
     let web = crate::fixtures::stored_project(&repos).await;
@@ -67,9 +67,8 @@ async fn a_stored_command_of_unknown_kind_or_a_negative_byte_count_is_unavailabl
     .await
     .unwrap();
     raw.execute_unprepared(&format!(
-        "INSERT INTO heartbeats (project_id, server_id, timestamp, received_at, cpu_percent, \
-         ram_used_bytes, ram_total_bytes, disk_used_bytes, disk_total_bytes, net_rx_bytes_per_sec, \
-         net_tx_bytes_per_sec, uptime_seconds, scripts) VALUES ({}, 'box', 0, 0, 1, -5, 10, 1, 10, 0, 0, 1, '[]')",
+        "INSERT INTO heartbeats (project_id, server_id, timestamp, received_at, cpu_percent, scripts) \
+         VALUES ({}, 'box', 0, 0, 1, '[{{\"name\": \"api\", \"state\": \"zombie\"}}]')",
         web.id
     ))
     .await

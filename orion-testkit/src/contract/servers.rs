@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use orion_core::Repos;
-use orion_core::model::{Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptStatus, Server, ServerId};
+use orion_core::model::{
+    Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptState, ScriptStatus, Server, ServerId, Usage,
+};
 
 use super::{
     AGENT_RETENTION, assert_not_found, at, new_server, random, retention_cutoff, stored_project,
@@ -30,14 +32,14 @@ pub async fn run(repos: &Repos) {
 /// still need a double: 12345678.125 does not fit an `f32`.
 fn metrics() -> Metrics {
     Metrics {
-        cpu_percent: 42.5,
-        ram_used_bytes: 6_442_450_944,
-        ram_total_bytes: 17_179_869_184,
-        disk_used_bytes: 1 << 40,
-        disk_total_bytes: (1 << 42) + 1,
-        net_rx_bytes_per_sec: 12_345_678.125,
-        net_tx_bytes_per_sec: 0.25,
-        uptime_seconds: 3_456_789,
+        uptime_seconds: Some(3_456_789.5),
+        cpu_percent: Some(42.5),
+        cpu_cores: Some(8),
+        ram: Usage { used: Some(6_144.25), total: Some(16_384.0), percent: Some(37.5) },
+        // Only used/total: the percent stays unsent (it is derived on read).
+        disk: Usage { used: Some(1_024.125), total: Some(4_096.0), percent: None },
+        net_rx_bytes_per_sec: Some(12_345_678.125),
+        net_tx_bytes_per_sec: None,
         load_average: Some([0.5, 1.25, 2.0]),
     }
 }
@@ -46,17 +48,19 @@ fn scripts() -> Vec<ScriptStatus> {
     vec![
         ScriptStatus {
             name: "api".into(),
-            state: "running".into(),
+            state: ScriptState::Running,
             pid: Some(4_242),
-            restarts: 3,
+            restarts: Some(3),
             last_exit_code: Some(-9),
+            uptime_seconds: Some(12.5),
         },
         ScriptStatus {
             name: "wörker ✓".into(),
-            state: "crashed".into(),
+            state: ScriptState::Crashed,
             pid: None,
-            restarts: 0,
+            restarts: None,
             last_exit_code: None,
+            uptime_seconds: None,
         },
     ]
 }
@@ -215,7 +219,7 @@ pub async fn the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repo
     assert_eq!(latest, Some(newest.clone()));
 
     let mut tie = heartbeat(&server, at(9_000));
-    tie.metrics.cpu_percent = 99.5;
+    tie.metrics.cpu_percent = Some(99.5);
     repos.heartbeats.insert(&tie).await.expect("insert");
     let latest = repos.heartbeats.latest(project.id, &server.server_id).await.expect("latest");
     assert_eq!(latest, Some(tie));
@@ -262,46 +266,62 @@ pub async fn heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive
 }
 
 /// A heartbeat of `server` at `at(offset_ms)` with these figures.
-fn sample(server: &Server, offset_ms: i64, cpu: f64, ram: (u64, u64), disk: (u64, u64)) -> Heartbeat {
-    let metrics = Metrics {
-        cpu_percent: cpu,
-        ram_used_bytes: ram.0,
-        ram_total_bytes: ram.1,
-        disk_used_bytes: disk.0,
-        disk_total_bytes: disk.1,
-        ..metrics()
-    };
+fn sample(server: &Server, offset_ms: i64, cpu: Option<f64>, ram: Usage, disk: Usage) -> Heartbeat {
+    let metrics = Metrics { cpu_percent: cpu, ram, disk, ..metrics() };
     Heartbeat { metrics, ..heartbeat(server, at(offset_ms)) }
+}
+
+/// Usage given as used/total only.
+fn of(used: f64, total: f64) -> Usage {
+    Usage { used: Some(used), total: Some(total), percent: None }
+}
+
+/// Usage given as a percent only.
+fn pct(percent: f64) -> Usage {
+    Usage { percent: Some(percent), ..Usage::default() }
 }
 
 /// Panics unless `got` averages `samples` heartbeats to these figures
 /// (within float noise: stores may sum in another order).
 #[track_caller]
-fn assert_averages(got: Option<HeartbeatAverages>, cpu: f64, ram: f64, disk: f64, samples: u64) {
+fn assert_averages(
+    got: Option<HeartbeatAverages>,
+    cpu: Option<f64>,
+    ram: Option<f64>,
+    disk: Option<f64>,
+    samples: u64,
+) {
     let got = got.unwrap_or_else(|| panic!("expected averages of {samples} heartbeats, got none"));
-    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+        (a, b) => a == b,
+    };
     assert!(
         close(got.cpu_percent, cpu) && close(got.ram_percent, ram) && close(got.disk_percent, disk),
-        "expected cpu {cpu} ram {ram} disk {disk}, got {got:?}"
+        "expected cpu {cpu:?} ram {ram:?} disk {disk:?}, got {got:?}"
     );
     assert_eq!(got.samples, samples, "{got:?}");
 }
 
 /// `averages` (the cpu/ram/disk metrics) is the mean over `from <= timestamp
 /// < to` of each heartbeat's own percentages — not total used over total
-/// installed — where an unknown total counts as 0 %; only `server`'s when
-/// given; never another project's; `None` when no heartbeat is in range.
+/// installed — as `Usage::effective_percent` gives them (the percent sent,
+/// else used/total); heartbeats without the figure (or with a zero total)
+/// are left out of that figure's mean, which is `None` when none had it;
+/// only `server`'s when given; never another project's; `None` when no
+/// heartbeat is in range.
 pub async fn heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_window(repos: &Repos) {
     let (project, other) = (stored_project(repos).await, stored_project(repos).await);
     let (a, b) = (stored_server(repos, project.id).await, stored_server(repos, project.id).await);
     let twin = repos.servers.upsert(&new_server(other.id, a.server_id.as_str())).await.expect("upsert");
     let rows = [
-        sample(&a, 0, 10.0, (1, 4), (0, 0)),
-        sample(&a, 10_000, 20.0, (30, 40), (50, 200)),
-        sample(&a, 20_000, 90.0, (4, 4), (1, 1)),
-        sample(&a, -1, 90.0, (4, 4), (1, 1)),
-        sample(&b, 19_999, 60.0, (5, 0), (1 << 40, 1 << 40)),
-        sample(&twin, 5_000, 99.0, (1, 1), (1, 1)),
+        sample(&a, 0, Some(10.0), of(1.0, 4.0), pct(0.0)),
+        sample(&a, 10_000, Some(20.0), pct(75.0), of(50.0, 200.0)),
+        sample(&a, 20_000, Some(90.0), of(4.0, 4.0), pct(100.0)),
+        sample(&a, -1, Some(90.0), of(4.0, 4.0), pct(100.0)),
+        sample(&b, 19_999, None, of(5.0, 0.0), of(1_099_511_627_776.0, 1_099_511_627_776.0)),
+        sample(&b, 19_998, Some(60.0), Usage::default(), Usage::default()),
+        sample(&twin, 5_000, Some(99.0), of(1.0, 1.0), pct(1.0)),
     ];
     for h in &rows {
         repos.heartbeats.insert(h).await.expect("insert heartbeat");
@@ -313,13 +333,15 @@ pub async fn heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_wind
         }
     };
 
-    // Per-heartbeat ram: 25, 75, 0 (unknown total); disk: 0, 25, 100.
-    assert_averages(averages(None, 0, 20_000).await, 30.0, 100.0 / 3.0, 125.0 / 3.0, 3);
-    assert_averages(averages(Some(&a), 0, 20_000).await, 15.0, 50.0, 12.5, 2);
-    assert_averages(averages(Some(&b), 0, 20_000).await, 60.0, 0.0, 100.0, 1);
-    assert_averages(averages(Some(&a), 20_000, 20_001).await, 90.0, 100.0, 100.0, 1);
+    // In [0, 20000): cpu 10, 20, (none), 60; ram 25, 75, (zero total),
+    // (none); disk 0, 25, 100, (none).
+    let some = Some;
+    assert_averages(averages(None, 0, 20_000).await, some(30.0), some(50.0), some(125.0 / 3.0), 4);
+    assert_averages(averages(Some(&a), 0, 20_000).await, some(15.0), some(50.0), some(12.5), 2);
+    assert_averages(averages(Some(&b), 0, 20_000).await, some(60.0), None, some(100.0), 2);
+    assert_averages(averages(Some(&a), 20_000, 20_001).await, some(90.0), some(100.0), some(100.0), 1);
     assert_eq!(averages(None, 30_000, 40_000).await, None);
-    assert_eq!(averages(Some(&b), 0, 19_999).await, None);
+    assert_eq!(averages(Some(&b), 0, 19_998).await, None);
     let unknown = ServerId::parse("never-seen").expect("valid");
     let none = repos.heartbeats.averages(project.id, Some(&unknown), at(-10), at(30_000)).await;
     assert_eq!(none.expect("averages"), None);

@@ -57,24 +57,39 @@ impl HeartbeatRepository for Heartbeats {
         let store = self.0.lock();
         // Each heartbeat's percentages first, then their mean: the
         // definition the SQL backends must agree with.
-        let (mut cpu, mut ram, mut disk, mut samples) = (0.0, 0.0, 0.0, 0u64);
+        // A figure a heartbeat did not carry is left out of that figure's
+        // mean (SQL's `avg` skips NULLs the same way).
+        #[derive(Default)]
+        struct Mean(f64, u32);
+        impl Mean {
+            fn add(&mut self, value: Option<f64>) {
+                if let Some(v) = value {
+                    self.0 += v;
+                    self.1 += 1;
+                }
+            }
+            fn get(&self) -> Option<f64> {
+                (self.1 > 0).then(|| self.0 / f64::from(self.1))
+            }
+        }
+        let (mut cpu, mut ram, mut disk, mut samples) =
+            (Mean::default(), Mean::default(), Mean::default(), 0u64);
         for h in store.heartbeats.values() {
             if h.project_id == project
                 && server.is_none_or(|s| &h.server_id == s)
                 && in_window(h.timestamp, Some(from), Some(to))
             {
-                cpu += h.metrics.cpu_percent;
-                ram += h.metrics.ram_percent();
-                disk += h.metrics.disk_percent();
+                cpu.add(h.metrics.cpu_percent);
+                ram.add(h.metrics.ram_percent());
+                disk.add(h.metrics.disk_percent());
                 samples += 1;
             }
         }
         drop(store);
-        let n = samples as f64;
         Ok((samples > 0).then(|| HeartbeatAverages {
-            cpu_percent: cpu / n,
-            ram_percent: ram / n,
-            disk_percent: disk / n,
+            cpu_percent: cpu.get(),
+            ram_percent: ram.get(),
+            disk_percent: disk.get(),
             samples,
         }))
     }

@@ -24,20 +24,18 @@ pub fn registration_body(server_id: &str, project: Option<&str>) -> Value {
     })
 }
 
-/// A valid heartbeat body (no `serverId`: agent tokens are bound to theirs),
-/// with one running script `api`.
+/// A valid heartbeat body in the reference's shape (no `serverId`: agent
+/// tokens are bound to theirs), with the optional extensions and one
+/// running script `api`.
 pub fn heartbeat_body() -> Value {
     json!({
-        "cpuPercent": 12.5,
-        "ramUsedBytes": 2_000_000_000u64,
-        "ramTotalBytes": 8_000_000_000u64,
-        "diskUsedBytes": 50_000_000_000u64,
-        "diskTotalBytes": 200_000_000_000u64,
-        "netRxBytesPerSec": 1024.0,
-        "netTxBytesPerSec": 512.5,
-        "uptimeSeconds": 86_400,
+        "uptime": 86_400,
+        "cpu": {"percent": 12.5, "cores": 4},
+        "ram": {"usedMb": 2_048, "totalMb": 8_192, "percent": 25},
+        "disk": {"usedGb": 50, "totalGb": 200, "percent": 25},
+        "network": {"rxBytesPerSec": 1024.0, "txBytesPerSec": 512.5},
         "loadAverage": [0.5, 0.75, 1.0],
-        "scripts": [{"name": "api", "state": "running", "pid": 4242, "restarts": 0}],
+        "scripts": [{"name": "api", "status": "running", "pid": 4242, "restarts": 0}],
     })
 }
 

@@ -30,7 +30,7 @@ pub(super) async fn claim<C: ConnectionTrait>(
     let project = claim.project.get();
     let mut sql = Sql::new(backend);
     sql.push("INSERT INTO ingest_keys (project_id, key, accepted, created_at) VALUES (")
-        .bind(project.clone())
+        .bind(project)
         .push(", ")
         .bind(claim.key.clone())
         .push(", ")

@@ -63,7 +63,7 @@ async fn the_foreign_keys_alone_cascade_a_project_deletion(url: String) {
         sea_orm::DbBackend::Postgres => "DELETE FROM projects WHERE id = $1",
         _ => "DELETE FROM projects WHERE id = ?",
     };
-    let delete = Statement::from_sql_and_values(backend, sql, [doomed.id.to_string().into()]);
+    let delete = Statement::from_sql_and_values(backend, sql, [doomed.id.get().into()]);
     raw.execute_raw(delete).await.unwrap();
     assert_eq!(counts(&raw, &doomed).await, [0, 0, 0, 0]);
     assert_eq!(counts(&raw, &kept).await, [2, 4, 4, 2]);

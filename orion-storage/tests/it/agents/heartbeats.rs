@@ -3,7 +3,7 @@
 //! stay index-only.
 
 use orion_core::RepositoryError;
-use orion_core::model::Metrics;
+use orion_core::model::{Heartbeat, Metrics};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::{open, rows};
@@ -53,7 +53,7 @@ async fn a_heartbeat_that_fails_to_store_leaves_last_seen_at_untouched(url: Stri
     raw.execute_unprepared(refuse).await.unwrap();
 
     let mut busy = heartbeat(&srv, at(60_000));
-    busy.metrics.cpu_percent = 95.0;
+    busy.metrics.cpu_percent = Some(95.0);
     let inserted = repos.heartbeats.insert(&busy).await;
     assert!(matches!(inserted, Err(RepositoryError::Unavailable(_))), "{inserted:?}");
     let found = repos.servers.find(project.id, &srv.server_id).await.unwrap().unwrap();
@@ -72,20 +72,18 @@ async fn a_heartbeat_that_fails_to_store_leaves_last_seen_at_untouched_on_postgr
     on_postgres(a_heartbeat_that_fails_to_store_leaves_last_seen_at_untouched).await;
 }
 
-/// Byte counts past `i64::MAX` cannot be real; they are stored as the
-/// largest `BIGINT` (so SQL averages stay meaningful) instead of failing.
+/// A liveness ping (`{}`: no figure at all) is stored with every figure
+/// NULL and reads back as sent.
 #[tokio::test]
-async fn impossible_byte_counts_are_stored_as_the_largest_bigint() {
+async fn a_heartbeat_without_figures_round_trips_with_every_column_null() {
     let (_dir, url) = sqlite_url();
     let (repos, _raw) = open(&url).await;
     let project = stored_project(&repos).await;
-    let srv = stored_server(&repos, project.id, "huge").await;
-    let mut beat = heartbeat(&srv, at(0));
-    beat.metrics = Metrics { ram_used_bytes: u64::MAX, ram_total_bytes: u64::MAX, ..beat.metrics };
+    let srv = stored_server(&repos, project.id, "quiet").await;
+    let beat = Heartbeat { metrics: Metrics::default(), ..heartbeat(&srv, at(0)) };
     repos.heartbeats.insert(&beat).await.unwrap();
     let stored = repos.heartbeats.latest(project.id, &srv.server_id).await.unwrap().unwrap();
-    let max = i64::MAX as u64;
-    assert_eq!((stored.metrics.ram_used_bytes, stored.metrics.ram_total_bytes), (max, max));
+    assert_eq!(stored, beat);
 }
 
 /// Alert rules average figures over a project's recent window, per server:
@@ -98,7 +96,10 @@ async fn window_averages_per_server_read_only_the_covering_index_on_sqlite() {
         .query_all_raw(Statement::from_string(
             DbBackend::Sqlite,
             "EXPLAIN QUERY PLAN SELECT server_id, avg(cpu_percent), \
-             avg(ram_used_bytes * 100.0 / ram_total_bytes), avg(disk_used_bytes * 100.0 / disk_total_bytes) \
+             avg(CASE WHEN ram_percent IS NOT NULL THEN ram_percent \
+             WHEN ram_used_mb IS NOT NULL AND ram_total_mb > 0 THEN ram_used_mb * 100.0 / ram_total_mb END), \
+             avg(CASE WHEN disk_percent IS NOT NULL THEN disk_percent \
+             WHEN disk_used_gb IS NOT NULL AND disk_total_gb > 0 THEN disk_used_gb * 100.0 / disk_total_gb END) \
              FROM heartbeats WHERE project_id = 'p' AND timestamp >= 0 AND timestamp < 10 GROUP BY server_id",
         ))
         .await

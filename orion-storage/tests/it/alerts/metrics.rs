@@ -6,7 +6,7 @@
 use chrono::Duration;
 use orion_core::Repos;
 use orion_core::model::log::{Level, LevelFilter, LogEntry, LogFilter};
-use orion_core::model::{Metrics, ProjectId};
+use orion_core::model::{Metrics, ProjectId, Usage};
 
 use crate::agents::open;
 use crate::backends::{on_postgres, sqlite_url};
@@ -133,31 +133,36 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * b.abs().max(1.0)
 }
 
-/// Averages of each heartbeat's percentages, computed in double precision:
-/// an unknown total counts as 0, byte counts near `i64::MAX` do not
-/// overflow, and an empty window is `None`.
+fn close_opt(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => close(a, b),
+        (a, b) => a == b,
+    }
+}
+
+fn usage(used: Option<f64>, total: Option<f64>, percent: Option<f64>) -> Usage {
+    Usage { used, total, percent }
+}
+
+/// Averages of each heartbeat's effective percentages (the percent sent,
+/// else used/total), in double precision: a zero total or a missing figure
+/// leaves the heartbeat out of that figure's mean, and an empty window is
+/// `None`.
 async fn heartbeat_averages_match_the_per_heartbeat_percentages(url: String) {
     let (repos, _raw) = open(&url).await;
     let project = stored_project(&repos).await;
     let (alpha, beta) =
         (stored_server(&repos, project.id, "alpha").await, stored_server(&repos, project.id, "beta").await);
     let figures = [
-        (&alpha, 0, 10.0, 1 << 30, 1 << 32, 7, 9),
-        (&alpha, 1_000, 33.3, 0, 0, u64::MAX, u64::MAX),
-        (&beta, 1_000, 90.0, 3, 7, 0, 0),
-        (&beta, 5_000, 50.0, 1, 1, 1, 1),
+        (&alpha, 0, Some(10.0), usage(Some(1_024.0), Some(4_096.0), None), usage(Some(7.0), Some(9.0), None)),
+        (&alpha, 1_000, Some(33.3), usage(Some(0.0), Some(0.0), None), usage(None, None, Some(99.5))),
+        (&beta, 1_000, None, usage(Some(3.0), Some(7.0), Some(50.0)), Usage::default()),
+        (&beta, 5_000, Some(50.0), usage(Some(1.0), Some(1.0), None), usage(Some(1.0), Some(1.0), None)),
     ];
     let mut stored = Vec::new();
-    for (srv, ms, cpu, ram_used, ram_total, disk_used, disk_total) in figures {
+    for (srv, ms, cpu, ram, disk) in figures {
         let mut h = heartbeat(srv, at(ms));
-        h.metrics = Metrics {
-            cpu_percent: cpu,
-            ram_used_bytes: ram_used,
-            ram_total_bytes: ram_total,
-            disk_used_bytes: disk_used,
-            disk_total_bytes: disk_total,
-            ..h.metrics
-        };
+        h.metrics = Metrics { cpu_percent: cpu, ram, disk, ..h.metrics };
         repos.heartbeats.insert(&h).await.unwrap();
         stored.push(h);
     }
@@ -168,13 +173,16 @@ async fn heartbeat_averages_match_the_per_heartbeat_percentages(url: String) {
             .iter()
             .filter(|h| server.is_none_or(|s| &h.server_id == s) && h.timestamp >= from && h.timestamp < to)
             .collect();
-        let n = kept.len() as f64;
-        let mean = |f: fn(&Metrics) -> f64| kept.iter().map(|h| f(&h.metrics)).sum::<f64>() / n;
+        // The mean over the heartbeats that carry the figure (the oracle).
+        let mean = |f: fn(&Metrics) -> Option<f64>| {
+            let values: Vec<f64> = kept.iter().filter_map(|h| f(&h.metrics)).collect();
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
         let got = repos.heartbeats.averages(project.id, server, from, to).await.unwrap().unwrap();
         assert_eq!(got.samples, kept.len() as u64);
-        assert!(close(got.cpu_percent, mean(|m| m.cpu_percent)), "{got:?}");
-        assert!(close(got.ram_percent, mean(Metrics::ram_percent)), "{got:?}");
-        assert!(close(got.disk_percent, mean(Metrics::disk_percent)), "{got:?}");
+        assert!(close_opt(got.cpu_percent, mean(|m| m.cpu_percent)), "{got:?}");
+        assert!(close_opt(got.ram_percent, mean(Metrics::ram_percent)), "{got:?}");
+        assert!(close_opt(got.disk_percent, mean(Metrics::disk_percent)), "{got:?}");
     }
     assert_eq!(repos.heartbeats.averages(project.id, None, at(6_000), at(9_000)).await.unwrap(), None);
     let other = stored_project(&repos).await;

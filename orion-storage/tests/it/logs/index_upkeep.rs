@@ -85,7 +85,7 @@ async fn the_foreign_key_cascade_alone_keeps_the_index_in_sync() {
     let delete = Statement::from_sql_and_values(
         DbBackend::Sqlite,
         "DELETE FROM projects WHERE id = ?",
-        [project.id.to_string().into()],
+        [project.id.get().into()],
     );
     raw.execute_raw(delete).await.unwrap();
 
