@@ -1,0 +1,73 @@
+// Chart data shaping: the log histogram (stacked by level) for uPlot and
+// sparkline paths for plain SVG. Pure.
+
+import { LEVELS } from './query.js';
+
+/**
+ * Histogram buckets `[{start, total, counts: {level: n}}]` (empty buckets
+ * left out by the server) → zero-filled uPlot columns over the range.
+ * @returns {{x: number[], counts: Object<string, number[]>, stacked: Object<string, number[]>, levels: string[]}}
+ *   `x` in seconds; `stacked[level]` is the sum of that level and every
+ *   lower one, so drawing the highest level first and the lowest last
+ *   gives a stacked bar chart.
+ */
+export function histogramSeries(buckets, { fromMs, toMs, intervalMs }) {
+  const first = Math.floor(fromMs / intervalMs) * intervalMs;
+  const n = Math.max(0, Math.ceil((toMs - first) / intervalMs));
+  const x = new Array(n);
+  for (let i = 0; i < n; i += 1) x[i] = (first + i * intervalMs) / 1000;
+  const counts = {};
+  for (const l of LEVELS) counts[l] = new Array(n).fill(0);
+  for (const b of buckets || []) {
+    const ms = Date.parse(b.start);
+    if (!Number.isFinite(ms)) continue;
+    const i = Math.round((ms - first) / intervalMs);
+    if (i < 0 || i >= n) continue;
+    for (const [level, c] of Object.entries(b.counts || {})) {
+      if (counts[level]) counts[level][i] += Number(c) || 0;
+    }
+  }
+  const stacked = {};
+  let running = new Array(n).fill(0);
+  for (const l of LEVELS) {
+    running = running.map((v, i) => v + counts[l][i]);
+    stacked[l] = running;
+  }
+  return { x, counts, stacked, levels: LEVELS };
+}
+
+/**
+ * An SVG path (`d`) of `points` `[{t, value}]` (t in ms) across a
+ * `width`×`height` box over `[fromMs, toMs]`, values scaled within
+ * `[min, max]`. Null values break the line.
+ */
+export function sparkPath(points, { width, height, fromMs, toMs, min = 0, max = 100 }) {
+  const span = Math.max(1, toMs - fromMs);
+  const range = max - min || 1;
+  let d = '';
+  let pen = false;
+  for (const p of points || []) {
+    if (p.value === null || p.value === undefined || !Number.isFinite(p.value)) {
+      pen = false;
+      continue;
+    }
+    const x = ((p.t - fromMs) / span) * width;
+    const clamped = Math.min(max, Math.max(min, p.value));
+    const y = height - ((clamped - min) / range) * height;
+    d += `${pen ? 'L' : 'M'}${round(x)},${round(y)}`;
+    pen = true;
+  }
+  return d;
+}
+
+function round(v) {
+  return Math.round(v * 10) / 10;
+}
+
+/** The metrics points of one server (`/servers/metrics`) for one key: `[{t (ms), value}]`. */
+export function metricPoints(list, key) {
+  return (list || [])
+    .map((p) => ({ t: typeof p.t === 'number' ? p.t : Date.parse(p.t), value: p[key] ?? null }))
+    .filter((p) => Number.isFinite(p.t))
+    .sort((a, b) => a.t - b.t);
+}
