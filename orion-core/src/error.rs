@@ -8,8 +8,10 @@ use serde::Serialize;
 
 /// What a repository implementation may report. Implementors must map their
 /// backend's unique-constraint violations to [`RepositoryError::Conflict`]
-/// and "no such row" to [`RepositoryError::NotFound`]; everything else is
-/// [`RepositoryError::Unavailable`].
+/// and "no such row" to [`RepositoryError::NotFound`]; a database that
+/// cannot be reached (no connection in time, connection refused or lost, a
+/// statement timed out) to [`RepositoryError::Unreachable`]; everything else
+/// is [`RepositoryError::Unavailable`].
 #[derive(Debug, thiserror::Error)]
 pub enum RepositoryError {
     /// The row the operation addressed does not exist.
@@ -21,7 +23,13 @@ pub enum RepositoryError {
     /// The write queue is full: the caller should back off and retry.
     #[error("storage is overloaded")]
     Overloaded,
-    /// The backend failed (connection lost, I/O error, bug).
+    /// The database cannot be reached right now: no connection within the
+    /// pool's acquire timeout, connection refused, reset or closed, a
+    /// statement cancelled by its timeout. Transient: retrying later may
+    /// succeed (HTTP answers 503 with `Retry-After`).
+    #[error("storage unreachable")]
+    Unreachable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The backend failed otherwise (a corrupt row, a bug).
     #[error("storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -30,6 +38,11 @@ impl RepositoryError {
     /// Wraps any backend error as [`RepositoryError::Unavailable`].
     pub fn unavailable(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Unavailable(Box::new(err))
+    }
+
+    /// Wraps a connectivity failure as [`RepositoryError::Unreachable`].
+    pub fn unreachable(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unreachable(Box::new(err))
     }
 }
 
@@ -90,6 +103,10 @@ pub enum ServiceError {
     /// Storage failed; the cause is kept for the server log only.
     #[error("storage failure")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached right now; the caller should retry
+    /// later. The cause is kept for the server log only.
+    #[error("the database is unreachable")]
+    Unreachable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// An internal invariant failed (a port returned an error).
     #[error("internal error: {0}")]
     Internal(String),
@@ -108,6 +125,7 @@ impl From<RepositoryError> for ServiceError {
             RepositoryError::NotFound => Self::NotFound("resource"),
             RepositoryError::Conflict(what) => Self::Conflict(what),
             RepositoryError::Overloaded => Self::RateLimited { retry_after: Duration::from_secs(1) },
+            RepositoryError::Unreachable(cause) => Self::Unreachable(cause),
             RepositoryError::Unavailable(cause) => Self::Storage(cause),
         }
     }

@@ -6,7 +6,9 @@
 //! `{"error": "<sentence>", "code": "<snake_case>", "details"?: [...]}`.
 //! Nothing here ever puts the cause of a 500 on the wire: it is logged,
 //! inside the request's span (which carries the request id), and the client
-//! gets `internal`.
+//! gets `internal`. A database that cannot be reached is not a fault of
+//! the server: it is answered 503 `unavailable` with `Retry-After`
+//! ([`UNAVAILABLE_RETRY_AFTER`]), and logged as a warning.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -21,6 +23,10 @@ use warp::reject::{
 };
 use warp::reply::Response;
 use warp::{Rejection, Reply};
+
+/// The `Retry-After` of a 503 `unavailable` (the database cannot be
+/// reached): short, since the server serves again as soon as it is back.
+pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// An error answer: status, stable code, human message, field details and,
 /// for 429, how long to wait.
@@ -68,12 +74,25 @@ impl ApiError {
         )
     }
 
+    /// 503 `unavailable` with `Retry-After`; the caller has logged the cause.
+    pub fn unavailable() -> Self {
+        Self {
+            retry_after: Some(UNAVAILABLE_RETRY_AFTER),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database cannot be reached; retry after the number of seconds in Retry-After",
+            )
+        }
+    }
+
     /// 500 `internal`; the caller has logged the cause.
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
     }
 
-    /// The JSON response (plus `Retry-After` when set).
+    /// The JSON response (plus `Retry-After` when set, and
+    /// `WWW-Authenticate: Bearer` on a 401).
     pub fn into_response(self) -> Response {
         #[derive(Serialize)]
         struct Body<'a> {
@@ -87,6 +106,10 @@ impl ApiError {
         if let Some(wait) = self.retry_after {
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110 §11.6.1: every 401 names the scheme to use.
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -115,6 +138,10 @@ impl From<ServiceError> for ApiError {
             E::Storage(cause) => {
                 tracing::error!(error = %cause, source = ?cause.source(), "storage failure");
                 Self::internal()
+            }
+            E::Unreachable(cause) => {
+                tracing::warn!(error = %cause, source = ?cause.source(), "database unreachable");
+                Self::unavailable()
             }
             E::Internal(cause) => {
                 tracing::error!(error = %cause, "internal failure");
@@ -216,6 +243,7 @@ mod tests {
             (ServiceError::RateLimited { retry_after: Duration::from_secs(3) }, 429, "rate_limited"),
             (ServiceError::TooLarge("too many".into()), 413, "payload_too_large"),
             (ServiceError::Internal("boom".into()), 500, "internal"),
+            (ServiceError::Unreachable(Box::new(std::io::Error::other("refused"))), 503, "unavailable"),
         ];
         for (err, status, code) in cases {
             let api = ApiError::from(err);
@@ -228,6 +256,16 @@ mod tests {
         let err = ServiceError::RateLimited { retry_after: Duration::from_millis(1500) };
         let response = reply(err);
         assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+    }
+
+    #[test]
+    fn an_unreachable_database_is_503_with_retry_after_and_no_cause() {
+        let err = ServiceError::Unreachable(Box::new(std::io::Error::other("10.0.0.5:5432 refused")));
+        let response = reply(err);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let api = ApiError::unavailable();
+        assert!(!api.message.contains("10.0.0.5"));
     }
 
     #[test]

@@ -9,16 +9,21 @@
 //!
 //! # Body errors
 //!
-//! - larger than [`BODY_LIMIT`] (or a route's own limit given to
-//!   [`body_bytes`], like log ingestion's 10 MiB) → 413 `payload_too_large`
-//!   (checked from `Content-Length` before reading, and again while
-//!   reading, so a chunked body cannot get past it);
+//! - larger than [`BODY_LIMIT`] (or a route's own limit given to [`body`],
+//!   like log ingestion's 10 MiB) → 413 `payload_too_large` (checked from
+//!   `Content-Length` before reading, and again while reading, so a chunked
+//!   body cannot get past it);
 //! - not JSON at all (syntax error, truncated) → 400 `invalid_json`;
 //! - JSON of the wrong shape (a number where a string belongs, an array
 //!   where an object belongs) → 400 `validation_failed` whose `details`
 //!   name the offending field by its path (`permissions[1]`), like every
 //!   other validation error. Missing string fields are read as empty and
 //!   left to the service's validation, which reports all of them at once.
+//!
+//! Authenticated endpoints take the [`body`] unparsed and read it only
+//! once the caller is authorized and the resource found
+//! ([`crate::access`]); only a declared `Content-Length` over the limit is
+//! refused before that.
 
 use futures_util::TryStreamExt;
 use orion_core::Orion;
@@ -96,16 +101,42 @@ pub fn json_body<T: DeserializeOwned + Send>() -> impl Filter<Extract = (T,), Er
     body_bytes(BODY_LIMIT).and_then(|bytes: Vec<u8>| async move { parse_json(&bytes).map_err(reject) })
 }
 
-/// The raw request body, at most `limit` bytes (413 past it). For routes
-/// with their own limit and parsing, like log ingestion.
+/// The raw request body, at most `limit` bytes (413 past it), rejecting
+/// at once. For routes without authentication; the others take [`body`].
 pub fn body_bytes(limit: usize) -> impl Filter<Extract = (Vec<u8>,), Error = Rejection> + Clone {
+    body(limit).and_then(|body: Body| async move { body.bytes().map_err(reject) })
+}
+
+/// A request body, read but not parsed: an authenticated handler looks at
+/// it only after its checks ([`crate::access`]), so a caller without the
+/// permission never learns what a valid body looks like.
+#[derive(Debug)]
+pub struct Body(Result<Vec<u8>, ApiError>);
+
+impl Body {
+    /// The bytes, or why they could not be read (too large, cut off).
+    pub fn bytes(self) -> Result<Vec<u8>, ApiError> {
+        self.0
+    }
+
+    /// The body as a JSON object of type `T` (see [`parse_json`]).
+    pub fn json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        parse_json(&self.0?)
+    }
+}
+
+/// The request body, at most `limit` bytes. A declared `Content-Length`
+/// over the limit is refused at once (413, before reading anything); a
+/// body found longer while reading is cut off there and kept as a 413 for
+/// the handler to report after its checks.
+pub fn body(limit: usize) -> impl Filter<Extract = (Body,), Error = Rejection> + Clone {
     warp::header::headers_cloned().and(warp::body::stream()).and_then(
         move |headers: HeaderMap, body| async move {
             let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
             if declared.is_some_and(|len| len > limit as u64) {
                 return Err(reject(ApiError::payload_too_large(limit)));
             }
-            read_limited(body, limit).await.map_err(reject)
+            Ok::<_, Rejection>(Body(read_limited(body, limit).await))
         },
     )
 }

@@ -23,6 +23,8 @@
 //! - [`filters`]: reusable filters — bearer auth → `Principal` (and the
 //!   `?token=` variant for WebSockets), bodies with a size limit, JSON
 //!   parsing.
+//! - [`access`]: the order of checks — authorization and the resource
+//!   before any input is parsed.
 //! - [`query`]: log query parameters → `LogFilter`/`LogQuery`, shared by
 //!   search, export, histogram and the live tail; `from`/`to`/`limit` of
 //!   the heartbeat, incident and command lists.
@@ -52,6 +54,7 @@ use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
+pub mod access;
 pub mod dto;
 pub mod error;
 pub mod export;
@@ -75,7 +78,13 @@ pub fn routes(orion: Orion) -> BoxedFilter<(Response,)> {
 
 /// [`routes()`] with WebSocket sessions following `hub`.
 pub fn routes_with(orion: Orion, hub: &Hub) -> BoxedFilter<(Response,)> {
-    let api = routes::all(&orion, hub).into_filter().recover(error::recover).unify();
+    let routes = routes::all(&orion, hub);
+    let allow = routes::Allow::new(routes.endpoints());
+    let api = routes.into_filter().recover(error::recover).unify();
+    // `path::full` does not consume the path: the routes still see all of it.
+    let api = warp::path::full()
+        .and(api)
+        .map(move |path: warp::path::FullPath, response| allow.add_to(path.as_str(), response));
     observe::wrap(api)
 }
 

@@ -178,6 +178,18 @@ fn parse_limit(params: &Params, max: u32, errors: &mut Vec<FieldError>) -> u32 {
     }
 }
 
+/// Both values, or every problem of either in one 400.
+pub fn both<A, B>(a: Result<A, ApiError>, b: Result<B, ApiError>) -> Result<(A, B), ApiError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(mut err), Err(other)) => {
+            err.details.extend(other.details);
+            Err(err)
+        }
+        (Err(err), _) | (_, Err(err)) => Err(err),
+    }
+}
+
 /// The histogram's `interval` (`1m`, `5m`, `1h`, `1d`; default `1h`).
 pub fn interval(params: &Params) -> Result<Interval, ApiError> {
     let raw = params.get("interval").unwrap_or("1h");

@@ -7,9 +7,11 @@
 //! the OpenAPI test compares the two sets, and calls every documented
 //! endpoint to check it is really served there.
 
+use std::sync::Arc;
+
 use orion_core::Orion;
 use warp::filters::BoxedFilter;
-use warp::http::Method;
+use warp::http::{HeaderValue, Method, StatusCode, header};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
@@ -118,5 +120,85 @@ impl Routes {
     pub fn into_filter(self) -> BoxedFilter<(Response,)> {
         self.filter
             .unwrap_or_else(|| warp::any().and_then(|| async { Err(warp::reject::not_found()) }).boxed())
+    }
+}
+
+/// The `Allow` header of 405 answers: the methods the route table serves
+/// at a request's path (warp's rejection only says *a* route matched the
+/// path).
+#[derive(Debug, Clone)]
+pub struct Allow(Arc<[Endpoint]>);
+
+impl Allow {
+    /// For the endpoints of a route table.
+    pub fn new(endpoints: &[Endpoint]) -> Self {
+        Self(endpoints.into())
+    }
+
+    /// The methods served at `path` (a request path, not a template), in
+    /// registration order.
+    pub fn methods(&self, path: &str) -> Vec<&str> {
+        let mut methods: Vec<&str> = Vec::new();
+        for e in self.0.iter().filter(|e| template_matches(e.path, path)) {
+            if !methods.contains(&e.method.as_str()) {
+                methods.push(&e.method);
+            }
+        }
+        methods
+    }
+
+    /// `response`, with `Allow` added when it is a 405 for `path`.
+    pub fn add_to(&self, path: &str, mut response: Response) -> Response {
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+            let methods = self.methods(path).join(", ");
+            if let Ok(value) = HeaderValue::from_str(&methods) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+        }
+        response
+    }
+}
+
+/// Whether a request path matches a template: the same segments, a
+/// `{parameter}` standing for any non-empty one (as warp's `String`
+/// parameters do). A trailing slash is ignored, as warp's `path::end` does.
+fn template_matches(template: &str, path: &str) -> bool {
+    let path = if path.len() > 1 { path.strip_suffix('/').unwrap_or(path) } else { path };
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(t), Some(p)) if t.starts_with('{') && !p.is_empty() => {}
+            (Some(t), Some(p)) if t == p => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allow() -> Allow {
+        let e = |method: &str, path| Endpoint { method: method.to_owned(), path };
+        Allow::new(&[
+            e("GET", "/api/projects"),
+            e("POST", "/api/projects"),
+            e("DELETE", "/api/projects/{projectName}"),
+            e("GET", "/api/projects/{projectName}/sources"),
+            e("POST", "/api/projects/{projectName}/sources"),
+        ])
+    }
+
+    #[test]
+    fn the_methods_of_a_path_are_those_of_every_template_it_matches() {
+        let allow = allow();
+        assert_eq!(allow.methods("/api/projects"), ["GET", "POST"]);
+        assert_eq!(allow.methods("/api/projects/"), ["GET", "POST"]);
+        assert_eq!(allow.methods("/api/projects/web"), ["DELETE"]);
+        assert_eq!(allow.methods("/api/projects/web/sources"), ["GET", "POST"]);
+        assert!(allow.methods("/api/projects//sources").is_empty());
+        assert!(allow.methods("/api/projects/web/nothing").is_empty());
+        assert!(allow.methods("/api").is_empty());
     }
 }

@@ -5,6 +5,16 @@
 //! on every pooled connection; its file and parent directory are created
 //! when missing. Pool sizes suit a small (2-core) machine: SQLite has one
 //! writer anyway, and PostgreSQL connections cost memory on the server.
+//!
+//! An outage must be answered fast (503 within 2 s, never a hang) and the
+//! pool must recover by itself once the database is back. On PostgreSQL a
+//! request waits at most [`POSTGRES_ACQUIRE_TIMEOUT`] for a connection
+//! (opening a new one included; refused connections are retried within
+//! that time), every statement is cancelled by the server past
+//! [`POSTGRES_STATEMENT_TIMEOUT`], and an idle connection is pinged before
+//! it is handed out, so one that died with the server is replaced instead
+//! of failing the request. Opening the pool at start-up still waits up to
+//! [`STARTUP_WAIT`] for a database that is starting.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,7 +28,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::MigrationReport;
-use crate::error::StorageError;
+use crate::error::{StorageError, is_unreachable};
 use crate::migration::Migrator;
 
 /// How long a SQLite writer waits for the lock before giving up.
@@ -27,6 +37,18 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const SQLITE_POOL: u32 = 4;
 /// Enough for several concurrent requests without hogging the server.
 const POSTGRES_POOL: u32 = 8;
+/// Longest a request waits for a PostgreSQL connection before the database
+/// counts as unreachable (503): leaves room within the 2 s bound.
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Longest a PostgreSQL statement may run before the server cancels it
+/// (then reported as unreachable, 503). Migrations are exempt.
+const POSTGRES_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// SQLite connections are local: waiting for one means waiting for the
+/// write lock, which the busy timeout already bounds.
+const SQLITE_ACQUIRE_TIMEOUT: Duration = SQLITE_BUSY_TIMEOUT;
+/// How long opening a PostgreSQL pool keeps retrying a database that cannot
+/// be reached yet (one starting next to Orion).
+const STARTUP_WAIT: Duration = Duration::from_secs(10);
 /// An arbitrary constant naming Orion's migration lock on PostgreSQL.
 const MIGRATION_LOCK_KEY: i64 = 0x6f72_696f_6e00;
 
@@ -55,14 +77,39 @@ impl Backend {
 pub(crate) async fn open(url: &str) -> Result<DatabaseConnection, StorageError> {
     let mut options = ConnectOptions::new(url);
     // Statement logging would flood the server log on the ingest path.
-    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    // Pinging a pooled connection before use replaces one the server closed.
+    options.sqlx_logging(false).test_before_acquire(true);
     match Backend::from_url(url)? {
-        Backend::Sqlite => configure_sqlite(url, &mut options)?,
+        Backend::Sqlite => {
+            options.acquire_timeout(SQLITE_ACQUIRE_TIMEOUT);
+            configure_sqlite(url, &mut options)?;
+            Database::connect(options).await.map_err(StorageError::Connect)
+        }
         Backend::Postgres => {
-            options.max_connections(POSTGRES_POOL).min_connections(1);
+            options
+                .max_connections(POSTGRES_POOL)
+                .min_connections(1)
+                .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
+                .statement_timeout(POSTGRES_STATEMENT_TIMEOUT);
+            connect_waiting(options).await
         }
     }
-    Database::connect(options).await.map_err(StorageError::Connect)
+}
+
+/// Opens the pool, retrying for up to [`STARTUP_WAIT`] while the database
+/// cannot be reached (the short acquire timeout would otherwise fail a
+/// start next to a database that is still starting).
+async fn connect_waiting(options: ConnectOptions) -> Result<DatabaseConnection, StorageError> {
+    let deadline = tokio::time::Instant::now() + STARTUP_WAIT;
+    loop {
+        match Database::connect(options.clone()).await {
+            Ok(db) => return Ok(db),
+            Err(err) if is_unreachable(&err) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(err) => return Err(StorageError::Connect(err)),
+        }
+    }
 }
 
 fn configure_sqlite(url: &str, options: &mut ConnectOptions) -> Result<(), StorageError> {
@@ -114,6 +161,9 @@ pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, 
     };
     let txn = db.begin_with_options(options).await.map_err(err)?;
     if db.get_database_backend() == DbBackend::Postgres {
+        // Waiting for another server's migration, or building an index on a
+        // big table, may take longer than a request's statement timeout.
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0").await.map_err(err)?;
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
             .await
             .map_err(err)?;

@@ -4,15 +4,18 @@
 //! Unique violations become `Conflict` naming the index or column that
 //! collided (index names are chosen in the migrations so that they contain
 //! the column names: the account service tells a duplicate pseudo from a
-//! duplicate email by looking for `pseudo`). Everything else the database
-//! reports is `Unavailable`, with the original error kept as the source for
-//! the server log; SQL text never reaches a user because the HTTP layer only
+//! duplicate email by looking for `pseudo`). A database that cannot be
+//! reached (see [`is_unreachable`]) is `Unreachable`, which the HTTP layer
+//! answers with 503 and `Retry-After`. Everything else the database reports
+//! is `Unavailable`, with the original error kept as the source for the
+//! server log; SQL text never reaches a user because the HTTP layer only
 //! shows a generic message for it.
 
 use std::path::PathBuf;
 
 use orion_core::RepositoryError;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::sqlx::Error as SqlxError;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// What can go wrong while opening or migrating a database.
 #[derive(Debug, thiserror::Error)]
@@ -58,10 +61,43 @@ impl CorruptRow {
 pub(crate) fn repo_err(err: DbErr) -> RepositoryError {
     match err {
         DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => RepositoryError::NotFound,
+        err if is_unreachable(&err) => RepositoryError::unreachable(err),
         err => match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(message)) => RepositoryError::Conflict(collided(&message)),
             _ => RepositoryError::unavailable(err),
         },
+    }
+}
+
+/// Whether `err` says the database cannot be reached right now, rather
+/// than that it refused a statement: no connection within the pool's
+/// acquire timeout, a closed pool, an I/O or TLS failure (connection
+/// refused, reset or closed), or a PostgreSQL error of the kind a server
+/// going away or too busy sends (connection exceptions `08xxx`, shutdown
+/// `57P01`–`57P03`, too many connections `53300`, and `57014`, a statement
+/// cancelled by `statement_timeout`).
+pub(crate) fn is_unreachable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::Internal(message)) => message == "Disconnected",
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_unreachable(e),
+        _ => false,
+    }
+}
+
+fn sqlx_unreachable(err: &SqlxError) -> bool {
+    match err {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => true,
+        SqlxError::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "57014")
+        }),
+        _ => false,
     }
 }
 
@@ -109,6 +145,29 @@ mod tests {
     fn record_not_found_is_not_found() {
         let err = repo_err(DbErr::RecordNotFound("users".into()));
         assert!(matches!(err, RepositoryError::NotFound));
+    }
+
+    #[test]
+    fn lost_connections_and_pool_timeouts_are_unreachable() {
+        use std::sync::Arc;
+
+        use sea_orm::ConnAcquireErr;
+
+        let io = |kind| RuntimeErr::SqlxError(Arc::new(SqlxError::Io(std::io::Error::from(kind))));
+        let unreachable = [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::SqlxError(Arc::new(SqlxError::PoolTimedOut))),
+            DbErr::Conn(io(std::io::ErrorKind::ConnectionRefused)),
+            DbErr::Exec(io(std::io::ErrorKind::ConnectionReset)),
+            DbErr::Query(io(std::io::ErrorKind::UnexpectedEof)),
+            DbErr::Conn(RuntimeErr::Internal("Disconnected".into())),
+        ];
+        for err in unreachable {
+            assert!(matches!(repo_err(err.clone()), RepositoryError::Unreachable(_)), "{err}");
+        }
+        let protocol = DbErr::Query(RuntimeErr::SqlxError(Arc::new(SqlxError::Protocol("bad".into()))));
+        assert!(matches!(repo_err(protocol), RepositoryError::Unavailable(_)));
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod m20261127_000004_create_agents;
 mod m20261127_000005_create_alerts;
 mod m20261127_000006_index_logs_by_source;
 mod m20261127_000007_create_ingest_keys;
+mod m20261201_000008_log_blocks;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_alerts::Migration),
             Box::new(m20261127_000006_index_logs_by_source::Migration),
             Box::new(m20261127_000007_create_ingest_keys::Migration),
+            Box::new(m20261201_000008_log_blocks::Migration),
         ]
     }
 }

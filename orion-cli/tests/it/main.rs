@@ -4,5 +4,6 @@ mod agent;
 mod agent_proxy;
 mod alerts;
 mod commands;
+mod outage;
 mod process;
 mod serve;

@@ -407,8 +407,28 @@ impl AgentService {
         Ok(self.deps.repos.commands.pending(token.project_id, &server_id).await?)
     }
 
+    /// The command `command_id` as the token may act on it: the token needs
+    /// `commands:write`; a command of another project or of another server
+    /// than the token's is `NotFound`, like an unknown or malformed id.
+    pub async fn command(&self, principal: &Principal, command_id: &str) -> ServiceResult<Command> {
+        let token = principal.token_with(Permission::CommandsWrite)?;
+        let id: CommandId = command_id.parse().map_err(|_| ServiceError::NotFound("command"))?;
+        let command = self
+            .deps
+            .repos
+            .commands
+            .find(token.project_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("command"))?;
+        if token.server_id.as_deref().is_some_and(|bound| bound != command.server_id.as_str()) {
+            return Err(ServiceError::NotFound("command"));
+        }
+        Ok(command)
+    }
+
     /// Records a command's outcome. Another server's command is
-    /// `NotFound`; a second acknowledgement is `Conflict`.
+    /// `NotFound`; a second acknowledgement is `Conflict`. The command is
+    /// found before the input is checked.
     #[instrument(skip_all)]
     pub async fn acknowledge(
         &self,
@@ -417,8 +437,7 @@ impl AgentService {
         status: &str,
         output: Option<&str>,
     ) -> ServiceResult<Command> {
-        let token = principal.token_with(Permission::CommandsWrite)?;
-        let id: CommandId = command_id.parse().map_err(|_| ServiceError::NotFound("command"))?;
+        let command = self.command(principal, command_id).await?;
         let mut errors = Vec::new();
         let status = match CommandStatus::parse(status) {
             Some(s @ (CommandStatus::Ok | CommandStatus::Failed)) => Some(s),
@@ -433,21 +452,11 @@ impl AgentService {
         let (Some(status), true) = (status, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };
-        let command = self
-            .deps
-            .repos
-            .commands
-            .find(token.project_id, id)
-            .await?
-            .ok_or(ServiceError::NotFound("command"))?;
-        if token.server_id.as_deref().is_some_and(|bound| bound != command.server_id.as_str()) {
-            return Err(ServiceError::NotFound("command"));
-        }
         let now = self.deps.clock.now().trunc_subsecs(3);
         self.deps
             .repos
             .commands
-            .acknowledge(token.project_id, &command.server_id, id, status, output, now)
+            .acknowledge(command.project_id, &command.server_id, command.id, status, output, now)
             .await
             .map_err(|e| match e {
                 RepositoryError::NotFound => ServiceError::NotFound("command"),
@@ -458,7 +467,9 @@ impl AgentService {
             })
     }
 
-    async fn owned_server(
+    /// The owner's project and its server `server_id`; an unknown or
+    /// malformed server id is `NotFound`, like another user's project.
+    pub async fn owned_server(
         &self,
         principal: &Principal,
         project: &str,

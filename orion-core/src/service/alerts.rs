@@ -150,7 +150,9 @@ impl AlertService {
         Ok(self.deps.repos.alert_events.list(project.id, limit).await?)
     }
 
-    async fn owned_rule(
+    /// The owner's project and its rule `id`; an unknown or malformed id is
+    /// `NotFound`, like another user's project.
+    pub async fn owned_rule(
         &self,
         principal: &Principal,
         project: &str,

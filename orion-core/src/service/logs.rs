@@ -277,6 +277,21 @@ impl LogService {
         source: &str,
         query: &LogQuery,
     ) -> ServiceResult<LogPage> {
+        let (project, name) = self.readable_source(principal, project, source).await?;
+        check_page(query)?;
+        let mut query = query.clone();
+        query.filter.source = Some(name.as_str().to_owned());
+        Ok(self.deps.repos.logs.search(project.id, &query).await?)
+    }
+
+    /// The project (as for [`Self::search`]) and its source `source`; an
+    /// unknown or malformed source name is `NotFound`.
+    pub async fn readable_source(
+        &self,
+        principal: &Principal,
+        project: &str,
+        source: &str,
+    ) -> ServiceResult<(Project, SourceName)> {
         let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
         let name = SourceName::parse(source).map_err(|_| ServiceError::NotFound("source"))?;
         self.deps
@@ -285,10 +300,7 @@ impl LogService {
             .find_by_name(project.id, &name)
             .await?
             .ok_or(ServiceError::NotFound("source"))?;
-        check_page(query)?;
-        let mut query = query.clone();
-        query.filter.source = Some(name.as_str().to_owned());
-        Ok(self.deps.repos.logs.search(project.id, &query).await?)
+        Ok((project, name))
     }
 
     /// Starts an export of every match (no page cap), read in keyset pages.

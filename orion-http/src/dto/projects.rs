@@ -60,11 +60,3 @@ impl From<&Project> for CreatedProject {
         Self { id: p.id.get(), name: p.name.as_str().to_owned(), label: p.label.as_str().to_owned() }
     }
 }
-
-/// `GET /api/projects?archived=false|true|all`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ListQuery {
-    /// Which projects to list; absent means the active ones.
-    pub archived: Option<String>,
-}

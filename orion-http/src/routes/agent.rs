@@ -1,24 +1,26 @@
 //! What agents call: registration (a user session or an `agent:register`
 //! token), heartbeats, alerts, per-script sources, and the command queue
 //! (poll, acknowledge). Every endpoint but registration wants an API token
-//! with its permission; a user session there is 403 `missing_permission`
-//! (the service decides). A body that does not parse is a 400 before any
-//! of that.
+//! with its permission; a user session there is 403 `missing_permission`.
+//! The body is read only once that is checked (and, for an ack, the
+//! command found): see [`crate::access`].
 
 use orion_core::Orion;
+use orion_core::model::Permission;
 use orion_core::service::Principal;
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::{self, checked};
 use crate::dto::OK;
 use crate::dto::agents::{
     AckRequest, AlertRequest, HeartbeatRequest, IssuedTokenView, RegisterAgent, SourceRequest,
 };
 use crate::dto::servers::PendingCommandView;
 use crate::error::ApiError;
-use crate::filters::{json_body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
 use crate::query::{Params, params};
 use crate::respond::{json, result};
 
@@ -38,9 +40,13 @@ fn register(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::R
     warp::path!("api" / "agent" / "register")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<RegisterAgent>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: RegisterAgent, orion: Orion| async move {
+        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+            let body: RegisterAgent = match checked(access::registrar(&who), || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             result(orion.agents().register(&who, body.into()).await, |issued| {
                 json(StatusCode::CREATED, &IssuedTokenView::from(issued))
             })
@@ -52,12 +58,13 @@ fn heartbeat(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::
     warp::path!("api" / "agent" / "heartbeat")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<HeartbeatRequest>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: HeartbeatRequest, orion: Orion| async move {
-            let input = match body.into_input() {
+        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+            let parsed = || body.json::<HeartbeatRequest>()?.into_input().map_err(ApiError::validation);
+            let input = match checked(access::token(&who, Permission::HeartbeatWrite), parsed).await {
                 Ok(input) => input,
-                Err(details) => return Ok(ApiError::validation(details).into_response()),
+                Err(refused) => return Ok(refused),
             };
             result(orion.agents().heartbeat(&who, input).await, |()| json(StatusCode::CREATED, &OK))
         })
@@ -68,9 +75,14 @@ fn alert(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Reje
     warp::path!("api" / "agent" / "alert")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<AlertRequest>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: AlertRequest, orion: Orion| async move {
+        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+            let body: AlertRequest =
+                match checked(access::token(&who, Permission::LogsWrite), || body.json()).await {
+                    Ok(body) => body,
+                    Err(refused) => return Ok(refused),
+                };
             result(orion.agents().alert(&who, body.into()).await, |_| json(StatusCode::CREATED, &OK))
         })
 }
@@ -80,9 +92,14 @@ fn source(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "agent" / "source")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<SourceRequest>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: SourceRequest, orion: Orion| async move {
+        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+            let gate = access::token(&who, Permission::AgentRegister);
+            let body: SourceRequest = match checked(gate, || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             let issued = orion.agents().create_source(&who, &body.name, body.cwd.as_deref()).await;
             result(issued, |issued| json(StatusCode::CREATED, &IssuedTokenView::from(issued)))
         })
@@ -110,9 +127,13 @@ fn ack(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Reject
     warp::path!("api" / "agent" / "commands" / String / "ack")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<AckRequest>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|id: String, who: Principal, body: AckRequest, orion: Orion| async move {
+        .and_then(|id: String, who: Principal, body: Body, orion: Orion| async move {
+            let body: AckRequest = match checked(orion.agents().command(&who, &id), || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             let acked = orion.agents().acknowledge(&who, &id, &body.status, body.output.as_deref()).await;
             result(acked, |_| json(StatusCode::OK, &OK))
         })

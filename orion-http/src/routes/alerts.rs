@@ -10,8 +10,9 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::checked;
 use crate::dto::alerts::{EventView, RuleBody, RuleView, TestResults};
-use crate::filters::{json_body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
 use crate::query::{self, Params, params};
 use crate::respond::{json, no_content, result};
 
@@ -44,9 +45,13 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "projects" / String / "alerts" / "rules")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<RuleBody>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: RuleBody, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+            let body: RuleBody = match checked(orion.projects().owned(&who, &project), || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             let created = orion.alerts().create_rule(&who, &project, body.into()).await;
             result(created, |rule| json(StatusCode::CREATED, &RuleView::from(&rule)))
         })
@@ -57,9 +62,14 @@ fn replace(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
     warp::path!("api" / "projects" / String / "alerts" / "rules" / String)
         .and(warp::put())
         .and(principal(orion))
-        .and(json_body::<RuleBody>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|project: String, id: String, who: Principal, body: RuleBody, orion: Orion| async move {
+        .and_then(|project: String, id: String, who: Principal, body: Body, orion: Orion| async move {
+            let rule = orion.alerts().owned_rule(&who, &project, &id);
+            let body: RuleBody = match checked(rule, || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             let replaced = orion.alerts().update_rule(&who, &project, &id, body.into()).await;
             result(replaced, |rule| json(StatusCode::OK, &RuleView::from(&rule)))
         })
@@ -97,9 +107,10 @@ fn events(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
         .and(params())
         .and(with_orion(orion))
         .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
-            let limit = match query::limit(&params) {
+            let limit = match checked(orion.projects().owned(&who, &project), || query::limit(&params)).await
+            {
                 Ok(limit) => limit,
-                Err(err) => return Ok(err.into_response()),
+                Err(refused) => return Ok(refused),
             };
             result(orion.alerts().events(&who, &project, limit).await, |events| {
                 json(StatusCode::OK, &events.iter().map(EventView::from).collect::<Vec<_>>())

@@ -8,12 +8,13 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::{self, checked};
 use crate::dto::OK;
 use crate::dto::auth::{
     CodeRequest, EnableResponse, LoginRequest, LoginResponse, Me, RegisterRequest, SetupResponse,
     TokenResponse, VerifyRequest,
 };
-use crate::filters::{json_body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, body, json_body, orion as with_orion, principal};
 use crate::respond::{json, result};
 
 /// The authentication routes.
@@ -88,9 +89,13 @@ fn enable(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "auth" / "2fa" / "enable")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<CodeRequest>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: CodeRequest, orion: Orion| async move {
+        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+            let body: CodeRequest = match checked(access::user(&who), || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             result(orion.two_factor().enable(&who, &body.code).await, |recovery_codes| {
                 json(StatusCode::OK, &EnableResponse { ok: true, recovery_codes })
             })
@@ -102,9 +107,13 @@ fn disable(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
     warp::path!("api" / "auth" / "2fa" / "disable")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<CodeRequest>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: CodeRequest, orion: Orion| async move {
+        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+            let body: CodeRequest = match checked(access::user(&who), || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             result(orion.two_factor().disable(&who, &body.code).await, |()| json(StatusCode::OK, &OK))
         })
 }

@@ -4,12 +4,14 @@
 //! byte; `limit` and `offset` are ignored.
 
 use orion_core::Orion;
+use orion_core::model::Permission;
 use orion_core::service::Principal;
 use warp::Filter;
 use warp::http::Method;
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::checked;
 use crate::export::{self, Format};
 use crate::filters::{orion as with_orion, principal};
 use crate::query::{self, Params, params};
@@ -28,13 +30,11 @@ fn export(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
         .and(params())
         .and(with_orion(orion))
         .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
-            let (format, filter) = match (Format::parse(params.get("format")), query::filter(&params)) {
-                (Ok(format), Ok(filter)) => (format, filter),
-                (Err(mut err), Err(other)) => {
-                    err.details.extend(other.details);
-                    return Ok(err.into_response());
-                }
-                (Err(err), _) | (_, Err(err)) => return Ok(err.into_response()),
+            let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
+            let parsed = || query::both(Format::parse(params.get("format")), query::filter(&params));
+            let (format, filter) = match checked(readable, parsed).await {
+                Ok(parsed) => parsed,
+                Err(refused) => return Ok(refused),
             };
             result(orion.logs().export(&who, &project, filter).await, |rows| export::response(rows, format))
         })

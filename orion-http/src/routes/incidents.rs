@@ -8,6 +8,7 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::checked;
 use crate::dto::servers::IncidentView;
 use crate::filters::{orion as with_orion, principal};
 use crate::query::{self, Params, params};
@@ -26,10 +27,11 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
         .and(params())
         .and(with_orion(orion))
         .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
-            let window = match query::window(&params) {
-                Ok(window) => window,
-                Err(err) => return Ok(err.into_response()),
-            };
+            let window =
+                match checked(orion.projects().owned(&who, &project), || query::window(&params)).await {
+                    Ok(window) => window,
+                    Err(refused) => return Ok(refused),
+                };
             let listed = orion.agents().incidents(&who, &project, window.from, window.to, window.limit);
             result(listed.await, |incidents| {
                 json(StatusCode::OK, &incidents.iter().map(IncidentView::from).collect::<Vec<_>>())

@@ -14,6 +14,7 @@
 
 use orion_core::Orion;
 use orion_core::error::FieldError;
+use orion_core::model::Permission;
 use orion_core::service::{LogInput, Principal};
 use serde_json::Value;
 use warp::Filter;
@@ -21,9 +22,10 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::{self, checked};
 use crate::dto::logs::{Accepted, IngestEntry};
 use crate::error::ApiError;
-use crate::filters::{body_bytes, orion as with_orion, principal, strip_position};
+use crate::filters::{Body, body, orion as with_orion, principal, strip_position};
 use crate::respond::{json, result};
 
 /// Largest ingest body, in bytes (10 MiB).
@@ -40,14 +42,14 @@ fn ingest(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
         .and(warp::post())
         .and(principal(orion))
         .and(idempotency_key())
-        .and(body_bytes(INGEST_BODY_LIMIT))
+        .and(body(INGEST_BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, key: Option<String>, body: Vec<u8>, orion: Orion| async move {
-            let inputs = match parse_batch(&body) {
+        .and_then(|who: Principal, key: Option<String>, body: Body, orion: Orion| async move {
+            let parsed = || parse_batch(&body.bytes()?);
+            let inputs = match checked(access::token(&who, Permission::LogsWrite), parsed).await {
                 Ok(inputs) => inputs,
-                Err(err) => return Ok(err.into_response()),
+                Err(refused) => return Ok(refused),
             };
-            drop(body);
             let stored = orion.logs().ingest_with_key(&who, key.as_deref(), inputs).await;
             result(stored, |accepted| json(StatusCode::CREATED, &Accepted { accepted }))
         })

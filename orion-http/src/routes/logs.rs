@@ -4,12 +4,14 @@
 //! naming it, never an empty result.
 
 use orion_core::Orion;
+use orion_core::model::Permission;
 use orion_core::service::Principal;
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::checked;
 use crate::dto::logs::{HistogramView, PageView};
 use crate::filters::{orion as with_orion, principal};
 use crate::query::{self, Params, params};
@@ -31,9 +33,10 @@ fn search(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
         .and(params())
         .and(with_orion(orion))
         .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
-            let query = match query::page(&params) {
+            let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
+            let query = match checked(readable, || query::page(&params)).await {
                 Ok(query) => query,
-                Err(err) => return Ok(err.into_response()),
+                Err(refused) => return Ok(refused),
             };
             result(orion.logs().search(&who, &project, &query).await, |page| {
                 json(StatusCode::OK, &PageView::new(&page, query.limit, query.offset))
@@ -52,9 +55,10 @@ fn search_source(
         .and(with_orion(orion))
         .and_then(
             |project: String, source: String, who: Principal, params: Params, orion: Orion| async move {
-                let query = match query::page(&params) {
+                let readable = orion.logs().readable_source(&who, &project, &source);
+                let query = match checked(readable, || query::page(&params)).await {
                     Ok(query) => query,
-                    Err(err) => return Ok(err.into_response()),
+                    Err(refused) => return Ok(refused),
                 };
                 result(orion.logs().search_source(&who, &project, &source, &query).await, |page| {
                     json(StatusCode::OK, &PageView::new(&page, query.limit, query.offset))
@@ -71,13 +75,11 @@ fn histogram(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::
         .and(params())
         .and(with_orion(orion))
         .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
-            let (filter, interval) = match (query::filter(&params), query::interval(&params)) {
-                (Ok(filter), Ok(interval)) => (filter, interval),
-                (Err(mut err), Err(other)) => {
-                    err.details.extend(other.details);
-                    return Ok(err.into_response());
-                }
-                (Err(err), _) | (_, Err(err)) => return Ok(err.into_response()),
+            let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
+            let parsed = || query::both(query::filter(&params), query::interval(&params));
+            let (filter, interval) = match checked(readable, parsed).await {
+                Ok(parsed) => parsed,
+                Err(refused) => return Ok(refused),
             };
             result(orion.logs().histogram(&who, &project, &filter, interval).await, |rows| {
                 json(StatusCode::OK, &HistogramView::new(query::interval_name(interval), &rows))

@@ -11,9 +11,11 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
-use crate::dto::projects::{CreateProject, CreatedProject, ListQuery, ProjectView};
+use crate::access::{self, checked};
+use crate::dto::projects::{CreateProject, CreatedProject, ProjectView};
 use crate::error::ApiError;
-use crate::filters::{json_body, orion as with_orion, principal, query};
+use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::query::{Params, params};
 use crate::respond::{json, no_content, result};
 
 /// The project routes.
@@ -31,14 +33,12 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
     warp::path!("api" / "projects")
         .and(warp::get())
         .and(principal(orion))
-        .and(query::<ListQuery>())
+        .and(params())
         .and(with_orion(orion))
-        .and_then(|who: Principal, q: ListQuery, orion: Orion| async move {
-            let Some(filter) =
-                q.archived.as_deref().map_or(Some(ArchivedFilter::Active), ArchivedFilter::parse)
-            else {
-                let err = FieldError::new("archived", "must be `true`, `false` or `all`");
-                return Ok(ApiError::validation(vec![err]).into_response());
+        .and_then(|who: Principal, params: Params, orion: Orion| async move {
+            let filter = match checked(access::user(&who), || archived(&params)).await {
+                Ok(filter) => filter,
+                Err(refused) => return Ok(refused),
             };
             result(orion.projects().list(&who, filter).await, |projects| {
                 json(StatusCode::OK, &projects.iter().map(ProjectView::from).collect::<Vec<_>>())
@@ -46,14 +46,25 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
         })
 }
 
+/// `?archived=false|true|all`; absent means the active ones.
+fn archived(params: &Params) -> Result<ArchivedFilter, ApiError> {
+    params.get("archived").map_or(Some(ArchivedFilter::Active), ArchivedFilter::parse).ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new("archived", "must be `true`, `false` or `all`")])
+    })
+}
+
 /// POST /api/projects
 fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<CreateProject>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|who: Principal, body: CreateProject, orion: Orion| async move {
+        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+            let body: CreateProject = match checked(access::user(&who), || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
             let created = orion.projects().create(&who, &body.name, body.label.as_deref()).await;
             result(created, |p| json(StatusCode::CREATED, &CreatedProject::from(&p)))
         })

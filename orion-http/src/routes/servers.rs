@@ -10,8 +10,9 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::checked;
 use crate::dto::servers::{CommandView, EnqueueCommand, HeartbeatView, ServerView};
-use crate::filters::{json_body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
 use crate::query::{self, Params, params};
 use crate::respond::{json, result};
 
@@ -46,9 +47,10 @@ fn heartbeats(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp:
         .and(with_orion(orion))
         .and_then(
             |project: String, server: String, who: Principal, params: Params, orion: Orion| async move {
-                let window = match query::window(&params) {
+                let owned = orion.agents().owned_server(&who, &project, &server);
+                let window = match checked(owned, || query::window(&params)).await {
                     Ok(window) => window,
-                    Err(err) => return Ok(err.into_response()),
+                    Err(refused) => return Ok(refused),
                 };
                 let (from, to, limit) = (window.from, window.to, window.limit);
                 result(orion.agents().heartbeats(&who, &project, &server, from, to, limit).await, |beats| {
@@ -63,16 +65,19 @@ fn enqueue(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
     warp::path!("api" / "projects" / String / "servers" / String / "commands")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<EnqueueCommand>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(
-            |project: String, server: String, who: Principal, body: EnqueueCommand, orion: Orion| async move {
-                let script = body.script_name.as_deref();
-                let queued =
-                    orion.agents().enqueue_command(&who, &project, &server, &body.kind, script, body.payload);
-                result(queued.await, |command| json(StatusCode::CREATED, &CommandView::from(&command)))
-            },
-        )
+        .and_then(|project: String, server: String, who: Principal, body: Body, orion: Orion| async move {
+            let owned = orion.agents().owned_server(&who, &project, &server);
+            let body: EnqueueCommand = match checked(owned, || body.json()).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
+            let script = body.script_name.as_deref();
+            let queued =
+                orion.agents().enqueue_command(&who, &project, &server, &body.kind, script, body.payload);
+            result(queued.await, |command| json(StatusCode::CREATED, &CommandView::from(&command)))
+        })
 }
 
 /// GET /api/projects/{projectName}/servers/{serverId}/commands
@@ -84,9 +89,10 @@ fn commands(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::R
         .and(with_orion(orion))
         .and_then(
             |project: String, server: String, who: Principal, params: Params, orion: Orion| async move {
-                let limit = match query::limit(&params) {
+                let owned = orion.agents().owned_server(&who, &project, &server);
+                let limit = match checked(owned, || query::limit(&params)).await {
                     Ok(limit) => limit,
-                    Err(err) => return Ok(err.into_response()),
+                    Err(refused) => return Ok(refused),
                 };
                 result(orion.agents().commands(&who, &project, &server, limit).await, |commands| {
                     json(StatusCode::OK, &commands.iter().map(CommandView::from).collect::<Vec<_>>())

@@ -8,8 +8,9 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::checked;
 use crate::dto::sources::{CreateSource, CreatedSource, SourceView};
-use crate::filters::{json_body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
 use crate::respond::{json, result};
 
 /// The source routes.
@@ -39,9 +40,14 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "projects" / String / "sources")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<CreateSource>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: CreateSource, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+            let body: CreateSource =
+                match checked(orion.projects().owned(&who, &project), || body.json()).await {
+                    Ok(body) => body,
+                    Err(refused) => return Ok(refused),
+                };
             let created =
                 orion.sources().create(&who, &project, &body.name, body.description.as_deref()).await;
             result(created, |(source, token)| json(StatusCode::CREATED, &CreatedSource::new(&source, token)))

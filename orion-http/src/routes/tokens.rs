@@ -9,8 +9,9 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::access::checked;
 use crate::dto::tokens::{CreateToken, CreatedToken, RotatedToken, TokenView};
-use crate::filters::{json_body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
 use crate::respond::{json, no_content, result};
 
 /// The token routes.
@@ -40,9 +41,14 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "projects" / String / "tokens")
         .and(warp::post())
         .and(principal(orion))
-        .and(json_body::<CreateToken>())
+        .and(body(BODY_LIMIT))
         .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: CreateToken, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+            let body: CreateToken =
+                match checked(orion.projects().owned(&who, &project), || body.json()).await {
+                    Ok(body) => body,
+                    Err(refused) => return Ok(refused),
+                };
             let issued = orion.tokens().create(&who, &project, &body.name, &body.permissions).await;
             result(issued, |issued| json(StatusCode::CREATED, &CreatedToken::from(issued)))
         })

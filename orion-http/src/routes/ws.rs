@@ -2,9 +2,10 @@
 //!
 //! This route only authenticates, resolves what the caller may see and
 //! upgrades; the session loop lives in [`crate::live`]. Everything that can
-//! be refused is refused before the upgrade, as a JSON answer: a missing or
-//! bad token (401, from the header or `?token=`), a bad filter (400), a
-//! project the caller may not read (404/403).
+//! be refused is refused before the upgrade, as a JSON answer, in the
+//! order of checks: a missing or bad token (401, from the header or
+//! `?token=`), a project the caller may not read (403/404), a bad filter
+//! (400).
 
 use orion_core::Orion;
 use orion_core::service::Principal;
@@ -38,14 +39,15 @@ fn live(
         .and(with_orion(orion))
         .and(warp::any().map(move || hub.clone()))
         .and_then(|who: Principal, params: Params, ws: Ws, orion: Orion, hub: Hub| async move {
-            let filter = match query::filter(&params) {
-                Ok(filter) => filter,
-                Err(err) => return Ok::<_, std::convert::Infallible>(err.into_response()),
-            };
+            // Who may see what first, then the filters (the order of checks).
             let project = params.get("project").filter(|p| !p.is_empty());
             let scope = match orion.logs().live_scope(&who, project).await {
                 Ok(scope) => scope,
-                Err(err) => return Ok(reply(err)),
+                Err(err) => return Ok::<_, std::convert::Infallible>(reply(err)),
+            };
+            let filter = match query::filter(&params) {
+                Ok(filter) => filter,
+                Err(err) => return Ok(err.into_response()),
             };
             let events = orion.logs().subscribe();
             let session = Session { orion, principal: who, scope, filter, events };

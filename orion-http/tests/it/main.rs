@@ -12,6 +12,7 @@ mod alerts;
 mod alerts_delivery;
 mod auth;
 mod authorization;
+mod check_order;
 mod commands;
 mod errors;
 mod export;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-async fn document(server: &TestServer) -> Value {
+pub(crate) async fn document(server: &TestServer) -> Value {
     let response = server.http(Method::GET, "/api/openapi.json").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-type"], "application/json");
@@ -19,7 +19,7 @@ async fn document(server: &TestServer) -> Value {
 }
 
 /// `(METHOD, path)` of every documented operation.
-fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+pub(crate) fn documented(doc: &Value) -> BTreeSet<(String, String)> {
     let mut ops = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, _) in item.as_object().unwrap().iter().filter(|(m, _)| METHODS.contains(&m.as_str())) {

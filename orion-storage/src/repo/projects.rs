@@ -90,17 +90,18 @@ impl ProjectRepository for ProjectRepo {
         // enforcement, and the transaction makes it all-or-nothing.
         let id = id.get();
         let txn = self.0.begin().await.map_err(repo_err)?;
-        // Logs first: on SQLite their delete trigger also clears the
-        // project's search-index and tag rows.
-        let logs = Statement::from_sql_and_values(
-            txn.get_database_backend(),
-            match txn.get_database_backend() {
-                DbBackend::Postgres => "DELETE FROM logs WHERE project_id = $1",
-                _ => "DELETE FROM logs WHERE project_id = ?",
-            },
-            [id.into()],
-        );
-        txn.execute_raw(logs).await.map_err(repo_err)?;
+        // Log frames, then their blocks.
+        for sql in [
+            "DELETE FROM log_frames WHERE block_id IN (SELECT id FROM log_blocks WHERE project_id = $1)",
+            "DELETE FROM log_blocks WHERE project_id = $1",
+        ] {
+            let sql = match txn.get_database_backend() {
+                DbBackend::Postgres => sql.to_owned(),
+                _ => sql.replace("$1", "?"),
+            };
+            let statement = Statement::from_sql_and_values(txn.get_database_backend(), sql, [id.into()]);
+            txn.execute_raw(statement).await.map_err(repo_err)?;
+        }
         delete_agent_rows(&txn, id).await?;
         delete_alert_rows(&txn, id).await?;
         api_tokens::Entity::delete_many()

@@ -3,7 +3,7 @@
 //! structures kept in step with deletions, and the search strategies for
 //! common needles that the contract's small data sets never reach.
 
-mod index_upkeep;
+mod block_upkeep;
 mod search_paths;
 mod writer;
 

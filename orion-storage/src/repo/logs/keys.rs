@@ -14,7 +14,7 @@ use orion_core::error::RepoResult;
 use orion_core::model::log::IDEMPOTENCY_WINDOW;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::micros;
+use super::super::micros;
 use super::sql::Sql;
 use super::writer::Claim;
 use crate::error::repo_err;

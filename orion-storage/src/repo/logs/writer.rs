@@ -10,7 +10,11 @@
 //! up to a row cap, writes it all in one transaction and only then answers
 //! each caller with its own entries and ids. If that transaction fails,
 //! each request is retried in its own transaction, so a bad request fails
-//! alone and every request stays all-or-nothing.
+//! alone and every request stays all-or-nothing — unless the database
+//! cannot be reached (`Unreachable`): then the batch, and every request
+//! queued behind it, fails at once with that error (HTTP answers 503)
+//! rather than each waiting out another connection timeout, and the task
+//! goes on serving the requests that come next.
 //!
 //! A request with an idempotency key records it in the same transaction
 //! (see `keys`), before the entries: a request whose key is already
@@ -33,7 +37,7 @@ use orion_core::repo::AppendOutcome;
 use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
-use super::{keys, rows};
+use super::{keys, pack};
 use crate::error::repo_err;
 
 /// How the writer queues and batches.
@@ -170,8 +174,21 @@ async fn run(
             rows += next.entries.len();
             batch.push(next);
         }
-        write_batch(&db, batch, &counters).await;
+        if write_batch(&db, batch, &counters).await {
+            // The database is down: answer what queued meanwhile now.
+            while let Ok(queued) = requests.try_recv() {
+                let _ = queued.reply.send(Err(unreachable_again()));
+            }
+        }
     }
+}
+
+/// The error for requests failed because an earlier one found the
+/// database unreachable (its cause was logged with that request).
+fn unreachable_again() -> RepositoryError {
+    RepositoryError::unreachable(std::io::Error::other(
+        "the database was unreachable for the log batch ahead",
+    ))
 }
 
 fn items(batch: &[Request]) -> Vec<Item<'_>> {
@@ -189,7 +206,9 @@ fn outcome(entries: Vec<NewLogEntry>, written: Written) -> AppendOutcome {
 }
 
 /// Writes a batch in one transaction; on failure, each request alone.
-async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Counters) {
+/// Returns whether the database was unreachable (every request not yet
+/// answered then fails at once).
+async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Counters) -> bool {
     let result = write(db, &items(&batch)).await;
     match result {
         Ok(written) => {
@@ -200,23 +219,37 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Co
                 let _ = request.reply.send(Ok(outcome(request.entries, written)));
             }
         }
+        Err(err @ RepositoryError::Unreachable(_)) => {
+            let mut batch = batch.into_iter();
+            let _ = batch.next().map(|r| r.reply.send(Err(err)));
+            batch.for_each(|r| drop(r.reply.send(Err(unreachable_again()))));
+            return true;
+        }
         Err(err) if batch.len() == 1 => {
             let _ = batch.into_iter().next().map(|r| r.reply.send(Err(err)));
         }
         Err(err) => {
             tracing::warn!(error = %err, requests = batch.len(), "group commit failed; retrying each request alone");
             counters.split_batches.fetch_add(1, Ordering::Relaxed);
+            let mut down = false;
             for request in batch {
+                if down {
+                    let _ = request.reply.send(Err(unreachable_again()));
+                    continue;
+                }
                 let result =
                     write(db, &[Item { entries: &request.entries, claim: request.claim.as_ref() }]).await;
                 let reply = result.map(|mut written| {
                     counters.commits.fetch_add(1, Ordering::Relaxed);
                     outcome(request.entries, written.pop().unwrap_or(Written::Ids(Vec::new())))
                 });
+                down = matches!(reply, Err(RepositoryError::Unreachable(_)));
                 let _ = request.reply.send(reply);
             }
+            return down;
         }
     }
+    false
 }
 
 /// Writes `items` in one transaction: records each item's key first (an
@@ -245,7 +278,7 @@ pub(super) async fn write(db: &DatabaseConnection, items: &[Item<'_>]) -> RepoRe
         .filter(|(_, dup)| dup.is_none())
         .flat_map(|(item, _)| item.entries)
         .collect();
-    let mut ids = rows::insert(&txn, &fresh).await?.into_iter();
+    let mut ids = pack::insert(&txn, &fresh).await?.into_iter();
     txn.commit().await.map_err(repo_err)?;
     Ok(items
         .iter()

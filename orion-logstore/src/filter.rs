@@ -1,0 +1,228 @@
+//! The filter BLOB: what a query needs to skip a block, or most of its
+//! frames, without decompressing anything. Never a false negative.
+//!
+//! Body (not compressed: Bloom bits do not compress):
+//!
+//! ```text
+//! varint count · u8 gram length n
+//! varint frames · frames × bloom(n-grams of the frame's lower-cased messages)
+//! bloom(metadata key=value pairs)
+//! varint tags · tags × (string · varint entries carrying it)
+//! u8 some entry has no source · strings(sources)
+//! u8 some entry has no server id · strings(server ids)
+//! ```
+//!
+//! `bloom(..)` is a [foldable Bloom filter](crate::bloom); the n-gram and
+//! pair hashes are described in [`grams`](crate::grams).
+
+use crate::MAX_BLOCK_ENTRIES;
+use crate::bloom::{self, Bloom, estimate_items, insert_into};
+use crate::dict::{read_strings, write_strings};
+use crate::envelope::{begin, open, seal};
+use crate::error::{Part, Result};
+use crate::grams::{for_each_gram, pair_hash};
+use crate::wire::{Reader, put_len, put_str};
+
+/// The decoded filter of a block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockFilter {
+    pub(crate) tag: u32,
+    pub(crate) count: u32,
+    pub(crate) gram_len: u8,
+    pub(crate) frames: Vec<Bloom>,
+    pub(crate) metadata: Bloom,
+    pub(crate) tags: Vec<(String, u32)>,
+    pub(crate) unsourced: bool,
+    pub(crate) sources: Vec<String>,
+    pub(crate) no_server: bool,
+    pub(crate) servers: Vec<String>,
+}
+
+impl BlockFilter {
+    /// The block tag.
+    pub fn block_tag(&self) -> u32 {
+        self.tag
+    }
+
+    /// Entries in the block.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// The n-gram length of its message filters (3 or 4).
+    pub fn gram_len(&self) -> usize {
+        usize::from(self.gram_len)
+    }
+
+    /// How many frames it describes.
+    pub fn frame_count(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Every distinct tag with the number of entries carrying it.
+    pub fn tags(&self) -> &[(String, u32)] {
+        &self.tags
+    }
+
+    /// How many entries carry `tag`.
+    pub fn tag_count(&self, tag: &str) -> u32 {
+        self.tags.iter().find(|(t, _)| t == tag).map_or(0, |(_, c)| *c)
+    }
+
+    /// The distinct sources present.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// Whether some entry has no source.
+    pub fn has_unsourced(&self) -> bool {
+        self.unsourced
+    }
+
+    /// The distinct server ids present.
+    pub fn server_ids(&self) -> &[String] {
+        &self.servers
+    }
+
+    /// Whether some entry has no server id.
+    pub fn has_no_server(&self) -> bool {
+        self.no_server
+    }
+
+    /// Whether some entry may have `metadata[key]` equal to `value` (as
+    /// `metadata_equals` compares).
+    pub fn may_have_pair(&self, key: &str, value: &str) -> bool {
+        self.metadata.may_contain(pair_hash(key, value, &mut Vec::new()))
+    }
+
+    /// Whether frame `f` may hold a message containing every gram hashed
+    /// in `grams`.
+    pub(crate) fn frame_may_contain(&self, f: usize, grams: &[u64]) -> bool {
+        self.frames.get(f).is_none_or(|b| grams.iter().all(|&h| b.may_contain(h)))
+    }
+
+    /// Bytes of Bloom bits for messages (all frames).
+    pub fn message_filter_bytes(&self) -> usize {
+        self.frames.iter().map(Bloom::stored_len).sum()
+    }
+
+    /// Bytes of Bloom bits for metadata pairs.
+    pub fn metadata_filter_bytes(&self) -> usize {
+        self.metadata.stored_len()
+    }
+}
+
+/// Builds the gram filter of one frame from its messages: built at up to
+/// `2^max_log2` bits in `scratch`, then folded to `bits_per_item` bits per
+/// distinct gram (estimated from the fill).
+pub(crate) fn frame_bloom<'a>(
+    messages: impl Iterator<Item = &'a str> + Clone,
+    n: usize,
+    k: u8,
+    bits_per_item: f64,
+    max_log2: u8,
+    scratch: &mut Vec<u64>,
+) -> Bloom {
+    let total: usize = messages.clone().map(|m| m.len().saturating_sub(n - 1)).sum();
+    let build = Bloom::log2_for(total as f64, bits_per_item).min(max_log2.max(bloom::MIN_LOG2));
+    scratch.clear();
+    scratch.resize(1 << (build - 6), 0);
+    for m in messages {
+        if m.is_ascii() {
+            for_each_gram(m.as_bytes(), n, |h| insert_into(scratch, k, h));
+        } else {
+            for_each_gram(m.to_lowercase().as_bytes(), n, |h| insert_into(scratch, k, h));
+        }
+    }
+    let distinct = estimate_items(scratch, k);
+    Bloom::from_scratch(scratch, k, Bloom::log2_for(distinct, bits_per_item))
+}
+
+/// Builds the metadata pair filter from the pairs' hashes.
+pub(crate) fn pair_bloom(mut pairs: Vec<u64>, k: u8, bits_per_item: f64) -> Bloom {
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut bloom = Bloom::new(Bloom::log2_for(pairs.len() as f64, bits_per_item), k);
+    for h in pairs {
+        bloom.insert(h);
+    }
+    bloom
+}
+
+/// Writes the filter BLOB.
+pub(crate) fn encode_filter(f: &BlockFilter) -> Vec<u8> {
+    let blooms: usize = f.frames.iter().map(Bloom::stored_len).sum::<usize>() + f.metadata.stored_len();
+    let mut out = begin(Part::Filter, f.tag, blooms + 64);
+    put_len(&mut out, f.count as usize);
+    out.push(f.gram_len);
+    put_len(&mut out, f.frames.len());
+    for b in &f.frames {
+        b.write(&mut out);
+    }
+    f.metadata.write(&mut out);
+    put_len(&mut out, f.tags.len());
+    for (t, c) in &f.tags {
+        put_str(&mut out, t);
+        put_len(&mut out, *c as usize);
+    }
+    out.push(u8::from(f.unsourced));
+    write_strings(&mut out, f.sources.iter().map(String::as_str));
+    out.push(u8::from(f.no_server));
+    write_strings(&mut out, f.servers.iter().map(String::as_str));
+    seal(out)
+}
+
+/// Decodes a filter BLOB.
+pub fn decode_filter(bytes: &[u8]) -> Result<BlockFilter> {
+    let (tag, body) = open(bytes, Part::Filter)?;
+    let mut r = Reader::new(body, Part::Filter);
+    let count = r.len(MAX_BLOCK_ENTRIES)?;
+    if count == 0 {
+        return Err(r.err("no entries"));
+    }
+    let gram_len = r.u8()?;
+    if !(1..=4).contains(&gram_len) {
+        return Err(r.err("n-gram length out of range"));
+    }
+    let nframes = r.len(count)?;
+    if nframes == 0 {
+        return Err(r.err("no frames"));
+    }
+    let mut frames = Vec::with_capacity(nframes);
+    for _ in 0..nframes {
+        frames.push(Bloom::read(&mut r)?);
+    }
+    let metadata = Bloom::read(&mut r)?;
+    let ntags = r.len(r.remaining())?;
+    let mut tags = Vec::with_capacity(ntags);
+    for _ in 0..ntags {
+        let t = r.str()?.to_owned();
+        let c = r.len(count)? as u32;
+        tags.push((t, c));
+    }
+    let unsourced = flag(&mut r)?;
+    let sources = read_strings(&mut r)?;
+    let no_server = flag(&mut r)?;
+    let servers = read_strings(&mut r)?;
+    r.finish()?;
+    Ok(BlockFilter {
+        tag,
+        count: count as u32,
+        gram_len,
+        frames,
+        metadata,
+        tags,
+        unsourced,
+        sources,
+        no_server,
+        servers,
+    })
+}
+
+fn flag(r: &mut Reader<'_>) -> Result<bool> {
+    match r.u8()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(r.err("flag byte out of range")),
+    }
+}

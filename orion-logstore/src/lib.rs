@@ -1,0 +1,148 @@
+//! The on-disk block format of Orion's log store.
+//!
+//! A *block* holds up to [`MAX_BLOCK_ENTRIES`] entries of one project
+//! (~1,024 at ingest, ~4,096 after a merge) as a few BLOBs plus a
+//! [`BlockSummary`] of plain values for SQL columns. This crate encodes
+//! and decodes blocks, prunes them for a [`LogFilter`] and scans them with
+//! exactly [`LogFilter::matches`]' answers. It does no I/O: persisting the
+//! parts (SQLite/PostgreSQL rows) is another crate's job.
+//!
+//! ```text
+//! encode_block(&entries) -> EncodedBlock { summary, filter, head, metadata, frames }
+//! Query::new(&filter)  → may_match(summary) → prune(summary, filter) → Prune::Scan { frames }
+//!                      → BlockScan::new(query, head, metadata, frames, candidates)
+//!                      → positions() / count(cap) / histogram() / page() / entries()
+//! merge(blocks' entries) -> sorted, re-encoded blocks (ids unchanged)
+//! ```
+//!
+//! # Layout
+//!
+//! Files, one job each:
+//!
+//! | file | job |
+//! |---|---|
+//! | `error.rs` | [`BlockError`], [`Part`] |
+//! | `wire.rs` | varints, zig-zag, strings, the bounds-checked reader |
+//! | `envelope.rs` | the BLOB envelope (version, kind, block tag, CRC-32) and capped zstd |
+//! | `intcol.rs` | integer columns: offset or delta, gcd scale, bit-packing |
+//! | `dict.rs` | string dictionaries |
+//! | `time.rs` | microsecond timestamps |
+//! | `bloom.rs` | foldable Bloom filters |
+//! | `grams.rs` | lower-casing, n-gram and metadata-pair hashes |
+//! | `summary.rs` | [`BlockSummary`] (SQL columns) and the block tag |
+//! | `head.rs`, `metadata.rs`, `frame.rs`, `filter.rs` | one BLOB kind each |
+//! | `encode.rs` | [`encode_block`], [`EncodeOptions`], filter budget |
+//! | `decode.rs`, `materialize.rs` | [`decode_block`], rebuilding entries |
+//! | `query.rs` | [`Query`]: a compiled filter (+ keyset cursor) |
+//! | `prune.rs` | [`may_match`], [`prune`], counts without a scan |
+//! | `scan.rs` | [`BlockScan`]: matches, counts, histograms, pages |
+//! | `merge.rs` | [`merge`] |
+//!
+//! ## Every BLOB
+//!
+//! ```text
+//! u8 format version (1) · u8 kind ('F' filter, 'H' head, 'M' metadata, 'T' frame)
+//! · u32 LE block tag · body · u32 LE CRC-32 (IEEE) of all bytes before it
+//! ```
+//!
+//! The block tag is the CRC-32 of the summary's count, id range and time
+//! range, so parts of different blocks are never combined silently
+//! ([`BlockError::Mismatch`]). Decoding checks version, kind and checksum
+//! first, then parses with bounds checks only: damaged bytes give
+//! [`BlockError::Corrupt`], never a panic. A compressed body is
+//! `varint length · one zstd frame`; the length is checked against the
+//! part's cap ([`MAX_HEAD_BYTES`], [`MAX_METADATA_PART_BYTES`],
+//! [`MAX_FRAME_BYTES`]) before anything is allocated, and the frame must
+//! expand to exactly that length.
+//!
+//! ## The parts
+//!
+//! - **head** (zstd): ids, timestamps (µs), `received_at` (as is or
+//!   minus the timestamp), level ranks, source and server-id dictionaries
+//!   with per-entry indexes, the tag dictionary with per-entry tag lists,
+//!   message lengths, and the entries per frame. Integer columns store
+//!   offsets from the minimum or deltas from the previous value, divided
+//!   by their gcd, bit-packed (a sequential id column takes 0 bits per
+//!   entry, millisecond timestamps lose their ×1000).
+//! - **metadata** (zstd): each entry's object as serde_json's compact
+//!   JSON (empty objects take no bytes), so key order and number text
+//!   round trip exactly (`float_roundtrip` is on for f64 bits).
+//! - **frames** (zstd, one BLOB each): the messages of ~256 consecutive
+//!   entries joined by 0xFF, which UTF-8 never contains: a needle never
+//!   matches across messages, and a frame decodes on its own.
+//! - **filter** (raw): per frame a Bloom filter of the n-grams (4 bytes by
+//!   default; 3 selectable) of the `str::to_lowercase`d messages, a Bloom
+//!   filter of metadata `key=value` pairs as `metadata_equals` compares
+//!   them, the tag dictionary with per-tag entry counts, and the sources
+//!   and server ids present. Bloom filters are built large, then folded
+//!   to ~8 bits per distinct item and, together, to at most
+//!   [`EncodeOptions::filter_budget`] of the block's compressed size.
+//!   Nothing in it can reject a block that holds a match.
+//!
+//! Stored timestamps are whole microseconds (sub-microsecond digits are
+//! dropped, like the row store). Entries decode in the order they were
+//! encoded; merged blocks are in `(timestamp, id)` order and flagged
+//! [`FLAG_SORTED`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod bloom;
+mod decode;
+mod dict;
+mod encode;
+mod envelope;
+mod error;
+mod filter;
+mod frame;
+mod grams;
+mod head;
+mod intcol;
+mod materialize;
+mod merge;
+mod metadata;
+mod prune;
+mod query;
+mod scan;
+mod summary;
+mod time;
+mod wire;
+
+pub use decode::decode_block;
+pub use encode::{EncodeOptions, EncodedBlock, encode_block, encode_block_with};
+pub use error::{BlockError, Part, Result};
+pub use filter::{BlockFilter, decode_filter};
+pub use frame::{Frame, decode_frame};
+pub use head::{Head, decode_head};
+pub use merge::{MERGED_BLOCK_ENTRIES, merge, merge_with};
+pub use metadata::{Metadata, decode_metadata};
+pub use prune::{
+    Prune, bucket_start, count_without_scan, histogram_without_scan, level_counts_without_scan, may_match,
+    prune,
+};
+pub use query::Query;
+pub use scan::BlockScan;
+pub use summary::{BlockSummary, FLAG_HAS_METADATA, FLAG_HAS_TAGS, FLAG_SORTED};
+pub use time::{ceil_micros, from_micros, to_micros};
+
+#[doc(no_inline)]
+pub use orion_core::model::log::LogFilter;
+
+/// The format version every BLOB starts with.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// Most entries in one block (ids are often `block_seq << 16 | ordinal`).
+pub const MAX_BLOCK_ENTRIES: usize = 65_536;
+
+/// Cap on a head's decompressed size.
+pub const MAX_HEAD_BYTES: usize = 64 << 20;
+
+/// Cap on a metadata part's decompressed size.
+pub const MAX_METADATA_PART_BYTES: usize = 256 << 20;
+
+/// Cap on a frame's decompressed size (a frame ends at 1 MiB of text
+/// unless one message is larger; messages may be up to half this).
+pub const MAX_FRAME_BYTES: usize = 32 << 20;
+
+/// Cap on tag references (sum of tags per entry) in one block.
+pub const MAX_TAG_REFS: usize = 4 << 20;

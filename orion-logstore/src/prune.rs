@@ -1,0 +1,188 @@
+//! Deciding per block, from its summary and filter only, whether it can
+//! hold a match, which of its frames can, and whether its matches can be
+//! counted without reading anything else.
+
+use chrono::{TimeZone, Utc};
+use orion_core::model::log::{HistogramCount, Interval, Level};
+
+use crate::error::{BlockError, Part, Result};
+use crate::filter::BlockFilter;
+use crate::query::Query;
+use crate::summary::BlockSummary;
+
+/// What a block needs for a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prune {
+    /// Nothing in the block can match.
+    Skip,
+    /// Something may match. For a query with a needle, only entries of
+    /// `frames` can (read those frames); otherwise `frames` lists every
+    /// frame and none is needed to decide, only to rebuild entries.
+    Scan {
+        /// Indexes of the frames that may hold a match, ascending.
+        frames: Vec<u32>,
+    },
+}
+
+/// Whether the block may hold a match, judged from the summary alone
+/// (time range, cursor, level counts, uniform source, flags): what a SQL
+/// query over `log_blocks` can check before fetching any BLOB.
+pub fn may_match(summary: &BlockSummary, query: &Query) -> bool {
+    if summary.count == 0 {
+        return false;
+    }
+    if query.from_us.is_some_and(|from| summary.max_ts < from)
+        || query.to_us.is_some_and(|to| summary.min_ts >= to)
+    {
+        return false;
+    }
+    if let Some(a) = query.after {
+        // Every entry has (ts, id) >= (min_ts, min_id) componentwise.
+        let min_ns = i128::from(summary.min_ts) * 1_000;
+        if min_ns > a.ns || (min_ns == a.ns && summary.min_id >= a.cursor.id) {
+            return false;
+        }
+    }
+    if level_total(summary, query) == 0 {
+        return false;
+    }
+    if let (Some(wanted), Some(only)) = (&query.filter().source, &summary.source)
+        && wanted != only
+    {
+        return false;
+    }
+    if !query.tags.is_empty() && !summary.has_tags() {
+        return false;
+    }
+    if query.has_metadata_filter() && !summary.has_metadata() {
+        return false;
+    }
+    true
+}
+
+/// Prunes a block with its summary and filter.
+pub fn prune(summary: &BlockSummary, filter: &BlockFilter, query: &Query) -> Result<Prune> {
+    if filter.tag != summary.block_tag() {
+        return Err(BlockError::Mismatch { part: Part::Filter });
+    }
+    if !may_match(summary, query) || !filter_may_match(filter, query) {
+        return Ok(Prune::Skip);
+    }
+    let all = 0..filter.frames.len() as u32;
+    let frames: Vec<u32> = match &query.needle {
+        Some(needle) => {
+            let grams = &needle.grams[filter.gram_len() - 1];
+            all.filter(|&f| filter.frame_may_contain(f as usize, grams)).collect()
+        }
+        None => all.collect(),
+    };
+    Ok(if frames.is_empty() { Prune::Skip } else { Prune::Scan { frames } })
+}
+
+/// Source set, tag dictionary and metadata Bloom.
+fn filter_may_match(filter: &BlockFilter, query: &Query) -> bool {
+    if let Some(s) = &query.filter().source
+        && !filter.sources.contains(s)
+    {
+        return false;
+    }
+    if query.tags.iter().any(|t| filter.tag_count(t) == 0) {
+        return false;
+    }
+    query.pairs.iter().all(|(_, _, h)| filter.metadata.may_contain(*h))
+}
+
+fn level_total(summary: &BlockSummary, query: &Query) -> u64 {
+    (0..6u8).filter(|&r| query.level_passes(r)).map(|r| u64::from(summary.level_counts[usize::from(r)])).sum()
+}
+
+/// The matches per level (index = rank) when they follow from the summary
+/// (and, if given, the filter) alone: the query has no needle and no
+/// metadata filter, the block lies wholly inside the time range and on
+/// the right side of the cursor, its source is uniform (or not
+/// filtered), and every wanted tag is on every entry. `None` when the
+/// block must be scanned.
+pub fn level_counts_without_scan(
+    summary: &BlockSummary,
+    filter: Option<&BlockFilter>,
+    query: &Query,
+) -> Option<[u64; 6]> {
+    let none = [0u64; 6];
+    if !may_match(summary, query) || filter.is_some_and(|f| !filter_may_match(f, query)) {
+        return Some(none);
+    }
+    if query.has_needle() || query.has_metadata_filter() {
+        return None;
+    }
+    let inside = query.from_us.is_none_or(|from| summary.min_ts >= from)
+        && query.to_us.is_none_or(|to| summary.max_ts < to)
+        && query.after.is_none_or(|a| {
+            let max_ns = i128::from(summary.max_ts) * 1_000;
+            max_ns < a.ns || (max_ns == a.ns && summary.max_id < a.cursor.id)
+        });
+    let source_ok = match &query.filter().source {
+        None => true,
+        Some(s) => {
+            summary.source.as_ref() == Some(s)
+                || filter.is_some_and(|f| !f.unsourced && f.sources.len() == 1 && &f.sources[0] == s)
+        }
+    };
+    let tags_ok = query.tags.is_empty()
+        || filter.is_some_and(|f| query.tags.iter().all(|t| f.tag_count(t) == summary.count));
+    if !(inside && source_ok && tags_ok) {
+        return None;
+    }
+    let mut counts = none;
+    for (r, c) in counts.iter_mut().enumerate() {
+        if query.level_passes(r as u8) {
+            *c = u64::from(summary.level_counts[r]);
+        }
+    }
+    Some(counts)
+}
+
+/// The number of matches when it follows from the summary (and filter)
+/// alone; see [`level_counts_without_scan`].
+pub fn count_without_scan(
+    summary: &BlockSummary,
+    filter: Option<&BlockFilter>,
+    query: &Query,
+) -> Option<u64> {
+    level_counts_without_scan(summary, filter, query).map(|c| c.iter().sum())
+}
+
+/// The histogram of the block's matches when it follows from the summary
+/// alone: the counts do (see [`level_counts_without_scan`]) and the whole
+/// block falls in one bucket.
+pub fn histogram_without_scan(
+    summary: &BlockSummary,
+    filter: Option<&BlockFilter>,
+    query: &Query,
+    interval: Interval,
+) -> Option<Vec<HistogramCount>> {
+    let counts = level_counts_without_scan(summary, filter, query)?;
+    let width = interval.seconds();
+    let bucket = bucket_start(summary.min_ts, width);
+    if counts.iter().all(|&c| c == 0) {
+        return Some(Vec::new());
+    }
+    if bucket != bucket_start(summary.max_ts, width) {
+        return None;
+    }
+    let at = Utc.timestamp_opt(bucket, 0).single()?;
+    Some(
+        Level::ALL
+            .iter()
+            .zip(counts)
+            .filter(|(_, c)| *c > 0)
+            .map(|(&level, count)| HistogramCount { bucket: at, level, count })
+            .collect(),
+    )
+}
+
+/// The start (seconds since the epoch) of the bucket of `width` seconds
+/// holding a timestamp of `ts_us` microseconds; floor division, so
+/// instants before 1970 land in the right bucket.
+pub fn bucket_start(ts_us: i64, width: i64) -> i64 {
+    ts_us.div_euclid(1_000_000).div_euclid(width) * width
+}

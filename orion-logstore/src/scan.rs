@@ -1,0 +1,245 @@
+//! Finding the matches of a query in a decoded block: columns first
+//! (level, time, cursor, source, tags), then the needle (memmem over the
+//! lower-cased frames), then metadata (parsed only for candidates).
+//! Every answer equals `LogFilter::matches` (plus the cursor).
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeZone, Utc};
+use orion_core::model::ProjectId;
+use orion_core::model::log::{HistogramCount, Interval, Level, LogEntry, metadata_equals};
+
+use crate::error::{BlockError, Part, Result, corrupt};
+use crate::frame::{Frame, SEPARATOR};
+use crate::grams::lower_into;
+use crate::head::Head;
+use crate::materialize::{FrameSet, materialize};
+use crate::metadata::Metadata;
+use crate::prune::bucket_start;
+use crate::query::Query;
+
+/// A query over one decoded block.
+#[derive(Debug)]
+pub struct BlockScan<'a> {
+    query: &'a Query,
+    head: &'a Head,
+    metadata: Option<&'a Metadata>,
+    frames: FrameSet<'a>,
+    /// `Some(index + 1)` of the wanted source in the head's dictionary;
+    /// `Some(None)` when the source is wanted but absent.
+    source: Option<Option<u32>>,
+    /// Dictionary indexes of the wanted tags; `None` if one is absent.
+    tags: Option<Vec<u32>>,
+    /// For a needle query: whose message contains it.
+    needle_hits: Option<Vec<bool>>,
+}
+
+impl<'a> BlockScan<'a> {
+    /// Prepares a scan. `frames` are decoded frames of this block (any
+    /// subset); `candidates` are the frames [`prune`](crate::prune) let
+    /// through. A needle query must be given every candidate frame
+    /// (entries of other frames cannot match); a metadata query must be
+    /// given the metadata if the block has any.
+    pub fn new(
+        query: &'a Query,
+        head: &'a Head,
+        metadata: Option<&'a Metadata>,
+        frames: &'a [Frame],
+        candidates: &[u32],
+    ) -> Result<Self> {
+        if let Some(m) = metadata
+            && (m.tag != head.tag || m.len() != head.len())
+        {
+            return Err(BlockError::Mismatch { part: Part::Metadata });
+        }
+        if query.has_metadata_filter() && head.has_metadata() && metadata.is_none() {
+            return Err(BlockError::Missing { part: Part::Metadata, index: 0 });
+        }
+        let frames = FrameSet::new(head, frames)?;
+        let needle_hits = match &query.needle {
+            None => None,
+            Some(needle) => {
+                let mut hits = vec![false; head.len()];
+                let mut lowered = Vec::new();
+                for &f in candidates {
+                    let frame =
+                        frames.get(f as usize).ok_or(BlockError::Missing { part: Part::Frame, index: f })?;
+                    let range = head.frame_range(f as usize);
+                    search_frame(frame, &needle.finder, &mut lowered, &mut hits[range])?;
+                }
+                Some(hits)
+            }
+        };
+        let source = query.filter().source.as_deref().map(|s| head.source_index(s));
+        let tags = query.tags.iter().map(|t| head.tag_index(t)).collect();
+        Ok(Self { query, head, metadata, frames, source, tags, needle_hits })
+    }
+
+    /// Whether entry `i` (storage position) matches.
+    fn matches(&self, i: usize) -> Result<bool> {
+        let h = self.head;
+        let ts = h.timestamps[i];
+        if !self.query.level_passes(h.levels[i]) || !self.query.time_passes(ts) {
+            return Ok(false);
+        }
+        if self.query.after.is_some_and(|a| !a.passes(ts, h.ids[i])) {
+            return Ok(false);
+        }
+        if let Some(wanted) = self.source
+            && wanted != Some(h.sources[i])
+        {
+            return Ok(false);
+        }
+        match &self.tags {
+            None => return Ok(false),
+            Some(tags) => {
+                let own = h.tag_indexes(i);
+                if !tags.iter().all(|t| own.contains(t)) {
+                    return Ok(false);
+                }
+            }
+        }
+        if self.needle_hits.as_ref().is_some_and(|hits| !hits[i]) {
+            return Ok(false);
+        }
+        if self.query.pairs.is_empty() {
+            return Ok(true);
+        }
+        let Some(metadata) = self.metadata.filter(|_| h.has_metadata()) else {
+            // No entry of the block has metadata: no pair can be equal.
+            return Ok(false);
+        };
+        let object = metadata.object(i)?;
+        Ok(self.query.pairs.iter().all(|(k, v, _)| object.get(k).is_some_and(|j| metadata_equals(j, v))))
+    }
+
+    /// Storage positions of all matches, in storage order.
+    fn matching(&self, cap: usize) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        for i in 0..self.head.len() {
+            if out.len() >= cap {
+                break;
+            }
+            if self.matches(i)? {
+                out.push(i as u32);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Storage positions of every match, newest first (`timestamp` desc,
+    /// then `id` desc).
+    pub fn positions(&self) -> Result<Vec<u32>> {
+        let mut out = self.matching(usize::MAX)?;
+        if self.head.is_sorted() {
+            out.reverse();
+        } else {
+            let (ts, ids) = (&self.head.timestamps, &self.head.ids);
+            out.sort_unstable_by(|&a, &b| {
+                let (a, b) = (a as usize, b as usize);
+                (ts[b], ids[b]).cmp(&(ts[a], ids[a]))
+            });
+        }
+        Ok(out)
+    }
+
+    /// The number of matches, counting no further than `cap` (pass
+    /// `TOTAL_COUNT_CAP + 1` minus what other blocks counted).
+    pub fn count(&self, cap: u64) -> Result<u64> {
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+        Ok(self.matching(cap)?.len() as u64)
+    }
+
+    /// Matches per level (index = rank).
+    pub fn level_counts(&self) -> Result<[u64; 6]> {
+        let mut counts = [0u64; 6];
+        for i in self.matching(usize::MAX)? {
+            counts[usize::from(self.head.levels[i as usize])] += 1;
+        }
+        Ok(counts)
+    }
+
+    /// Matches per bucket and level, sorted by bucket then level; empty
+    /// buckets absent (what `LogRepository::histogram` returns for one
+    /// block; sum the counts of equal keys across blocks).
+    pub fn histogram(&self, interval: Interval) -> Result<Vec<HistogramCount>> {
+        let width = interval.seconds();
+        let mut counts: BTreeMap<(i64, u8), u64> = BTreeMap::new();
+        for i in self.matching(usize::MAX)? {
+            let i = i as usize;
+            *counts
+                .entry((bucket_start(self.head.timestamps[i], width), self.head.levels[i]))
+                .or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .map(|((start, rank), count)| {
+                let bucket = Utc
+                    .timestamp_opt(start, 0)
+                    .single()
+                    .ok_or(corrupt(Part::Head, "timestamp out of range"))?;
+                let level =
+                    Level::from_rank(i16::from(rank)).ok_or(corrupt(Part::Head, "level out of range"))?;
+                Ok(HistogramCount { bucket, level, count })
+            })
+            .collect()
+    }
+
+    /// Rebuilds the entries at `positions` (in that order); needs their
+    /// frames and, if the block has metadata, the metadata.
+    pub fn entries(&self, positions: &[u32], project_id: ProjectId) -> Result<Vec<LogEntry>> {
+        materialize(self.head, self.metadata, &self.frames, positions, project_id)
+    }
+
+    /// Matches `offset..offset + limit` in newest-first order, rebuilt.
+    pub fn page(&self, offset: usize, limit: usize, project_id: ProjectId) -> Result<Vec<LogEntry>> {
+        let positions = self.positions()?;
+        let end = offset.saturating_add(limit).min(positions.len());
+        let chosen = positions.get(offset.min(end)..end).unwrap_or(&[]);
+        self.entries(chosen, project_id)
+    }
+}
+
+/// Marks in `hits` (the frame's entries) the messages whose lower case
+/// contains the finder's needle. ASCII frames are lower-cased in one go;
+/// others message by message with `str::to_lowercase`, so offsets are
+/// mapped through the lowered text's own boundaries.
+fn search_frame(
+    frame: &Frame,
+    finder: &memchr::memmem::Finder<'_>,
+    lowered: &mut Vec<u8>,
+    hits: &mut [bool],
+) -> Result<()> {
+    if hits.len() != frame.len() {
+        return Err(BlockError::Mismatch { part: Part::Frame });
+    }
+    lowered.clear();
+    let mut own_ends;
+    let ends: &[u32] = if frame.ascii {
+        lowered.extend_from_slice(&frame.text);
+        lowered.make_ascii_lowercase();
+        &frame.ends
+    } else {
+        own_ends = Vec::with_capacity(frame.len());
+        for i in 0..frame.len() {
+            if i > 0 {
+                lowered.push(SEPARATOR);
+            }
+            lower_into(lowered, frame.message(i)?);
+            own_ends.push(lowered.len() as u32);
+        }
+        &own_ends
+    };
+    let mut pos = 0usize;
+    while pos < lowered.len() {
+        let Some(found) = lowered.get(pos..).and_then(|rest| finder.find(rest)) else { break };
+        let at = pos + found;
+        // The needle holds no separator, so the match lies inside one
+        // message: the first whose end is past `at`.
+        let i = ends.partition_point(|&e| e as usize <= at);
+        let Some(hit) = hits.get_mut(i) else { break };
+        *hit = true;
+        pos = ends[i] as usize + 1;
+    }
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! Queries over the block store: pages newest first, capped counts,
+//! histograms and level counts.
+//!
+//! Every query walks the project's directory (summaries only, newest first
+//! by `(max_ts, max_id)`), drops blocks on their summary, then in batches
+//! reads the filters it needs, prunes, and reads only the heads, metadata
+//! and frames of the blocks (and frames) that can still match. Each block
+//! is then scanned by `orion-logstore` with exactly `LogFilter::matches`.
+//! Counts, histograms and level counts of blocks wholly inside a filter
+//! without a needle, tags or metadata come from the summary alone.
+//!
+//! A page stops reading once it holds `offset + limit` matches and no
+//! unread block can hold a newer one: a block's entries are all at or
+//! below its `(max_ts, max_id)`, and blocks are visited in that order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use orion_core::RepositoryError;
+use orion_core::error::RepoResult;
+use orion_core::model::ProjectId;
+use orion_core::model::log::{HistogramCount, Interval, LogCursor, LogEntry, LogFilter};
+use orion_logstore::{
+    BlockError, BlockFilter, BlockScan, Frame, Head, Metadata, Prune, Query, ceil_micros, count_without_scan,
+    decode_filter, decode_frame, decode_head, decode_metadata, histogram_without_scan,
+    level_counts_without_scan, may_match, prune,
+};
+use sea_orm::ConnectionTrait;
+
+use super::store::{self, Listed};
+
+/// Blocks whose filters (and parts) are fetched per round trip.
+const BATCH: usize = 64;
+
+/// A damaged block: logged once with its id, and failing the query that
+/// touched it (never a silently incomplete answer).
+#[derive(Debug, thiserror::Error)]
+#[error("log block {block} is damaged: {source}")]
+pub(crate) struct DamagedBlock {
+    /// The block's number.
+    pub(crate) block: i64,
+    /// What decoding found.
+    #[source]
+    pub(crate) source: BlockError,
+}
+
+/// The error for a damaged `block`, logged where it is found.
+pub(super) fn damaged(block: i64, source: BlockError) -> RepositoryError {
+    tracing::error!(block, error = %source, "damaged log block; queries that touch it fail until it is repaired");
+    RepositoryError::unavailable(DamagedBlock { block, source })
+}
+
+/// A compiled query over one project.
+pub(super) struct Reader<'a, C> {
+    db: &'a C,
+    project: ProjectId,
+    query: Query,
+    /// Whether pruning needs the filter BLOB (needle, tags, metadata or a
+    /// source the summary cannot decide).
+    wants_filter: bool,
+}
+
+/// A block surviving its summary and filter: which frames can match.
+struct Candidate {
+    listed: Listed,
+    filter: Option<BlockFilter>,
+    frames: Vec<u32>,
+}
+
+/// A decoded block: its head, metadata when read, and the frames read.
+struct Decoded {
+    head: Head,
+    metadata: Option<Metadata>,
+    frames: Vec<Frame>,
+}
+
+impl<'a, C: ConnectionTrait> Reader<'a, C> {
+    pub(super) fn new(db: &'a C, project: ProjectId, filter: &LogFilter, after: Option<LogCursor>) -> Self {
+        let mut query = Query::new(filter);
+        if let Some(cursor) = after {
+            query = query.after(cursor);
+        }
+        let wants_filter = query.has_needle()
+            || query.has_metadata_filter()
+            || !filter.tags.is_empty()
+            || filter.source.is_some();
+        Self { db, project, query, wants_filter }
+    }
+
+    /// The directory, newest first, narrowed by the time range.
+    async fn listed(&self) -> RepoResult<Vec<Listed>> {
+        let f = self.query.filter();
+        let blocks =
+            store::directory(self.db, self.project.get(), f.from.map(ceil_micros), f.to.map(ceil_micros))
+                .await?;
+        Ok(blocks.into_iter().filter(|b| may_match(&b.summary, &self.query)).collect())
+    }
+
+    /// Prunes a batch of listed blocks with their filters.
+    async fn candidates(&self, batch: &[Listed]) -> RepoResult<Vec<Candidate>> {
+        if !self.wants_filter {
+            return Ok(batch
+                .iter()
+                .map(|l| Candidate {
+                    listed: l.clone(),
+                    filter: None,
+                    frames: (0..l.summary.frame_count).collect(),
+                })
+                .collect());
+        }
+        let ids: Vec<i64> = batch.iter().map(|l| l.id).collect();
+        let mut blobs = store::filters(self.db, &ids).await?;
+        let mut out = Vec::new();
+        for listed in batch {
+            let bytes = blobs.remove(&listed.id).ok_or_else(|| {
+                damaged(listed.id, BlockError::Missing { part: orion_logstore::Part::Filter, index: 0 })
+            })?;
+            let filter = decode_filter(&bytes).map_err(|e| damaged(listed.id, e))?;
+            match prune(&listed.summary, &filter, &self.query).map_err(|e| damaged(listed.id, e))? {
+                Prune::Skip => {}
+                Prune::Scan { frames } => {
+                    out.push(Candidate { listed: listed.clone(), filter: Some(filter), frames })
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads and decodes the parts a scan of `candidates` needs: heads,
+    /// metadata when `metadata`, and the candidate frames when the query
+    /// has a needle (or `all_frames`).
+    async fn decode(
+        &self,
+        candidates: &[Candidate],
+        metadata: bool,
+        all_frames: bool,
+    ) -> RepoResult<HashMap<i64, Decoded>> {
+        let ids: Vec<i64> = candidates.iter().map(|c| c.listed.id).collect();
+        let mut heads = store::heads(self.db, &ids, metadata).await?;
+        let mut out = HashMap::with_capacity(candidates.len());
+        for c in candidates {
+            let id = c.listed.id;
+            let missing = |part| damaged(id, BlockError::Missing { part, index: 0 });
+            let (head, meta) = heads.remove(&id).ok_or_else(|| missing(orion_logstore::Part::Head))?;
+            let head = decode_head(&head).map_err(|e| damaged(id, e))?;
+            let metadata = meta.map(|m| decode_metadata(&m)).transpose().map_err(|e| damaged(id, e))?;
+            let frames = if self.query.has_needle() || all_frames {
+                let wanted = if all_frames { None } else { Some(c.frames.as_slice()) };
+                let raw = store::frames(self.db, id, wanted).await?;
+                raw.iter()
+                    .map(|f| decode_frame(f))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| damaged(id, e))?
+            } else {
+                Vec::new()
+            };
+            out.insert(id, Decoded { head, metadata, frames });
+        }
+        Ok(out)
+    }
+
+    fn scan<'d>(&'d self, c: &Candidate, d: &'d Decoded) -> RepoResult<BlockScan<'d>> {
+        BlockScan::new(&self.query, &d.head, d.metadata.as_ref(), &d.frames, &c.frames)
+            .map_err(|e| damaged(c.listed.id, e))
+    }
+
+    /// Up to `limit` matches after skipping `offset`, newest first.
+    pub(super) async fn page(&self, offset: usize, limit: usize) -> RepoResult<Vec<LogEntry>> {
+        let need = offset.saturating_add(limit);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let listed = self.listed().await?;
+        // (ts_us, id, block, position) of every match found so far.
+        let mut hits: Vec<(i64, i64, i64, u32)> = Vec::new();
+        let mut kept: HashMap<i64, (Candidate, Decoded)> = HashMap::new();
+        for batch in listed.chunks(BATCH) {
+            if hits.len() >= need {
+                hits.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+                hits.truncate(need);
+                let (ts, id) = (hits[need - 1].0, hits[need - 1].1);
+                let next = &batch[0].summary;
+                if (next.max_ts, next.max_id) < (ts, id) {
+                    break;
+                }
+            }
+            let candidates = self.candidates(batch).await?;
+            let mut decoded = self.decode(&candidates, self.query.has_metadata_filter(), false).await?;
+            for c in candidates {
+                let Some(d) = decoded.remove(&c.listed.id) else { continue };
+                let positions = self.scan(&c, &d)?.positions().map_err(|e| damaged(c.listed.id, e))?;
+                if positions.is_empty() {
+                    continue;
+                }
+                for p in positions {
+                    let i = p as usize;
+                    hits.push((d.head.timestamps()[i], d.head.ids()[i], c.listed.id, p));
+                }
+                kept.insert(c.listed.id, (c, d));
+            }
+        }
+        hits.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        let chosen: Vec<(i64, i64, i64, u32)> = hits.into_iter().skip(offset).take(limit).collect();
+        self.materialize(&chosen, kept).await
+    }
+
+    /// Rebuilds the chosen matches, reading the metadata and the frames
+    /// that hold them.
+    async fn materialize(
+        &self,
+        chosen: &[(i64, i64, i64, u32)],
+        mut kept: HashMap<i64, (Candidate, Decoded)>,
+    ) -> RepoResult<Vec<LogEntry>> {
+        let mut per_block: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+        for &(_, _, block, pos) in chosen {
+            per_block.entry(block).or_default().push(pos);
+        }
+        let mut rebuilt: HashMap<(i64, u32), LogEntry> = HashMap::with_capacity(chosen.len());
+        for (block, positions) in per_block {
+            let Some((c, mut d)) = kept.remove(&block) else { continue };
+            let mut frames: Vec<u32> =
+                positions.iter().map(|&p| d.head.frame_of(p as usize) as u32).collect();
+            frames.sort_unstable();
+            frames.dedup();
+            let have: Vec<u32> = d.frames.iter().map(Frame::index).collect();
+            let missing: Vec<u32> = frames.iter().copied().filter(|f| !have.contains(f)).collect();
+            if !missing.is_empty() {
+                for raw in store::frames(self.db, block, Some(&missing)).await? {
+                    d.frames.push(decode_frame(&raw).map_err(|e| damaged(block, e))?);
+                }
+            }
+            if d.metadata.is_none() && d.head.has_metadata() {
+                let mut heads = store::heads(self.db, &[block], true).await?;
+                let (_, meta) = heads.remove(&block).ok_or_else(|| {
+                    damaged(block, BlockError::Missing { part: orion_logstore::Part::Metadata, index: 0 })
+                })?;
+                d.metadata = meta.map(|m| decode_metadata(&m)).transpose().map_err(|e| damaged(block, e))?;
+            }
+            let scan = BlockScan::new(&self.query, &d.head, d.metadata.as_ref(), &d.frames, &c.frames)
+                .map_err(|e| damaged(block, e))?;
+            let entries = scan.entries(&positions, self.project).map_err(|e| damaged(block, e))?;
+            for (p, e) in positions.into_iter().zip(entries) {
+                rebuilt.insert((block, p), e);
+            }
+        }
+        chosen
+            .iter()
+            .map(|&(_, _, block, pos)| {
+                rebuilt.remove(&(block, pos)).ok_or_else(|| {
+                    damaged(block, BlockError::Missing { part: orion_logstore::Part::Head, index: pos })
+                })
+            })
+            .collect()
+    }
+
+    /// Matches, counted no further than `cap`.
+    pub(super) async fn count(&self, cap: u64) -> RepoResult<u64> {
+        let mut total = 0u64;
+        for batch in self.listed().await?.chunks(BATCH) {
+            if total >= cap {
+                break;
+            }
+            let mut to_scan = Vec::new();
+            for c in self.candidates(batch).await? {
+                match count_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query) {
+                    Some(n) => total += n,
+                    None => to_scan.push(c),
+                }
+            }
+            if total >= cap || to_scan.is_empty() {
+                continue;
+            }
+            let mut decoded = self.decode(&to_scan, self.query.has_metadata_filter(), false).await?;
+            for c in &to_scan {
+                if total >= cap {
+                    break;
+                }
+                let Some(d) = decoded.remove(&c.listed.id) else { continue };
+                total += self.scan(c, &d)?.count(cap - total).map_err(|e| damaged(c.listed.id, e))?;
+            }
+        }
+        Ok(total.min(cap))
+    }
+
+    /// Matches per level (index = rank).
+    pub(super) async fn level_counts(&self) -> RepoResult<[u64; 6]> {
+        let mut counts = [0u64; 6];
+        let add =
+            |counts: &mut [u64; 6], more: [u64; 6]| counts.iter_mut().zip(more).for_each(|(c, m)| *c += m);
+        for batch in self.listed().await?.chunks(BATCH) {
+            let mut to_scan = Vec::new();
+            for c in self.candidates(batch).await? {
+                match level_counts_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query) {
+                    Some(more) => add(&mut counts, more),
+                    None => to_scan.push(c),
+                }
+            }
+            let mut decoded = self.decode(&to_scan, self.query.has_metadata_filter(), false).await?;
+            for c in &to_scan {
+                let Some(d) = decoded.remove(&c.listed.id) else { continue };
+                add(&mut counts, self.scan(c, &d)?.level_counts().map_err(|e| damaged(c.listed.id, e))?);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Matches per bucket and level, sorted by bucket then level.
+    pub(super) async fn histogram(&self, interval: Interval) -> RepoResult<Vec<HistogramCount>> {
+        let mut buckets: BTreeMap<(chrono::DateTime<chrono::Utc>, orion_core::model::Level), u64> =
+            BTreeMap::new();
+        let mut add = |counts: Vec<HistogramCount>| {
+            for h in counts {
+                *buckets.entry((h.bucket, h.level)).or_default() += h.count;
+            }
+        };
+        for batch in self.listed().await?.chunks(BATCH) {
+            let mut to_scan = Vec::new();
+            for c in self.candidates(batch).await? {
+                match histogram_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query, interval) {
+                    Some(counts) => add(counts),
+                    None => to_scan.push(c),
+                }
+            }
+            let mut decoded = self.decode(&to_scan, self.query.has_metadata_filter(), false).await?;
+            for c in &to_scan {
+                let Some(d) = decoded.remove(&c.listed.id) else { continue };
+                add(self.scan(c, &d)?.histogram(interval).map_err(|e| damaged(c.listed.id, e))?);
+            }
+        }
+        Ok(buckets
+            .into_iter()
+            .map(|((bucket, level), count)| HistogramCount { bucket, level, count })
+            .collect())
+    }
+}
+
+/// Every entry of block `id` (all parts read), in storage order.
+pub(super) async fn whole_block<C: ConnectionTrait>(
+    db: &C,
+    project: ProjectId,
+    id: i64,
+) -> RepoResult<Vec<LogEntry>> {
+    let mut heads = store::heads(db, &[id], true).await?;
+    let (head, metadata) = heads
+        .remove(&id)
+        .ok_or_else(|| damaged(id, BlockError::Missing { part: orion_logstore::Part::Head, index: 0 }))?;
+    let frames = store::frames(db, id, None).await?;
+    orion_logstore::decode_block(&head, &metadata.unwrap_or_default(), &frames, project)
+        .map_err(|e| damaged(id, e))
+}

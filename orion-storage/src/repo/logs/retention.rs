@@ -1,0 +1,87 @@
+//! Retention by whole blocks: a block wholly before the cutoff is deleted
+//! with its frames; one that straddles it is decoded and re-encoded
+//! without its expired entries (same block number, same ids), so "entries
+//! before the cutoff go" stays exact. Each block changes in its own short
+//! transaction, oldest first, until `batch` entries went.
+
+use orion_core::RepositoryError;
+use orion_core::error::RepoResult;
+use orion_core::model::ProjectId;
+use orion_logstore::{encode_block, to_micros};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+
+use super::read::whole_block;
+use super::sql::Sql;
+use super::store;
+use crate::error::repo_err;
+
+/// Deletes at most `batch` entries (of any project) stamped before
+/// `cutoff_us`; returns how many went.
+pub(super) async fn delete_older_than(
+    db: &DatabaseConnection,
+    cutoff_us: i64,
+    batch: u32,
+) -> RepoResult<u64> {
+    let mut deleted = 0u64;
+    let budget = u64::from(batch);
+    while deleted < budget {
+        let blocks = store::expiring(db, cutoff_us, 16).await?;
+        if blocks.is_empty() {
+            break;
+        }
+        for (project, listed) in blocks {
+            if deleted >= budget {
+                break;
+            }
+            let txn = db.begin().await.map_err(repo_err)?;
+            let s = &listed.summary;
+            let gone = if s.max_ts < cutoff_us && u64::from(s.count) <= budget - deleted {
+                if !delete_if_present(&txn, listed.id).await? {
+                    continue;
+                }
+                u64::from(s.count)
+            } else {
+                let entries = whole_block(&txn, ProjectId(project), listed.id).await?;
+                // Expired entries oldest first; only as many as the budget.
+                let mut expired: Vec<usize> = (0..entries.len())
+                    .filter(|&i| to_micros(entries[i].entry.timestamp) < cutoff_us)
+                    .collect();
+                expired.sort_by_key(|&i| (to_micros(entries[i].entry.timestamp), entries[i].id));
+                expired.truncate(usize::try_from(budget - deleted).unwrap_or(usize::MAX));
+                let doomed: std::collections::HashSet<usize> = expired.iter().copied().collect();
+                let kept: Vec<_> = entries
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !doomed.contains(i))
+                    .map(|(_, e)| e)
+                    .collect();
+                if !delete_if_present(&txn, listed.id).await? {
+                    continue;
+                }
+                if !kept.is_empty() {
+                    let block = encode_block(&kept).map_err(RepositoryError::unavailable)?;
+                    store::insert(&txn, project, listed.id, &block).await?;
+                }
+                doomed.len() as u64
+            };
+            txn.commit().await.map_err(repo_err)?;
+            deleted += gone;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Deletes the block and its frames; `false` when another instance's
+/// retention or merge got there first (nothing is changed then).
+async fn delete_if_present<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<bool> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("DELETE FROM log_blocks WHERE id = ").bind(id);
+    let done = db.execute_raw(sql.build()).await.map_err(repo_err)?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("DELETE FROM log_frames WHERE block_id = ").bind(id);
+    db.execute_raw(sql.build()).await.map_err(repo_err)?;
+    Ok(true)
+}
