@@ -136,6 +136,12 @@ impl Storage {
         self.logs.stats()
     }
 
+    /// Merges small log blocks now (a background task also does every few
+    /// seconds); returns how many blocks were merged away.
+    pub async fn merge_logs(&self) -> Result<u64, orion_core::RepositoryError> {
+        self.logs.merge_now().await
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend

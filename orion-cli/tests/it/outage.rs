@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use orion_core::RepositoryError;
+use orion_core::model::ProjectId;
+use orion_core::model::log::{Level, NewLogEntry};
 use serde_json::{Value, json};
 
 use crate::process::Server;
@@ -217,7 +220,8 @@ async fn a_postgres_outage_is_answered_503_fast_and_the_server_recovers() {
     let jwt = expect(send(&client, &base, &login).await, 200, "login")["token"].as_str().unwrap().to_owned();
     let project =
         call("project", reqwest::Method::POST, "/api/projects", Some(&jwt), Some(json!({"name": "web"})));
-    expect(send(&client, &base, &project).await, 201, "create project");
+    let project_id =
+        expect(send(&client, &base, &project).await, 201, "create project")["id"].as_i64().unwrap();
     let source = call(
         "source",
         reqwest::Method::POST,
@@ -254,6 +258,24 @@ async fn a_postgres_outage_is_answered_503_fast_and_the_server_recovers() {
         let answer = send(&client, &base, c).await;
         assert!(is_success(c.name, answer.status), "{} before the outage: {answer:?}", c.name);
     }
+    // The log writer itself (HTTP ingest fails earlier, at the token
+    // lookup): a second pool and writer in this process, on the same database.
+    let repos = orion_storage::connect(&cluster.url()).await.expect("storage opens");
+    let entry = |message: &str| {
+        let now = chrono::Utc::now();
+        NewLogEntry {
+            project_id: ProjectId(project_id),
+            timestamp: now,
+            received_at: now,
+            level: Level::Info,
+            message: message.to_owned(),
+            metadata: serde_json::Map::new(),
+            tags: Vec::new(),
+            source: None,
+            server_id: None,
+        }
+    };
+    repos.logs.append(vec![entry("written before")]).await.expect("the writer stores");
 
     // The outage: every request answers 503 within the bound, one after
     // the other and all at once (ingest included: never queued behind the
@@ -277,6 +299,25 @@ async fn a_postgres_outage_is_answered_503_fast_and_the_server_recovers() {
         assert_unavailable(&format!("{name} (concurrent)"), &answer);
         slowest = slowest.max(answer.took);
     }
+    // Queued writes fail fast too, every one of them, instead of each
+    // waiting for a connection in turn.
+    let mut appends = Vec::new();
+    for i in 0..20 {
+        let (logs, entry) = (repos.logs.clone(), entry(&format!("during {i}")));
+        appends.push(tokio::spawn(async move {
+            let started = Instant::now();
+            (logs.append(vec![entry]).await, started.elapsed())
+        }));
+    }
+    for append in appends {
+        let (result, took) = append.await.unwrap();
+        assert!(
+            matches!(result, Err(RepositoryError::Unreachable(_))),
+            "append during the outage: {result:?}"
+        );
+        assert!(took < ANSWER_WITHIN, "an append took {took:?} to fail");
+        slowest = slowest.max(took);
+    }
     assert_eq!(child.try_wait().unwrap(), None, "the server is still running");
 
     // Back: the same process serves every request again.
@@ -299,9 +340,11 @@ async fn a_postgres_outage_is_answered_503_fast_and_the_server_recovers() {
         }
     }
     let recovered = restarted.elapsed();
+    // The writer task survived the outage.
+    repos.logs.append(vec![entry("written after")]).await.expect("the writer stores again");
     let logs = call("logs", reqwest::Method::GET, "/api/projects/web/logs", Some(&jwt), None);
     let page = expect(send(&client, &base, &logs).await, 200, "logs after recovery");
-    assert_eq!(page["total"], 2, "the entries ingested before and after the outage: {page}");
+    assert_eq!(page["total"], 4, "the entries written before and after the outage: {page}");
     eprintln!(
         "outage: slowest 503 after {slowest:?}; pg_ctl start took {back_after:?}; \
          every request served again {recovered:?} after the restart began"

@@ -188,12 +188,13 @@ fn averages_query(
 
 /// The SQL mean of each row's effective percent, exactly as
 /// `Usage::effective_percent` computes it: the percent as sent, else `used`
-/// as a percentage of a positive `total`, else NULL (which `avg` skips, so
+/// as a percentage of a positive `total` (capped at 100), else NULL (which `avg` skips, so
 /// a window where no heartbeat carried the figure averages to NULL). The
 /// columns are in the covering index, so the table itself is never read.
 fn avg_percent(percent: &str, used: &str, total: &str) -> String {
     format!(
         "avg(CASE WHEN {percent} IS NOT NULL THEN {percent} \
+         WHEN {used} > {total} AND {total} > 0 THEN 100.0 \
          WHEN {used} IS NOT NULL AND {total} > 0 THEN {used} * 100.0 / {total} END)"
     )
 }

@@ -9,6 +9,7 @@
 //! - `store`: the SQL of blocks and frames.
 //! - `read`: pages, counts, histograms and level counts over blocks.
 //! - `retention`: whole-block deletes, rewriting blocks that straddle.
+//! - `merge`: small blocks merged in the background (ids unchanged).
 //! - `sql`: placeholder numbering for both backends.
 
 use async_trait::async_trait;
@@ -20,11 +21,16 @@ use orion_core::model::log::{
     TOTAL_COUNT_CAP,
 };
 use orion_core::repo::{AppendOutcome, LogRepository};
-use sea_orm::DatabaseConnection;
+use sea_orm::{
+    AccessMode, DatabaseConnection, DatabaseTransaction, DbBackend, IsolationLevel, TransactionTrait,
+};
+
+use crate::error::repo_err;
 
 use super::micros_bound;
 
 mod keys;
+mod merge;
 mod pack;
 mod read;
 mod retention;
@@ -42,12 +48,54 @@ use writer::{Claim, Item, Writer, Written};
 pub(crate) struct LogRepo {
     db: DatabaseConnection,
     writer: Writer,
+    /// Dropped with the repository: tells the background merger to stop.
+    _alive: std::sync::Arc<()>,
 }
 
+/// How often the background merger looks for small blocks.
+const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl LogRepo {
-    /// The repository, with its writer task started on the current runtime.
+    /// The repository, with its writer task and its background merger
+    /// started on the current runtime (the merger stops with the pool).
     pub(crate) fn new(db: DatabaseConnection, options: IngestOptions) -> Self {
-        Self { writer: Writer::spawn(db.clone(), options), db }
+        let alive = std::sync::Arc::new(());
+        let (merger, watch) = (db.clone(), std::sync::Arc::downgrade(&alive));
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(MERGE_EVERY);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                // The repository is gone: stop, releasing the pool.
+                if watch.upgrade().is_none() {
+                    return;
+                }
+                if let Err(e) = merge::merge_all(&merger).await {
+                    tracing::warn!(error = %e, "merging small log blocks failed; will retry");
+                }
+            }
+        });
+        Self { writer: Writer::spawn(db.clone(), options), db, _alive: alive }
+    }
+
+    /// Merges every project's small blocks now; returns how many blocks
+    /// were merged away.
+    pub(crate) async fn merge_now(&self) -> RepoResult<u64> {
+        merge::merge_all(&self.db).await
+    }
+
+    /// A read snapshot: every statement of a query sees the same blocks,
+    /// even while a merge or retention commits (PostgreSQL `REPEATABLE
+    /// READ`; SQLite's deferred transaction holds its WAL snapshot).
+    async fn snapshot(&self) -> RepoResult<DatabaseTransaction> {
+        let pg = self.db.get_database_backend() == DbBackend::Postgres;
+        let txn = if pg {
+            self.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
+        } else {
+            self.db.begin().await
+        };
+        txn.map_err(repo_err)
     }
 
     /// What the writer has done so far.
@@ -92,7 +140,8 @@ impl LogRepository for LogRepo {
     }
 
     async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {
-        let reader = Reader::new(&self.db, project, &query.filter, None);
+        let txn = self.snapshot().await?;
+        let reader = Reader::new(&txn, project, &query.filter, None);
         let logs = reader.page(query.offset as usize, query.limit as usize).await?;
         // A short first page is the whole answer: no need to count.
         let matched = if query.offset == 0 && (logs.len() as u64) < u64::from(query.limit) {
@@ -114,7 +163,8 @@ impl LogRepository for LogRepo {
         after: Option<LogCursor>,
         limit: u32,
     ) -> RepoResult<Vec<LogEntry>> {
-        Reader::new(&self.db, project, filter, after).page(0, limit as usize).await
+        let txn = self.snapshot().await?;
+        Reader::new(&txn, project, filter, after).page(0, limit as usize).await
     }
 
     async fn histogram(
@@ -123,11 +173,13 @@ impl LogRepository for LogRepo {
         filter: &LogFilter,
         interval: Interval,
     ) -> RepoResult<Vec<HistogramCount>> {
-        Reader::new(&self.db, project, filter, None).histogram(interval).await
+        let txn = self.snapshot().await?;
+        Reader::new(&txn, project, filter, None).histogram(interval).await
     }
 
     async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
-        Reader::new(&self.db, project, filter, None).level_counts().await
+        let txn = self.snapshot().await?;
+        Reader::new(&txn, project, filter, None).level_counts().await
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {

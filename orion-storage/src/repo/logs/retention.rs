@@ -73,7 +73,7 @@ pub(super) async fn delete_older_than(
 
 /// Deletes the block and its frames; `false` when another instance's
 /// retention or merge got there first (nothing is changed then).
-async fn delete_if_present<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<bool> {
+pub(super) async fn delete_if_present<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<bool> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("DELETE FROM log_blocks WHERE id = ").bind(id);
     let done = db.execute_raw(sql.build()).await.map_err(repo_err)?;

@@ -4,7 +4,7 @@
 //! timestamps, tiny and large batches) go into both; random filters are
 //! asked of both — pages at random offsets, exports paged by each store's
 //! own cursors, histograms, level counts — before and after random
-//! retention runs. A failure prints the seed that reproduces it
+//! retention runs, with merges of small blocks in between. A failure prints the seed that reproduces it
 //! (`ORION_DIFF_SEED=<n>`).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -207,7 +207,8 @@ async fn compare(
 }
 
 async fn differential(url: String, seed: u64, projects: u64, queries: usize) {
-    let store = orion_storage::connect(&url).await.unwrap();
+    let storage = orion_storage::Storage::open(&url).await.unwrap();
+    let store = storage.repos();
     let oracle = orion_testkit::InMemoryRepos::new();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut all = Vec::new();
@@ -223,7 +224,11 @@ async fn differential(url: String, seed: u64, projects: u64, queries: usize) {
             store.logs.append(batch.clone()).await.unwrap();
             stored.extend(batch);
         }
-        for _ in 0..queries {
+        for q in 0..queries {
+            // Merges now and then, between queries: answers must not move.
+            if q % 4 == 2 {
+                storage.merge_logs().await.unwrap();
+            }
             let f = filter(&mut rng, &stored);
             compare(&oracle, &store, project, &f, &mut rng, seed).await;
         }
@@ -243,6 +248,7 @@ async fn differential(url: String, seed: u64, projects: u64, queries: usize) {
             break;
         }
     }
+    assert!(storage.merge_logs().await.is_ok());
     for (project, stored) in &all {
         for _ in 0..queries {
             let f = filter(&mut rng, stored);
