@@ -24,6 +24,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit (`serve` also applies them).
     Migrate(MigrateArgs),
+    /// Verify every stored log block (checksums, decoding, counts) and list
+    /// damaged ones by number; exits 1 if any is damaged.
+    Check(MigrateArgs),
     /// The system agent: register this machine, then run it.
     Agent(AgentArgs),
 }

@@ -21,6 +21,7 @@
 
 mod agent;
 mod alerting;
+mod check;
 mod cli;
 mod duration;
 mod logging;
@@ -39,6 +40,11 @@ async fn main() -> anyhow::Result<()> {
             let settings = settings::ServeSettings::resolve(args)?;
             logging::init(settings.log_format, &settings.log_level)?;
             serve::run(settings).await
+        }
+        cli::Command::Check(args) => {
+            let settings = settings::MigrateSettings::resolve(args)?;
+            logging::init(settings.log_format, &settings.log_level)?;
+            check::run(settings).await
         }
         cli::Command::Migrate(args) => {
             let settings = settings::MigrateSettings::resolve(args)?;

@@ -2,12 +2,15 @@
 //!
 //! - **peer**: ~85-character app-log messages, one tag, one source, no
 //!   metadata (like the VictoriaLogs comparison);
-//! - **bench**: ~150-byte messages with a random 64-bit trace id, three
-//!   tags, metadata `{"region", "requestId": random hex 16, "status",
-//!   "userId"}` (like `orion-bench`).
+//! - **bench**: ~135-byte messages with a random 64-bit trace id (as
+//!   `orion-bench` writes them), three tags, metadata `{"region",
+//!   "requestId": random hex 16, "status", "userId"}`.
+//!
+//! Each block's entries are generated just before it is encoded (as at
+//! ingest, where they were just parsed), and only the encoding is timed.
 //!
 //! Run: `cargo run -j 1 --release --example measure` (optionally
-//! `-- ENTRIES`, default 1,048,576).
+//! `-- ENTRIES`, default 1,048,576 per workload).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -16,8 +19,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use orion_core::model::ProjectId;
 use orion_core::model::log::{Level, LogEntry, LogFilter, NewLogEntry, TOTAL_COUNT_CAP};
 use orion_logstore::{
-    BlockScan, EncodeOptions, EncodedBlock, Prune, Query, decode_filter, decode_frame, decode_head,
-    encode_block_with, merge_with, prune,
+    BlockFilter, BlockScan, EncodeOptions, EncodedBlock, Prune, Query, decode_filter, decode_frame,
+    decode_head, encode_block_with, merge_with, prune,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -55,23 +58,33 @@ fn base_entry(project: ProjectId, id: i64, ts: DateTime<Utc>, level: Level, mess
     }
 }
 
-/// ~85-character generated application logs: one source, one tag,
-/// timestamps advancing by 0–2 ms, ingested in batches of 1,000.
-fn peer(n: usize, rng: &mut StdRng, project: ProjectId) -> Vec<LogEntry> {
-    const SERVICES: [&str; 6] = ["auth", "billing", "catalog", "checkout", "search", "gateway"];
-    const VERBS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
-    const PATHS: [&str; 8] =
-        ["/v1/users", "/v1/orders", "/v1/items", "/v1/cart", "/v1/login", "/v1/pay", "/v1/search", "/health"];
-    const STATUS: [u16; 6] = [200, 200, 200, 201, 404, 500];
-    let mut ts = DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
-    let mut received = ts;
-    (0..n)
-        .map(|i| {
-            ts += TimeDelta::milliseconds(rng.random_range(0..3));
-            if i % 1_000 == 0 {
-                received = ts + TimeDelta::milliseconds(5);
-            }
-            let rare = if i % RARE_EVERY == RARE_EVERY / 2 { format!(" {RARE}") } else { String::new() };
+#[derive(Clone, Copy, PartialEq)]
+enum Workload {
+    Peer,
+    Bench,
+}
+
+/// Entry `i` of a workload (`rng` carries the state between entries).
+fn entry(w: Workload, i: usize, rng: &mut StdRng, project: ProjectId) -> LogEntry {
+    let epoch = DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
+    let rare = if i % RARE_EVERY == RARE_EVERY / 2 { format!(" {RARE}") } else { String::new() };
+    match w {
+        Workload::Peer => {
+            const SERVICES: [&str; 6] = ["auth", "billing", "catalog", "checkout", "search", "gateway"];
+            const VERBS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
+            const PATHS: [&str; 8] = [
+                "/v1/users",
+                "/v1/orders",
+                "/v1/items",
+                "/v1/cart",
+                "/v1/login",
+                "/v1/pay",
+                "/v1/search",
+                "/health",
+            ];
+            const STATUS: [u16; 6] = [200, 200, 200, 201, 404, 500];
+            // About one entry per millisecond, arriving in batches of 1,000.
+            let ts = epoch + TimeDelta::microseconds(i as i64 * 1_000 + rng.random_range(0..3) * 1_000);
             let message = format!(
                 "{} {}/{} status={} duration={}ms service={} user={} bytes={}{rare}",
                 VERBS[rng.random_range(0..VERBS.len())],
@@ -84,30 +97,27 @@ fn peer(n: usize, rng: &mut StdRng, project: ProjectId) -> Vec<LogEntry> {
                 rng.random_range(100..20_000),
             );
             let mut e = base_entry(project, i as i64 + 1, ts, level(rng), message);
-            e.entry.received_at = received;
+            e.entry.received_at = epoch + TimeDelta::milliseconds((i / 1_000 * 1_000 + 1_005) as i64);
             e.entry.tags = vec!["app".to_owned()];
             e.entry.source = Some("peer-app".to_owned());
             e
-        })
-        .collect()
-}
-
-/// ~150-byte messages with a trace id, three tags, metadata; timestamps
-/// spread over the hour before "now" (as `orion-bench` sends them).
-fn bench(n: usize, rng: &mut StdRng, project: ProjectId) -> Vec<LogEntry> {
-    const PATHS: [&str; 6] =
-        ["/api/orders", "/api/cart/items", "/api/users/me", "/api/payments/intent", "/health", "/api/search"];
-    const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "ap-south-1", "eu-central-1"];
-    const TAGS: [&str; 5] = ["api", "web", "v2", "canary", "batch"];
-    let now = DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
-    (0..n)
-        .map(|i| {
+        }
+        Workload::Bench => {
+            const PATHS: [&str; 6] = [
+                "/api/orders",
+                "/api/cart/items",
+                "/api/users/me",
+                "/api/payments/intent",
+                "/health",
+                "/api/search",
+            ];
+            const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "ap-south-1", "eu-central-1"];
+            const TAGS: [&str; 5] = ["api", "web", "v2", "canary", "batch"];
             let path = PATHS[rng.random_range(0..PATHS.len())];
             let region = REGIONS[rng.random_range(0..REGIONS.len())];
             let latency: u32 = rng.random_range(1..900);
             let user: u32 = rng.random_range(1..100_000);
             let status = [200, 200, 200, 201, 304, 404, 500][rng.random_range(0..7)];
-            let rare = if i % RARE_EVERY == RARE_EVERY / 2 { format!(" {RARE}") } else { String::new() };
             let message = format!(
                 "{} {path}/{user} request completed with status {status} in {latency}ms for user {user} \
                  (region={region}, cache={}) trace={:016x}{rare}",
@@ -115,12 +125,14 @@ fn bench(n: usize, rng: &mut StdRng, project: ProjectId) -> Vec<LogEntry> {
                 if rng.random_bool(0.7) { "hit" } else { "miss" },
                 rng.random::<u64>(),
             );
+            // Spread over the hour before "now", as orion-bench sends them.
+            let now = epoch + TimeDelta::milliseconds((i / 1_000) as i64);
             let ts = now - TimeDelta::milliseconds(rng.random_range(0..3_600_000));
             let mut e = base_entry(project, i as i64 + 1, ts, level(rng), message);
-            e.entry.received_at = now + TimeDelta::milliseconds((i / 1_000) as i64);
+            e.entry.received_at = now;
             e.entry.tags = vec![
                 TAGS[rng.random_range(0..TAGS.len())].to_owned(),
-                if i % 4 == 0 { "checkout" } else { "main" }.to_owned(),
+                if i.is_multiple_of(4) { "checkout" } else { "main" }.to_owned(),
                 region.to_owned(),
             ];
             e.entry.metadata = json!({
@@ -134,63 +146,76 @@ fn bench(n: usize, rng: &mut StdRng, project: ProjectId) -> Vec<LogEntry> {
             .unwrap_or_default();
             e.entry.source = Some("bench".to_owned());
             e
-        })
-        .collect()
-}
-
-fn encode_all(entries: &[LogEntry], options: &EncodeOptions) -> (Vec<EncodedBlock>, Duration) {
-    let start = Instant::now();
-    let blocks: Vec<EncodedBlock> = entries
-        .chunks(INGEST_BLOCK)
-        .map(|c| encode_block_with(c, options).unwrap_or_else(|e| panic!("encode: {e}")))
-        .collect();
-    (blocks, start.elapsed())
-}
-
-#[derive(Default)]
-struct Sizes {
-    filter: usize,
-    head: usize,
-    metadata: usize,
-    frames: usize,
-}
-
-fn sizes(blocks: &[EncodedBlock]) -> Sizes {
-    let mut s = Sizes::default();
-    for b in blocks {
-        s.filter += b.filter.len();
-        s.head += b.head.len();
-        s.metadata += b.metadata.len();
-        s.frames += b.frames.iter().map(Vec::len).sum::<usize>();
+        }
     }
-    s
 }
 
-fn print_sizes(label: &str, blocks: &[EncodedBlock], n: usize) {
-    let s = sizes(blocks);
+/// CPU time of this thread in seconds (`CLOCK_THREAD_CPUTIME_ID`). The
+/// machine is shared, so wall time includes other people's work; CPU time
+/// does not.
+fn cpu_seconds() -> f64 {
+    cpu_time::ThreadTime::now().as_duration().as_secs_f64()
+}
+
+/// Time spent encoding: wall clock, and CPU seconds.
+#[derive(Clone, Copy)]
+struct Spent {
+    wall: Duration,
+    cpu: f64,
+}
+
+/// Encodes `n` entries of a workload in blocks of [`INGEST_BLOCK`],
+/// generating each block just before encoding it (cache-warm, as at
+/// ingest); returns the blocks, the time spent encoding, and the entries.
+fn ingest(w: Workload, n: usize, options: &EncodeOptions) -> (Vec<EncodedBlock>, Spent, Vec<Vec<LogEntry>>) {
+    let project = ProjectId(1);
+    let generate = |rng: &mut StdRng, i: usize, end: usize| -> Vec<LogEntry> {
+        (i..end).map(|j| entry(w, j, rng, project)).collect()
+    };
+    let mut rng = StdRng::seed_from_u64(42);
+    let (mut wall, mut cpu) = (Duration::ZERO, 0.0);
+    let (mut blocks, mut kept) = (Vec::new(), Vec::new());
+    for i in (0..n).step_by(INGEST_BLOCK) {
+        let entries = generate(&mut rng, i, (i + INGEST_BLOCK).min(n));
+        let (start, cpu_start) = (Instant::now(), cpu_seconds());
+        let block = encode_block_with(&entries, options).unwrap_or_else(|e| panic!("encode: {e}"));
+        cpu += cpu_seconds() - cpu_start;
+        wall += start.elapsed();
+        blocks.push(block);
+        kept.push(entries);
+    }
+    (blocks, Spent { wall, cpu }, kept)
+}
+
+fn print_sizes(label: &str, blocks: &[EncodedBlock]) {
+    let n: usize = blocks.iter().map(|b| b.summary.count as usize).sum();
+    let (mut filter, mut head, mut metadata, mut frames) = (0usize, 0usize, 0usize, 0usize);
+    for b in blocks {
+        filter += b.filter.len();
+        head += b.head.len();
+        metadata += b.metadata.len();
+        frames += b.frames.iter().map(Vec::len).sum::<usize>();
+    }
     let per = |b: usize| b as f64 / n as f64;
-    let total = s.filter + s.head + s.metadata + s.frames;
     println!(
-        "  {label:<26} {:>6.2} B/entry  (filter {:.2}, head {:.2}, metadata {:.2}, frames {:.2}); filter {:.1} KiB/block",
-        per(total),
-        per(s.filter),
-        per(s.head),
-        per(s.metadata),
-        per(s.frames),
-        s.filter as f64 / blocks.len() as f64 / 1024.0,
+        "  {label:<30} {:>6.2} B/entry (filter {:.2}, head {:.2}, metadata {:.2}, frames {:.2}); filter {:.1} KiB/block",
+        per(filter + head + metadata + frames),
+        per(filter),
+        per(head),
+        per(metadata),
+        per(frames),
+        filter as f64 / blocks.len() as f64 / 1024.0,
     );
 }
 
-/// Share of blocks and of frames a needle query skips.
-fn prune_rate(blocks: &[EncodedBlock], needle: &str) -> (f64, f64, usize) {
+/// Shares of blocks and frames a needle skips, and the (capped) hits.
+fn prune_rate(blocks: &[EncodedBlock], filters: &[BlockFilter], needle: &str) -> (f64, f64, u64) {
     let query = Query::new(&LogFilter { search: Some(needle.to_owned()), ..LogFilter::default() });
-    let (mut skipped_blocks, mut frames_total, mut frames_read) = (0usize, 0usize, 0usize);
-    let mut hits = 0usize;
-    for b in blocks {
-        let filter = decode_filter(&b.filter).unwrap_or_else(|e| panic!("{e}"));
+    let (mut skipped, mut frames_total, mut frames_read, mut hits) = (0usize, 0usize, 0usize, 0u64);
+    for (b, filter) in blocks.iter().zip(filters) {
         frames_total += b.frames.len();
-        match prune(&b.summary, &filter, &query).unwrap_or_else(|e| panic!("{e}")) {
-            Prune::Skip => skipped_blocks += 1,
+        match prune(&b.summary, filter, &query).unwrap_or_else(|e| panic!("{e}")) {
+            Prune::Skip => skipped += 1,
             Prune::Scan { frames } => {
                 frames_read += frames.len();
                 let head = decode_head(&b.head).unwrap_or_else(|e| panic!("{e}"));
@@ -200,143 +225,225 @@ fn prune_rate(blocks: &[EncodedBlock], needle: &str) -> (f64, f64, usize) {
                     .collect();
                 let scan =
                     BlockScan::new(&query, &head, None, &decoded, &frames).unwrap_or_else(|e| panic!("{e}"));
-                hits += scan.count(TOTAL_COUNT_CAP + 1).unwrap_or(0) as usize;
+                hits += scan.count(TOTAL_COUNT_CAP + 1).unwrap_or(0);
             }
         }
     }
-    (skipped_blocks as f64 / blocks.len() as f64, 1.0 - frames_read as f64 / frames_total as f64, hits)
+    (skipped as f64 / blocks.len() as f64, 1.0 - frames_read as f64 / frames_total as f64, hits)
 }
 
-/// Decompress + lower-case + memmem over every frame of a block, and the
-/// capped count: µs per block and MB/s of message text.
-fn scan_speed(blocks: &[EncodedBlock], needle: &str) -> (f64, f64) {
+/// A needle to measure: one string, or the average over several.
+struct Needle {
+    label: &'static str,
+    samples: Vec<String>,
+}
+
+fn print_prunes(blocks: &[EncodedBlock], needles: &[Needle]) {
+    let filters: Vec<BlockFilter> =
+        blocks.iter().map(|b| decode_filter(&b.filter).unwrap_or_else(|e| panic!("{e}"))).collect();
+    for needle in needles {
+        let (mut b, mut f, mut hits) = (0.0, 0.0, 0u64);
+        for s in &needle.samples {
+            let (sb, sf, sh) = prune_rate(blocks, &filters, s);
+            (b, f, hits) = (b + sb, f + sf, hits + sh);
+        }
+        let k = needle.samples.len() as f64;
+        let shown = if needle.samples.len() == 1 {
+            format!("{:?}", needle.samples[0])
+        } else {
+            format!("{} samples, e.g. {:?}", needle.samples.len(), needle.samples[0])
+        };
+        println!(
+            "    {:<15} {shown:<34} blocks skipped {:>5.1}%  frames skipped {:>5.1}%  hits/needle {:.1}",
+            needle.label,
+            b / k * 100.0,
+            f / k * 100.0,
+            hits as f64 / k,
+        );
+    }
+}
+
+/// Per block: decompress every frame, lower-case, memmem, count (capped);
+/// and decompression alone. µs per block (wall, and total CPU per block)
+/// and MB/s of message text.
+fn scan_speed(blocks: &[EncodedBlock], needle: &str) -> (f64, f64, f64, f64) {
     let query = Query::new(&LogFilter { search: Some(needle.to_owned()), ..LogFilter::default() });
-    let sample = &blocks[..blocks.len().min(200)];
+    let sample = &blocks[..blocks.len().min(256)];
     let heads: Vec<_> =
         sample.iter().map(|b| decode_head(&b.head).unwrap_or_else(|e| panic!("{e}"))).collect();
-    let rounds = 5;
-    let mut bytes = 0u64;
-    let start = Instant::now();
+    let rounds = 8;
+    let (mut bytes, mut full, mut unzip) = (0u64, Duration::ZERO, Duration::ZERO);
+    let cpu = cpu_seconds();
     for _ in 0..rounds {
         for (b, head) in sample.iter().zip(&heads) {
+            let start = Instant::now();
             let frames: Vec<_> =
                 b.frames.iter().map(|f| decode_frame(f).unwrap_or_else(|e| panic!("{e}"))).collect();
+            unzip += start.elapsed();
             let all: Vec<u32> = (0..frames.len() as u32).collect();
             let scan = BlockScan::new(&query, head, None, &frames, &all).unwrap_or_else(|e| panic!("{e}"));
             black_box(scan.count(TOTAL_COUNT_CAP + 1).unwrap_or(0));
+            full += start.elapsed();
             bytes += b.summary.message_bytes;
         }
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    let blocks_scanned = (sample.len() * rounds) as f64;
-    (elapsed * 1e6 / blocks_scanned, bytes as f64 / elapsed / 1e6)
+    let cpu = cpu_seconds() - cpu;
+    let count = (sample.len() * rounds) as f64;
+    (
+        full.as_secs_f64() * 1e6 / count,
+        unzip.as_secs_f64() * 1e6 / count,
+        cpu * 1e6 / count,
+        bytes as f64 / full.as_secs_f64() / 1e6,
+    )
+}
+
+/// zstd alone (level 1, the same library) on the same blocks' frame
+/// texts: compress and decompress µs per block and MB/s, as a yardstick
+/// for this machine at this moment.
+fn zstd_yardstick(entries: &[Vec<LogEntry>]) -> (f64, f64, f64, f64) {
+    let sample = &entries[..entries.len().min(256)];
+    let texts: Vec<Vec<Vec<u8>>> = sample
+        .iter()
+        .map(|block| {
+            block
+                .chunks(256)
+                .map(|frame| {
+                    let mut raw = Vec::new();
+                    for (i, e) in frame.iter().enumerate() {
+                        if i > 0 {
+                            raw.push(0xff);
+                        }
+                        raw.extend_from_slice(e.entry.message.as_bytes());
+                    }
+                    raw
+                })
+                .collect()
+        })
+        .collect();
+    let bytes: usize = texts.iter().flatten().map(Vec::len).sum();
+    let mut compressor = zstd::bulk::Compressor::new(1).unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    let packed: Vec<Vec<Vec<u8>>> = texts
+        .iter()
+        .map(|b| b.iter().map(|t| compressor.compress(t).unwrap_or_else(|e| panic!("{e}"))).collect())
+        .collect();
+    let compress = start.elapsed().as_secs_f64();
+    let mut decompressor = zstd::bulk::Decompressor::new().unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    for (b, t) in packed.iter().zip(&texts) {
+        for (p, raw) in b.iter().zip(t) {
+            black_box(decompressor.decompress(p, raw.len()).unwrap_or_else(|e| panic!("{e}")));
+        }
+    }
+    let decompress = start.elapsed().as_secs_f64();
+    let blocks = sample.len() as f64;
+    (
+        compress * 1e6 / blocks,
+        bytes as f64 / compress / 1e6,
+        decompress * 1e6 / blocks,
+        bytes as f64 / decompress / 1e6,
+    )
 }
 
 fn head_decode_us(blocks: &[EncodedBlock]) -> f64 {
-    let sample = &blocks[..blocks.len().min(200)];
+    let sample = &blocks[..blocks.len().min(256)];
     let start = Instant::now();
-    for b in sample {
-        black_box(decode_head(&b.head).unwrap_or_else(|e| panic!("{e}")));
+    for _ in 0..4 {
+        for b in sample {
+            black_box(decode_head(&b.head).unwrap_or_else(|e| panic!("{e}")));
+        }
     }
-    start.elapsed().as_secs_f64() * 1e6 / sample.len() as f64
+    start.elapsed().as_secs_f64() * 1e6 / (sample.len() * 4) as f64
 }
 
-fn hex_fragment(entries: &[LogEntry], rng: &mut StdRng) -> Option<String> {
-    let e = &entries[rng.random_range(0..entries.len())];
-    let at = e.entry.message.find("trace=")? + 6;
-    e.entry.message.get(at + 3..at + 11).map(str::to_owned)
+/// Substrings of `count` random entries' messages: 8 hex digits of the
+/// trace id, or the 5-digit number after the path.
+fn fragments(entries: &[Vec<LogEntry>], hex: bool, count: usize) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut out = Vec::new();
+    for _ in 0..count * 4 {
+        if out.len() == count {
+            break;
+        }
+        let block = &entries[rng.random_range(0..entries.len())];
+        let m = &block[rng.random_range(0..block.len())].entry.message;
+        let found = if hex {
+            m.find("trace=").and_then(|at| m.get(at + 9..at + 17))
+        } else {
+            let rest = m.get(m.find(' ').map_or(0, |i| i + 1)..).unwrap_or("");
+            rest.split(' ').next().and_then(|p| p.rsplit('/').next()).filter(|d| d.len() == 5)
+        };
+        if let Some(f) = found {
+            out.push(f.to_owned());
+        }
+    }
+    out
 }
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1 << 20);
-    let project = ProjectId(1);
-    let mut rng = StdRng::seed_from_u64(42);
-    if let Some(only) = std::env::args().nth(2) {
-        // Profiling aid: `measure N encode-peer|encode-bench|scan-peer|scan-bench`.
-        let entries =
-            if only.ends_with("peer") { peer(n, &mut rng, project) } else { bench(n, &mut rng, project) };
-        let start = Instant::now();
-        let mut runs = if only.starts_with("encode") { 5 } else { 1 };
-        let (mut blocks, mut took) = encode_all(&entries, &EncodeOptions::ingest());
-        while runs > 1 {
-            (blocks, took) = encode_all(&entries, &EncodeOptions::ingest());
-            runs -= 1;
-        }
-        if only.starts_with("scan") {
-            let (us, mbs) = scan_speed(&blocks, "request");
-            println!("scan {us:.1} µs/block {mbs:.0} MB/s");
-            for _ in 0..20 {
-                black_box(head_decode_us(&blocks));
-            }
-            println!("head {:.1} µs/block", head_decode_us(&blocks));
-        }
-        println!(
-            "{only}: encode {:.2} M/s, {:?} total",
-            n as f64 / took.as_secs_f64() / 1e6,
-            start.elapsed()
-        );
-        return;
-    }
     println!(
-        "orion-logstore measure: {n} entries per workload, blocks of {INGEST_BLOCK} (merged {MERGED_BLOCK})\n"
+        "orion-logstore measure: {n} entries per workload, ingest blocks of {INGEST_BLOCK}, merged {MERGED_BLOCK}"
     );
-    for (name, entries, common) in [
-        ("peer", peer(n, &mut rng, project), "status=200"),
-        ("bench", bench(n, &mut rng, project), "request"),
-    ] {
-        let raw: usize = entries.iter().map(|e| e.entry.message.len()).sum();
-        println!("== {name}: {:.1} bytes of message per entry", raw as f64 / n as f64);
-        let hex = hex_fragment(&entries, &mut rng);
-        let digits =
-            entries[n / 3].entry.message.split('/').nth(2).and_then(|s| s.get(..5)).map(str::to_owned);
+    println!("(encode and scan timed on one thread; the machine has 2 cores)\n");
+    for (name, w, common) in [("peer", Workload::Peer, "status=200"), ("bench", Workload::Bench, "request")] {
+        println!("== {name}");
         for gram in [3u8, 4] {
             let options = EncodeOptions { gram_len: gram, ..EncodeOptions::ingest() };
-            // Warm up, then time one pass on one core.
-            let _ = encode_all(&entries[..entries.len().min(50_000)], &options);
-            let (blocks, took) = encode_all(&entries, &options);
+            let _ = ingest(w, n.min(64 * INGEST_BLOCK), &options);
+            let (blocks, spent, entries) = ingest(w, n, &options);
+            let raw: u64 = blocks.iter().map(|b| b.summary.message_bytes).sum();
             println!(
-                " {gram}-grams: encode {:.2} M entries/s ({:.0} µs per {INGEST_BLOCK}-entry block)",
-                n as f64 / took.as_secs_f64() / 1e6,
-                took.as_secs_f64() * 1e6 / blocks.len() as f64,
+                "  {gram}-grams: encode {:.2} M entries/s per CPU second ({:.2} M/s wall), {:.0} µs CPU per {INGEST_BLOCK}-entry block; {:.1} B of message per entry",
+                n as f64 / spent.cpu / 1e6,
+                n as f64 / spent.wall.as_secs_f64() / 1e6,
+                spent.cpu * 1e6 / blocks.len() as f64,
+                raw as f64 / n as f64,
             );
-            print_sizes("ingest blocks (zstd 1)", &blocks, n);
-            let mut needles = vec![("rare needle", RARE.to_owned()), ("common word", common.to_owned())];
-            if let Some(h) = &hex {
-                needles.insert(1, ("hex fragment (8)", h.clone()));
+            print_sizes("ingest blocks (zstd 1)", &blocks);
+            let mut needles = vec![
+                Needle { label: "rare needle", samples: vec![RARE.to_owned()] },
+                Needle { label: "5-digit number", samples: fragments(&entries, false, 16) },
+            ];
+            if w == Workload::Bench {
+                needles.push(Needle { label: "hex fragment", samples: fragments(&entries, true, 16) });
             }
-            if let Some(d) = &digits {
-                needles.insert(1, ("5-digit number", d.clone()));
-            }
-            for (label, needle) in &needles {
-                let (blocks_skipped, frames_skipped, hits) = prune_rate(&blocks, needle);
-                println!(
-                    "  prune {label:<17} {needle:<18} blocks skipped {:>5.1}%, frames skipped {:>5.1}%, hits (capped) {hits}",
-                    blocks_skipped * 100.0,
-                    frames_skipped * 100.0,
-                );
-            }
+            needles.push(Needle { label: "common word", samples: vec![common.to_owned()] });
+            print_prunes(&blocks, &needles);
             if gram == 4 {
-                let (us, mbs) = scan_speed(&blocks, common);
+                let (c_us, c_mbs, d_us, d_mbs) = zstd_yardstick(&entries);
                 println!(
-                    "  scan (decompress+lower+memmem+count) {us:.1} µs per {INGEST_BLOCK}-entry block, {mbs:.0} MB/s of text"
+                    "  zstd alone, level 1, same frames: compress {c_us:.0} µs/block ({c_mbs:.0} MB/s), decompress {d_us:.0} µs/block ({d_mbs:.0} MB/s)"
                 );
-                println!("  head decode {:.1} µs per block", head_decode_us(&blocks));
+                let (us, unzip, cpu, mbs) = scan_speed(&blocks, common);
+                println!(
+                    "  scan of a block, all frames ({common:?}): {us:.0} µs ({unzip:.0} µs of it zstd), {mbs:.0} MB/s of text; {cpu:.0} µs CPU per block"
+                );
+                println!("  head decode: {:.1} µs per block", head_decode_us(&blocks));
                 let start = Instant::now();
-                let merged = merge_with(
-                    entries.chunks(INGEST_BLOCK).map(<[LogEntry]>::to_vec).collect(),
-                    MERGED_BLOCK,
-                    &EncodeOptions { gram_len: gram, ..EncodeOptions::merged() },
-                )
-                .unwrap_or_else(|e| panic!("merge: {e}"));
+                let merged = merge_with(entries, MERGED_BLOCK, &EncodeOptions::merged())
+                    .unwrap_or_else(|e| panic!("merge: {e}"));
                 let took = start.elapsed();
-                print_sizes("merged blocks (zstd 9)", &merged, n);
-                println!("  merge (sort + encode) {:.2} M entries/s", n as f64 / took.as_secs_f64() / 1e6);
-                let (blocks_skipped, frames_skipped, _) = prune_rate(&merged, hex.as_deref().unwrap_or(RARE));
-                println!(
-                    "  merged prune hex/rare: blocks skipped {:.1}%, frames skipped {:.1}%",
-                    blocks_skipped * 100.0,
-                    frames_skipped * 100.0
-                );
+                print_sizes("merged blocks (zstd 9)", &merged);
+                println!("  merge (sort + encode): {:.2} M entries/s", n as f64 / took.as_secs_f64() / 1e6);
+                print_prunes(&merged, &needles[..needles.len() - 1]);
+            }
+        }
+        if w == Workload::Bench {
+            println!(
+                "  filter budget (share of the block), 4-grams, ingest blocks of {} entries:",
+                INGEST_BLOCK
+            );
+            let sample = n.min(256 * INGEST_BLOCK);
+            for budget in [0.1, 0.2, 0.3] {
+                let options = EncodeOptions { filter_budget: budget, ..EncodeOptions::ingest() };
+                let (blocks, _, entries) = ingest(w, sample, &options);
+                print_sizes(&format!("budget {budget}"), &blocks);
+                let needles = [
+                    Needle { label: "5-digit number", samples: fragments(&entries, false, 16) },
+                    Needle { label: "hex fragment", samples: fragments(&entries, true, 16) },
+                ];
+                print_prunes(&blocks, &needles);
             }
         }
         println!();

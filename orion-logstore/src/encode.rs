@@ -1,18 +1,18 @@
 //! Turning entries into a block: summary, filter, head, metadata, frames.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
-use orion_core::model::log::{LogEntry, NewLogEntry};
+use orion_core::model::log::LogEntry;
 
 use crate::bloom::{Bloom, MAX_K};
+use crate::columns::Columns;
 use crate::dict::DictBuilder;
 use crate::error::{BlockError, Part, Result};
 use crate::filter::{BlockFilter, encode_filter, frame_bloom, pair_bloom};
 use crate::frame::{encode_frame, join};
 use crate::head::{HeadFlags, encode_head};
 use crate::metadata::encode_metadata;
-use crate::summary::{BlockSummary, FLAG_HAS_METADATA, FLAG_HAS_TAGS, FLAG_SORTED};
-use crate::time::to_micros;
+use crate::summary::{BlockSummary, FLAG_HAS_METADATA};
 use crate::{MAX_BLOCK_ENTRIES, MAX_FRAME_BYTES};
 
 /// How blocks are encoded. The format records every choice, so blocks
@@ -27,11 +27,11 @@ pub struct EncodeOptions {
     pub frame_bytes: usize,
     /// n-gram length of the message filters: 3 or 4.
     pub gram_len: u8,
-    /// Bloom hash functions per n-gram.
+    /// Bloom bits set per n-gram (1 to 6, all in one 64-bit word).
     pub gram_hashes: u8,
     /// Target Bloom bits per distinct n-gram of a frame.
     pub gram_bits: f64,
-    /// Bloom hash functions per metadata pair.
+    /// Bloom bits set per metadata pair (1 to 6).
     pub pair_hashes: u8,
     /// Target Bloom bits per distinct metadata pair.
     pub pair_bits: f64,
@@ -114,7 +114,8 @@ pub fn encode_block_with(entries: &[LogEntry], options: &EncodeOptions) -> Resul
         return Err(BlockError::TooManyEntries { count: entries.len(), max: MAX_BLOCK_ENTRIES });
     }
     let gram_len = options.gram_len.clamp(1, 4);
-    let mut summary = summarize(entries);
+    let columns = Columns::new(entries);
+    let mut summary = columns.summary.clone();
     let frame_starts = frame_starts(entries, options)?;
     summary.frame_count = (frame_starts.len() - 1) as u32;
     let tag = summary.block_tag();
@@ -125,7 +126,7 @@ pub fn encode_block_with(entries: &[LogEntry], options: &EncodeOptions) -> Resul
         summary.flags |= FLAG_HAS_METADATA;
     }
     let head = encode_head(
-        entries,
+        &columns,
         &frame_starts,
         HeadFlags { sorted: summary.is_sorted(), has_metadata },
         tag,
@@ -166,7 +167,7 @@ pub fn encode_block_with(entries: &[LogEntry], options: &EncodeOptions) -> Resul
     }
     pair_filter.drop_if_saturated(options.max_fill);
 
-    let filter = encode_filter(&dictionaries(entries, tag, gram_len, blooms, pair_filter));
+    let filter = encode_filter(&dictionaries(&columns, tag, gram_len, blooms, pair_filter));
     Ok(EncodedBlock { summary, filter, head, metadata, frames })
 }
 
@@ -189,52 +190,6 @@ fn fit_budget(frames: &mut [Bloom], pairs: &mut Bloom, budget: usize) {
         b.fold_to(to);
         total = total - before + b.stored_len();
         heap.push((b.stored_len(), i));
-    }
-}
-
-/// Time range, ids, level counts, uniform source and flags.
-fn summarize(entries: &[LogEntry]) -> BlockSummary {
-    let mut level_counts = [0u32; 6];
-    let (mut min_ts, mut max_ts, mut min_id, mut max_id) = (i64::MAX, i64::MIN, i64::MAX, i64::MIN);
-    let mut sorted = true;
-    let mut prev: Option<(i64, i64)> = None;
-    let mut has_tags = false;
-    let mut message_bytes = 0u64;
-    let first_source = entries.first().and_then(|e| e.entry.source.as_deref());
-    let mut uniform = first_source.is_some();
-    for e in entries {
-        let ts = to_micros(e.entry.timestamp);
-        min_ts = min_ts.min(ts);
-        max_ts = max_ts.max(ts);
-        min_id = min_id.min(e.id);
-        max_id = max_id.max(e.id);
-        level_counts[e.entry.level.rank() as usize] += 1;
-        if prev.is_some_and(|p| p > (ts, e.id)) {
-            sorted = false;
-        }
-        prev = Some((ts, e.id));
-        has_tags |= !e.entry.tags.is_empty();
-        message_bytes += e.entry.message.len() as u64;
-        uniform &= e.entry.source.as_deref() == first_source;
-    }
-    let mut flags = 0;
-    if sorted {
-        flags |= FLAG_SORTED;
-    }
-    if has_tags {
-        flags |= FLAG_HAS_TAGS;
-    }
-    BlockSummary {
-        min_ts,
-        max_ts,
-        min_id,
-        max_id,
-        count: entries.len() as u32,
-        level_counts,
-        source: if uniform { first_source.map(str::to_owned) } else { None },
-        frame_count: 0,
-        flags,
-        message_bytes,
     }
 }
 
@@ -265,49 +220,63 @@ fn frame_starts(entries: &[LogEntry], options: &EncodeOptions) -> Result<Vec<u32
 }
 
 /// The filter's dictionaries: tags with counts, sources, server ids.
-fn dictionaries(
-    entries: &[LogEntry],
-    tag: u32,
-    gram_len: u8,
-    frames: Vec<Bloom>,
-    metadata: Bloom,
-) -> BlockFilter {
-    let mut tags: Vec<(String, u32)> = Vec::new();
-    let mut tag_index: HashMap<&str, usize> = HashMap::new();
-    let mut sources = DictBuilder::default();
-    let mut servers = DictBuilder::default();
-    let (mut unsourced, mut no_server) = (false, false);
-    for NewLogEntry { tags: entry_tags, source, server_id, .. } in entries.iter().map(|e| &e.entry) {
-        for (i, t) in entry_tags.iter().enumerate() {
-            if entry_tags[..i].contains(t) {
-                continue;
-            }
-            let at = *tag_index.entry(t).or_insert_with(|| {
-                tags.push((t.clone(), 0));
-                tags.len() - 1
-            });
-            tags[at].1 += 1;
-        }
-        match source {
-            Some(s) => _ = sources.index(s),
-            None => unsourced = true,
-        }
-        match server_id {
-            Some(s) => _ = servers.index(s),
-            None => no_server = true,
-        }
-    }
+fn dictionaries(c: &Columns<'_>, tag: u32, gram_len: u8, frames: Vec<Bloom>, metadata: Bloom) -> BlockFilter {
     let owned = |d: &DictBuilder<'_>| d.strings().iter().map(|s| (*s).to_owned()).collect();
+    let tags = c.tags.strings().iter().zip(c.tag_counts()).map(|(t, n)| ((*t).to_owned(), n)).collect();
     BlockFilter {
         tag,
-        count: entries.len() as u32,
+        count: c.ids.len() as u32,
         gram_len,
         frames,
         metadata,
         tags,
-        unsourced,
-        sources: owned(&sources),
-        no_server,
-        servers: owned(&servers),
+        unsourced: c.has_unsourced(),
+        sources: owned(&c.sources),
+        no_server: c.has_no_server(),
+        servers: owned(&c.servers),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::entry;
+    use orion_core::model::log::Level;
+
+    #[test]
+    fn frames_split_by_entries_and_bytes() {
+        let entries: Vec<_> = (0..10).map(|i| entry(i, &"x".repeat(100), Level::Info, &[], None)).collect();
+        let by_count = EncodeOptions { frame_entries: 4, ..EncodeOptions::ingest() };
+        assert_eq!(frame_starts(&entries, &by_count).unwrap(), [0, 4, 8, 10]);
+        let by_bytes = EncodeOptions { frame_bytes: 250, ..EncodeOptions::ingest() };
+        assert_eq!(frame_starts(&entries, &by_bytes).unwrap(), [0, 2, 4, 6, 8, 10]);
+    }
+
+    #[test]
+    fn the_budget_folds_the_largest_filters_first() {
+        let mut frames = vec![Bloom::new(12, 2), Bloom::new(10, 2)];
+        let mut pairs = Bloom::new(8, 2);
+        fit_budget(&mut frames, &mut pairs, 300);
+        let sizes: Vec<usize> = frames.iter().chain([&pairs]).map(Bloom::stored_len).collect();
+        assert!(sizes.iter().sum::<usize>() <= 300, "{sizes:?}");
+        assert_eq!(pairs.log2(), 8);
+        // An impossible budget stops at the minimum size.
+        fit_budget(&mut frames, &mut pairs, 0);
+        assert!(frames.iter().chain([&pairs]).all(|b| b.log2() == crate::bloom::MIN_LOG2));
+    }
+
+    #[test]
+    fn summary_flags_follow_the_entries() {
+        let mut e = entry(1, "a", Level::Info, &["t"], Some("s"));
+        e.entry.metadata.insert("k".into(), serde_json::Value::from(1));
+        let block = encode_block(&[e, entry(2, "b", Level::Warn, &[], Some("s"))]).unwrap();
+        let s = &block.summary;
+        assert!(s.is_sorted() && s.has_metadata() && s.has_tags());
+        assert_eq!(s.source.as_deref(), Some("s"));
+        assert_eq!(s.frame_count, 1);
+        assert_eq!(
+            block.stored_bytes(),
+            block.filter.len() + block.head.len() + block.metadata.len() + block.frames[0].len()
+        );
     }
 }

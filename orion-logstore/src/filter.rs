@@ -12,15 +12,15 @@
 //! u8 some entry has no server id · strings(server ids)
 //! ```
 //!
-//! `bloom(..)` is a [foldable Bloom filter](crate::bloom); the n-gram and
-//! pair hashes are described in [`grams`](crate::grams).
+//! `bloom(..)` is a [blocked, foldable Bloom filter](crate::bloom); the
+//! n-gram and pair hashes are described in [`grams`](crate::grams).
 
 use crate::MAX_BLOCK_ENTRIES;
 use crate::bloom::{self, Bloom, estimate_items, insert_into};
 use crate::dict::{read_strings, write_strings};
 use crate::envelope::{begin, open, seal};
 use crate::error::{Part, Result};
-use crate::grams::{for_each_gram, pair_hash};
+use crate::grams::{for_each_gram_padded, lower_into, pair_hash};
 use crate::wire::{Reader, put_len, put_str};
 
 /// The decoded filter of a block.
@@ -127,12 +127,19 @@ pub(crate) fn frame_bloom<'a>(
     let build = Bloom::log2_for(total as f64, bits_per_item).min(max_log2.max(bloom::MIN_LOG2));
     scratch.clear();
     scratch.resize(1 << (build - 6), 0);
+    // Hash every gram first, then set bits: two tight loops run faster
+    // than one that alternates hashing and read-modify-write.
+    let mut lowered: Vec<u8> = Vec::new();
+    let mut hashes: Vec<u64> = Vec::with_capacity(total);
     for m in messages {
-        if m.is_ascii() {
-            for_each_gram(m.as_bytes(), n, |h| insert_into(scratch, k, h));
-        } else {
-            for_each_gram(m.to_lowercase().as_bytes(), n, |h| insert_into(scratch, k, h));
-        }
+        lowered.clear();
+        lower_into(&mut lowered, m);
+        let len = lowered.len();
+        lowered.extend_from_slice(&[0; 3]);
+        for_each_gram_padded(&lowered, len, n, |h| hashes.push(h));
+    }
+    for &h in &hashes {
+        insert_into(scratch, k, h);
     }
     let distinct = estimate_items(scratch, k);
     Bloom::from_scratch(scratch, k, Bloom::log2_for(distinct, bits_per_item))
@@ -224,5 +231,61 @@ fn flag(r: &mut Reader<'_>) -> Result<bool> {
         0 => Ok(false),
         1 => Ok(true),
         _ => Err(r.err("flag byte out of range")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::encode_block;
+    use crate::grams::gram_hashes;
+    use crate::testutil::{entry, with_metadata};
+    use orion_core::model::log::Level;
+    use serde_json::json;
+
+    #[test]
+    fn dictionaries_and_pairs() {
+        let entries = [
+            with_metadata(
+                entry(1, "Disk FULL on /var", Level::Error, &["ops", "ops"], Some("app")),
+                json!({"region": "eu-1", "code": 507, "ok": false, "nested": {"a": 1}}),
+            ),
+            entry(2, "all good", Level::Info, &["web"], None),
+        ];
+        let f = decode_filter(&encode_block(&entries).unwrap().filter).unwrap();
+        assert_eq!((f.count(), f.gram_len(), f.frame_count()), (2, 4, 1));
+        assert_eq!(f.tags(), [("ops".to_owned(), 1), ("web".to_owned(), 1)]);
+        assert_eq!(f.tag_count("nope"), 0);
+        assert_eq!(f.sources(), ["app"]);
+        assert!(f.has_unsourced() && f.has_no_server());
+        assert!(f.server_ids().is_empty());
+        for (k, v) in [("region", "eu-1"), ("code", "507"), ("ok", "false")] {
+            assert!(f.may_have_pair(k, v), "{k}={v}");
+        }
+        // Objects never equal anything, so they are not in the filter.
+        assert!(!f.may_have_pair("region", "eu-2") || !f.may_have_pair("nested", "{\"a\":1}"));
+        let grams = gram_hashes(b"full on", 4);
+        assert!(f.frame_may_contain(0, &grams));
+        assert!(f.message_filter_bytes() > 0 && f.metadata_filter_bytes() > 0);
+    }
+
+    #[test]
+    fn frame_blooms_hold_every_gram_of_every_lowered_message() {
+        let messages = ["Straße İstanbul", "\u{212A}elvin", "plain"];
+        let mut scratch = Vec::new();
+        let bloom = frame_bloom(messages.iter().copied(), 3, 2, 8.0, 12, &mut scratch);
+        for m in messages {
+            for h in gram_hashes(m.to_lowercase().as_bytes(), 3) {
+                assert!(bloom.may_contain(h), "{m}");
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_fields_are_errors() {
+        let entries = [entry(1, "x", Level::Info, &[], None)];
+        let good = encode_block(&entries).unwrap().filter;
+        assert!(decode_filter(&good).is_ok());
+        assert!(decode_filter(&good[..good.len() - 1]).is_err());
     }
 }

@@ -107,18 +107,16 @@ pub fn decode_frame(bytes: &[u8]) -> Result<Frame> {
     }
     let text = decompress(&mut r, MAX_FRAME_BYTES)?;
     let mut ends = Vec::with_capacity(count);
-    let mut ascii = true;
+    // One vectorisable pass decides whether all text is ASCII; only
+    // otherwise is each message checked as UTF-8.
+    let ascii = text.iter().fold(true, |all, &b| all & (b < 0x80 || b == SEPARATOR));
     let mut start = 0usize;
     for end in memchr::memchr_iter(SEPARATOR, &text).chain(std::iter::once(text.len())) {
         if ends.len() == count {
             return Err(corrupt(Part::Frame, "more messages than declared"));
         }
-        let message = &text[start..end];
-        if !message.is_ascii() {
-            ascii = false;
-            if std::str::from_utf8(message).is_err() {
-                return Err(corrupt(Part::Frame, "invalid UTF-8"));
-            }
+        if !ascii && std::str::from_utf8(&text[start..end]).is_err() {
+            return Err(corrupt(Part::Frame, "invalid UTF-8"));
         }
         ends.push(end as u32);
         start = end + 1;
@@ -127,4 +125,36 @@ pub fn decode_frame(bytes: &[u8]) -> Result<Frame> {
         return Err(corrupt(Part::Frame, "fewer messages than declared"));
     }
     Ok(Frame { tag, index, first, text, ends, ascii })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(messages: &[&str]) -> Frame {
+        let mut raw = Vec::new();
+        join(messages.iter(), &mut raw);
+        decode_frame(&encode_frame(&raw, 2, 10, messages.len() as u32, 9, 1).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn messages_come_back_with_their_position() {
+        let f = frame(&["first", "", "straße\n", "last"]);
+        assert_eq!((f.index(), f.first_position(), f.len(), f.block_tag()), (2, 10, 4, 9));
+        assert!(!f.ascii);
+        let all: Vec<&str> = (0..f.len()).map(|i| f.message(i).unwrap()).collect();
+        assert_eq!(all, ["first", "", "straße\n", "last"]);
+        assert!(frame(&["a", "b"]).ascii);
+    }
+
+    #[test]
+    fn a_wrong_message_count_is_corrupt() {
+        let mut raw = Vec::new();
+        join(["a", "b"].iter(), &mut raw);
+        assert!(decode_frame(&encode_frame(&raw, 0, 0, 3, 1, 1).unwrap()).is_err());
+        assert!(decode_frame(&encode_frame(&raw, 0, 0, 1, 1, 1).unwrap()).is_err());
+        // Invalid UTF-8 inside a message.
+        let bad = [b'a', 0xC3, SEPARATOR, b'b'];
+        assert!(decode_frame(&encode_frame(&bad, 0, 0, 2, 1, 1).unwrap()).is_err());
+    }
 }

@@ -8,7 +8,7 @@
 //! message grams never rejects a message that matches.
 //!
 //! A gram of `n` bytes `b0..b(n-1)` is the integer `Σ bj << 8(n-1-j)`, and
-//! its hash is [`mix`] of that integer.
+//! its hash is [`gram_hash`] of that integer.
 //!
 //! [`contains_case_insensitive`]: orion_core::model::log::contains_case_insensitive
 
@@ -16,9 +16,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-/// The finaliser of SplitMix64 (after adding the golden-ratio constant):
-/// a fast 64-bit mix with good avalanche, fixed forever by the format.
-#[inline]
+/// The finaliser of SplitMix64 (after adding the golden-ratio constant),
+/// for tests that need well-spread hashes.
+#[cfg(test)]
 pub(crate) fn mix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -35,6 +35,16 @@ pub(crate) fn lower_into(out: &mut Vec<u8>, text: &str) {
     } else {
         out.extend_from_slice(text.to_lowercase().as_bytes());
     }
+}
+
+/// The hash of a gram's integer `g`: `p ^ (p >> 32)` with
+/// `p = (g ^ 0x5bd1e995) · 0x9E3779B97F4A7C15 (mod 2^64)`. One multiply;
+/// the Bloom filters take their word from the low bits (mixed with the
+/// product's high half) and their bits from the high bits.
+#[inline]
+pub(crate) fn gram_hash(g: u64) -> u64 {
+    let p = (g ^ 0x5bd1_e995).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    p ^ (p >> 32)
 }
 
 /// Calls `f` with the hash of every `n`-byte window of `lower` (`n` in
@@ -54,8 +64,22 @@ pub(crate) fn for_each_gram(lower: &[u8], n: usize, mut f: impl FnMut(u64)) {
     for (i, &b) in lower.iter().enumerate() {
         key = ((key << 8) | u64::from(b.to_ascii_lowercase())) & mask;
         if i + 1 >= n {
-            f(mix(key));
+            f(gram_hash(key));
         }
+    }
+}
+
+/// Like [`for_each_gram`] for a text already lower-cased and followed by
+/// at least 3 padding bytes (`padded.len() >= len + 3`): each gram is
+/// one unaligned big-endian load, with no chain from byte to byte.
+#[inline]
+pub(crate) fn for_each_gram_padded(padded: &[u8], len: usize, n: usize, mut f: impl FnMut(u64)) {
+    if n == 0 || n > 4 || len < n || padded.len() < len + 3 {
+        return;
+    }
+    let shift = 8 * (4 - n as u32);
+    for w in padded[..len + 3].windows(4).take(len + 1 - n) {
+        f(gram_hash(u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]) >> shift)));
     }
 }
 
@@ -124,8 +148,23 @@ mod tests {
     fn grams_are_windows_within_the_text() {
         let mut keys = Vec::new();
         for_each_gram(b"abcd", 3, |h| keys.push(h));
-        assert_eq!(keys, vec![mix(0x61_62_63), mix(0x62_63_64)]);
+        assert_eq!(keys, vec![gram_hash(0x0061_6263), gram_hash(0x0062_6364)]);
         for_each_gram(b"ab", 3, |_| panic!("no gram in a short text"));
+    }
+
+    #[test]
+    fn padded_grams_equal_rolling_grams() {
+        for text in ["", "a", "ab", "abc", "abcd", "hello world", "grüße, İstanbul"] {
+            let lower = text.to_lowercase();
+            let mut padded = lower.clone().into_bytes();
+            padded.extend_from_slice(&[0, 0, 0]);
+            for n in 1..=4 {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                for_each_gram(lower.as_bytes(), n, |h| a.push(h));
+                for_each_gram_padded(&padded, lower.len(), n, |h| b.push(h));
+                assert_eq!(a, b, "{text:?} n={n}");
+            }
+        }
     }
 
     #[test]

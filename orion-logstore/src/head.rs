@@ -11,7 +11,8 @@
 //! count × u8 level rank
 //! strings(sources) · ints(source index + 1, 0 = none)
 //! strings(server ids) · ints(server index + 1, 0 = none)
-//! strings(tags) · ints(tags per entry) · varint refs · ints(tag index)
+//! strings(tags) · varint lists · lists × (varint len · len × varint tag index)
+//!   · ints(tag list of each entry)
 //! ints(message length in bytes)
 //! ```
 //!
@@ -19,15 +20,16 @@
 
 use std::ops::Range;
 
-use orion_core::model::log::{Level, LogEntry};
+use orion_core::model::log::Level;
 
-use crate::dict::{DictBuilder, read_strings};
+use crate::columns::Columns;
+use crate::dict::read_strings;
 use crate::envelope::{begin, compress_into, decompress, open, seal};
 use crate::error::{BlockError, Part, Result};
 use crate::intcol::{put_ints, put_uints, read_ints, read_uints};
-use crate::time::{from_micros, to_micros};
+use crate::time::from_micros;
 use crate::wire::{Reader, put_len};
-use crate::{MAX_BLOCK_ENTRIES, MAX_FRAME_BYTES, MAX_HEAD_BYTES, MAX_TAG_REFS};
+use crate::{MAX_BLOCK_ENTRIES, MAX_FRAME_BYTES, MAX_HEAD_BYTES};
 
 const HEAD_SORTED: u8 = 1;
 const HEAD_HAS_METADATA: u8 = 2;
@@ -50,8 +52,8 @@ pub struct Head {
     pub(crate) server_dict: Vec<String>,
     pub(crate) servers: Vec<u32>,
     pub(crate) tag_dict: Vec<String>,
-    pub(crate) tag_starts: Vec<u32>,
-    pub(crate) tag_refs: Vec<u32>,
+    pub(crate) tag_lists: Vec<Vec<u32>>,
+    pub(crate) list_refs: Vec<u32>,
     pub(crate) message_lens: Vec<u32>,
 }
 
@@ -124,8 +126,7 @@ impl Head {
 
     /// The dictionary indexes of entry `i`'s tags, in its order.
     pub fn tag_indexes(&self, i: usize) -> &[u32] {
-        let (s, e) = (self.tag_starts[i] as usize, self.tag_starts[i + 1] as usize);
-        &self.tag_refs[s..e]
+        &self.tag_lists[self.list_refs[i] as usize]
     }
 
     /// Entry `i`'s tags, in its order.
@@ -174,16 +175,16 @@ pub(crate) struct HeadFlags {
     pub(crate) has_metadata: bool,
 }
 
-/// Encodes the head of `entries`, whose frames start at `frame_starts`
-/// (ending with `entries.len()`).
+/// Encodes the head from a block's columns; its frames start at
+/// `frame_starts` (ending with the entry count).
 pub(crate) fn encode_head(
-    entries: &[LogEntry],
+    c: &Columns<'_>,
     frame_starts: &[u32],
     flags: HeadFlags,
     tag: u32,
     level: i32,
 ) -> Result<Vec<u8>> {
-    let n = entries.len();
+    let n = c.ids.len();
     let mut body = Vec::with_capacity(64 + n * 8);
     put_len(&mut body, n);
     let mut f = 0u8;
@@ -196,15 +197,11 @@ pub(crate) fn encode_head(
     body.push(f);
     put_len(&mut body, frame_starts.len() - 1);
     put_uints(&mut body, frame_starts.windows(2).map(|w| u64::from(w[1] - w[0])));
-
-    let ids: Vec<i64> = entries.iter().map(|e| e.id).collect();
-    put_ints(&mut body, &ids);
-    let ts: Vec<i64> = entries.iter().map(|e| to_micros(e.entry.timestamp)).collect();
-    put_ints(&mut body, &ts);
-    let received: Vec<i64> = entries.iter().map(|e| to_micros(e.entry.received_at)).collect();
-    let relative: Vec<i64> = received.iter().zip(&ts).map(|(r, t)| r.wrapping_sub(*t)).collect();
+    put_ints(&mut body, &c.ids);
+    put_ints(&mut body, &c.timestamps);
+    let relative: Vec<i64> = c.received.iter().zip(&c.timestamps).map(|(r, t)| r.wrapping_sub(*t)).collect();
     let mut as_is = Vec::new();
-    put_ints(&mut as_is, &received);
+    put_ints(&mut as_is, &c.received);
     let mut minus = Vec::new();
     put_ints(&mut minus, &relative);
     if minus.len() < as_is.len() {
@@ -214,37 +211,21 @@ pub(crate) fn encode_head(
         body.push(0);
         body.extend_from_slice(&as_is);
     }
-    body.extend(entries.iter().map(|e| e.entry.level.rank() as u8));
-
-    let mut sources = DictBuilder::default();
-    let source_refs: Vec<u64> = entries
-        .iter()
-        .map(|e| e.entry.source.as_deref().map_or(0, |s| u64::from(sources.index(s)) + 1))
-        .collect();
-    sources.write(&mut body);
-    put_uints(&mut body, source_refs.into_iter());
-
-    let mut servers = DictBuilder::default();
-    let server_refs: Vec<u64> = entries
-        .iter()
-        .map(|e| e.entry.server_id.as_deref().map_or(0, |s| u64::from(servers.index(s)) + 1))
-        .collect();
-    servers.write(&mut body);
-    put_uints(&mut body, server_refs.into_iter());
-
-    let mut tags = DictBuilder::default();
-    let mut tag_refs = Vec::new();
-    for e in entries {
-        tag_refs.extend(e.entry.tags.iter().map(|t| u64::from(tags.index(t))));
+    body.extend_from_slice(&c.levels);
+    c.sources.write(&mut body);
+    put_uints(&mut body, c.source_refs.iter().copied());
+    c.servers.write(&mut body);
+    put_uints(&mut body, c.server_refs.iter().copied());
+    c.tags.write(&mut body);
+    put_len(&mut body, c.tag_lists.len());
+    for list in &c.tag_lists {
+        put_len(&mut body, list.len());
+        for &t in list {
+            put_len(&mut body, t as usize);
+        }
     }
-    if tag_refs.len() > MAX_TAG_REFS {
-        return Err(BlockError::TooLarge { part: Part::Head, size: tag_refs.len(), cap: MAX_TAG_REFS });
-    }
-    tags.write(&mut body);
-    put_uints(&mut body, entries.iter().map(|e| e.entry.tags.len() as u64));
-    put_len(&mut body, tag_refs.len());
-    put_uints(&mut body, tag_refs.into_iter());
-    put_uints(&mut body, entries.iter().map(|e| e.entry.message.len() as u64));
+    put_uints(&mut body, c.list_refs.iter().copied());
+    put_uints(&mut body, c.message_lens.iter().copied());
 
     if body.len() > MAX_HEAD_BYTES {
         return Err(BlockError::TooLarge { part: Part::Head, size: body.len(), cap: MAX_HEAD_BYTES });
@@ -305,25 +286,23 @@ pub fn decode_head(bytes: &[u8]) -> Result<Head> {
     let server_dict = read_strings(&mut r)?;
     let servers = read_uints(&mut r, n, server_dict.len() as u64)?;
     let tag_dict = read_strings(&mut r)?;
-    let per_entry = read_uints(&mut r, n, MAX_TAG_REFS as u64)?;
-    let refs = r.len(MAX_TAG_REFS)?;
-    let mut tag_starts = Vec::with_capacity(n + 1);
-    let mut total = 0u64;
-    tag_starts.push(0u32);
-    for c in per_entry {
-        total += u64::from(c);
-        if total > refs as u64 {
-            return Err(r.err("tag counts exceed the tag references"));
+    let nlists = r.len(n)?;
+    let mut tag_lists = Vec::with_capacity(nlists);
+    for _ in 0..nlists {
+        let len = r.len(r.remaining())?;
+        let mut list = Vec::with_capacity(len);
+        for _ in 0..len {
+            list.push(r.len(tag_dict.len().saturating_sub(1))? as u32);
         }
-        tag_starts.push(total as u32);
+        if !list.is_empty() && tag_dict.is_empty() {
+            return Err(r.err("tag reference without a tag dictionary"));
+        }
+        tag_lists.push(list);
     }
-    if total != refs as u64 {
-        return Err(r.err("tag counts do not add up"));
+    if nlists == 0 {
+        return Err(r.err("no tag lists"));
     }
-    let tag_refs = read_uints(&mut r, refs, (tag_dict.len() as u64).saturating_sub(1))?;
-    if refs > 0 && tag_dict.is_empty() {
-        return Err(r.err("tag reference without a tag dictionary"));
-    }
+    let list_refs = read_uints(&mut r, n, nlists as u64 - 1)?;
     let message_lens = read_uints(&mut r, n, MAX_FRAME_BYTES as u64)?;
     r.finish()?;
     Ok(Head {
@@ -340,8 +319,54 @@ pub fn decode_head(bytes: &[u8]) -> Result<Head> {
         server_dict,
         servers,
         tag_dict,
-        tag_starts,
-        tag_refs,
+        tag_lists,
+        list_refs,
         message_lens,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::entry;
+
+    fn head_of(entries: &[orion_core::model::log::LogEntry], frame_starts: &[u32]) -> Head {
+        let columns = Columns::new(entries);
+        let flags = HeadFlags { sorted: columns.summary.is_sorted(), has_metadata: false };
+        decode_head(&encode_head(&columns, frame_starts, flags, 7, 1).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn columns_round_trip_with_dictionaries() {
+        let entries = [
+            entry(10, "a", Level::Info, &["x", "y"], Some("app")),
+            entry(11, "bb", Level::Error, &[], None),
+            entry(12, "ccc", Level::Trace, &["y", "y"], Some("app")),
+            entry(13, "", Level::Fatal, &["x", "y"], Some("other")),
+        ];
+        let head = head_of(&entries, &[0, 3, 4]);
+        assert_eq!(head.len(), 4);
+        assert_eq!(head.block_tag(), 7);
+        assert!(head.is_sorted());
+        assert_eq!(head.ids(), [10, 11, 12, 13]);
+        assert_eq!(head.level(1), Level::Error);
+        assert_eq!((head.source(0), head.source(1), head.source(3)), (Some("app"), None, Some("other")));
+        assert_eq!(head.tags(2).collect::<Vec<_>>(), ["y", "y"]);
+        assert_eq!(head.tag_indexes(0), head.tag_indexes(3));
+        assert_eq!(head.message_len(2), 3);
+        assert_eq!(head.frame_count(), 2);
+        assert_eq!((head.frame_of(2), head.frame_of(3)), (0, 1));
+        assert_eq!(head.frame_range(1), 3..4);
+    }
+
+    #[test]
+    fn frames_must_cover_the_entries() {
+        let entries = [entry(1, "a", Level::Info, &[], None)];
+        let columns = Columns::new(&entries);
+        let flags = || HeadFlags { sorted: true, has_metadata: false };
+        // A frame layout that does not add up is refused on decode.
+        let bad = encode_head(&columns, &[0, 2], flags(), 1, 1).unwrap();
+        assert!(decode_head(&bad).is_err());
+        assert!(decode_head(&encode_head(&columns, &[0, 1], flags(), 1, 1).unwrap()).is_ok());
+    }
 }

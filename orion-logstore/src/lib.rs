@@ -26,9 +26,11 @@
 //! | `envelope.rs` | the BLOB envelope (version, kind, block tag, CRC-32) and capped zstd |
 //! | `intcol.rs` | integer columns: offset or delta, gcd scale, bit-packing |
 //! | `dict.rs` | string dictionaries |
+//! | `columns.rs` | one pass over the entries into compact columns |
 //! | `time.rs` | microsecond timestamps |
 //! | `bloom.rs` | foldable Bloom filters |
 //! | `grams.rs` | lower-casing, n-gram and metadata-pair hashes |
+//! | `testutil.rs` | fixed entries for unit tests |
 //! | `summary.rs` | [`BlockSummary`] (SQL columns) and the block tag |
 //! | `head.rs`, `metadata.rs`, `frame.rs`, `filter.rs` | one BLOB kind each |
 //! | `encode.rs` | [`encode_block`], [`EncodeOptions`], filter budget |
@@ -59,25 +61,74 @@
 //!
 //! - **head** (zstd): ids, timestamps (µs), `received_at` (as is or
 //!   minus the timestamp), level ranks, source and server-id dictionaries
-//!   with per-entry indexes, the tag dictionary with per-entry tag lists,
-//!   message lengths, and the entries per frame. Integer columns store
+//!   with per-entry indexes, the tag dictionary with the distinct tag lists
+//!   and a list index per entry, message lengths, and the entries per
+//!   frame. Integer columns store
 //!   offsets from the minimum or deltas from the previous value, divided
 //!   by their gcd, bit-packed (a sequential id column takes 0 bits per
 //!   entry, millisecond timestamps lose their ×1000).
-//! - **metadata** (zstd): each entry's object as serde_json's compact
-//!   JSON (empty objects take no bytes), so key order and number text
-//!   round trip exactly (`float_roundtrip` is on for f64 bits).
+//! - **metadata** (zstd): each entry's object, stored by key: the
+//!   distinct key lists ("shapes") once, a shape per entry, then one
+//!   column per key with its kind chosen from the values: lower-case hex
+//!   strings of one length as bytes, integers bit-packed, few distinct
+//!   strings as a dictionary, other strings as UTF-8, booleans, nulls, and
+//!   anything else (floats, u64 above i64, arrays, objects, mixed types)
+//!   as serde_json's compact JSON text. Decoding rebuilds exactly the
+//!   `Map` that was encoded (keys and their order, integer vs float,
+//!   float bits — `float_roundtrip` is on). Against one compact JSON text
+//!   per entry this measured 31% smaller on the bench workload (random
+//!   hex request ids) and lets metadata filters compare without parsing.
 //! - **frames** (zstd, one BLOB each): the messages of ~256 consecutive
 //!   entries joined by 0xFF, which UTF-8 never contains: a needle never
 //!   matches across messages, and a frame decodes on its own.
-//! - **filter** (raw): per frame a Bloom filter of the n-grams (4 bytes by
+//! - **filter** (raw): per frame a Bloom filter of the byte n-grams (4 by
 //!   default; 3 selectable) of the `str::to_lowercase`d messages, a Bloom
 //!   filter of metadata `key=value` pairs as `metadata_equals` compares
 //!   them, the tag dictionary with per-tag entry counts, and the sources
-//!   and server ids present. Bloom filters are built large, then folded
-//!   to ~8 bits per distinct item and, together, to at most
-//!   [`EncodeOptions::filter_budget`] of the block's compressed size.
-//!   Nothing in it can reject a block that holds a match.
+//!   and server ids present. The Bloom filters are blocked (all bits of an
+//!   item in one 64-bit word) and foldable: built large, sized to ~8 bits
+//!   per distinct item from their fill, then halved, largest first, until
+//!   together they take at most [`EncodeOptions::filter_budget`] of the
+//!   block's compressed size; a filter left more than 95% full is dropped.
+//!   Nothing in it can reject a block or frame that holds a match.
+//!
+//! ## Bodies, byte by byte
+//!
+//! `varint` is unsigned LEB128, `ivarint` zig-zag then LEB128,
+//! `strings(..)` is `varint n · n × (varint len · UTF-8)`, and `ints(..)`
+//! an integer column: `u8 mode (0 offset from min, 1 delta from previous)
+//! · u8 width in bits · ivarint base · [mode 1: ivarint smallest delta] ·
+//! varint scale (gcd) · values × width bits, little-endian bit order`.
+//!
+//! ```text
+//! head      varint length · zstd(
+//!             varint count · u8 flags (1 sorted, 2 has metadata)
+//!             · varint frames · ints(entries per frame)
+//!             · ints(id) · ints(timestamp µs) · u8 mode · ints(received_at µs, mode 1: minus timestamp)
+//!             · count × u8 level rank
+//!             · strings(sources) · ints(source index + 1, 0 = none)
+//!             · strings(server ids) · ints(server index + 1, 0 = none)
+//!             · strings(tags) · varint lists · lists × (varint len · len × varint tag) · ints(list per entry)
+//!             · ints(message length))
+//! metadata  varint length · zstd(
+//!             varint count · strings(keys) · varint shapes · shapes × (varint len · len × varint key)
+//!             · ints(shape per entry)
+//!             · per key: u8 kind · values of the entries having it, by kind:
+//!               0 json ints(len) · texts | 1 str ints(len) · bytes | 2 dict strings · ints(index)
+//!               3 hex u8 bytes each · bytes | 4 int ints | 5 bool ints | 6 null)
+//! frame     varint index · varint first entry · varint entries · varint length
+//!             · zstd(messages joined by 0xFF)
+//! filter    varint count · u8 n-gram length · varint frames · frames × bloom · bloom(pairs)
+//!             · varint tags · tags × (varint len · UTF-8 · varint entries with it)
+//!             · u8 some entry unsourced · strings(sources) · u8 some entry without server · strings(server ids)
+//! bloom     u8 log2 bits (0 = no information, else 6..=24) · u8 bits per item k (1..=6) · 2^log2 / 8 bytes
+//! ```
+//!
+//! An item with hash `h` sets, in 64-bit word `h mod 2^(log2-6)`, the bits
+//! `(h >> (58 - 6i)) & 63` for `i < k`. An n-gram (bytes `b0..b(n-1)` of
+//! the lower-cased message) hashes as `p ^ (p >> 32)`, `p = (Σ bj <<
+//! 8(n-1-j) ^ 0x5bd1e995) · 0x9E3779B97F4A7C15`; a metadata pair as XXH3-64
+//! of `key · 0xFF · value text`.
 //!
 //! Stored timestamps are whole microseconds (sub-microsecond digits are
 //! dropped, like the row store). Entries decode in the order they were
@@ -88,6 +139,7 @@
 #![deny(missing_docs)]
 
 mod bloom;
+mod columns;
 mod decode;
 mod dict;
 mod encode;
@@ -105,6 +157,8 @@ mod prune;
 mod query;
 mod scan;
 mod summary;
+#[cfg(test)]
+mod testutil;
 mod time;
 mod wire;
 
@@ -140,9 +194,10 @@ pub const MAX_HEAD_BYTES: usize = 64 << 20;
 /// Cap on a metadata part's decompressed size.
 pub const MAX_METADATA_PART_BYTES: usize = 256 << 20;
 
+/// Cap on the number of metadata values (top-level keys over all
+/// entries) in one block.
+pub const MAX_METADATA_VALUES: usize = 1 << 24;
+
 /// Cap on a frame's decompressed size (a frame ends at 1 MiB of text
 /// unless one message is larger; messages may be up to half this).
 pub const MAX_FRAME_BYTES: usize = 32 << 20;
-
-/// Cap on tag references (sum of tags per entry) in one block.
-pub const MAX_TAG_REFS: usize = 4 << 20;

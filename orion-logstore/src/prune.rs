@@ -186,3 +186,106 @@ pub fn histogram_without_scan(
 pub fn bucket_start(ts_us: i64, width: i64) -> i64 {
     ts_us.div_euclid(1_000_000).div_euclid(width) * width
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::{EncodeOptions, encode_block, encode_block_with};
+    use crate::filter::decode_filter;
+    use crate::testutil::entry;
+    use chrono::DateTime;
+    use orion_core::model::log::{LevelFilter, LogCursor, LogFilter};
+
+    fn block() -> crate::EncodedBlock {
+        let entries: Vec<_> = (0..600)
+            .map(|i| {
+                let level = if i % 3 == 0 { Level::Error } else { Level::Info };
+                let msg =
+                    if i == 444 { "rare zebra-stripes".to_owned() } else { format!("request {i} done") };
+                entry(i, &msg, level, &["api"], Some("app"))
+            })
+            .collect();
+        // A generous budget: these tiny, repetitive frames compress to
+        // almost nothing.
+        let options = EncodeOptions { frame_entries: 100, filter_budget: 4.0, ..EncodeOptions::ingest() };
+        encode_block_with(&entries, &options).unwrap()
+    }
+
+    fn q(filter: LogFilter) -> Query {
+        Query::new(&filter)
+    }
+
+    #[test]
+    fn time_level_source_tags_prune_on_the_summary() {
+        let b = block();
+        let at = |s: i64| DateTime::from_timestamp(1_700_000_000 + s, 0);
+        assert!(may_match(&b.summary, &q(LogFilter::default())));
+        assert!(!may_match(&b.summary, &q(LogFilter { from: at(600), ..LogFilter::default() })));
+        assert!(may_match(&b.summary, &q(LogFilter { from: at(599), ..LogFilter::default() })));
+        assert!(!may_match(&b.summary, &q(LogFilter { to: at(0), ..LogFilter::default() })));
+        let fatal = LogFilter { levels: LevelFilter::AtLeast(Level::Fatal), ..LogFilter::default() };
+        assert!(!may_match(&b.summary, &q(fatal)));
+        assert!(!may_match(&b.summary, &q(LogFilter { source: Some("db".into()), ..LogFilter::default() })));
+        let cursor = LogCursor { timestamp: at(0).unwrap(), id: 0 };
+        assert!(!may_match(&b.summary, &q(LogFilter::default()).after(cursor)));
+        let cursor = LogCursor { timestamp: at(0).unwrap(), id: 1 };
+        assert!(may_match(&b.summary, &q(LogFilter::default()).after(cursor)));
+        let filter = decode_filter(&b.filter).unwrap();
+        let tagged = q(LogFilter { tags: vec!["web".into()], ..LogFilter::default() });
+        assert_eq!(prune(&b.summary, &filter, &tagged).unwrap(), Prune::Skip);
+    }
+
+    #[test]
+    fn a_rare_needle_keeps_only_its_frame() {
+        let b = block();
+        let filter = decode_filter(&b.filter).unwrap();
+        let needle = |n: &str| {
+            prune(&b.summary, &filter, &q(LogFilter { search: Some(n.into()), ..LogFilter::default() }))
+        };
+        assert_eq!(needle("ZEBRA-stripes").unwrap(), Prune::Scan { frames: vec![4] });
+        assert_eq!(needle("zebra-stripes-and-more").unwrap(), Prune::Skip);
+        assert_eq!(needle("request").unwrap(), Prune::Scan { frames: (0..6).collect() });
+        // Shorter than a gram: every frame.
+        assert_eq!(needle("ze").unwrap(), Prune::Scan { frames: (0..6).collect() });
+        assert_eq!(needle("").unwrap(), Prune::Scan { frames: (0..6).collect() });
+    }
+
+    #[test]
+    fn counts_without_a_scan_only_when_they_follow() {
+        let b = block();
+        let filter = decode_filter(&b.filter).unwrap();
+        let all = q(LogFilter::default());
+        assert_eq!(count_without_scan(&b.summary, None, &all), Some(600));
+        let errors = q(LogFilter { levels: LevelFilter::OneOf(vec![Level::Error]), ..LogFilter::default() });
+        assert_eq!(level_counts_without_scan(&b.summary, None, &errors), Some([0, 0, 0, 0, 200, 0]));
+        let source = q(LogFilter { source: Some("app".into()), ..LogFilter::default() });
+        assert_eq!(count_without_scan(&b.summary, None, &source), Some(600));
+        let tagged = q(LogFilter { tags: vec!["api".into()], ..LogFilter::default() });
+        assert_eq!(count_without_scan(&b.summary, None, &tagged), None);
+        assert_eq!(count_without_scan(&b.summary, Some(&filter), &tagged), Some(600));
+        let partial =
+            q(LogFilter { from: DateTime::from_timestamp(1_700_000_100, 0), ..LogFilter::default() });
+        assert_eq!(count_without_scan(&b.summary, None, &partial), None);
+        let needle = q(LogFilter { search: Some("x".into()), ..LogFilter::default() });
+        assert_eq!(count_without_scan(&b.summary, None, &needle), None);
+        // The block spans 10 minutes: one hour bucket, several minute buckets.
+        assert!(histogram_without_scan(&b.summary, None, &all, Interval::Minute).is_none());
+        let hour = histogram_without_scan(&b.summary, None, &all, Interval::Day).unwrap();
+        assert_eq!(hour.iter().map(|h| h.count).sum::<u64>(), 600);
+    }
+
+    #[test]
+    fn filters_of_another_block_are_refused() {
+        let b = block();
+        let other = encode_block(&[entry(1, "x", Level::Info, &[], None)]).unwrap();
+        let filter = decode_filter(&other.filter).unwrap();
+        assert!(prune(&b.summary, &filter, &q(LogFilter::default())).is_err());
+    }
+
+    #[test]
+    fn buckets_floor_before_the_epoch() {
+        assert_eq!(bucket_start(-1, 60), -60);
+        assert_eq!(bucket_start(59_999_999, 60), 0);
+        assert_eq!(bucket_start(60_000_000, 60), 60);
+    }
+}

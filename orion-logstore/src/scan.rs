@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
 use orion_core::model::ProjectId;
-use orion_core::model::log::{HistogramCount, Interval, Level, LogEntry, metadata_equals};
+use orion_core::model::log::{HistogramCount, Interval, Level, LogEntry};
 
 use crate::error::{BlockError, Part, Result, corrupt};
 use crate::frame::{Frame, SEPARATOR};
@@ -32,6 +32,9 @@ pub struct BlockScan<'a> {
     tags: Option<Vec<u32>>,
     /// For a needle query: whose message contains it.
     needle_hits: Option<Vec<bool>>,
+    /// The wanted metadata keys' indexes in the block's key dictionary;
+    /// `None` if a key is absent from every entry.
+    pair_keys: Option<Vec<u32>>,
 }
 
 impl<'a> BlockScan<'a> {
@@ -72,7 +75,12 @@ impl<'a> BlockScan<'a> {
         };
         let source = query.filter().source.as_deref().map(|s| head.source_index(s));
         let tags = query.tags.iter().map(|t| head.tag_index(t)).collect();
-        Ok(Self { query, head, metadata, frames, source, tags, needle_hits })
+        let pair_keys = match metadata.filter(|_| head.has_metadata()) {
+            Some(m) => query.pairs.iter().map(|(k, _, _)| m.key_index(k)).collect(),
+            None if query.pairs.is_empty() => Some(Vec::new()),
+            None => None,
+        };
+        Ok(Self { query, head, metadata, frames, source, tags, needle_hits, pair_keys })
     }
 
     /// Whether entry `i` (storage position) matches.
@@ -105,12 +113,14 @@ impl<'a> BlockScan<'a> {
         if self.query.pairs.is_empty() {
             return Ok(true);
         }
-        let Some(metadata) = self.metadata.filter(|_| h.has_metadata()) else {
-            // No entry of the block has metadata: no pair can be equal.
-            return Ok(false);
-        };
-        let object = metadata.object(i)?;
-        Ok(self.query.pairs.iter().all(|(k, v, _)| object.get(k).is_some_and(|j| metadata_equals(j, v))))
+        // No metadata in the block, or a wanted key in no entry: no match.
+        let (Some(metadata), Some(keys)) = (self.metadata, &self.pair_keys) else { return Ok(false) };
+        for (&key, (_, wanted, _)) in keys.iter().zip(&self.query.pairs) {
+            if !metadata.pair_equals(i, key, wanted)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Storage positions of all matches, in storage order.
@@ -242,4 +252,61 @@ fn search_frame(
         pos = ends[i] as usize + 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::{EncodeOptions, encode_block_with};
+    use crate::frame::decode_frame;
+    use crate::head::decode_head;
+    use crate::metadata::decode_metadata;
+    use crate::testutil::{entry, project, with_metadata};
+    use orion_core::model::log::LogFilter;
+    use serde_json::json;
+
+    #[test]
+    fn non_ascii_offsets_map_to_the_right_message() {
+        // Lower-casing changes byte lengths here ('İ' grows, the Kelvin
+        // sign shrinks), so raw and lowered offsets differ.
+        let messages = ["İİİİ x", "\u{212A}\u{212A}\u{212A} y", "target z", "İ target"];
+        let entries: Vec<_> =
+            messages.iter().enumerate().map(|(i, m)| entry(i as i64, m, Level::Info, &[], None)).collect();
+        let b = encode_block_with(&entries, &EncodeOptions::ingest()).unwrap();
+        let head = decode_head(&b.head).unwrap();
+        let frames = vec![decode_frame(&b.frames[0]).unwrap()];
+        for (needle, want) in [("TARGET", vec![3u32, 2]), ("kk", vec![1]), ("i̇ t", vec![3]), ("x", vec![0])]
+        {
+            let query = Query::new(&LogFilter { search: Some(needle.into()), ..LogFilter::default() });
+            let scan = BlockScan::new(&query, &head, None, &frames, &[0]).unwrap();
+            assert_eq!(scan.positions().unwrap(), want, "{needle}");
+        }
+    }
+
+    #[test]
+    fn missing_parts_are_reported() {
+        let entries = [with_metadata(entry(1, "hello", Level::Info, &[], None), json!({"k": "v"}))];
+        let b = encode_block_with(&entries, &EncodeOptions::ingest()).unwrap();
+        let head = decode_head(&b.head).unwrap();
+        let needle = Query::new(&LogFilter { search: Some("hello".into()), ..LogFilter::default() });
+        assert_eq!(
+            BlockScan::new(&needle, &head, None, &[], &[0]).unwrap_err(),
+            BlockError::Missing { part: Part::Frame, index: 0 }
+        );
+        let pairs =
+            Query::new(&LogFilter { metadata: vec![("k".into(), "v".into())], ..LogFilter::default() });
+        assert_eq!(
+            BlockScan::new(&pairs, &head, None, &[], &[0]).unwrap_err(),
+            BlockError::Missing { part: Part::Metadata, index: 0 }
+        );
+        let metadata = decode_metadata(&b.metadata).unwrap();
+        let scan = BlockScan::new(&pairs, &head, Some(&metadata), &[], &[0]).unwrap();
+        assert_eq!(scan.positions().unwrap(), [0]);
+        // Rebuilding the entry needs its frame.
+        assert!(matches!(scan.entries(&[0], project()), Err(BlockError::Missing { part: Part::Frame, .. })));
+        let frames = vec![decode_frame(&b.frames[0]).unwrap()];
+        let scan = BlockScan::new(&pairs, &head, Some(&metadata), &frames, &[0]).unwrap();
+        assert_eq!(scan.page(0, 10, project()).unwrap(), entries);
+        assert!(scan.page(1, 10, project()).unwrap().is_empty());
+    }
 }

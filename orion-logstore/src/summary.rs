@@ -17,7 +17,7 @@ pub const FLAG_HAS_METADATA: u32 = 2;
 pub const FLAG_HAS_TAGS: u32 = 4;
 
 /// A block's summary: one row of `log_blocks` without its BLOBs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlockSummary {
     /// Earliest `timestamp`, microseconds since the epoch.
     pub min_ts: i64,

@@ -19,7 +19,7 @@ pub fn from_micros(micros: i64) -> Option<DateTime<Utc>> {
 /// before it exactly when `m < ceil_micros(at)`.
 pub fn ceil_micros(at: DateTime<Utc>) -> i64 {
     let floor = at.timestamp_micros();
-    if at.timestamp_subsec_nanos() % 1_000 == 0 { floor } else { floor.saturating_add(1) }
+    if at.timestamp_subsec_nanos().is_multiple_of(1_000) { floor } else { floor.saturating_add(1) }
 }
 
 /// An instant as nanoseconds since the epoch, exactly (for comparing a

@@ -65,7 +65,7 @@ pub mod bench {
 
 pub use connection::Backend;
 pub use error::StorageError;
-pub use repo::logs::{IngestOptions, IngestStats};
+pub use repo::logs::{CheckReport, IngestOptions, IngestStats};
 
 /// Tuning for [`Storage::open_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -140,6 +140,16 @@ impl Storage {
     /// seconds); returns how many blocks were merged away.
     pub async fn merge_logs(&self) -> Result<u64, orion_core::RepositoryError> {
         self.logs.merge_now().await
+    }
+
+    /// Verifies every log block (checksums, decoding, counts against the
+    /// directory), calling `progress(done, total)` as it goes; damaged
+    /// blocks are listed by number in the report.
+    pub async fn check_logs(
+        &self,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<CheckReport, orion_core::RepositoryError> {
+        self.logs.check(progress).await
     }
 
     /// Which database this is.

@@ -266,14 +266,14 @@ fn value_text(v: &Value) -> String {
 /// A random filter aimed at `entries` (so it often matches something).
 pub fn filter(rng: &mut StdRng, entries: &[LogEntry]) -> LogFilter {
     let pick = |rng: &mut StdRng| &entries[rng.random_range(0..entries.len())].entry;
-    let mut f = LogFilter::default();
-    f.levels = match rng.random_range(0..6) {
+    let levels = match rng.random_range(0..6) {
         0 => LevelFilter::AtLeast(Level::ALL[rng.random_range(0..6)]),
         1 => LevelFilter::OneOf(
             (0..rng.random_range(0..3)).map(|_| Level::ALL[rng.random_range(0..6)]).collect(),
         ),
         _ => LevelFilter::Any,
     };
+    let mut f = LogFilter { levels, ..LogFilter::default() };
     f.search = match rng.random_range(0..10) {
         0..=3 => None,
         4..=6 => {

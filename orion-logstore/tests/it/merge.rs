@@ -15,7 +15,7 @@ fn across(blocks: &[EncodedBlock], query: &Query) -> Vec<LogEntry> {
 
 #[test]
 fn merging_never_changes_an_answer() {
-    for_seeds(30_000, 150, |rng| {
+    for_seeds(30_000, 100, |rng| {
         let mut inputs = Vec::new();
         let mut next_id = rng.random_range(0..1_000i64);
         for _ in 0..rng.random_range(1..5) {

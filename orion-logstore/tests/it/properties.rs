@@ -89,7 +89,7 @@ fn check(block: &EncodedBlock, entries: &[LogEntry], query: &Query, rng: &mut St
 
 #[test]
 fn prune_and_scan_answer_exactly_like_log_filter_matches() {
-    for_seeds(10_000, 700, |rng| {
+    for_seeds(10_000, 500, |rng| {
         let n = arb::block_size(rng);
         let entries = arb::entries(rng, n);
         let block = encode_block_with(&entries, &random_options(rng)).unwrap();
@@ -105,7 +105,7 @@ fn prune_and_scan_answer_exactly_like_log_filter_matches() {
 
 #[test]
 fn needles_taken_from_messages_always_find_them() {
-    for_seeds(20_000, 300, |rng| {
+    for_seeds(20_000, 200, |rng| {
         let n = arb::block_size(rng);
         let entries = arb::entries(rng, n);
         let block = encode_block_with(&entries, &random_options(rng)).unwrap();

@@ -19,7 +19,7 @@ fn assert_same(decoded: &[LogEntry], entries: &[LogEntry]) {
 
 #[test]
 fn encode_then_decode_is_the_identity() {
-    for_seeds(1, 1_500, |rng| {
+    for_seeds(1, 1_000, |rng| {
         let n = arb::block_size(rng);
         let entries = arb::entries(rng, n);
         let mut options = EncodeOptions::ingest();

@@ -10,6 +10,7 @@
 //! - `read`: pages, counts, histograms and level counts over blocks.
 //! - `retention`: whole-block deletes, rewriting blocks that straddle.
 //! - `merge`: small blocks merged in the background (ids unchanged).
+//! - `check`: verifying every block (`orion check`).
 //! - `sql`: placeholder numbering for both backends.
 
 use async_trait::async_trait;
@@ -29,6 +30,7 @@ use crate::error::repo_err;
 
 use super::micros_bound;
 
+mod check;
 mod keys;
 mod merge;
 mod pack;
@@ -38,6 +40,7 @@ mod sql;
 mod store;
 mod writer;
 
+pub use check::CheckReport;
 pub use writer::{IngestOptions, IngestStats};
 
 use read::Reader;
@@ -77,6 +80,11 @@ impl LogRepo {
             }
         });
         Self { writer: Writer::spawn(db.clone(), options), db, _alive: alive }
+    }
+
+    /// Verifies every block (see `check`).
+    pub(crate) async fn check(&self, progress: impl FnMut(u64, u64)) -> RepoResult<CheckReport> {
+        check::check(&self.db, progress).await
     }
 
     /// Merges every project's small blocks now; returns how many blocks

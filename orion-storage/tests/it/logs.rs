@@ -4,6 +4,7 @@
 //! common needles that the contract's small data sets never reach.
 
 mod block_upkeep;
+mod damage;
 mod differential;
 mod search_paths;
 mod writer;

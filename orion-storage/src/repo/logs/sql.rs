@@ -52,6 +52,11 @@ impl Sql {
         self
     }
 
+    /// The statement so far, leaving the builder as it is.
+    pub(super) fn build_ref(&mut self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text.clone(), self.values.clone())
+    }
+
     /// The finished statement.
     pub(super) fn build(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)

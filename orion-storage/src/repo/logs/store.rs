@@ -128,6 +128,14 @@ pub(super) async fn directory<C: ConnectionTrait>(
     rows.iter().map(summary_of).collect()
 }
 
+/// The directory row of block `id`.
+pub(super) async fn directory_row<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<Listed> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ").push(SUMMARY_COLUMNS).push(" FROM log_blocks WHERE id = ").bind(id);
+    let row = db.query_one_raw(sql.build()).await.map_err(repo_err)?;
+    summary_of(&row.ok_or_else(|| CorruptRow::in_table("log_blocks", format!("block {id} vanished")))?)
+}
+
 /// Blocks of any project with entries before `cutoff_us`, oldest first, at
 /// most `limit` of them (retention).
 pub(super) async fn expiring<C: ConnectionTrait>(
