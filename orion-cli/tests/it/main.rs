@@ -4,6 +4,7 @@ mod agent;
 mod agent_proxy;
 mod alerts;
 mod commands;
+mod crash;
 mod outage;
 mod process;
 mod serve;

@@ -28,8 +28,26 @@ use sea_orm::ConnectionTrait;
 
 use super::store::{self, Listed};
 
-/// Blocks whose filters (and parts) are fetched per round trip.
-const BATCH: usize = 64;
+/// Blocks whose filters (and parts) are fetched per round trip: a few at
+/// first (a page or a capped count often ends within the newest blocks),
+/// doubling up to [`MAX_BATCH`] for queries that walk far.
+const FIRST_BATCH: usize = 2;
+const MAX_BATCH: usize = 64;
+
+/// `listed` cut into batches of growing size.
+fn batches(listed: &[Listed]) -> impl Iterator<Item = &[Listed]> {
+    let mut rest = listed;
+    let mut size = FIRST_BATCH;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (head, tail) = rest.split_at(size.min(rest.len()));
+        rest = tail;
+        size = (size * 2).min(MAX_BATCH);
+        Some(head)
+    })
+}
 
 /// A damaged block: logged once with its id, and failing the query that
 /// touched it (never a silently incomplete answer).
@@ -173,7 +191,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         // (ts_us, id, block, position) of every match found so far.
         let mut hits: Vec<(i64, i64, i64, u32)> = Vec::new();
         let mut kept: HashMap<i64, (Candidate, Decoded)> = HashMap::new();
-        for batch in listed.chunks(BATCH) {
+        for batch in batches(&listed) {
             if hits.len() >= need {
                 hits.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
                 hits.truncate(need);
@@ -255,7 +273,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
     /// Matches, counted no further than `cap`.
     pub(super) async fn count(&self, cap: u64) -> RepoResult<u64> {
         let mut total = 0u64;
-        for batch in self.listed().await?.chunks(BATCH) {
+        for batch in batches(&self.listed().await?) {
             if total >= cap {
                 break;
             }
@@ -286,7 +304,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         let mut counts = [0u64; 6];
         let add =
             |counts: &mut [u64; 6], more: [u64; 6]| counts.iter_mut().zip(more).for_each(|(c, m)| *c += m);
-        for batch in self.listed().await?.chunks(BATCH) {
+        for batch in batches(&self.listed().await?) {
             let mut to_scan = Vec::new();
             for c in self.candidates(batch).await? {
                 match level_counts_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query) {
@@ -312,7 +330,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 *buckets.entry((h.bucket, h.level)).or_default() += h.count;
             }
         };
-        for batch in self.listed().await?.chunks(BATCH) {
+        for batch in batches(&self.listed().await?) {
             let mut to_scan = Vec::new();
             for c in self.candidates(batch).await? {
                 match histogram_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query, interval) {
