@@ -207,6 +207,10 @@ fn classify(rejection: &Rejection) -> ApiError {
             "a Content-Length header is required",
         );
     }
+    if rejection.find::<warp::ws::MissingConnectionUpgrade>().is_some() {
+        let message = "this endpoint is a WebSocket: send `Connection: upgrade` and `Upgrade: websocket`";
+        return ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message);
+    }
     if rejection.find::<UnsupportedMediaType>().is_some() {
         let message = "the request's content type is not supported";
         return ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message);

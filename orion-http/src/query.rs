@@ -8,12 +8,13 @@
 //! Parameters:
 //!
 //! - `level`: one level or a comma list (aliases and any case accepted);
-//!   `minLevel`: that level and above. Giving both is a 400: they are two
-//!   ways of saying the same thing and a combination is almost always a
-//!   client bug.
-//! - `search`, `source`: strings; empty means "no filter".
+//!   `minLevel`: that level and above. Both narrow, like every filter: an
+//!   entry must be one of `level` and at least `minLevel`.
+//! - `search`, `source`, `level`, `minLevel`, `tags`: empty means "no
+//!   filter".
 //! - `tags`: comma list; an entry must carry all of them.
-//! - `from` (inclusive), `to` (exclusive): RFC 3339.
+//! - `from` (inclusive), `to` (exclusive): RFC 3339; an empty or
+//!   malformed date is a 400, never "no bound".
 //! - `limit` (1–1000, default 100), `offset` (default 0): search only.
 //! - `meta.<key>=<value>`: `metadata[key]` must equal `value`.
 //!
@@ -220,20 +221,19 @@ fn parse_filter(params: &Params, errors: &mut Vec<FieldError>) -> LogFilter {
             None => errors.push(unknown_level("level", raw)),
         }
     }
-    let min = params.get("minLevel").filter(|v| !v.trim().is_empty());
-    filter.levels = match (levels.is_empty() && listed.is_empty(), min) {
+    let min = match params.get("minLevel").filter(|v| !v.trim().is_empty()) {
+        None => None,
+        Some(raw) => Level::parse(raw).or_else(|| {
+            errors.push(unknown_level("minLevel", raw));
+            None
+        }),
+    };
+    filter.levels = match (listed.is_empty(), min) {
         (true, None) => LevelFilter::Any,
-        (false, None) => LevelFilter::OneOf(levels),
-        (true, Some(raw)) => match Level::parse(raw) {
-            Some(level) => LevelFilter::AtLeast(level),
-            None => {
-                errors.push(unknown_level("minLevel", raw));
-                LevelFilter::Any
-            }
-        },
-        (false, Some(_)) => {
-            errors.push(FieldError::new("minLevel", "use either `level` or `minLevel`, not both"));
-            LevelFilter::Any
+        (true, Some(min)) => LevelFilter::AtLeast(min),
+        // Both narrow: the listed levels at or above the minimum (possibly none).
+        (false, min) => {
+            LevelFilter::OneOf(levels.into_iter().filter(|l| min.is_none_or(|min| *l >= min)).collect())
         }
     };
 
@@ -273,8 +273,8 @@ fn unknown_level(field: &str, raw: &str) -> FieldError {
 }
 
 fn date(params: &Params, key: &str, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
-    let raw = params.get(key).filter(|s| !s.trim().is_empty())?;
-    match DateTime::parse_from_rfc3339(raw.trim()) {
+    let raw = params.get(key)?;
+    match DateTime::parse_from_rfc3339(raw) {
         Ok(at) => Some(at.with_timezone(&Utc)),
         Err(_) => {
             errors.push(FieldError::new(
@@ -364,16 +364,25 @@ mod tests {
     }
 
     #[test]
-    fn level_and_min_level_together_are_refused() {
-        let err = filter(&params(&[("level", "error"), ("minLevel", "warn")])).unwrap_err();
-        assert_eq!(fields(err), ["minLevel"]);
+    fn level_and_min_level_together_both_narrow() {
+        let f = filter(&params(&[("level", "info,error,fatal"), ("minLevel", "warn")])).unwrap();
+        assert_eq!(f.levels, LevelFilter::OneOf(vec![Level::Error, Level::Fatal]));
+        let f = filter(&params(&[("level", "debug"), ("minLevel", "error")])).unwrap();
+        assert_eq!(f.levels, LevelFilter::OneOf(vec![]), "nothing is both");
         assert_eq!(fields(filter(&params(&[("minLevel", "loud")])).unwrap_err()), ["minLevel"]);
     }
 
     #[test]
     fn empty_values_mean_no_filter() {
-        let f = filter(&params(&[("level", ""), ("search", ""), ("tags", ","), ("from", "")])).unwrap();
+        let f = filter(&params(&[("level", ""), ("minLevel", ""), ("search", ""), ("tags", ",")])).unwrap();
         assert_eq!(f, LogFilter::default());
+    }
+
+    #[test]
+    fn an_empty_or_padded_date_is_refused() {
+        for bad in ["", " 2026-01-01T00:00:00Z", "2026-01-01"] {
+            assert_eq!(fields(filter(&params(&[("from", bad), ("to", bad)])).unwrap_err()), ["from", "to"]);
+        }
     }
 
     #[test]

@@ -64,7 +64,8 @@ async fn kill_9_during_ingest_loses_no_acknowledged_entry_and_repeats_none() {
             for batch in 0..10_000u64 {
                 let size = if batch % 3 == 0 { 300 } else { 3 };
                 let first = (c << 40) | (batch << 16);
-                let body: Vec<Value> = (0..size).map(|i| json!({"message": format!("n{}", first + i)})).collect();
+                let body: Vec<Value> =
+                    (0..size).map(|i| json!({"message": format!("n{}", first + i)})).collect();
                 let (status, _) = post(&url, Value::Array(body), &token).await;
                 match status {
                     201 => acked.lock().unwrap().extend((0..size).map(|i| first + i)),

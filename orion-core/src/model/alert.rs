@@ -266,7 +266,7 @@ impl Channel {
         let url = |target: &str| -> Result<String, String> {
             let ok = (target.starts_with("https://") || target.starts_with("http://"))
                 && target.len() > "https://".len()
-                && target.len() <= 2048
+                && target.chars().count() <= 2048
                 && !target.chars().any(|c| c.is_whitespace() || c.is_control());
             if ok { Ok(target.to_owned()) } else { Err(format!("`{target}` is not an http(s) URL")) }
         };

@@ -12,7 +12,7 @@ fn err(field: &str, message: impl Into<String>) -> FieldError {
     FieldError::new(field, message)
 }
 
-/// A login email: trimmed, lower-cased, `local@domain.tld` shaped, ≤ 254 bytes.
+/// A login email: trimmed, lower-cased, `local@domain.tld` shaped, ≤ 254 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Email(String);
@@ -22,7 +22,7 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let email = raw.trim().to_lowercase();
         let bad = || err("email", "must be an email address like name@example.com");
-        if email.is_empty() || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        if email.is_empty() || email.chars().count() > 254 || email.chars().any(char::is_whitespace) {
             return Err(bad());
         }
         let (local, domain) = email.split_once('@').ok_or_else(bad)?;

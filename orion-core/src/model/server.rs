@@ -139,10 +139,10 @@ pub struct Usage {
 
 impl Usage {
     /// The percent as sent, or derived from `used`/`total` when only those
-    /// were sent (a zero total gives none).
+    /// were sent (a zero total gives none; `used` above `total` gives 100).
     pub fn effective_percent(&self) -> Option<f64> {
         self.percent.or_else(|| match (self.used, self.total) {
-            (Some(used), Some(total)) if total > 0.0 => Some(used * 100.0 / total),
+            (Some(used), Some(total)) if total > 0.0 => Some((used * 100.0 / total).min(100.0)),
             _ => None,
         })
     }

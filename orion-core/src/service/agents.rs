@@ -136,17 +136,9 @@ fn check_metrics(m: &Metrics, errors: &mut Vec<FieldError>) {
     if m.cpu_cores == Some(0) {
         errors.push(FieldError::new("cpu.cores", "must be at least 1"));
     }
-    for (field, usage, total) in
-        [("ram.usedMb", &m.ram, "ram.totalMb"), ("disk.usedGb", &m.disk, "disk.totalGb")]
-    {
-        if let (Some(used), Some(all)) = (usage.used, usage.total)
-            && used.is_finite()
-            && all.is_finite()
-            && used > all
-        {
-            errors.push(FieldError::new(field, format!("must not exceed {total}")));
-        }
-    }
+    // `used` above `total` is not refused: a heartbeat is first of all a
+    // sign of life, and agents round their units differently. The derived
+    // percent is capped at 100 instead.
     if m.load_average.is_some_and(|l| l.iter().any(|v| !v.is_finite() || *v < 0.0)) {
         errors.push(FieldError::new("loadAverage", "must be three finite, non-negative numbers"));
     }
@@ -248,11 +240,14 @@ impl AgentService {
     }
 
     /// The server a token speaks for: its bound server, or `server_id`
-    /// from the request when the token is not bound to one.
+    /// from the request when the token is not bound to one. A requested id
+    /// must be well-formed either way (a bound token's server still wins).
     fn server_of(token: &TokenPrincipal, requested: Option<&str>) -> ServiceResult<ServerId> {
+        let parse = |raw: &str| ServerId::parse(raw).map_err(|e| ServiceError::Validation(vec![e]));
+        let requested = requested.map(parse).transpose()?;
         match (&token.server_id, requested) {
-            (Some(bound), _) => ServerId::parse(bound).map_err(|e| ServiceError::Validation(vec![e])),
-            (None, Some(raw)) => ServerId::parse(raw).map_err(|e| ServiceError::Validation(vec![e])),
+            (Some(bound), _) => parse(bound),
+            (None, Some(id)) => Ok(id),
             (None, None) => {
                 Err(ServiceError::invalid("serverId", "is required: this token is not bound to a server"))
             }

@@ -396,19 +396,20 @@ fn validate(
     let mut channels = Vec::new();
     for (i, raw) in input.channels.iter().enumerate() {
         match Channel::parse(raw) {
-            Ok(channel) if !channels.contains(&channel) => channels.push(channel),
-            Ok(_) => errors.push(FieldError::new(format!("channels[{i}]"), "is listed twice")),
+            // A channel listed twice (`email` and ` email`) is notified once.
+            Ok(channel) if channels.contains(&channel) => {}
+            Ok(channel) => channels.push(channel),
             Err(message) => errors.push(FieldError::new(format!("channels[{i}]"), message)),
         }
     }
-    let source = match input.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let source = match input.source.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => SourceName::parse(raw)
             .map(|s| Some(s.as_str().to_owned()))
             .map_err(|e| errors.push(FieldError::new("source", e.message)))
             .unwrap_or(None),
         None => None,
     };
-    let server_id = match input.server_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let server_id = match input.server_id.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => ServerId::parse(raw).map(Some).map_err(|e| errors.push(e)).unwrap_or(None),
         None => None,
     };

@@ -9,10 +9,36 @@
 //! way the request never reaches the service, so nothing half-valid is
 //! stored.
 
+use std::marker::PhantomData;
+
 use orion_core::error::FieldError;
 use orion_core::model::{Metrics, ScriptState, ScriptStatus, Usage};
 use orion_core::service::{AgentRegistration, AlertInput, HeartbeatInput, IssuedToken};
-use serde::{Deserialize, Serialize};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A `T` read only from a JSON object. serde's derived structs also take
+/// arrays (`[1, 2]` would fill the first two fields), which no client
+/// means; field paths in errors (`cpu.percent`) are kept.
+#[derive(Debug, Default)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Only<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Only<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(Only(PhantomData)).map(Object)
+    }
+}
 
 /// `POST /api/agent/register`.
 #[derive(Debug, Default, Deserialize)]
@@ -73,17 +99,17 @@ pub struct HeartbeatRequest {
     /// Machine uptime, seconds.
     pub uptime: Option<f64>,
     /// CPU figures.
-    pub cpu: Option<CpuGroup>,
+    pub cpu: Option<Object<CpuGroup>>,
     /// Memory, megabytes.
-    pub ram: Option<RamGroup>,
+    pub ram: Option<Object<RamGroup>>,
     /// Disk, gigabytes.
-    pub disk: Option<DiskGroup>,
+    pub disk: Option<Object<DiskGroup>>,
     /// Network rates.
-    pub network: Option<NetworkGroup>,
+    pub network: Option<Object<NetworkGroup>>,
     /// 1, 5 and 15-minute load averages (an extension).
     pub load_average: Option<[f64; 3]>,
     /// Supervised scripts.
-    pub scripts: Option<Vec<ScriptRequest>>,
+    pub scripts: Option<Vec<Object<ScriptRequest>>>,
 }
 
 /// `cpu` of a heartbeat.
@@ -162,10 +188,10 @@ impl HeartbeatRequest {
     /// The service input, or a 400's details naming every script whose
     /// `status` is not one of the five states.
     pub fn into_input(self) -> Result<HeartbeatInput, Vec<FieldError>> {
-        let cpu = self.cpu.unwrap_or_default();
-        let ram = self.ram.unwrap_or_default();
-        let disk = self.disk.unwrap_or_default();
-        let network = self.network.unwrap_or_default();
+        let cpu = self.cpu.unwrap_or_default().0;
+        let ram = self.ram.unwrap_or_default().0;
+        let disk = self.disk.unwrap_or_default().0;
+        let network = self.network.unwrap_or_default().0;
         let metrics = Metrics {
             uptime_seconds: self.uptime,
             cpu_percent: cpu.percent,
@@ -178,7 +204,7 @@ impl HeartbeatRequest {
         };
         let mut errors = Vec::new();
         let mut scripts = Vec::new();
-        for (i, s) in self.scripts.unwrap_or_default().into_iter().enumerate() {
+        for (i, Object(s)) in self.scripts.unwrap_or_default().into_iter().enumerate() {
             let Some(state) = ScriptState::parse(&s.status) else {
                 // Bounded: the service refuses more than MAX_SCRIPTS anyway,
                 // and only the first few bad states are worth naming.
@@ -300,6 +326,8 @@ mod tests {
             (json!({"disk": 5}), "disk"),
             (json!({"uptime": "1d"}), "uptime"),
             (json!({"loadAverage": [1, 2]}), "loadAverage"),
+            (json!({"network": [null, null]}), "network"),
+            (json!({"scripts": [["api", "running"]]}), "scripts[0]"),
             (json!({"scripts": [{"name": "api", "status": "running", "pid": "x"}]}), "scripts[0].pid"),
         ];
         for (body, field) in cases {

@@ -306,7 +306,7 @@ fn assert_averages(
 /// `averages` (the cpu/ram/disk metrics) is the mean over `from <= timestamp
 /// < to` of each heartbeat's own percentages — not total used over total
 /// installed — as `Usage::effective_percent` gives them (the percent sent,
-/// else used/total); heartbeats without the figure (or with a zero total)
+/// else used/total, capped at 100); heartbeats without the figure (or with a zero total)
 /// are left out of that figure's mean, which is `None` when none had it;
 /// only `server`'s when given; never another project's; `None` when no
 /// heartbeat is in range.
@@ -347,6 +347,11 @@ pub async fn heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_wind
     assert_eq!(none.expect("averages"), None);
     let foreign = repos.heartbeats.averages(ProjectId(crate::fresh_id()), None, at(-10), at(30_000)).await;
     assert_eq!(foreign.expect("averages"), None);
+
+    // More used than installed counts as 100%, as `effective_percent` caps it.
+    let c = stored_server(repos, project.id).await;
+    repos.heartbeats.insert(&sample(&c, 0, None, of(8.0, 4.0), of(3.0, 2.0))).await.expect("insert");
+    assert_averages(averages(Some(&c), 0, 1).await, None, some(100.0), some(100.0), 1);
 }
 
 /// Deleting a project takes its servers, heartbeats, commands and incidents

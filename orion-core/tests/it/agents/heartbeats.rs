@@ -95,7 +95,7 @@ async fn bad_metrics_are_refused_listing_every_field_and_nothing_is_stored_or_pu
         uptime_seconds: Some(-1.0),
         cpu_percent: Some(-1.0),
         cpu_cores: Some(0),
-        ram: Usage { used: Some(17.0), total: Some(16.0), percent: Some(101.0) },
+        ram: Usage { used: Some(-17.0), total: Some(16.0), percent: Some(101.0) },
         disk: Usage { used: Some(-2.0), total: Some(1.0), percent: None },
         net_rx_bytes_per_sec: Some(f64::NAN),
         net_tx_bytes_per_sec: Some(f64::INFINITY),
@@ -124,7 +124,7 @@ async fn bad_metrics_are_refused_listing_every_field_and_nothing_is_stored_or_pu
         ("ram.totalMb", Metrics { ram: Usage { total: Some(-1.0), used: None, percent: None }, ..metrics() }),
         (
             "ram.usedMb",
-            Metrics { ram: Usage { used: Some(2.0), total: Some(1.0), percent: None }, ..metrics() },
+            Metrics { ram: Usage { used: Some(-2.0), total: Some(1.0), percent: None }, ..metrics() },
         ),
         ("disk.percent", Metrics { disk: Usage { percent: Some(250.0), ..metrics().disk }, ..metrics() }),
         (
@@ -166,11 +166,15 @@ async fn boundary_metrics_and_an_empty_ping_are_accepted() {
         ..Metrics::default()
     };
     orion.agents().heartbeat(&f.agent, HeartbeatInput { metrics: edge, ..heartbeat_input() }).await.unwrap();
+    // More used than installed is still a sign of life (units round differently).
+    let over =
+        Metrics { ram: Usage { used: Some(17.0), total: Some(16.0), percent: None }, ..Metrics::default() };
+    orion.agents().heartbeat(&f.agent, HeartbeatInput { metrics: over, ..heartbeat_input() }).await.unwrap();
     let full = HeartbeatInput { scripts: vec![script("s"); 100], ..heartbeat_input() };
     orion.agents().heartbeat(&f.agent, full).await.unwrap();
     orion.agents().heartbeat(&f.agent, HeartbeatInput::default()).await.expect("`{}` is a liveness ping");
     let beats = stored(&orion, &f.owner.principal).await;
-    assert_eq!(beats.len(), 3);
+    assert_eq!(beats.len(), 4);
     assert!(beats.iter().any(|b| b.metrics == Metrics::default() && b.scripts.is_empty()));
 }
 
@@ -179,6 +183,8 @@ fn a_percent_is_derived_from_used_and_total_only_when_not_sent() {
     let sent = Usage { used: Some(1.0), total: Some(4.0), percent: Some(30.0) };
     assert_eq!(sent.effective_percent(), Some(30.0), "the agent's own percent wins");
     assert_eq!(Usage { percent: None, ..sent }.effective_percent(), Some(25.0));
+    let over = Usage { used: Some(5.0), total: Some(4.0), percent: None };
+    assert_eq!(over.effective_percent(), Some(100.0), "capped");
     assert_eq!(Usage { used: Some(1.0), total: Some(0.0), percent: None }.effective_percent(), None);
     assert_eq!(Usage { used: Some(1.0), ..Usage::default() }.effective_percent(), None);
     assert_eq!(Usage::default().effective_percent(), None);

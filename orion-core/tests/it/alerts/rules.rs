@@ -68,7 +68,12 @@ async fn every_invalid_field_is_named_at_once() {
         name: " ".into(),
         condition: "nope".into(),
         window_minutes: Some(0),
-        channels: vec!["sms:+33600000000".into(), HOOK.into(), HOOK.into(), "webhook:ftp://x".into()],
+        channels: vec![
+            "sms:+33600000000".into(),
+            HOOK.into(),
+            "email:nobody".into(),
+            "webhook:ftp://x".into(),
+        ],
         enabled: None,
         source: Some("bad source!".into()),
         server_id: Some("has space".into()),
@@ -103,8 +108,10 @@ async fn channels_window_and_repeat_have_bounds() {
     let unknown = validation(create(rule_input("r", "log_count > 1", &["pager:123"])).await);
     assert_eq!(unknown[0].0, "channels[0]");
     assert!(unknown[0].1.contains("unknown channel kind `pager`"), "{}", unknown[0].1);
-    let twice = validation(create(rule_input("r", "log_count > 1", &["email", "email"])).await);
-    assert_eq!(twice, [("channels[1]".to_owned(), "is listed twice".to_owned())]);
+    let twice =
+        create(rule_input("r", "log_count > 1", &["email", " email", "email:a@x.io", "email:A@x.io"]));
+    let channels = twice.await.expect("duplicates are merged").channels;
+    assert_eq!(channels.iter().map(|c| c.to_wire()).collect::<Vec<_>>(), ["email", "email:a@x.io"]);
     assert_eq!(validation(create(RuleInput { channels: vec![], ..base() }).await)[0].0, "channels");
     let eleven = (0..11).map(|i| format!("webhook:https://h.example.com/{i}")).collect();
     assert_eq!(validation(create(RuleInput { channels: eleven, ..base() }).await)[0].0, "channels");

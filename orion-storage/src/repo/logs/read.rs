@@ -193,7 +193,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         let mut kept: HashMap<i64, (Candidate, Decoded)> = HashMap::new();
         for batch in batches(&listed) {
             if hits.len() >= need {
-                hits.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+                hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
                 hits.truncate(need);
                 let (ts, id) = (hits[need - 1].0, hits[need - 1].1);
                 let next = &batch[0].summary;
@@ -216,7 +216,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 kept.insert(c.listed.id, (c, d));
             }
         }
-        hits.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
         let chosen: Vec<(i64, i64, i64, u32)> = hits.into_iter().skip(offset).take(limit).collect();
         self.materialize(&chosen, kept).await
     }
