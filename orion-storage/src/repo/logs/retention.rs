@@ -8,7 +8,10 @@ use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_logstore::{encode_block, to_micros};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 
 use super::read::whole_block;
 use super::sql::Sql;
@@ -33,7 +36,16 @@ pub(super) async fn delete_older_than(
             if deleted >= budget {
                 break;
             }
-            let txn = db.begin().await.map_err(repo_err)?;
+            // IMMEDIATE on SQLite: the block is read before it is rewritten,
+            // and a deferred transaction could not upgrade its read snapshot
+            // to a write once the writer or the merger committed meanwhile
+            // ("database is locked" at once, whatever the busy timeout).
+            let options = TransactionOptions {
+                sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+                    .then_some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            };
+            let txn = db.begin_with_options(options).await.map_err(repo_err)?;
             let s = &listed.summary;
             let gone = if s.max_ts < cutoff_us && u64::from(s.count) <= budget - deleted {
                 if !delete_if_present(&txn, listed.id).await? {
