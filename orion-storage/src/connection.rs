@@ -20,7 +20,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
@@ -126,6 +126,9 @@ fn configure_sqlite(url: &str, options: &mut ConnectOptions) -> Result<(), Stora
     options.map_sqlx_sqlite_opts(|o| {
         o.create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit (and so a 201 for logs) survives a power cut,
+            // not only a crash of the process.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .foreign_keys(true)
     });
@@ -182,6 +185,23 @@ async fn pending_names<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, sea_or
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pooled connection to a SQLite file commits with
+    /// `synchronous=FULL` (2): the durable ack of log ingest relies on it.
+    #[tokio::test]
+    async fn sqlite_files_commit_with_synchronous_full() {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+        for _ in 0..3 {
+            let row = db
+                .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA synchronous"))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(row.try_get_by_index::<i32>(0).unwrap(), 2);
+        }
+    }
 
     #[test]
     fn backend_follows_the_url_scheme() {
