@@ -247,11 +247,11 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 }
             }
             if d.metadata.is_none() && d.head.has_metadata() {
-                let mut heads = store::heads(self.db, &[block], true).await?;
-                let (_, meta) = heads.remove(&block).ok_or_else(|| {
+                // Only the metadata: the head was decoded already.
+                let meta = store::metadata(self.db, block).await?.ok_or_else(|| {
                     damaged(block, BlockError::Missing { part: orion_logstore::Part::Metadata, index: 0 })
                 })?;
-                d.metadata = meta.map(|m| decode_metadata(&m)).transpose().map_err(|e| damaged(block, e))?;
+                d.metadata = Some(decode_metadata(&meta).map_err(|e| damaged(block, e))?);
             }
             let scan = BlockScan::new(&self.query, &d.head, d.metadata.as_ref(), &d.frames, &c.frames)
                 .map_err(|e| damaged(block, e))?;

@@ -200,6 +200,12 @@ pub(super) async fn heads<C: ConnectionTrait>(
     blobs(db, if metadata { "head, metadata" } else { "head" }, ids).await
 }
 
+/// The metadata BLOB of block `id`, if the block exists.
+pub(super) async fn metadata<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<Option<Vec<u8>>> {
+    let mut found = blobs(db, "metadata", &[id]).await?;
+    Ok(found.remove(&id).map(|(metadata, _)| metadata))
+}
+
 async fn blobs<C: ConnectionTrait>(
     db: &C,
     columns: &str,
