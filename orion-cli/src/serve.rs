@@ -13,6 +13,9 @@ use crate::settings::{ServeSettings, redacted_url};
 
 /// Settings key of the generated JWT secret.
 const JWT_SECRET_KEY: &str = "jwt_secret";
+/// Events a live session may fall behind on the bus before it is told
+/// `lagged` (its own outbox queues more, see `orion_http::live`).
+const LIVE_BUS_CAPACITY: usize = 4096;
 /// Time between two retention sweeps.
 const RETENTION_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 /// How long shutdown waits for an alert run in progress (its notifications
@@ -22,9 +25,15 @@ const ALERT_RUN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 /// Runs the server until a shutdown signal.
 pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
     let url = settings.database_url.expose();
-    let repos = orion_storage::connect(url)
+    let storage = orion_storage::Storage::open(url)
         .await
         .with_context(|| format!("cannot open the database at {}", redacted_url(url)))?;
+    let repos = storage.repos();
+    // On PostgreSQL, WebSockets on every instance see what any stores.
+    let bus = storage
+        .live_bus(LIVE_BUS_CAPACITY)
+        .await
+        .with_context(|| format!("cannot listen for live events on {}", redacted_url(url)))?;
 
     let jwt_secret = match &settings.jwt_secret {
         Some(secret) => secret.expose().to_owned(),
@@ -44,6 +53,7 @@ pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
         ..Config::default()
     };
     let orion = Orion::builder(repos)
+        .bus(bus)
         .jwt_secret(jwt_secret.as_bytes())
         .bcrypt_cost(settings.bcrypt_cost)
         .notifier(Arc::new(notifiers))

@@ -30,11 +30,11 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use orion_core::Orion;
 use orion_core::model::log::LogFilter;
-use orion_core::port::live::LiveEvent;
+use orion_core::port::live::{LiveEvent, LiveSubscription};
 use orion_core::service::{LiveScope, Principal};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::{Notify, watch};
 use warp::ws::{Message, WebSocket};
 
 use crate::dto::logs::LogView;
@@ -153,7 +153,7 @@ pub struct Session {
     /// Its current filters.
     pub filter: LogFilter,
     /// Its queue of events.
-    pub events: broadcast::Receiver<Arc<LiveEvent>>,
+    pub events: LiveSubscription,
 }
 
 /// `{"type": "log", "project", "log"}`.
@@ -197,7 +197,7 @@ impl Session {
         };
         let selection =
             Arc::new(RwLock::new(Selection { scope: self.scope.clone(), filter: self.filter.clone() }));
-        let events = std::mem::replace(&mut self.events, broadcast::channel(1).1);
+        let events = std::mem::replace(&mut self.events, LiveSubscription::ended());
         let (outbox, _relay) = Outbox::start(events, selection.clone(), hub.inner.options.queue_capacity);
         let (mut tx, mut rx) = socket.split();
         // Shutdown wins even while a send waits on a client that reads nothing.

@@ -21,6 +21,8 @@
 //! - `migration/`: schema steps, `mYYYYMMDD_NNNNNN_purpose.rs`, backend-neutral.
 //! - `repo/`: one file per repository trait, mapping entities ↔ domain types;
 //!   `repo/logs/` adds the group-commit writer and the search SQL.
+//! - `live/`: live events across instances over PostgreSQL `LISTEN/NOTIFY`
+//!   ([`Storage::live_bus`]).
 //! - [`bench`]: the raw insert path, for measuring the storage limit.
 //! - [`error`]: [`StorageError`] and the one `DbErr` → `RepositoryError` mapping.
 
@@ -34,6 +36,7 @@ use sea_orm::DatabaseConnection;
 mod connection;
 mod entity;
 pub mod error;
+mod live;
 mod migration;
 mod repo;
 
@@ -65,6 +68,7 @@ pub mod bench {
 
 pub use connection::Backend;
 pub use error::StorageError;
+pub use live::PgLiveBus;
 pub use repo::logs::{CheckReport, IngestOptions, IngestStats};
 
 /// Tuning for [`Storage::open_with`].
@@ -150,6 +154,30 @@ impl Storage {
         progress: impl FnMut(u64, u64),
     ) -> Result<CheckReport, orion_core::RepositoryError> {
         self.logs.check(progress).await
+    }
+
+    /// The live-event bus for servers on this database: the in-process
+    /// bus on SQLite (one instance); on PostgreSQL a [`PgLiveBus`], so a
+    /// WebSocket on any instance sees what every instance stores. Each
+    /// session may fall `capacity` events behind before it is told
+    /// `lagged`. Hand it to `Orion::builder(…).bus(…)`.
+    pub async fn live_bus(
+        &self,
+        capacity: usize,
+    ) -> Result<Arc<dyn orion_core::port::LiveBus>, orion_core::RepositoryError> {
+        match self.backend {
+            Backend::Sqlite => Ok(Arc::new(orion_core::port::BroadcastBus::new(capacity))),
+            Backend::Postgres => {
+                let resolver = live::Resolver {
+                    db: self.db.clone(),
+                    logs: self.logs.clone(),
+                    projects: self.repos().projects,
+                };
+                let bus =
+                    PgLiveBus::start(self.db.get_postgres_connection_pool(), resolver, capacity).await?;
+                Ok(Arc::new(bus))
+            }
+        }
     }
 
     /// Which database this is.

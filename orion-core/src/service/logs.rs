@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Map, Value};
-use tokio::sync::broadcast;
 use tracing::instrument;
 
 use super::Deps;
@@ -19,7 +18,7 @@ use crate::model::log::{
     LogPage, LogQuery, MAX_MESSAGE_BYTES, MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
 };
 use crate::model::{Permission, Project, ProjectId, Source, SourceId, SourceName, UserId};
-use crate::port::live::LiveEvent;
+use crate::port::live::{LiveEvent, LiveSubscription};
 use crate::repo::AppendOutcome;
 
 /// Most entries in one ingest request.
@@ -344,7 +343,7 @@ impl LogService {
 
     /// A subscription to events published from now on; filter them with a
     /// [`LiveScope`] and a [`LogFilter`].
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+    pub fn subscribe(&self) -> LiveSubscription {
         self.deps.bus.subscribe()
     }
 

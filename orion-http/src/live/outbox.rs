@@ -1,6 +1,6 @@
 //! A session's own bounded queue of the events it may see.
 //!
-//! A relay task drains the shared broadcast receiver as fast as events
+//! A relay task drains the session's bus subscription as fast as events
 //! come, keeps only those the session's scope and filters allow, and puts
 //! them in this queue. When the client does not keep up, the *oldest*
 //! queued event is dropped and counted. Counting here, after filtering,
@@ -14,10 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use orion_core::model::log::LogFilter;
-use orion_core::port::live::LiveEvent;
+use orion_core::port::live::{LiveEvent, LiveItem, LiveSubscription};
 use orion_core::service::LiveScope;
 use tokio::sync::Notify;
-use tokio::sync::broadcast::{self, error::RecvError};
 
 /// What a session currently wants: the relay reads it for every event.
 #[derive(Debug, Clone)]
@@ -94,7 +93,7 @@ impl Outbox {
     /// Starts the relay from `events` into a new outbox of `capacity`;
     /// the relay stops when the returned guard is dropped.
     pub fn start(
-        mut events: broadcast::Receiver<Arc<LiveEvent>>,
+        mut events: LiveSubscription,
         selection: Arc<RwLock<Selection>>,
         capacity: usize,
     ) -> (Arc<Outbox>, RelayGuard) {
@@ -107,16 +106,16 @@ impl Outbox {
         let relay_outbox = outbox.clone();
         let relay = tokio::spawn(async move {
             loop {
-                match events.recv().await {
-                    Ok(event) => {
+                match events.next().await {
+                    Some(LiveItem::Event(event)) => {
                         let wanted: Vec<usize> = match selection.read() {
                             Ok(s) => (0..items(&event)).filter(|&i| s.wants(&event, i)).collect(),
                             Err(_) => Vec::new(),
                         };
                         relay_outbox.push(&event, wanted);
                     }
-                    Err(RecvError::Lagged(missed)) => relay_outbox.count_dropped(missed),
-                    Err(RecvError::Closed) => {
+                    Some(LiveItem::Lagged(missed)) => relay_outbox.count_dropped(missed),
+                    None => {
                         relay_outbox.closed.store(true, Ordering::SeqCst);
                         relay_outbox.ready.notify_one();
                         return;

@@ -92,7 +92,9 @@ impl HeartbeatRepository for HeartbeatRepo {
         if touched.rows_affected == 0 {
             return Err(RepositoryError::NotFound);
         }
-        Entity::insert(row).exec_without_returning(&txn).await.map_err(repo_err)?;
+        let row = Entity::insert(row).exec(&txn).await.map_err(repo_err)?.last_insert_id;
+        let pointer = crate::live::Pointer::Heartbeat { project: heartbeat.project_id.get(), row };
+        crate::live::announce(&txn, &[pointer]).await?;
         txn.commit().await.map_err(repo_err)
     }
 
@@ -284,4 +286,10 @@ mod tests {
         let steps = super::super::sqlite_plan(one).await;
         assert!(steps.iter().all(|s| s.starts_with("SEARCH")), "{steps:?}");
     }
+}
+
+/// The heartbeat stored in row `row`, if it is still there (live events
+/// read back on another instance).
+pub(crate) async fn by_row(db: &DatabaseConnection, row: i64) -> RepoResult<Option<Heartbeat>> {
+    Entity::find_by_id(row).one(db).await.map_err(repo_err)?.map(to_domain).transpose()
 }

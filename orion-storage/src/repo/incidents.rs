@@ -9,6 +9,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, PaginatorTrait, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
 use super::{instant, micros, micros_bound, parse_id};
@@ -35,8 +36,12 @@ impl IncidentRepository for IncidentRepo {
             timestamp: Set(micros(incident.timestamp)),
             received_at: Set(micros(incident.received_at)),
         };
-        Entity::insert(row).exec_without_returning(&self.0).await.map_err(parent_err)?;
-        Ok(())
+        let txn = self.0.begin().await.map_err(repo_err)?;
+        Entity::insert(row).exec_without_returning(&txn).await.map_err(parent_err)?;
+        let pointer =
+            crate::live::Pointer::Incident { project: incident.project_id.get(), id: incident.id.get() };
+        crate::live::announce(&txn, &[pointer]).await?;
+        txn.commit().await.map_err(repo_err)
     }
 
     async fn count(
@@ -104,4 +109,10 @@ fn to_domain(row: incidents::Model) -> RepoResult<Incident> {
         timestamp: instant(TABLE, row.timestamp)?,
         received_at: instant(TABLE, row.received_at)?,
     })
+}
+
+/// The incident with this id, if it is still there (live events read back
+/// on another instance).
+pub(crate) async fn by_id(db: &DatabaseConnection, id: i64) -> RepoResult<Option<Incident>> {
+    Entity::find().filter(Column::Id.eq(id)).one(db).await.map_err(repo_err)?.map(to_domain).transpose()
 }

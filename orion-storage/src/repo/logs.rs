@@ -106,6 +106,19 @@ impl LogRepo {
         txn.map_err(repo_err)
     }
 
+    /// The project's entries with ids `first..=last` (one stored request,
+    /// `expected` entries), by id, inside one snapshot.
+    pub(crate) async fn id_range(
+        &self,
+        project: ProjectId,
+        first: i64,
+        last: i64,
+        expected: usize,
+    ) -> RepoResult<Vec<LogEntry>> {
+        let txn = self.snapshot().await?;
+        read::id_range(&txn, project, first, last, expected).await
+    }
+
     /// What the writer has done so far.
     pub(crate) fn stats(&self) -> IngestStats {
         self.writer.stats()

@@ -13,6 +13,7 @@ mod conflicts;
 mod contract;
 mod corrupt;
 mod fixtures;
+mod live;
 mod logs;
 mod migrations;
 mod sqlite;

@@ -365,3 +365,30 @@ pub(super) async fn whole_block<C: ConnectionTrait>(
     orion_logstore::decode_block(&head, &metadata.unwrap_or_default(), &frames, project)
         .map_err(|e| damaged(id, e))
 }
+
+/// The project's entries with ids `first..=last`, by id, expecting
+/// `expected` of them (live events read back on another instance). Looks
+/// where fresh entries are first, then — if a merge moved some — in every
+/// block whose id span overlaps; fewer come back if retention took some.
+pub(super) async fn id_range<C: ConnectionTrait>(
+    db: &C,
+    project: ProjectId,
+    first: i64,
+    last: i64,
+    expected: usize,
+) -> RepoResult<Vec<LogEntry>> {
+    let mut found = Vec::new();
+    for by_number in [true, false] {
+        found.clear();
+        for block in store::blocks_holding(db, project.get(), first, last, by_number).await? {
+            let entries = whole_block(db, project, block).await?;
+            found.extend(entries.into_iter().filter(|e| (first..=last).contains(&e.id)));
+        }
+        if found.len() >= expected {
+            break;
+        }
+    }
+    found.sort_unstable_by_key(|e| e.id);
+    found.dedup_by_key(|e| e.id);
+    Ok(found)
+}

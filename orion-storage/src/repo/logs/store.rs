@@ -128,6 +128,27 @@ pub(super) async fn directory<C: ConnectionTrait>(
     rows.iter().map(summary_of).collect()
 }
 
+/// Numbers of the project's blocks that may hold ids `first..=last`:
+/// with `by_number`, the blocks numbered as those ids say (where fresh
+/// entries are), otherwise every block whose id span overlaps (where a
+/// merge may have moved them).
+pub(super) async fn blocks_holding<C: ConnectionTrait>(
+    db: &C,
+    project: i64,
+    first: i64,
+    last: i64,
+    by_number: bool,
+) -> RepoResult<Vec<i64>> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT id FROM log_blocks WHERE project_id = ").bind(project);
+    if by_number {
+        sql.push(" AND id >= ").bind(first >> ORDINAL_BITS).push(" AND id <= ").bind(last >> ORDINAL_BITS);
+    }
+    sql.push(" AND min_id <= ").bind(last).push(" AND max_id >= ").bind(first).push(" ORDER BY id");
+    let rows = db.query_all_raw(sql.build()).await.map_err(repo_err)?;
+    rows.iter().map(|row| row.try_get_by_index::<i64>(0).map_err(repo_err)).collect()
+}
+
 /// The directory row of block `id`.
 pub(super) async fn directory_row<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<Listed> {
     let mut sql = Sql::new(db.get_database_backend());

@@ -39,6 +39,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::{keys, pack};
 use crate::error::repo_err;
+use crate::live::Pointer;
 
 /// How the writer queues and batches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,13 +280,42 @@ pub(super) async fn write(db: &DatabaseConnection, items: &[Item<'_>]) -> RepoRe
         .flat_map(|(item, _)| item.entries)
         .collect();
     let mut ids = pack::insert(&txn, &fresh).await?.into_iter();
-    txn.commit().await.map_err(repo_err)?;
-    Ok(items
+    let written: Vec<Written> = items
         .iter()
         .zip(duplicates)
         .map(|(item, dup)| match dup {
             Some(accepted) => Written::Duplicate(accepted),
             None => Written::Ids(ids.by_ref().take(item.entries.len()).collect()),
         })
-        .collect())
+        .collect();
+    // Announced inside the transaction: delivered to other instances only
+    // if it commits, and in commit order.
+    crate::live::announce(&txn, &pointers(items, &written)).await?;
+    txn.commit().await.map_err(repo_err)?;
+    Ok(written)
+}
+
+/// One live pointer per run of a request's fresh entries in one project
+/// (a request has one project, so one pointer per stored request).
+fn pointers(items: &[Item<'_>], written: &[Written]) -> Vec<Pointer> {
+    let mut out = Vec::new();
+    for (item, written) in items.iter().zip(written) {
+        let Written::Ids(ids) = written else { continue };
+        let mut run: Option<Pointer> = None;
+        for (entry, &id) in item.entries.iter().zip(ids) {
+            let project = entry.project_id.get();
+            match &mut run {
+                Some(Pointer::Logs { project: p, last, count, .. }) if *p == project => {
+                    *last = id;
+                    *count += 1;
+                }
+                _ => {
+                    out.extend(run.take());
+                    run = Some(Pointer::Logs { project, first: id, last: id, count: 1 });
+                }
+            }
+        }
+        out.extend(run);
+    }
+    out
 }
