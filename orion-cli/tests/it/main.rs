@@ -3,8 +3,10 @@
 mod agent;
 mod agent_proxy;
 mod alerts;
+mod cluster;
 mod commands;
 mod crash;
+mod live_cluster;
 mod outage;
 mod process;
 mod serve;

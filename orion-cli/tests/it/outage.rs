@@ -2,14 +2,11 @@
 //! 503 `unavailable` with `Retry-After` within 2 s (never a hang, never a
 //! 500), and the same process serves again once the database is back.
 //!
-//! The test needs a cluster it may stop, so it starts its own (as
-//! `.ci/start-postgres` does, from `/usr/lib/postgresql/*/bin`, as the
-//! `postgres` user when run as root) on a free loopback port in a temporary
-//! directory. It is `#[ignore]`d because those binaries are not everywhere;
-//! `.ci/run` runs it with `--ignored`, where a missing binary fails it.
+//! The test needs a cluster it may stop, so it starts its own
+//! ([`crate::cluster::Cluster`]). It is `#[ignore]`d because PostgreSQL's
+//! binaries are not everywhere; `.ci/run` runs it with `--ignored`, where a
+//! missing binary fails it.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use orion_core::RepositoryError;
@@ -17,112 +14,13 @@ use orion_core::model::ProjectId;
 use orion_core::model::log::{Level, NewLogEntry};
 use serde_json::{Value, json};
 
+use crate::cluster::Cluster;
 use crate::process::Server;
 
 /// The bound an outage must be answered within.
 const ANSWER_WITHIN: Duration = Duration::from_secs(2);
 /// How long the server may take to serve again once PostgreSQL is back.
 const RECOVER_WITHIN: Duration = Duration::from_secs(15);
-
-/// A throw-away PostgreSQL cluster; stopped and removed when dropped.
-struct Cluster {
-    bin: PathBuf,
-    dir: tempfile::TempDir,
-    port: u16,
-    as_postgres: bool,
-}
-
-impl Cluster {
-    /// Initialises and starts a cluster on a free loopback port.
-    fn start() -> Cluster {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|version| version.path().join("bin"))
-            .filter(|bin| bin.join("initdb").is_file() && bin.join("pg_ctl").is_file())
-            .max_by_key(|bin| {
-                let version = bin.parent().and_then(|v| v.file_name()).and_then(|v| v.to_str());
-                version.and_then(|v| v.split('.').next()?.parse::<u32>().ok()).unwrap_or(0)
-            })
-            .expect(
-                "PostgreSQL binaries under /usr/lib/postgresql/*/bin (install postgresql, or run .ci/run)",
-            );
-        let root = run_ok(Command::new("id").arg("-u")).trim() == "0";
-        let dir =
-            tempfile::Builder::new().prefix("orion-outage-pg.").tempdir().expect("a temporary directory");
-        if root {
-            // initdb refuses to run as root: the cluster belongs to `postgres`.
-            if !Command::new("id").arg("postgres").output().is_ok_and(|o| o.status.success()) {
-                run_ok(Command::new("useradd").args(["--system", "--no-create-home", "postgres"]));
-            }
-            run_ok(Command::new("chown").arg("postgres").arg(dir.path()));
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let cluster = Cluster { bin, dir, port, as_postgres: root };
-        let data = cluster.data();
-        run_ok(cluster.command("initdb").args(["-D", &data, "-U", "postgres", "-A", "trust", "--no-sync"]));
-        cluster.pg_ctl_start();
-        cluster
-    }
-
-    fn data(&self) -> String {
-        self.dir.path().to_str().expect("a UTF-8 temporary path").to_owned()
-    }
-
-    /// `postgres://…` for the cluster's default database.
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-
-    /// A command running `tool` from the cluster's binaries, as `postgres`
-    /// when the test runs as root.
-    fn command(&self, tool: &str) -> Command {
-        let tool = self.bin.join(tool);
-        if self.as_postgres {
-            let mut cmd = Command::new("runuser");
-            cmd.args(["-u", "postgres", "--"]).arg(tool);
-            cmd
-        } else {
-            Command::new(tool)
-        }
-    }
-
-    fn pg_ctl_start(&self) {
-        let data = self.data();
-        let log = format!("{data}/server.log");
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={data} -c fsync=off",
-            self.port
-        );
-        run_ok(self.command("pg_ctl").args(["-D", &data, "-l", &log, "-w", "-o", &options, "start"]));
-    }
-
-    fn pg_ctl_stop(&self) {
-        run_ok(self.command("pg_ctl").args(["-D", &self.data(), "-m", "fast", "-w", "stop"]));
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = self.command("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "stop"]).output();
-    }
-}
-
-/// Runs `cmd`, panics with its output unless it succeeds; returns stdout.
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?} does not run: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// One request of the scenario: a name, and how to send it.
 #[derive(Clone)]
@@ -352,7 +250,7 @@ async fn a_postgres_outage_is_answered_503_fast_and_the_server_recovers() {
 
     // The server still stops cleanly, and logged no 500 during the outage.
     let pid = child.id().expect("still running").to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.expect("exits").unwrap();
     assert!(status.success(), "{status}");
     let lines = logged.await.unwrap();

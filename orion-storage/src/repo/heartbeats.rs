@@ -263,6 +263,12 @@ fn to_domain(row: heartbeats::Model) -> RepoResult<Heartbeat> {
     })
 }
 
+/// The heartbeat stored in row `row`, if it is still there (live events
+/// read back on another instance).
+pub(crate) async fn by_row(db: &DatabaseConnection, row: i64) -> RepoResult<Option<Heartbeat>> {
+    Entity::find_by_id(row).one(db).await.map_err(repo_err)?.map(to_domain).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{DbBackend, QueryTrait};
@@ -286,10 +292,4 @@ mod tests {
         let steps = super::super::sqlite_plan(one).await;
         assert!(steps.iter().all(|s| s.starts_with("SEARCH")), "{steps:?}");
     }
-}
-
-/// The heartbeat stored in row `row`, if it is still there (live events
-/// read back on another instance).
-pub(crate) async fn by_row(db: &DatabaseConnection, row: i64) -> RepoResult<Option<Heartbeat>> {
-    Entity::find_by_id(row).one(db).await.map_err(repo_err)?.map(to_domain).transpose()
 }
