@@ -7,6 +7,7 @@ mod block_upkeep;
 mod damage;
 mod differential;
 mod search_paths;
+mod two_instances;
 mod writer;
 
 use orion_storage::{IngestOptions, Storage, StorageOptions};
