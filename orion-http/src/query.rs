@@ -17,6 +17,9 @@
 //!   malformed date is a 400, never "no bound".
 //! - `limit` (1–1000, default 100), `offset` (default 0): search only.
 //! - `meta.<key>=<value>`: `metadata[key]` must equal `value`.
+//! - `q`: a query string ([`parse_query`]: text, `level:`, `source:`,
+//!   `tag:`, `server:`, `meta.k>=v`, `-term`), ANDed with the rest; a bad
+//!   one is a 400 on `q` naming the position and the problem.
 //!
 //! `level` and `tags` may be repeated (`level=warn&level=error`); for the
 //! other parameters the last occurrence wins. Unknown parameters are
@@ -25,7 +28,7 @@
 
 use chrono::{DateTime, Utc};
 use orion_core::error::FieldError;
-use orion_core::model::log::{Interval, Level, LevelFilter, LogFilter, LogQuery};
+use orion_core::model::log::{Interval, Level, LevelFilter, LogFilter, LogQuery, parse_query};
 use orion_core::service::agents::MAX_LIST;
 use orion_core::service::logs::MAX_PAGE;
 use serde_json::{Map, Value};
@@ -246,6 +249,12 @@ fn parse_filter(params: &Params, errors: &mut Vec<FieldError>) -> LogFilter {
     }
     filter.from = date(params, "from", errors);
     filter.to = date(params, "to", errors);
+    if let Some(q) = params.get("q") {
+        match parse_query(q) {
+            Ok(terms) => filter.terms = terms,
+            Err(err) => errors.push(FieldError::new("q", err.to_string())),
+        }
+    }
 
     for (key, value) in &params.0 {
         if let Some(name) = key.strip_prefix(META_PREFIX) {
@@ -332,6 +341,23 @@ mod tests {
         assert_eq!(f.to, Some(Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap()));
         assert_eq!(f.metadata, [("region".to_owned(), "eu-1".to_owned())]);
         assert_eq!((query.limit, query.offset), (20, 40));
+    }
+
+    #[test]
+    fn q_is_parsed_into_terms_and_a_bad_one_names_its_position() {
+        use orion_core::model::log::{Term, TermKind};
+        let f = filter(&params(&[("q", "timeout -tag:health"), ("search", "db")])).unwrap();
+        assert_eq!(
+            f.terms,
+            [Term::is(TermKind::Text("timeout".into())), Term::not(TermKind::Tag("health".into()))]
+        );
+        assert_eq!(f.search.as_deref(), Some("db"), "q is ANDed with the other parameters");
+        let err = filter(&params(&[("q", "ok level:loud")])).unwrap_err();
+        assert_eq!(err.details[0].field, "q");
+        assert!(err.details[0].message.contains("at character 10"), "{}", err.details[0].message);
+        let json = serde_json::json!({"q": "-\"GET /healthz\""});
+        let f = filter(&Params::from_json(json.as_object().unwrap()).unwrap()).unwrap();
+        assert_eq!(f.terms, [Term::not(TermKind::Text("GET /healthz".into()))]);
     }
 
     #[test]

@@ -159,6 +159,11 @@ impl Head {
         self.source_dict.iter().position(|s| s == source).map(|i| i as u32 + 1)
     }
 
+    /// The index of a server id in this block's server dictionary (+1, like sources).
+    pub(crate) fn server_index(&self, server: &str) -> Option<u32> {
+        self.server_dict.iter().position(|s| s == server).map(|i| i as u32 + 1)
+    }
+
     /// The index of a tag in this block's tag dictionary.
     pub(crate) fn tag_index(&self, tag: &str) -> Option<u32> {
         self.tag_dict.iter().position(|t| t == tag).map(|i| i as u32)

@@ -184,6 +184,14 @@ impl Metadata {
         self.keys.iter().position(|k| k == key).map(|i| i as u32)
     }
 
+    /// Entry `i`'s value under key number `key`, if it has the key.
+    pub(crate) fn value_at(&self, i: usize, key: u32) -> Result<Option<Value>> {
+        let shape = &self.shapes[self.entry_shape[i] as usize];
+        let Some(at) = shape.iter().position(|&k| k == key) else { return Ok(None) };
+        let row = self.rows[self.row_starts[i] as usize + at] as usize;
+        self.columns[key as usize].value(row).map(Some)
+    }
+
     /// Whether entry `i` has key number `key` with a value that
     /// `metadata_equals` `wanted`.
     pub(crate) fn pair_equals(&self, i: usize, key: u32, wanted: &str) -> Result<bool> {

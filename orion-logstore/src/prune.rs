@@ -46,15 +46,15 @@ pub fn may_match(summary: &BlockSummary, query: &Query) -> bool {
     if level_total(summary, query) == 0 {
         return false;
     }
-    if let (Some(wanted), Some(only)) = (&query.filter().source, &summary.source)
-        && wanted != only
+    if let Some(only) = &summary.source
+        && query.sources.iter().any(|wanted| wanted != only)
     {
         return false;
     }
     if !query.tags.is_empty() && !summary.has_tags() {
         return false;
     }
-    if query.has_metadata_filter() && !summary.has_metadata() {
+    if query.requires_metadata() && !summary.has_metadata() {
         return false;
     }
     true
@@ -69,20 +69,23 @@ pub fn prune(summary: &BlockSummary, filter: &BlockFilter, query: &Query) -> Res
         return Ok(Prune::Skip);
     }
     let all = 0..filter.frames.len() as u32;
-    let frames: Vec<u32> = match &query.needle {
-        Some(needle) => {
-            let grams = &needle.grams[filter.gram_len() - 1];
-            all.filter(|&f| filter.frame_may_contain(f as usize, grams)).collect()
-        }
-        None => all.collect(),
-    };
+    // Each positive needle prunes: a frame stays if it may hold all of
+    // them. Negated needles never prune (a filter only says "maybe").
+    let frames: Vec<u32> = all
+        .filter(|&f| {
+            query
+                .needles
+                .iter()
+                .all(|n| filter.frame_may_contain(f as usize, &n.grams[filter.gram_len() - 1]))
+        })
+        .collect();
     Ok(if frames.is_empty() { Prune::Skip } else { Prune::Scan { frames } })
 }
 
-/// Source set, tag dictionary and metadata Bloom.
+/// Source and server sets, tag dictionary and metadata Bloom.
 fn filter_may_match(filter: &BlockFilter, query: &Query) -> bool {
-    if let Some(s) = &query.filter().source
-        && !filter.sources.contains(s)
+    if query.sources.iter().any(|s| !filter.sources.contains(s))
+        || query.servers.iter().any(|s| !filter.servers.contains(s))
     {
         return false;
     }
@@ -98,7 +101,7 @@ fn level_total(summary: &BlockSummary, query: &Query) -> u64 {
 
 /// The matches per level (index = rank) when they follow from the summary
 /// (and, if given, the filter) alone: the query has no needle and no
-/// metadata filter, the block lies wholly inside the time range and on
+/// metadata filter, no server and no negated source or tag, the block lies wholly inside the time range and on
 /// the right side of the cursor, its source is uniform (or not
 /// filtered), and every wanted tag is on every entry. `None` when the
 /// block must be scanned.
@@ -111,7 +114,7 @@ pub fn level_counts_without_scan(
     if !may_match(summary, query) || filter.is_some_and(|f| !filter_may_match(f, query)) {
         return Some(none);
     }
-    if query.has_needle() || query.has_metadata_filter() {
+    if !query.countable() {
         return None;
     }
     let inside = query.from_us.is_none_or(|from| summary.min_ts >= from)
@@ -120,13 +123,10 @@ pub fn level_counts_without_scan(
             let max_ns = i128::from(summary.max_ts) * 1_000;
             max_ns < a.ns || (max_ns == a.ns && summary.max_id < a.cursor.id)
         });
-    let source_ok = match &query.filter().source {
-        None => true,
-        Some(s) => {
-            summary.source.as_ref() == Some(s)
-                || filter.is_some_and(|f| !f.unsourced && f.sources.len() == 1 && &f.sources[0] == s)
-        }
-    };
+    let source_ok = query.sources.iter().all(|s| {
+        summary.source.as_ref() == Some(s)
+            || filter.is_some_and(|f| !f.unsourced && f.sources.len() == 1 && &f.sources[0] == s)
+    });
     let tags_ok = query.tags.is_empty()
         || filter.is_some_and(|f| query.tags.iter().all(|t| f.tag_count(t) == summary.count));
     if !(inside && source_ok && tags_ok) {
@@ -248,6 +248,44 @@ mod tests {
         // Shorter than a gram: every frame.
         assert_eq!(needle("ze").unwrap(), Prune::Scan { frames: (0..6).collect() });
         assert_eq!(needle("").unwrap(), Prune::Scan { frames: (0..6).collect() });
+    }
+
+    #[test]
+    fn each_positive_needle_prunes_and_negated_terms_never_do() {
+        use orion_core::model::log::{Term, TermKind};
+        let b = block();
+        let filter = decode_filter(&b.filter).unwrap();
+        let text = |t: &str| TermKind::Text(t.into());
+        let with = |terms: Vec<Term>| {
+            let query = q(LogFilter { terms, ..LogFilter::default() });
+            (prune(&b.summary, &filter, &query).unwrap(), query.wants_filter())
+        };
+        let every = Prune::Scan { frames: (0..6).collect() };
+        // Only frame 4 holds "zebra"; both needles must be there.
+        assert_eq!(
+            with(vec![Term::is(text("zebra")), Term::is(text("stripes"))]).0,
+            Prune::Scan { frames: vec![4] }
+        );
+        assert_eq!(with(vec![Term::is(text("zebra")), Term::is(text("no-such-words"))]).0, Prune::Skip);
+        // A negation keeps what the positive needles kept, no more, no less.
+        assert_eq!(
+            with(vec![Term::is(text("zebra")), Term::not(text("request"))]).0,
+            Prune::Scan { frames: vec![4] }
+        );
+        // Alone, a negated term prunes nothing and needs no filter.
+        for negated in [text("request"), TermKind::Tag("api".into()), TermKind::Source("app".into())] {
+            assert_eq!(with(vec![Term::not(negated.clone())]), (every.clone(), false), "{negated:?}");
+        }
+        // Positive source, tag and server terms prune like their filters.
+        assert_eq!(with(vec![Term::is(TermKind::Tag("web".into()))]).0, Prune::Skip);
+        assert_eq!(with(vec![Term::is(TermKind::Server("web-9".into()))]).0, Prune::Skip);
+        assert!(!may_match(
+            &b.summary,
+            &q(LogFilter { terms: vec![Term::is(TermKind::Source("db".into()))], ..LogFilter::default() })
+        ));
+        // Levels are exact either way: no error entry is not an info one.
+        let not_info = vec![Term::not(TermKind::Levels(vec![Level::Info, Level::Error]))];
+        assert!(!may_match(&b.summary, &q(LogFilter { terms: not_info, ..LogFilter::default() })));
     }
 
     #[test]

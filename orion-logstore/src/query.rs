@@ -4,25 +4,64 @@
 //! keyset cursor.
 
 use memchr::memmem::Finder;
-use orion_core::model::log::{Level, LogCursor, LogEntry, LogFilter};
+use orion_core::model::log::term::{compare_meta, meta_number};
+use orion_core::model::log::{Level, LogCursor, LogEntry, LogFilter, MetaCondition, MetaOp, TermKind};
 
 use crate::grams::{gram_hashes, pair_hash};
 use crate::time::{ceil_micros, nanos_i128};
 
 /// A compiled query: a filter, optionally "strictly after this cursor in
 /// newest-first order" (keyset pagination).
+///
+/// The filter's query-string terms are folded in: level terms (negated
+/// or not) narrow the level mask, which is exact; positive text, source,
+/// tag, server and `meta.k=v` terms join the needles, sources, tags,
+/// servers and pairs that prune; everything else (every other negated
+/// term, metadata comparisons) is only checked per entry, so it never
+/// prunes a block.
 #[derive(Debug, Clone)]
 pub struct Query {
     filter: LogFilter,
     pub(crate) level_mask: u8,
-    pub(crate) needle: Option<Needle>,
+    /// Every positive needle (`search` and text terms): each must be in
+    /// the message, and each prunes.
+    pub(crate) needles: Vec<Needle>,
+    /// Negated needles: none may be in the message.
+    pub(crate) excluded: Vec<Needle>,
     /// Entries need `timestamp_us >= from_us`.
     pub(crate) from_us: Option<i64>,
     /// Entries need `timestamp_us < to_us`.
     pub(crate) to_us: Option<i64>,
+    /// The source must equal each of these.
+    pub(crate) sources: Vec<String>,
+    /// The server id must equal each of these.
+    pub(crate) servers: Vec<String>,
     pub(crate) tags: Vec<String>,
     pub(crate) pairs: Vec<(String, String, u64)>,
+    /// Metadata comparisons other than positive `=`, and negated ones.
+    pub(crate) meta: Vec<MetaCheck>,
+    /// Negated source, tag and server terms.
+    pub(crate) not_sources: Vec<String>,
+    pub(crate) not_tags: Vec<String>,
+    pub(crate) not_servers: Vec<String>,
     pub(crate) after: Option<After>,
+}
+
+/// A metadata comparison checked per entry.
+#[derive(Debug, Clone)]
+pub(crate) struct MetaCheck {
+    pub(crate) negated: bool,
+    pub(crate) key: String,
+    pub(crate) op: MetaOp,
+    pub(crate) value: String,
+    pub(crate) number: Option<f64>,
+}
+
+impl MetaCheck {
+    /// Whether the check passes for the value stored under the key.
+    pub(crate) fn passes(&self, stored: Option<&serde_json::Value>) -> bool {
+        stored.is_some_and(|v| compare_meta(v, self.op, &self.value, self.number)) != self.negated
+    }
 }
 
 /// The lower-cased needle, ready for `memmem` and the n-gram filters.
@@ -31,6 +70,14 @@ pub(crate) struct Needle {
     pub(crate) finder: Finder<'static>,
     /// Distinct gram hashes for gram lengths 1 to 4 (index `n - 1`).
     pub(crate) grams: [Vec<u64>; 4],
+}
+
+impl Needle {
+    fn new(text: &str) -> Self {
+        let lower = text.to_lowercase();
+        let bytes = lower.as_bytes();
+        Needle { finder: Finder::new(bytes).into_owned(), grams: [1, 2, 3, 4].map(|g| gram_hashes(bytes, g)) }
+    }
 }
 
 /// A keyset cursor: entries must sort strictly before `(ns, id)`.
@@ -49,6 +96,12 @@ impl After {
     }
 }
 
+fn push_unique(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_owned());
+    }
+}
+
 impl Query {
     /// Compiles `filter`.
     pub fn new(filter: &LogFilter) -> Self {
@@ -59,31 +112,75 @@ impl Query {
             }
         }
         // An empty needle matches every message: no needle at all.
-        let needle = filter.search.as_deref().filter(|n| !n.is_empty()).map(|n| {
-            let lower = n.to_lowercase();
-            let bytes = lower.as_bytes();
-            Needle {
-                finder: Finder::new(bytes).into_owned(),
-                grams: [1, 2, 3, 4].map(|g| gram_hashes(bytes, g)),
-            }
-        });
+        let mut texts: Vec<&str> = filter.search.as_deref().filter(|n| !n.is_empty()).into_iter().collect();
+        let (mut excluded, mut sources, mut servers) = (Vec::new(), Vec::new(), Vec::new());
         let mut tags = filter.tags.clone();
+        let mut pairs: Vec<(String, String)> = filter.metadata.clone();
+        let (mut meta, mut not_sources, mut not_tags, mut not_servers) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        if let Some(s) = &filter.source {
+            sources.push(s.clone());
+        }
+        for term in &filter.terms {
+            match (&term.kind, term.negated) {
+                (TermKind::Levels(levels), negated) => {
+                    let mut mask = 0u8;
+                    for l in levels {
+                        mask |= 1 << l.rank();
+                    }
+                    level_mask &= if negated { !mask } else { mask };
+                }
+                (TermKind::Text(t), false) => {
+                    if !t.is_empty() && !texts.contains(&t.as_str()) {
+                        texts.push(t);
+                    }
+                }
+                (TermKind::Text(t), true) => excluded.push(Needle::new(t)),
+                (TermKind::Source(s), false) => push_unique(&mut sources, s),
+                (TermKind::Source(s), true) => push_unique(&mut not_sources, s),
+                (TermKind::Tag(t), false) => tags.push(t.clone()),
+                (TermKind::Tag(t), true) => push_unique(&mut not_tags, t),
+                (TermKind::Server(s), false) => push_unique(&mut servers, s),
+                (TermKind::Server(s), true) => push_unique(&mut not_servers, s),
+                (TermKind::Meta(MetaCondition { key, op: MetaOp::Eq, value }), false) => {
+                    pairs.push((key.clone(), value.clone()));
+                }
+                (TermKind::Meta(c), negated) => meta.push(MetaCheck {
+                    negated,
+                    key: c.key.clone(),
+                    op: c.op,
+                    value: c.value.clone(),
+                    number: meta_number(&c.value),
+                }),
+            }
+        }
         tags.sort();
         tags.dedup();
+        pairs.sort();
+        pairs.dedup();
         let mut scratch = Vec::new();
-        let pairs = filter
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone(), pair_hash(k, v, &mut scratch)))
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let h = pair_hash(&k, &v, &mut scratch);
+                (k, v, h)
+            })
             .collect();
         Self {
             filter: filter.clone(),
             level_mask,
-            needle,
+            needles: texts.into_iter().map(Needle::new).collect(),
+            excluded,
             from_us: filter.from.map(ceil_micros),
             to_us: filter.to.map(ceil_micros),
+            sources,
+            servers,
             tags,
             pairs,
+            meta,
+            not_sources,
+            not_tags,
+            not_servers,
             after: None,
         }
     }
@@ -105,16 +202,44 @@ impl Query {
         self.after.map(|a| a.cursor)
     }
 
-    /// Whether it searches message text (a non-empty needle): only then
-    /// must frames be read to decide what matches.
+    /// Whether it searches message text (a non-empty needle, positive or
+    /// negated): only then must frames be read to decide what matches.
     pub fn has_needle(&self) -> bool {
-        self.needle.is_some()
+        !self.needles.is_empty() || !self.excluded.is_empty()
     }
 
     /// Whether it filters on metadata: only then must the metadata BLOB
     /// be read to decide what matches.
     pub fn has_metadata_filter(&self) -> bool {
-        !self.pairs.is_empty()
+        !self.pairs.is_empty() || !self.meta.is_empty()
+    }
+
+    /// Whether a match needs metadata (a positive metadata term): a block
+    /// without any cannot match.
+    pub(crate) fn requires_metadata(&self) -> bool {
+        !self.pairs.is_empty() || self.meta.iter().any(|m| !m.negated)
+    }
+
+    /// Whether pruning can use the block filter (needles, tags, sources,
+    /// servers, metadata pairs): only then is it worth reading.
+    pub fn wants_filter(&self) -> bool {
+        !self.needles.is_empty()
+            || !self.pairs.is_empty()
+            || !self.tags.is_empty()
+            || !self.sources.is_empty()
+            || !self.servers.is_empty()
+    }
+
+    /// Whether every match follows from the level counts, time range,
+    /// source, and tag dictionary: no needle, no metadata, no server and
+    /// no negated source or tag.
+    pub(crate) fn countable(&self) -> bool {
+        !self.has_needle()
+            && !self.has_metadata_filter()
+            && self.servers.is_empty()
+            && self.not_sources.is_empty()
+            && self.not_tags.is_empty()
+            && self.not_servers.is_empty()
     }
 
     /// Whether level rank `rank` passes.

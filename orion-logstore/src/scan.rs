@@ -25,13 +25,23 @@ pub struct BlockScan<'a> {
     head: &'a Head,
     metadata: Option<&'a Metadata>,
     frames: FrameSet<'a>,
-    /// `Some(index + 1)` of the wanted source in the head's dictionary;
-    /// `Some(None)` when the source is wanted but absent.
-    source: Option<Option<u32>>,
+    /// `index + 1` of each wanted source in the head's dictionary;
+    /// `None` when a wanted source is absent (nothing matches).
+    sources: Option<Vec<u32>>,
+    /// Like `sources`, for server ids.
+    servers: Option<Vec<u32>>,
     /// Dictionary indexes of the wanted tags; `None` if one is absent.
     tags: Option<Vec<u32>>,
-    /// For a needle query: whose message contains it.
+    /// `index + 1` of excluded sources and servers present in the block,
+    /// and indexes of excluded tags present (absent ones exclude nothing).
+    not_sources: Vec<u32>,
+    not_servers: Vec<u32>,
+    not_tags: Vec<u32>,
+    /// For a needle query: whose message contains every positive needle
+    /// and no negated one.
     needle_hits: Option<Vec<bool>>,
+    /// Each metadata check's key index (`None`: no entry has the key).
+    meta_keys: Vec<Option<u32>>,
     /// The wanted metadata keys' indexes in the block's key dictionary;
     /// `None` if a key is absent from every entry.
     pair_keys: Option<Vec<u32>>,
@@ -59,28 +69,63 @@ impl<'a> BlockScan<'a> {
             return Err(BlockError::Missing { part: Part::Metadata, index: 0 });
         }
         let frames = FrameSet::new(head, frames)?;
-        let needle_hits = match &query.needle {
-            None => None,
-            Some(needle) => {
-                let mut hits = vec![false; head.len()];
-                let mut lowered = Vec::new();
-                for &f in candidates {
-                    let frame =
-                        frames.get(f as usize).ok_or(BlockError::Missing { part: Part::Frame, index: f })?;
-                    let range = head.frame_range(f as usize);
-                    search_frame(frame, &needle.finder, &mut lowered, &mut hits[range])?;
+        let needle_hits = if query.has_needle() {
+            // Entries outside the candidate frames never match; inside,
+            // a message must hold every positive needle and no negated one.
+            let mut hits = vec![false; head.len()];
+            let mut found = Vec::new();
+            let mut lowered = Vec::new();
+            for &f in candidates {
+                let frame =
+                    frames.get(f as usize).ok_or(BlockError::Missing { part: Part::Frame, index: f })?;
+                let range = head.frame_range(f as usize);
+                let own = &mut hits[range];
+                own.fill(true);
+                for (needle, wanted) in
+                    query.needles.iter().map(|n| (n, true)).chain(query.excluded.iter().map(|n| (n, false)))
+                {
+                    found.clear();
+                    found.resize(own.len(), false);
+                    search_frame(frame, &needle.finder, &mut lowered, &mut found)?;
+                    for (hit, &f) in own.iter_mut().zip(&found) {
+                        *hit &= f == wanted;
+                    }
                 }
-                Some(hits)
             }
+            Some(hits)
+        } else {
+            None
         };
-        let source = query.filter().source.as_deref().map(|s| head.source_index(s));
+        let sources = query.sources.iter().map(|s| head.source_index(s)).collect();
+        let servers = query.servers.iter().map(|s| head.server_index(s)).collect();
         let tags = query.tags.iter().map(|t| head.tag_index(t)).collect();
+        let not_sources = query.not_sources.iter().filter_map(|s| head.source_index(s)).collect();
+        let not_servers = query.not_servers.iter().filter_map(|s| head.server_index(s)).collect();
+        let not_tags = query.not_tags.iter().filter_map(|t| head.tag_index(t)).collect();
+        let meta_keys = match metadata.filter(|_| head.has_metadata()) {
+            Some(m) => query.meta.iter().map(|c| m.key_index(&c.key)).collect(),
+            None => vec![None; query.meta.len()],
+        };
         let pair_keys = match metadata.filter(|_| head.has_metadata()) {
             Some(m) => query.pairs.iter().map(|(k, _, _)| m.key_index(k)).collect(),
             None if query.pairs.is_empty() => Some(Vec::new()),
             None => None,
         };
-        Ok(Self { query, head, metadata, frames, source, tags, needle_hits, pair_keys })
+        Ok(Self {
+            query,
+            head,
+            metadata,
+            frames,
+            sources,
+            servers,
+            tags,
+            not_sources,
+            not_servers,
+            not_tags,
+            needle_hits,
+            meta_keys,
+            pair_keys,
+        })
     }
 
     /// Whether entry `i` (storage position) matches.
@@ -93,22 +138,31 @@ impl<'a> BlockScan<'a> {
         if self.query.after.is_some_and(|a| !a.passes(ts, h.ids[i])) {
             return Ok(false);
         }
-        if let Some(wanted) = self.source
-            && wanted != Some(h.sources[i])
+        let (Some(sources), Some(servers), Some(tags)) = (&self.sources, &self.servers, &self.tags) else {
+            return Ok(false);
+        };
+        if sources.iter().any(|&s| s != h.sources[i])
+            || servers.iter().any(|&s| s != h.servers[i])
+            || self.not_sources.contains(&h.sources[i])
+            || self.not_servers.contains(&h.servers[i])
         {
             return Ok(false);
         }
-        match &self.tags {
-            None => return Ok(false),
-            Some(tags) => {
-                let own = h.tag_indexes(i);
-                if !tags.iter().all(|t| own.contains(t)) {
-                    return Ok(false);
-                }
-            }
+        let own = h.tag_indexes(i);
+        if !tags.iter().all(|t| own.contains(t)) || self.not_tags.iter().any(|t| own.contains(t)) {
+            return Ok(false);
         }
         if self.needle_hits.as_ref().is_some_and(|hits| !hits[i]) {
             return Ok(false);
+        }
+        for (check, key) in self.query.meta.iter().zip(&self.meta_keys) {
+            let stored = match (self.metadata, key) {
+                (Some(m), Some(key)) => m.value_at(i, *key)?,
+                _ => None,
+            };
+            if !check.passes(stored.as_ref()) {
+                return Ok(false);
+            }
         }
         if self.query.pairs.is_empty() {
             return Ok(true);

@@ -7,6 +7,12 @@ use serde_json::{Map, Value};
 
 use super::ids::ProjectId;
 
+pub mod query_string;
+pub mod term;
+
+pub use query_string::{MAX_QUERY_BYTES, MAX_TERMS, QueryError, parse_query};
+pub use term::{MetaCondition, MetaOp, Term, TermKind};
+
 /// Severity, lowest to highest. The order is the derive order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Level {
@@ -196,6 +202,9 @@ pub struct LogFilter {
     /// `metadata[key]` must equal the value: a JSON string equal to it, or a
     /// number/bool whose JSON text equals it.
     pub metadata: Vec<(String, String)>,
+    /// Terms of a query string (`q=`, see [`parse_query`]); each must
+    /// hold, a negated one must not.
+    pub terms: Vec<Term>,
 }
 
 impl LogFilter {
@@ -210,6 +219,7 @@ impl LogFilter {
             && self.from.is_none_or(|from| entry.timestamp >= from)
             && self.to.is_none_or(|to| entry.timestamp < to)
             && self.metadata.iter().all(|(k, v)| entry.metadata.get(k).is_some_and(|j| metadata_equals(j, v)))
+            && self.terms.iter().all(|t| t.matches(entry))
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod ingest;
 mod live;
+mod query_string;
 mod read;
 mod sources;
 

@@ -3,7 +3,9 @@
 //! tags, metadata of every JSON type, equal and out-of-order timestamps.
 
 use chrono::{DateTime, Utc};
-use orion_core::model::log::{Level, LevelFilter, LogCursor, LogEntry, LogFilter, NewLogEntry};
+use orion_core::model::log::{
+    Level, LevelFilter, LogCursor, LogEntry, LogFilter, MetaCondition, MetaOp, NewLogEntry, Term, TermKind,
+};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -318,7 +320,48 @@ pub fn filter(rng: &mut StdRng, entries: &[LogEntry]) -> LogFilter {
             f.metadata.push(pair);
         }
     }
+    if rng.random_bool(0.5) {
+        for _ in 0..rng.random_range(1..4) {
+            f.terms.push(term(rng, entries));
+        }
+    }
     f
+}
+
+/// A random query-string term aimed at `entries`, negated half the time:
+/// text (pieces of messages), levels, source, tag, server and metadata
+/// comparisons of every operator.
+pub fn term(rng: &mut StdRng, entries: &[LogEntry]) -> Term {
+    let pick = |rng: &mut StdRng| &entries[rng.random_range(0..entries.len())].entry;
+    let kind = match rng.random_range(0..7) {
+        0 | 1 => {
+            let m = pick(rng).message.clone();
+            let piece = substring(rng, &m);
+            TermKind::Text(if piece.is_empty() { "a".into() } else { piece })
+        }
+        2 => TermKind::Levels(
+            (0..rng.random_range(1..3)).map(|_| Level::ALL[rng.random_range(0..6)]).collect(),
+        ),
+        3 => TermKind::Source(pick(rng).source.clone().unwrap_or_else(|| "nope".into())),
+        4 => {
+            let e = pick(rng);
+            TermKind::Tag(
+                e.tags.first().cloned().unwrap_or_else(|| TAGS.choose(rng).copied().unwrap_or("x").into()),
+            )
+        }
+        5 => TermKind::Server(pick(rng).server_id.clone().unwrap_or_else(|| "srv-none".into())),
+        _ => {
+            let e = pick(rng);
+            let (key, value) = match e.metadata.iter().nth(rng.random_range(0..e.metadata.len().max(1))) {
+                Some((k, v)) => (k.clone(), value_text(v)),
+                None => (KEYS.choose(rng).copied().unwrap_or("k").to_owned(), "1".to_owned()),
+            };
+            let op = [MetaOp::Eq, MetaOp::Ne, MetaOp::Gt, MetaOp::Ge, MetaOp::Lt, MetaOp::Le]
+                [rng.random_range(0..6)];
+            TermKind::Meta(MetaCondition { key, op, value })
+        }
+    };
+    Term { negated: rng.random_bool(0.5), kind }
 }
 
 /// A random cursor near the entries.

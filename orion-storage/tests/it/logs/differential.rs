@@ -9,7 +9,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use orion_core::Repos;
-use orion_core::model::log::{Interval, Level, LevelFilter, LogFilter, LogQuery, NewLogEntry};
+use orion_core::model::log::{
+    Interval, Level, LevelFilter, LogFilter, LogQuery, MetaCondition, MetaOp, NewLogEntry, Term, TermKind,
+};
 use orion_core::model::{Project, ProjectId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -134,7 +136,54 @@ fn filter(rng: &mut StdRng, stored: &[NewLogEntry]) -> LogFilter {
             [rng.random_range(0..5)];
         f.metadata.push((k.into(), v.into()));
     }
+    // Query-string terms: several needles, negations of every kind,
+    // metadata comparisons with every operator.
+    if rng.random_bool(0.5) {
+        for _ in 0..rng.random_range(1..4) {
+            f.terms.push(term(rng, stored));
+        }
+    }
     f
+}
+
+fn term(rng: &mut StdRng, stored: &[NewLogEntry]) -> Term {
+    let kind = match rng.random_range(0..8) {
+        0..=2 => TermKind::Text(match stored.len() {
+            0 => WORDS[rng.random_range(0..WORDS.len())].to_owned(),
+            n if rng.random_bool(0.7) => {
+                let m = &stored[rng.random_range(0..n)].message;
+                let chars: Vec<char> = m.chars().collect();
+                let start = rng.random_range(0..chars.len());
+                let len = rng.random_range(1..=(chars.len() - start).min(8));
+                chars[start..start + len].iter().collect()
+            }
+            _ => WORDS[rng.random_range(0..WORDS.len())].to_uppercase(),
+        }),
+        3 => TermKind::Levels(
+            (0..rng.random_range(1..4)).map(|_| Level::ALL[rng.random_range(0..6)]).collect(),
+        ),
+        4 => TermKind::Source(SOURCES[rng.random_range(0..SOURCES.len())].to_owned()),
+        5 => TermKind::Tag(TAGS[rng.random_range(0..TAGS.len())].to_owned()),
+        6 => TermKind::Server(["web-1", "web-2"][rng.random_range(0..2)].to_owned()),
+        _ => {
+            let (key, value) = [
+                ("status", "3"),
+                ("status", "1"),
+                ("region", "eu-1"),
+                ("region", "m"),
+                ("flag", "true"),
+                ("ratio", "1.5"),
+                ("ratio", "2"),
+                ("user", "1"),
+                ("list", "1"),
+                ("none", "x"),
+            ][rng.random_range(0..10)];
+            let op = [MetaOp::Eq, MetaOp::Ne, MetaOp::Gt, MetaOp::Ge, MetaOp::Lt, MetaOp::Le]
+                [rng.random_range(0..6)];
+            TermKind::Meta(MetaCondition { key: key.into(), op, value: value.into() })
+        }
+    };
+    Term { negated: rng.random_bool(0.5), kind }
 }
 
 /// A project with this id in both stores (same owner row too).

@@ -3,7 +3,7 @@
 
 use orion_core::Repos;
 use orion_core::model::ProjectId;
-use orion_core::model::log::{Level, LevelFilter, LogEntry, LogFilter};
+use orion_core::model::log::{Level, LevelFilter, LogEntry, LogFilter, parse_query};
 use serde_json::{Value, json};
 
 use super::super::{at, stored_project};
@@ -13,6 +13,7 @@ use super::{append, assert_search_agrees, entry};
 pub async fn run(repos: &Repos) {
     every_filter_alone_agrees_with_the_reference(repos).await;
     combined_filters_agree_with_the_reference(repos).await;
+    query_string_terms_agree_with_the_reference(repos).await;
 }
 
 /// How many entries the data set holds.
@@ -183,6 +184,7 @@ pub async fn combined_filters_agree_with_the_reference(repos: &Repos) {
             from: Some(at(0)),
             to: Some(at(29_000)),
             metadata: vec![("http.status".into(), "200".into())],
+            ..LogFilter::default()
         },
         LogFilter {
             search: Some("%".into()),
@@ -192,5 +194,39 @@ pub async fn combined_filters_agree_with_the_reference(repos: &Repos) {
     ];
     for filter in &combined {
         assert_search_agrees(repos, project, &stored, filter).await;
+    }
+}
+
+/// Query-string terms (several needles, negations of every kind, metadata
+/// comparisons), alone and with the other filters; each count is also
+/// worked out by hand from the data set's cycles, so a wrong reference
+/// fails too.
+pub async fn query_string_terms_agree_with_the_reference(repos: &Repos) {
+    let (project, stored) = data_set(repos).await;
+    let cases: [(&str, LogFilter, usize); 14] = [
+        // Words cycle with i % 5: 0 and 3 and 1 hold "timeout", 0 "contacting".
+        ("timeout -contacting", LogFilter::default(), 24),
+        ("timeout retry", LogFilter::default(), 12),
+        ("-timeout", LogFilter::default(), 24),
+        ("-\"100% done\" -timeout", LogFilter::default(), 12),
+        // Levels cycle with i % 6, sources with i % 5 (0 is api).
+        ("level>=error -source:api", LogFilter::default(), 16),
+        ("-level:trace,debug,info,warn", LogFilter::default(), 20),
+        // Tags cycle with i % 7: 1 and 4 carry prod without eu.
+        ("tag:prod -tag:eu", LogFilter::default(), 17),
+        // Codes cycle with i % 4: 500, "500", 404, none.
+        ("meta.code>=404", LogFilter::default(), 30),
+        ("meta.code>404", LogFilter::default(), 15),
+        ("-meta.code=500", LogFilter::default(), 30),
+        ("meta.code!=500", LogFilter::default(), 15),
+        ("meta.region<f", LogFilter::default(), 20),
+        ("-server:web-1 -source:nope", LogFilter::default(), 60),
+        // With the other parameters: ANDed.
+        ("-tag:prod", LogFilter { search: Some("timeout".into()), ..LogFilter::default() }, 20),
+    ];
+    for (q, base, want) in cases {
+        let filter = LogFilter { terms: parse_query(q).expect(q), ..base };
+        let got = assert_search_agrees(repos, project, &stored, &filter).await;
+        assert_eq!(got, want, "matches of {q:?}");
     }
 }
