@@ -39,6 +39,7 @@
 //! | `prune.rs` | [`may_match`], [`prune`], counts without a scan |
 //! | `scan.rs` | [`BlockScan`]: matches, counts, histograms, pages |
 //! | `merge.rs` | [`merge`] |
+//! | `size.rs` | in-memory sizes of decoded parts (for byte-capped caches) |
 //!
 //! ## Every BLOB
 //!
@@ -156,6 +157,7 @@ mod metadata;
 mod prune;
 mod query;
 mod scan;
+mod size;
 mod summary;
 #[cfg(test)]
 mod testutil;

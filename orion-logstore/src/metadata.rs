@@ -152,6 +152,32 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// Bytes this decoded metadata part holds (for byte-capped caches).
+    pub fn heap_size(&self) -> usize {
+        use crate::size::{PER_ALLOCATION, strings};
+        let columns: usize = self
+            .columns
+            .iter()
+            .map(|c| {
+                PER_ALLOCATION
+                    + match c {
+                        Column::Json { ends, text } => ends.len() * 4 + text.len(),
+                        Column::Str { ends, text } => ends.len() * 4 + text.len(),
+                        Column::Dict { strings: s, index } => strings(s) + index.len() * 4,
+                        Column::Hex { bytes, .. } => bytes.len(),
+                        Column::Int(v) => v.len() * 8,
+                        Column::Bool(v) => v.len(),
+                        Column::Null(_) => 0,
+                    }
+            })
+            .sum();
+        std::mem::size_of::<Self>()
+            + strings(&self.keys)
+            + self.shapes.iter().map(|s| s.len() * 4 + PER_ALLOCATION).sum::<usize>()
+            + (self.entry_shape.len() + self.row_starts.len() + self.rows.len()) * 4
+            + columns
+    }
+
     /// Entries in the block.
     pub fn len(&self) -> usize {
         self.entry_shape.len()

@@ -8,6 +8,7 @@
 //! - `keys`: idempotency keys, recorded in the writer's transaction.
 //! - `store`: the SQL of blocks and frames.
 //! - `read`: pages, counts, histograms and level counts over blocks.
+//! - `cache`: decoded parts kept in process, capped in bytes.
 //! - `retention`: whole-block deletes, rewriting blocks that straddle.
 //! - `merge`: small blocks merged in the background (ids unchanged).
 //! - `check`: verifying every block (`orion check`).
@@ -30,6 +31,7 @@ use crate::error::repo_err;
 
 use super::micros_bound;
 
+mod cache;
 mod check;
 mod keys;
 mod merge;
@@ -51,9 +53,15 @@ use writer::{Claim, Item, Writer, Written};
 pub(crate) struct LogRepo {
     db: DatabaseConnection,
     writer: Writer,
+    /// Decoded filters, heads, metadata and frames of recent reads.
+    parts: cache::DecodedParts,
     /// Dropped with the repository: tells the background merger to stop.
     _alive: std::sync::Arc<()>,
 }
+
+/// Bytes of decoded block parts kept in process for later queries (most
+/// of a server's memory budget: ingest peaks near 40 MiB beside it).
+const DECODED_CACHE_BYTES: u64 = 64 << 20;
 
 /// How often the background merger looks for small blocks.
 const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
@@ -79,7 +87,12 @@ impl LogRepo {
                 }
             }
         });
-        Self { writer: Writer::spawn(db.clone(), options), db, _alive: alive }
+        Self {
+            writer: Writer::spawn(db.clone(), options),
+            parts: cache::DecodedParts::new(DECODED_CACHE_BYTES),
+            db,
+            _alive: alive,
+        }
     }
 
     /// Verifies every block (see `check`).
@@ -162,7 +175,7 @@ impl LogRepository for LogRepo {
 
     async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {
         let txn = self.snapshot().await?;
-        let reader = Reader::new(&txn, project, &query.filter, None);
+        let reader = Reader::new(&txn, &self.parts, project, &query.filter, None);
         let logs = reader.page(query.offset as usize, query.limit as usize).await?;
         // A short first page is the whole answer: no need to count.
         let matched = if query.offset == 0 && (logs.len() as u64) < u64::from(query.limit) {
@@ -185,7 +198,7 @@ impl LogRepository for LogRepo {
         limit: u32,
     ) -> RepoResult<Vec<LogEntry>> {
         let txn = self.snapshot().await?;
-        Reader::new(&txn, project, filter, after).page(0, limit as usize).await
+        Reader::new(&txn, &self.parts, project, filter, after).page(0, limit as usize).await
     }
 
     async fn histogram(
@@ -195,12 +208,12 @@ impl LogRepository for LogRepo {
         interval: Interval,
     ) -> RepoResult<Vec<HistogramCount>> {
         let txn = self.snapshot().await?;
-        Reader::new(&txn, project, filter, None).histogram(interval).await
+        Reader::new(&txn, &self.parts, project, filter, None).histogram(interval).await
     }
 
     async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
         let txn = self.snapshot().await?;
-        Reader::new(&txn, project, filter, None).level_counts().await
+        Reader::new(&txn, &self.parts, project, filter, None).level_counts().await
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {

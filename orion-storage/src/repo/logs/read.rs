@@ -14,6 +14,7 @@
 //! below its `(max_ts, max_id)`, and blocks are visited in that order.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
@@ -26,6 +27,7 @@ use orion_logstore::{
 };
 use sea_orm::ConnectionTrait;
 
+use super::cache::DecodedParts;
 use super::store::{self, Listed};
 
 /// Blocks whose filters (and parts) are fetched per round trip: a few at
@@ -70,35 +72,46 @@ pub(super) fn damaged(block: i64, source: BlockError) -> RepositoryError {
 /// A compiled query over one project.
 pub(super) struct Reader<'a, C> {
     db: &'a C,
+    /// Decoded parts shared by every query of the repository.
+    parts: &'a DecodedParts,
     project: ProjectId,
     query: Query,
-    /// Whether pruning needs the filter BLOB (positive needles, tags,
-    /// metadata pairs, sources or servers; negated terms never prune).
+    /// Whether pruning needs the filter BLOB (needle, tags, metadata or a
+    /// source the summary cannot decide).
     wants_filter: bool,
 }
 
 /// A block surviving its summary and filter: which frames can match.
 struct Candidate {
     listed: Listed,
-    filter: Option<BlockFilter>,
+    filter: Option<Arc<BlockFilter>>,
     frames: Vec<u32>,
 }
 
 /// A decoded block: its head, metadata when read, and the frames read.
 struct Decoded {
-    head: Head,
-    metadata: Option<Metadata>,
+    head: Arc<Head>,
+    metadata: Option<Arc<Metadata>>,
     frames: Vec<Frame>,
 }
 
 impl<'a, C: ConnectionTrait> Reader<'a, C> {
-    pub(super) fn new(db: &'a C, project: ProjectId, filter: &LogFilter, after: Option<LogCursor>) -> Self {
+    pub(super) fn new(
+        db: &'a C,
+        parts: &'a DecodedParts,
+        project: ProjectId,
+        filter: &LogFilter,
+        after: Option<LogCursor>,
+    ) -> Self {
         let mut query = Query::new(filter);
         if let Some(cursor) = after {
             query = query.after(cursor);
         }
-        let wants_filter = query.wants_filter();
-        Self { db, project, query, wants_filter }
+        let wants_filter = query.has_needle()
+            || query.has_metadata_filter()
+            || !filter.tags.is_empty()
+            || filter.source.is_some();
+        Self { db, parts, project, query, wants_filter }
     }
 
     /// The directory, newest first, narrowed by the time range.
@@ -122,14 +135,25 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 })
                 .collect());
         }
-        let ids: Vec<i64> = batch.iter().map(|l| l.id).collect();
-        let mut blobs = store::filters(self.db, &ids).await?;
+        let missing: Vec<i64> = batch
+            .iter()
+            .filter(|l| self.parts.filter(l.id, l.summary.count).is_none())
+            .map(|l| l.id)
+            .collect();
+        let mut blobs = store::filters(self.db, &missing).await?;
         let mut out = Vec::new();
         for listed in batch {
-            let bytes = blobs.remove(&listed.id).ok_or_else(|| {
-                damaged(listed.id, BlockError::Missing { part: orion_logstore::Part::Filter, index: 0 })
-            })?;
-            let filter = decode_filter(&bytes).map_err(|e| damaged(listed.id, e))?;
+            let filter = match self.parts.filter(listed.id, listed.summary.count) {
+                Some(filter) => filter,
+                None => {
+                    let bytes = blobs.remove(&listed.id).ok_or_else(|| {
+                        damaged(listed.id, BlockError::Missing { part: orion_logstore::Part::Filter, index: 0 })
+                    })?;
+                    let filter = Arc::new(decode_filter(&bytes).map_err(|e| damaged(listed.id, e))?);
+                    self.parts.put_filter(listed.id, listed.summary.count, filter.clone());
+                    filter
+                }
+            };
             match prune(&listed.summary, &filter, &self.query).map_err(|e| damaged(listed.id, e))? {
                 Prune::Skip => {}
                 Prune::Scan { frames } => {
@@ -149,22 +173,48 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         metadata: bool,
         all_frames: bool,
     ) -> RepoResult<HashMap<i64, Decoded>> {
-        let ids: Vec<i64> = candidates.iter().map(|c| c.listed.id).collect();
-        let mut heads = store::heads(self.db, &ids, metadata).await?;
+        // Heads (and metadata) not cached yet, in one round trip.
+        let missing: Vec<i64> = candidates
+            .iter()
+            .filter(|c| {
+                let (id, count) = (c.listed.id, c.listed.summary.count);
+                self.parts.head(id, count).is_none() || (metadata && self.parts.metadata(id, count).is_none())
+            })
+            .map(|c| c.listed.id)
+            .collect();
+        let mut heads = store::heads(self.db, &missing, metadata).await?;
         let mut out = HashMap::with_capacity(candidates.len());
         for c in candidates {
-            let id = c.listed.id;
+            let (id, count) = (c.listed.id, c.listed.summary.count);
+            let fetched = heads.remove(&id);
             let missing = |part| damaged(id, BlockError::Missing { part, index: 0 });
-            let (head, meta) = heads.remove(&id).ok_or_else(|| missing(orion_logstore::Part::Head))?;
-            let head = decode_head(&head).map_err(|e| damaged(id, e))?;
-            let metadata = meta.map(|m| decode_metadata(&m)).transpose().map_err(|e| damaged(id, e))?;
+            let head = match self.parts.head(id, count) {
+                Some(head) => head,
+                None => {
+                    let (bytes, _) = fetched.as_ref().ok_or_else(|| missing(orion_logstore::Part::Head))?;
+                    let head = Arc::new(decode_head(bytes).map_err(|e| damaged(id, e))?);
+                    self.parts.put_head(id, count, head.clone());
+                    head
+                }
+            };
+            let metadata = if !metadata {
+                None
+            } else if let Some(cached) = self.parts.metadata(id, count) {
+                Some(cached)
+            } else {
+                match fetched.as_ref().and_then(|(_, m)| m.as_ref()) {
+                    Some(bytes) => {
+                        let meta = Arc::new(decode_metadata(bytes).map_err(|e| damaged(id, e))?);
+                        self.parts.put_metadata(id, count, meta.clone());
+                        Some(meta)
+                    }
+                    None => return Err(missing(orion_logstore::Part::Metadata)),
+                }
+            };
             let frames = if self.query.has_needle() || all_frames {
-                let wanted = if all_frames { None } else { Some(c.frames.as_slice()) };
-                let raw = store::frames(self.db, id, wanted).await?;
-                raw.iter()
-                    .map(|f| decode_frame(f))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| damaged(id, e))?
+                let wanted: Vec<u32> =
+                    if all_frames { (0..c.listed.summary.frame_count).collect() } else { c.frames.clone() };
+                self.frames(&c.listed, &wanted).await?
             } else {
                 Vec::new()
             };
@@ -173,8 +223,30 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         Ok(out)
     }
 
+    /// Frames `wanted` of a block, decoded, from the cache where it has
+    /// them and in one round trip for the rest.
+    async fn frames(&self, listed: &Listed, wanted: &[u32]) -> RepoResult<Vec<Frame>> {
+        let (id, count) = (listed.id, listed.summary.count);
+        let mut frames = Vec::with_capacity(wanted.len());
+        let mut missing = Vec::new();
+        for &index in wanted {
+            match self.parts.frame(id, count, index) {
+                Some(frame) => frames.push(Frame::clone(&frame)),
+                None => missing.push(index),
+            }
+        }
+        if !missing.is_empty() {
+            for raw in store::frames(self.db, id, Some(&missing)).await? {
+                let frame = decode_frame(&raw).map_err(|e| damaged(id, e))?;
+                self.parts.put_frame(id, count, frame.index(), Arc::new(frame.clone()));
+                frames.push(frame);
+            }
+        }
+        Ok(frames)
+    }
+
     fn scan<'d>(&'d self, c: &Candidate, d: &'d Decoded) -> RepoResult<BlockScan<'d>> {
-        BlockScan::new(&self.query, &d.head, d.metadata.as_ref(), &d.frames, &c.frames)
+        BlockScan::new(&self.query, &d.head, d.metadata.as_deref(), &d.frames, &c.frames)
             .map_err(|e| damaged(c.listed.id, e))
     }
 
@@ -239,18 +311,24 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             let have: Vec<u32> = d.frames.iter().map(Frame::index).collect();
             let missing: Vec<u32> = frames.iter().copied().filter(|f| !have.contains(f)).collect();
             if !missing.is_empty() {
-                for raw in store::frames(self.db, block, Some(&missing)).await? {
-                    d.frames.push(decode_frame(&raw).map_err(|e| damaged(block, e))?);
-                }
+                d.frames.extend(self.frames(&c.listed, &missing).await?);
             }
             if d.metadata.is_none() && d.head.has_metadata() {
-                // Only the metadata: the head was decoded already.
-                let meta = store::metadata(self.db, block).await?.ok_or_else(|| {
-                    damaged(block, BlockError::Missing { part: orion_logstore::Part::Metadata, index: 0 })
-                })?;
-                d.metadata = Some(decode_metadata(&meta).map_err(|e| damaged(block, e))?);
+                let count = c.listed.summary.count;
+                d.metadata = Some(match self.parts.metadata(block, count) {
+                    Some(meta) => meta,
+                    None => {
+                        // Only the metadata: the head was decoded already.
+                        let raw = store::metadata(self.db, block).await?.ok_or_else(|| {
+                            damaged(block, BlockError::Missing { part: orion_logstore::Part::Metadata, index: 0 })
+                        })?;
+                        let meta = Arc::new(decode_metadata(&raw).map_err(|e| damaged(block, e))?);
+                        self.parts.put_metadata(block, count, meta.clone());
+                        meta
+                    }
+                });
             }
-            let scan = BlockScan::new(&self.query, &d.head, d.metadata.as_ref(), &d.frames, &c.frames)
+            let scan = BlockScan::new(&self.query, &d.head, d.metadata.as_deref(), &d.frames, &c.frames)
                 .map_err(|e| damaged(block, e))?;
             let entries = scan.entries(&positions, self.project).map_err(|e| damaged(block, e))?;
             for (p, e) in positions.into_iter().zip(entries) {
@@ -276,7 +354,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             }
             let mut to_scan = Vec::new();
             for c in self.candidates(batch).await? {
-                match count_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query) {
+                match count_without_scan(&c.listed.summary, c.filter.as_deref(), &self.query) {
                     Some(n) => total += n,
                     None => to_scan.push(c),
                 }
@@ -304,7 +382,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         for batch in batches(&self.listed().await?) {
             let mut to_scan = Vec::new();
             for c in self.candidates(batch).await? {
-                match level_counts_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query) {
+                match level_counts_without_scan(&c.listed.summary, c.filter.as_deref(), &self.query) {
                     Some(more) => add(&mut counts, more),
                     None => to_scan.push(c),
                 }
@@ -330,7 +408,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         for batch in batches(&self.listed().await?) {
             let mut to_scan = Vec::new();
             for c in self.candidates(batch).await? {
-                match histogram_without_scan(&c.listed.summary, c.filter.as_ref(), &self.query, interval) {
+                match histogram_without_scan(&c.listed.summary, c.filter.as_deref(), &self.query, interval) {
                     Some(counts) => add(counts),
                     None => to_scan.push(c),
                 }
