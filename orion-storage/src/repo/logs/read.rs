@@ -76,8 +76,8 @@ pub(super) struct Reader<'a, C> {
     parts: &'a DecodedParts,
     project: ProjectId,
     query: Query,
-    /// Whether pruning needs the filter BLOB (needle, tags, metadata or a
-    /// source the summary cannot decide).
+    /// Whether pruning needs the filter BLOB (positive needles, tags,
+    /// metadata pairs, sources or servers; negated terms never prune).
     wants_filter: bool,
 }
 
@@ -107,10 +107,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         if let Some(cursor) = after {
             query = query.after(cursor);
         }
-        let wants_filter = query.has_needle()
-            || query.has_metadata_filter()
-            || !filter.tags.is_empty()
-            || filter.source.is_some();
+        let wants_filter = query.wants_filter();
         Self { db, parts, project, query, wants_filter }
     }
 
