@@ -12,21 +12,17 @@
 //! - `serve`: `orion serve` — storage, the domain, the warp server, and
 //!   graceful shutdown on SIGINT/SIGTERM.
 //! - `migrate`: `orion migrate` — apply pending migrations and exit.
-//! - `retention`: the background sweeper deleting expired logs.
-//! - `alerting`: the scheduler evaluating alert rules every interval.
 //! - `agent`: `orion agent setup` and `orion agent run`, the system agent
 //!   (its own `# Layout` lists its modules).
 
 #![forbid(unsafe_code)]
 
 mod agent;
-mod alerting;
 mod check;
 mod cli;
 mod duration;
 mod logging;
 mod migrate;
-mod retention;
 mod serve;
 mod settings;
 

@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use orion_core::maintenance::MaintenanceOptions;
 use orion_core::{Config, Orion, port::secrets};
 use orion_notify::{Notifiers, NotifyConfig, SmtpConfig};
 
-use crate::alerting;
-use crate::retention::{self, Retention};
 use crate::settings::{ServeSettings, redacted_url};
 
 /// Settings key of the generated JWT secret.
@@ -73,21 +72,20 @@ pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
     tracing::info!(%addr, database = %redacted_url(url), version = env!("CARGO_PKG_VERSION"), "orion is listening on http://{addr}");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let sweeper = retention::spawn(
-        orion.clone(),
-        Retention { days: settings.retention_days, every: RETENTION_SWEEP_EVERY },
-        stop_rx.clone(),
+    let maintenance = orion.spawn_maintenance(
+        MaintenanceOptions {
+            retention_days: settings.retention_days,
+            retention_every: RETENTION_SWEEP_EVERY,
+            alert_every: settings.alert_interval,
+        },
+        stop_rx,
     );
-    let scheduler = alerting::spawn(orion.clone(), settings.alert_interval, stop_rx);
 
     // Stops accepting, lets requests in flight (and their queued log
     // writes) finish and closes WebSocket sessions before returning.
     orion_http::serve(listener, orion, shutdown_signal()).await;
     let _ = stop_tx.send(true);
-    if let Some(sweeper) = sweeper {
-        let _ = sweeper.await;
-    }
-    if tokio::time::timeout(ALERT_RUN_GRACE, scheduler).await.is_err() {
+    if !maintenance.stopped(ALERT_RUN_GRACE).await {
         tracing::warn!(
             "an alert evaluation was still running at shutdown; its remaining notifications were not sent"
         );

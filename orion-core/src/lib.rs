@@ -25,6 +25,8 @@
 //! - [`error`]: [`RepositoryError`](error::RepositoryError) and
 //!   [`ServiceError`](error::ServiceError).
 //! - [`config`]: lifetimes and limits the services enforce.
+//! - [`maintenance`]: the background jobs (retention, alert evaluation)
+//!   that [`Orion::spawn_maintenance`] starts.
 //!
 //! # Embedding
 //!
@@ -55,6 +57,7 @@ use std::sync::Arc;
 
 pub mod config;
 pub mod error;
+pub mod maintenance;
 pub mod model;
 pub mod port;
 pub mod repo;
@@ -142,6 +145,17 @@ impl Orion {
     /// Alert rules, their evaluation and history.
     pub fn alerts(&self) -> &AlertService {
         &self.alerts
+    }
+
+    /// Starts the background jobs — retention sweeps and the alert
+    /// scheduler — on the current Tokio runtime; they stop when `shutdown`
+    /// turns `true` (see [`maintenance`]).
+    pub fn spawn_maintenance(
+        &self,
+        options: maintenance::MaintenanceOptions,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> maintenance::Maintenance {
+        maintenance::spawn(self.clone(), options, shutdown)
     }
 
     /// The clock the services use.

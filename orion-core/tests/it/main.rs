@@ -5,6 +5,7 @@ mod accounts;
 mod agents;
 mod alerts;
 mod logs;
+mod maintenance;
 mod projects;
 mod sources;
 mod tokens;
