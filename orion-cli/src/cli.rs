@@ -51,7 +51,8 @@ pub struct CommonArgs {
 
     /// TOML file with any of the settings (keys as the flags, with `_`:
     /// `bind`, `database_url`, `jwt_secret`, `log_format`, `log_level`, `bcrypt_cost`,
-    /// `retention_days`, `smtp_url`, `smtp_from`, `alert_interval`, `offline_after`).
+    /// `retention_days`, `smtp_url`, `smtp_from`, `alert_interval`, `offline_after`,
+    /// `syslog_tcp`, `syslog_udp`, `syslog_token`).
     #[arg(long, env = "ORION_CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -110,6 +111,23 @@ pub struct ServeArgs {
     /// `offline_servers` metric and server views). [default: 3m]
     #[arg(long, env = "ORION_OFFLINE_AFTER", value_parser = crate::duration::parse)]
     pub offline_after: Option<Duration>,
+
+    /// Accept syslog (RFC 5424 and RFC 3164, octet counting or newline
+    /// framing) over TCP on this address, e.g. `0.0.0.0:6514`. Needs
+    /// --syslog-token.
+    #[arg(long, env = "ORION_SYSLOG_TCP")]
+    pub syslog_tcp: Option<SocketAddr>,
+
+    /// Accept syslog over UDP (one message per datagram) on this address,
+    /// e.g. `0.0.0.0:514`. Needs --syslog-token.
+    #[arg(long, env = "ORION_SYSLOG_UDP")]
+    pub syslog_udp: Option<SocketAddr>,
+
+    /// API token (with `logs:write`) syslog entries are stored with: its
+    /// project, and its bound source if it has one (else each message's
+    /// app name).
+    #[arg(long, env = "ORION_SYSLOG_TOKEN", hide_env_values = true)]
+    pub syslog_token: Option<String>,
 
     #[command(flatten)]
     pub common: CommonArgs,

@@ -12,6 +12,8 @@
 //! - `serve`: `orion serve` — storage, the domain, the warp server, and
 //!   graceful shutdown on SIGINT/SIGTERM.
 //! - `migrate`: `orion migrate` — apply pending migrations and exit.
+//! - `syslog`: the syslog listeners of `serve` (TCP and UDP) and their
+//!   pure parser.
 //! - `agent`: `orion agent setup` and `orion agent run`, the system agent
 //!   (its own `# Layout` lists its modules).
 
@@ -25,6 +27,7 @@ mod logging;
 mod migrate;
 mod serve;
 mod settings;
+mod syslog;
 
 use clap::Parser;
 

@@ -15,6 +15,8 @@ const JWT_SECRET_KEY: &str = "jwt_secret";
 /// Events a live session may fall behind on the bus before it is told
 /// `lagged` (its own outbox queues more, see `orion_http::live`).
 const LIVE_BUS_CAPACITY: usize = 4096;
+/// How long shutdown waits for queued syslog messages to be stored.
+const SYSLOG_DRAIN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// Time between two retention sweeps.
 const RETENTION_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 /// How long shutdown waits for an alert run in progress (its notifications
@@ -78,13 +80,22 @@ pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
             retention_every: RETENTION_SWEEP_EVERY,
             alert_every: settings.alert_interval,
         },
-        stop_rx,
+        stop_rx.clone(),
     );
+    let syslog = match settings.syslog.clone() {
+        Some(config) => Some(crate::syslog::listen::start(orion.clone(), config, stop_rx.clone()).await?),
+        None => None,
+    };
 
     // Stops accepting, lets requests in flight (and their queued log
     // writes) finish and closes WebSocket sessions before returning.
     orion_http::serve(listener, orion, shutdown_signal()).await;
     let _ = stop_tx.send(true);
+    if let Some(syslog) = syslog
+        && tokio::time::timeout(SYSLOG_DRAIN_GRACE, syslog.join()).await.is_err()
+    {
+        tracing::warn!("syslog messages were still being stored at shutdown");
+    }
     if !maintenance.stopped(ALERT_RUN_GRACE).await {
         tracing::warn!(
             "an alert evaluation was still running at shutdown; its remaining notifications were not sent"

@@ -44,6 +44,9 @@ struct FileSettings {
     smtp_from: Option<String>,
     alert_interval: Option<String>,
     offline_after: Option<String>,
+    syslog_tcp: Option<SocketAddr>,
+    syslog_udp: Option<SocketAddr>,
+    syslog_token: Option<String>,
 }
 
 impl FileSettings {
@@ -95,6 +98,8 @@ pub struct ServeSettings {
     pub alert_interval: Duration,
     /// Silence after which a server is offline.
     pub offline_after: Duration,
+    /// Syslog listeners, when any is enabled.
+    pub syslog: Option<crate::syslog::listen::SyslogConfig>,
 }
 
 /// Where alert emails go out, and as whom.
@@ -169,6 +174,11 @@ impl ServeSettings {
             DEFAULT_OFFLINE_AFTER,
             MAX_OFFLINE_AFTER,
         )?;
+        let syslog = syslog_setting(
+            args.syslog_tcp.or(common.file.syslog_tcp),
+            args.syslog_udp.or(common.file.syslog_udp),
+            args.syslog_token.or(common.file.syslog_token.take()),
+        )?;
         Ok(Self {
             bind: args
                 .bind
@@ -186,7 +196,25 @@ impl ServeSettings {
             smtp,
             alert_interval,
             offline_after,
+            syslog,
         })
+    }
+}
+
+/// The syslog listeners: none, or at least one address with a token.
+fn syslog_setting(
+    tcp: Option<SocketAddr>,
+    udp: Option<SocketAddr>,
+    token: Option<String>,
+) -> anyhow::Result<Option<crate::syslog::listen::SyslogConfig>> {
+    match (tcp.is_some() || udp.is_some(), token) {
+        (false, _) => Ok(None),
+        (true, Some(token)) if !token.trim().is_empty() => {
+            Ok(Some(crate::syslog::listen::SyslogConfig { tcp, udp, token: token.trim().to_owned() }))
+        }
+        (true, _) => {
+            anyhow::bail!("--syslog-tcp and --syslog-udp need --syslog-token (an API token with logs:write)")
+        }
     }
 }
 

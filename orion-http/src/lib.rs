@@ -64,6 +64,7 @@ pub mod observe;
 pub mod query;
 pub mod respond;
 pub mod routes;
+pub mod shippers;
 
 pub use live::{Hub, LiveOptions};
 pub use routes::Endpoint;
@@ -79,8 +80,11 @@ pub fn routes(orion: Orion) -> BoxedFilter<(Response,)> {
 /// [`routes()`] with WebSocket sessions following `hub`.
 pub fn routes_with(orion: Orion, hub: &Hub) -> BoxedFilter<(Response,)> {
     let routes = routes::all(&orion, hub);
-    let allow = routes::Allow::new(routes.endpoints());
-    let api = routes.into_filter().recover(error::recover).unify();
+    // The shippers' protocol endpoints are served beside the API but not in
+    // its table (the OpenAPI document lists that table): see `shippers`.
+    let shippers = shippers::routes(&orion);
+    let allow = routes::Allow::new(&[routes.endpoints(), shippers.endpoints()].concat());
+    let api = routes.into_filter().or(shippers.into_filter()).unify().recover(error::recover).unify();
     // `path::full` does not consume the path: the routes still see all of it.
     let api = warp::path::full()
         .and(api)

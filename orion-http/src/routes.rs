@@ -149,7 +149,10 @@ impl Allow {
 
     /// `response`, with `Allow` added when it is a 405 for `path`.
     pub fn add_to(&self, path: &str, mut response: Response) -> Response {
-        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        // A handler that answered its own 405 (the `/es` dispatcher) set it.
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED
+            && !response.headers().contains_key(header::ALLOW)
+        {
             let methods = self.methods(path).join(", ");
             if let Ok(value) = HeaderValue::from_str(&methods) {
                 response.headers_mut().insert(header::ALLOW, value);

@@ -24,6 +24,7 @@ mod logs;
 mod openapi;
 mod projects;
 mod servers;
+mod shippers;
 mod sources;
 mod sqlite;
 mod tokens;
