@@ -144,7 +144,10 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 Some(filter) => filter,
                 None => {
                     let bytes = blobs.remove(&listed.id).ok_or_else(|| {
-                        damaged(listed.id, BlockError::Missing { part: orion_logstore::Part::Filter, index: 0 })
+                        damaged(
+                            listed.id,
+                            BlockError::Missing { part: orion_logstore::Part::Filter, index: 0 },
+                        )
                     })?;
                     let filter = Arc::new(decode_filter(&bytes).map_err(|e| damaged(listed.id, e))?);
                     self.parts.put_filter(listed.id, listed.summary.count, filter.clone());
@@ -267,7 +270,15 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     break;
                 }
             }
-            let candidates = self.candidates(batch).await?;
+            let mut candidates = self.candidates(batch).await?;
+            if hits.len() >= need {
+                // Only entries newer than the page's current last one can
+                // still enter it: blocks overlapping in time are narrowed
+                // to the frames holding such entries before any frame is
+                // read or searched.
+                let last = (hits[need - 1].0, hits[need - 1].1);
+                candidates = self.newer_than(candidates, last).await?;
+            }
             let mut decoded = self.decode(&candidates, self.query.has_metadata_filter(), false).await?;
             for c in candidates {
                 let Some(d) = decoded.remove(&c.listed.id) else { continue };
@@ -285,6 +296,53 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
         let chosen: Vec<(i64, i64, i64, u32)> = hits.into_iter().skip(offset).take(limit).collect();
         self.materialize(&chosen, kept).await
+    }
+
+    /// The decoded heads of `candidates`, from the cache where it has them
+    /// and in one round trip for the rest.
+    async fn heads(&self, candidates: &[Candidate]) -> RepoResult<HashMap<i64, Arc<Head>>> {
+        let mut out = HashMap::with_capacity(candidates.len());
+        let mut missing = Vec::new();
+        for c in candidates {
+            match self.parts.head(c.listed.id, c.listed.summary.count) {
+                Some(head) => {
+                    out.insert(c.listed.id, head);
+                }
+                None => missing.push(c.listed.id),
+            }
+        }
+        let mut fetched = store::heads(self.db, &missing, false).await?;
+        for c in candidates.iter().filter(|c| missing.contains(&c.listed.id)) {
+            let id = c.listed.id;
+            let (bytes, _) = fetched.remove(&id).ok_or_else(|| {
+                damaged(id, BlockError::Missing { part: orion_logstore::Part::Head, index: 0 })
+            })?;
+            let head = Arc::new(decode_head(&bytes).map_err(|e| damaged(id, e))?);
+            self.parts.put_head(id, c.listed.summary.count, head.clone());
+            out.insert(id, head);
+        }
+        Ok(out)
+    }
+
+    /// `candidates` narrowed to the frames holding an entry after `last`
+    /// in newest-first order (`(timestamp, id)` above it); a block with
+    /// none is dropped. Reads only heads (cached ones are not re-read).
+    async fn newer_than(&self, candidates: Vec<Candidate>, last: (i64, i64)) -> RepoResult<Vec<Candidate>> {
+        let heads = self.heads(&candidates).await?;
+        let mut out = Vec::with_capacity(candidates.len());
+        for mut c in candidates {
+            let Some(head) = heads.get(&c.listed.id) else { continue };
+            let (ts, ids) = (head.timestamps(), head.ids());
+            let newer = |f: &u32| {
+                let range = head.frame_range(*f as usize);
+                ts[range.clone()].iter().zip(&ids[range]).any(|(&t, &i)| (t, i) > last)
+            };
+            c.frames.retain(newer);
+            if !c.frames.is_empty() {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     /// Rebuilds the chosen matches, reading the metadata and the frames
@@ -317,7 +375,10 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     None => {
                         // Only the metadata: the head was decoded already.
                         let raw = store::metadata(self.db, block).await?.ok_or_else(|| {
-                            damaged(block, BlockError::Missing { part: orion_logstore::Part::Metadata, index: 0 })
+                            damaged(
+                                block,
+                                BlockError::Missing { part: orion_logstore::Part::Metadata, index: 0 },
+                            )
                         })?;
                         let meta = Arc::new(decode_metadata(&raw).map_err(|e| damaged(block, e))?);
                         self.parts.put_metadata(block, count, meta.clone());
