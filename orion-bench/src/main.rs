@@ -10,7 +10,10 @@
 //!   real `orion serve` (the release binary) on a fresh SQLite file, and the
 //!   ratio a/b;
 //! - the server's peak RSS during (a);
-//! - (c) search latency p50/p95 over everything (a) stored.
+//! - (c) search latency p50/p95 over everything (a) stored;
+//! - (d) ingest through each shipper protocol (OTLP/HTTP, Loki, Elasticsearch
+//!   bulk) beside the native JSON endpoint, the same workload and clients
+//!   (`--protocol-entries` each, into a second fresh server).
 //!
 //! ```sh
 //! cargo build --release -p orion-cli -p orion-bench
@@ -24,11 +27,13 @@
 //! - `server`: the `orion serve` child process and its RSS sampler.
 //! - `ingest`: account setup and (a).
 //! - `search`: (c).
+//! - `protocols`: (d).
 //! - `stats`: percentiles.
 
 #![forbid(unsafe_code)]
 
 mod ingest;
+mod protocols;
 mod raw;
 mod search;
 mod server;
@@ -56,6 +61,9 @@ struct Args {
     /// Timed runs of each search query.
     #[arg(long, default_value_t = 100)]
     runs: usize,
+    /// Entries sent through each protocol in (d); 0 skips (d).
+    #[arg(long, default_value_t = 200_000)]
+    protocol_entries: u64,
     /// The `orion` binary [default: next to this one].
     #[arg(long)]
     orion_bin: Option<PathBuf>,
@@ -117,5 +125,27 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     server.stop().await?;
+
+    if args.protocol_entries > 0 {
+        println!(
+            "\n(d) ingest per protocol: {} entries each, batches of {}, {} clients → a fresh orion serve (SQLite)",
+            args.protocol_entries, args.batch, args.clients
+        );
+        let url = format!("sqlite://{}/protocols.db", dir.path().display());
+        let server = server::Server::start(&orion_bin, &url).await?;
+        let creds = ingest::setup(&server.base_url).await?;
+        for encoded in protocols::encode(args.protocol_entries, args.batch, 11) {
+            let (name, bytes) = (encoded.name, encoded.bodies.iter().map(|b| b.len()).sum::<usize>());
+            let (elapsed, throttled) =
+                protocols::run(&server.base_url, &creds.source_token, encoded, args.clients).await?;
+            println!(
+                "    {name:<22} {:>9.0} entries/s  ({:.2} s, {:.1} MiB sent, {throttled} × 429 retried)",
+                args.protocol_entries as f64 / elapsed.as_secs_f64(),
+                elapsed.as_secs_f64(),
+                bytes as f64 / (1024.0 * 1024.0)
+            );
+        }
+        server.stop().await?;
+    }
     Ok(())
 }
