@@ -23,6 +23,9 @@
 //! - [`filters`]: reusable filters — bearer auth → `Principal` (and the
 //!   `?token=` variant for WebSockets), bodies with a size limit, JSON
 //!   parsing.
+//! - [`dashboard`]: the web dashboard's embedded files (`web/`), served at
+//!   `/` and every path outside the API's prefixes, with versioned URLs,
+//!   ETags, gzip and a strict Content-Security-Policy.
 //! - [`access`]: the order of checks — authorization and the resource
 //!   before any input is parsed.
 //! - [`query`]: log query parameters → `LogFilter`/`LogQuery`, shared by
@@ -55,6 +58,7 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
 pub mod access;
+pub mod dashboard;
 pub mod dto;
 pub mod error;
 pub mod export;
@@ -84,7 +88,16 @@ pub fn routes_with(orion: Orion, hub: &Hub) -> BoxedFilter<(Response,)> {
     // its table (the OpenAPI document lists that table): see `shippers`.
     let shippers = shippers::routes(&orion);
     let allow = routes::Allow::new(&[routes.endpoints(), shippers.endpoints()].concat());
-    let api = routes.into_filter().or(shippers.into_filter()).unify().recover(error::recover).unify();
+    // The dashboard last: it answers only paths outside the API's prefixes,
+    // so its not-found never hides an API route's rejection.
+    let api = routes
+        .into_filter()
+        .or(shippers.into_filter())
+        .unify()
+        .or(dashboard::routes())
+        .unify()
+        .recover(error::recover)
+        .unify();
     // `path::full` does not consume the path: the routes still see all of it.
     let api = warp::path::full()
         .and(api)

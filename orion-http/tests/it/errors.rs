@@ -18,7 +18,11 @@ use crate::{assert_error, detail_fields, with_user};
 #[tokio::test]
 async fn an_unknown_path_is_a_json_404() {
     let server = TestServer::start().await;
-    for path in ["/", "/api", "/api/nothing", "/api/projects/web/nothing", "/api/health/extra"] {
+    // `/` and other paths outside the API's prefixes are the dashboard's
+    // (tests/it/dashboard.rs); under them, an unknown path stays JSON.
+    for path in
+        ["/api", "/api/nothing", "/api/projects/web/nothing", "/api/health/extra", "/ws/x", "/otlp/nothing"]
+    {
         let answer = server.request(Method::GET, path, None, None).await;
         assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
         assert_eq!(answer.1["error"], orion_http::error::NO_ROUTE, "{path}");

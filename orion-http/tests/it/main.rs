@@ -14,6 +14,7 @@ mod auth;
 mod authorization;
 mod check_order;
 mod commands;
+mod dashboard;
 mod errors;
 mod export;
 mod histogram;

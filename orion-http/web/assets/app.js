@@ -1,7 +1,7 @@
 // The dashboard's entry point: theme, keyboard shortcuts, the router on
 // `location.pathname` (history.pushState) and the shell around each view.
 
-import { html, render, useState, useEffect, useRef } from '/assets/vendor/htm-preact-standalone.js';
+import { html, render, useState, useEffect, useRef } from './vendor/htm-preact-standalone.js';
 import { matchRoute, pathFor, PUBLIC_ROUTES } from './lib/routes.js';
 import { keyAction, isTextEntry } from './lib/keys.js';
 import { isSignedIn, onAuthChange, signOut } from './api.js';

@@ -76,16 +76,35 @@ test('the JWT never goes into a URL', () => {
   assert.match(api, /\/auth\/ws-ticket/);
 });
 
-test('every import resolves to a file', () => {
+/** The URL path a file under assets/ is served at. */
+function urlOf(file) {
+  return '/assets/' + relative(ASSETS, file).split('\\').join('/');
+}
+
+test('every import is relative and resolves to a file', () => {
+  // Relative imports keep a page's modules under one versioned prefix
+  // (/assets/v/<version>/…, see orion-http/src/dashboard.rs): an absolute
+  // /assets/… import would load a second, unversioned copy (two Preacts).
   for (const f of appFiles) {
     const src = readFileSync(f, 'utf8');
     for (const m of src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
       const spec = m[1];
-      const target = spec.startsWith('/') ? fileOf(spec) : resolve(dirname(f), spec);
-      assert.ok(target && existsSync(target), `${relative(WEB, f)} imports ${spec}`);
-      if (!spec.startsWith('/')) assert.ok(!target.startsWith(join(WEB, 'vendor')), `${relative(WEB, f)}: import vendor files by their /assets/vendor/ URL`);
+      assert.match(spec, /^\.\.?\//, `${relative(WEB, f)} imports ${spec}: use a relative URL`);
+      const url = new URL(spec, `http://orion.invalid${urlOf(f)}`).pathname;
+      const target = fileOf(url);
+      assert.ok(target && existsSync(target), `${relative(WEB, f)} imports ${spec} (${url})`);
     }
   }
+});
+
+test('the versioned prefix maps to the same files', () => {
+  // What the server does for /assets/v/<version>/<path>: strip the prefix.
+  const unversion = (u) => u.replace(/^\/assets\/v\/[^/]+\//, '/assets/');
+  const app = '/assets/v/0123456789ab/components/ui.js';
+  const spec = '../vendor/htm-preact-standalone.js';
+  const url = new URL(spec, `http://orion.invalid${app}`).pathname;
+  assert.equal(url, '/assets/v/0123456789ab/vendor/htm-preact-standalone.js');
+  assert.ok(existsSync(fileOf(unversion(url))));
 });
 
 test('pure modules in lib/ touch no DOM and import only lib/', () => {

@@ -2,8 +2,8 @@
 // sparklines. Colours come from the theme's CSS variables; charts are
 // rebuilt when the theme changes.
 
-import { html, useEffect, useRef, useState } from '/assets/vendor/htm-preact-standalone.js';
-import uPlot from '/assets/vendor/uPlot.esm.js';
+import { html, useEffect, useRef, useState } from '../vendor/htm-preact-standalone.js';
+import uPlot from '../vendor/uPlot.esm.js';
 import { sparkPath } from '../lib/series.js';
 
 export const THEME_EVENT = 'orion:theme';

@@ -1,7 +1,7 @@
 // "Show context": the entries just before and after one entry, exact by
 // (timestamp, id). API: GET /projects/:p/logs/:id/context?before&after[&q].
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync } from './hooks.js';
 import { ErrorNotice, Loading, Checkbox } from './ui.js';

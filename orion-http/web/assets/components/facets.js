@@ -2,7 +2,7 @@
 // metadata keys, with counts. Click a value to include it, alt-click (or
 // its "Exclude" button) to exclude it.
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { facetTerm, hasTerm } from '../lib/query.js';
 import { formatCount, formatTotal } from '../lib/format.js';
 import { Field, ErrorNotice } from './ui.js';

@@ -1,7 +1,7 @@
 // The log histogram: counts per bucket stacked by level (uPlot bars), a
 // hover readout, and drag-to-zoom that sets the time range.
 
-import { html, useRef, useMemo } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useRef, useMemo } from '../vendor/htm-preact-standalone.js';
 import { Chart, uPlot, cssVar, axes } from './chart.js';
 import { histogramSeries } from '../lib/series.js';
 import { formatTime, formatCount } from '../lib/format.js';

@@ -2,7 +2,7 @@
 // state in the query string, async data, debouncing, ids, keyboard
 // actions dispatched by the shell.
 
-import { useState, useEffect, useRef, useCallback, useMemo } from '/assets/vendor/htm-preact-standalone.js';
+import { useState, useEffect, useRef, useCallback, useMemo } from '../vendor/htm-preact-standalone.js';
 import { decodeState, encodeState } from '../lib/urlstate.js';
 
 const NAV_EVENT = 'orion:navigate';

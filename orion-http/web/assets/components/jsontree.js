@@ -1,7 +1,7 @@
 // Metadata as a JSON tree, every value rendered as text, with "Filter for"
 // / "Filter out" buttons on each leaf that can be written as a `meta.` term.
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { metaTerm } from '../lib/query.js';
 import { formatValue } from '../lib/format.js';
 

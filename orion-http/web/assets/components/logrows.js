@@ -2,7 +2,7 @@
 // one fixed-height row (time, level, source, message) and the expanded
 // details (message, tags, metadata tree, actions). Every field is text.
 
-import { html } from '/assets/vendor/htm-preact-standalone.js';
+import { html } from '../vendor/htm-preact-standalone.js';
 import { formatTime } from '../lib/format.js';
 import { facetTerm } from '../lib/query.js';
 import { JsonTree } from './jsontree.js';

@@ -2,7 +2,7 @@
 // tokenizer's problems shown as you type (role="alert"), the parsed terms
 // as removable chips, and the level quick-filter chips.
 
-import { html, useState, useEffect, useRef } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useEffect, useRef } from '../vendor/htm-preact-standalone.js';
 import { tokenize, suggest, applySuggestion, removeTermAt, formatTerm, LEVELS, selectedLevels, toggleLevel } from '../lib/query.js';
 import { useId } from './hooks.js';
 

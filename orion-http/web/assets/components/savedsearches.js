@@ -1,7 +1,7 @@
 // Saved searches, stored on the server and shared in the project.
 // API: GET/POST /projects/:p/searches, DELETE /projects/:p/searches/:id.
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync } from './hooks.js';
 import { Field, ErrorNotice, Status, ConfirmButton } from './ui.js';

@@ -1,7 +1,7 @@
 // The time-range picker: relative presets (15m 1h 24h 7d) and an absolute
 // from / to in local time.
 
-import { html, useState, useEffect } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useEffect } from '../vendor/htm-preact-standalone.js';
 import { PRESETS, presetRange, matchPreset, describeRange, resolveRange, toLocalInput, fromLocalInput, absoluteRange } from '../lib/timerange.js';
 import { useId } from './hooks.js';
 

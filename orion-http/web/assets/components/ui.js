@@ -1,7 +1,7 @@
 // Small shared pieces: links that route inside the app, labelled fields,
 // status / alert messages, copy buttons.
 
-import { html, useState, useRef, useEffect } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useRef, useEffect } from '../vendor/htm-preact-standalone.js';
 import { navigate, useId } from './hooks.js';
 
 /** An `<a>` that routes inside the app on a plain click (new tabs still work). */

@@ -2,7 +2,7 @@
 // overscan) are in the DOM, so 100,000 rows scroll like 50. One row may be
 // expanded; its details are measured and the rows after it shift down.
 
-import { html, useState, useRef, useEffect, useCallback } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useRef, useEffect, useCallback } from '../vendor/htm-preact-standalone.js';
 import { computeWindow, rowTop } from '../lib/virtual.js';
 
 /**

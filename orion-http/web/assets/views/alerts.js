@@ -5,7 +5,7 @@
 // API: GET/POST /projects/:p/alerts/rules, PUT/DELETE .../rules/:id,
 // POST .../rules/:id/test, POST .../alerts/rules/preview, GET .../alerts/events.
 
-import { html, useState, useEffect, useMemo } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useEffect, useMemo } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync, useTitle, useUrlState, useDebounced, useKeyAction, useId } from '../components/hooks.js';
 import { Field, Checkbox, ErrorNotice, Loading, Status, ConfirmButton } from '../components/ui.js';

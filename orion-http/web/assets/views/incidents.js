@@ -2,7 +2,7 @@
 // API: GET /projects/:p/incidents?from&to&limit[&status]; POST /incidents/:id/resolve
 // when the server groups incidents (part 3 of the contract).
 
-import { html, useMemo, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useMemo, useState } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync, useTitle, useUrlState, useKeyAction } from '../components/hooks.js';
 import { ErrorNotice, Loading, Link, Select, Status } from '../components/ui.js';

@@ -4,7 +4,7 @@
 // messages from the server are shown, never hidden.
 // API: POST /auth/ws-ticket, then GET /ws?ticket=&project=&q=.
 
-import { html, useState, useEffect, useRef, useLayoutEffect } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useEffect, useRef, useLayoutEffect } from '../vendor/htm-preact-standalone.js';
 import { liveSocketUrl } from '../api.js';
 import { useUrlState, useTitle, useKeyAction } from '../components/hooks.js';
 import { Status } from '../components/ui.js';

@@ -1,7 +1,7 @@
 // Sign in (with the 2FA code step) and registration.
 // API: POST /auth/login, POST /auth/2fa/verify, POST /auth/register.
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { api, setToken } from '../api.js';
 import { navigate, useTitle, useUrlState } from '../components/hooks.js';
 import { Field, ErrorNotice, Link, Status } from '../components/ui.js';

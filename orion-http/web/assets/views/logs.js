@@ -4,7 +4,7 @@
 // API: GET /projects/:p/logs, /logs/histogram, /logs/facets, /logs/:id/context,
 // /logs/export (download), /searches.
 
-import { html, useState, useEffect, useMemo, useRef, useCallback } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useEffect, useMemo, useRef, useCallback } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath, download } from '../api.js';
 import { useUrlState, useTitle, useKeyAction } from '../components/hooks.js';
 import { ErrorNotice, Select, Status } from '../components/ui.js';

@@ -1,6 +1,6 @@
 // Unknown paths (the server answers every non-/api path with the app).
 
-import { html } from '/assets/vendor/htm-preact-standalone.js';
+import { html } from '../vendor/htm-preact-standalone.js';
 import { useTitle } from '../components/hooks.js';
 import { Link } from '../components/ui.js';
 

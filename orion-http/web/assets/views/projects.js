@@ -2,7 +2,7 @@
 // after typing the project's name.
 // API: GET /projects?archived=, POST /projects, PATCH /projects/:p/archive|restore, DELETE /projects/:p.
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync, useTitle, useUrlState, useKeyAction } from '../components/hooks.js';
 import { Field, ErrorNotice, Loading, Status, Link } from '../components/ui.js';

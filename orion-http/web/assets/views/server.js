@@ -4,7 +4,7 @@
 // API: GET /projects/:p/servers, /servers/:id/heartbeats?from&to&limit,
 // POST + GET /servers/:id/commands, GET /projects/:p/incidents.
 
-import { html, useState, useMemo } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState, useMemo } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync, useInterval, useTitle, useUrlState, useNow } from '../components/hooks.js';
 import { ErrorNotice, Loading, Link, Status } from '../components/ui.js';

@@ -2,7 +2,7 @@
 // for every server) and their scripts. Refreshed every 30 s.
 // API: GET /projects/:p/servers, GET /projects/:p/servers/metrics?from&to&step.
 
-import { html, useMemo, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useMemo, useState } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync, useInterval, useTitle, useUrlState, useNow } from '../components/hooks.js';
 import { ErrorNotice, Loading, Link, Select } from '../components/ui.js';

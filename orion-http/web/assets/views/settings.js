@@ -4,7 +4,7 @@
 // API: GET/POST /projects/:p/sources, GET/POST /projects/:p/tokens,
 // POST /tokens/:id/rotate, DELETE /tokens/:id.
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync, useTitle } from '../components/hooks.js';
 import { Field, Checkbox, ErrorNotice, Loading, Status, SecretOnce, CopyButton, ConfirmButton } from '../components/ui.js';

@@ -2,7 +2,7 @@
 // API: GET /auth/me, POST /auth/2fa/setup, /auth/2fa/enable, /auth/2fa/disable.
 // The secret and recovery codes live in component memory only, never in the URL.
 
-import { html, useState } from '/assets/vendor/htm-preact-standalone.js';
+import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { api } from '../api.js';
 import { useAsync, useTitle } from '../components/hooks.js';
 import { Field, ErrorNotice, Loading, Status, CopyButton } from '../components/ui.js';
