@@ -293,6 +293,19 @@ mod tests {
     }
 
     #[test]
+    fn syslog_listeners_need_a_token_and_hide_it() {
+        let addr: SocketAddr = "127.0.0.1:6514".parse().unwrap();
+        assert!(syslog_setting(None, None, Some("sk_x".into())).unwrap().is_none());
+        let config = syslog_setting(Some(addr), None, Some(" sk_x ".into())).unwrap().unwrap();
+        assert_eq!((config.tcp, config.udp, config.token.as_str()), (Some(addr), None, "sk_x"));
+        assert!(!format!("{config:?}").contains("sk_x"));
+        for token in [None, Some("  ".to_owned())] {
+            let err = syslog_setting(None, Some(addr), token).unwrap_err().to_string();
+            assert!(err.contains("--syslog-token"), "{err}");
+        }
+    }
+
+    #[test]
     fn secrets_do_not_show_in_debug_output() {
         assert_eq!(format!("{:?}", Secret("hunter2".into())), "<redacted>");
     }
