@@ -11,6 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub mod agents;
 pub mod alerts;
 pub mod auth;
+pub mod log_views;
 pub mod logs;
 pub mod projects;
 pub mod servers;

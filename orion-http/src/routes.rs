@@ -24,6 +24,7 @@ pub mod export;
 pub mod health;
 pub mod incidents;
 pub mod ingest;
+pub mod log_views;
 pub mod logs;
 pub mod openapi;
 pub mod projects;
@@ -43,6 +44,7 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(tokens::routes(orion))
         .merge(ingest::routes(orion))
         .merge(logs::routes(orion))
+        .merge(log_views::routes(orion))
         .merge(export::routes(orion))
         .merge(agent::routes(orion))
         .merge(servers::routes(orion))

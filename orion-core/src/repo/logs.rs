@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use crate::error::RepoResult;
 use crate::model::ProjectId;
 use crate::model::log::{
-    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
+    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogId, LogPage, LogQuery,
+    NewLogEntry,
 };
 
 /// What [`LogRepository::append_idempotent`] did.
@@ -66,6 +67,10 @@ pub trait LogRepository: Send + Sync {
     /// One page of matches plus the total (exact up to
     /// [`TOTAL_COUNT_CAP`](crate::model::log::TOTAL_COUNT_CAP)).
     async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage>;
+
+    /// The project's entry with this id, if it exists (another project's
+    /// is `None`).
+    async fn find(&self, project: ProjectId, id: LogId) -> RepoResult<Option<LogEntry>>;
 
     /// Up to `limit` matches strictly after `after` in newest-first order
     /// (keyset pagination for exports: constant cost per page).

@@ -9,6 +9,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Map, Value};
 use tracing::instrument;
 
+mod views;
+
+pub use views::{
+    FACET_SAMPLE, FacetField, FacetValue, Facets, LogContext, MAX_CONTEXT, MAX_FACET_FIELDS, MAX_FACET_VALUES,
+};
+
 use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;

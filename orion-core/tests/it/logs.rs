@@ -6,6 +6,7 @@ mod live;
 mod query_string;
 mod read;
 mod sources;
+mod views;
 
 use orion_core::Orion;
 use orion_core::model::Project;

@@ -62,9 +62,18 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
         ("GET", "/api/agent/commands", _) => (Who::Token("commands:read"), Query("serverId=not%20an%20id")),
         ("POST", "/api/agent/commands/{commandId}/ack", _) => (Who::Token("commands:write"), Body),
         ("GET", "/ws", _) => (Who::OwnerOr("logs:read"), Query("project=web&level=loud")),
-        (_, _, Some("/logs" | "/sources/{sourceName}/logs" | "/logs/histogram" | "/logs/export")) => {
-            (Who::OwnerOr("logs:read"), Query("from=yesterday"))
-        }
+        (
+            _,
+            _,
+            Some(
+                "/logs"
+                | "/sources/{sourceName}/logs"
+                | "/logs/histogram"
+                | "/logs/export"
+                | "/logs/facets"
+                | "/logs/{id}/context",
+            ),
+        ) => (Who::OwnerOr("logs:read"), Query("from=yesterday")),
         ("POST" | "PUT", _, Some("/sources" | "/tokens" | "/alerts/rules" | "/alerts/rules/{ruleId}")) => {
             (Who::User, Body)
         }
@@ -124,6 +133,9 @@ impl World {
             tokens.insert(format!("!{perm}"), api_token(&server, &ada, "web", &others).await);
         }
         tokens.insert("all".into(), api_token(&server, &ada, "web", &ALL).await);
+        server.ingest_ok(&tokens["logs:write"], json!({"message": "hello"}), 1).await;
+        let (_, page) = server.search(&ada, "web", "").await;
+        let entry = page["logs"][0]["id"].to_string();
         let ids = BTreeMap::from([
             ("{projectName}", "web".to_owned()),
             ("{sourceName}", "app".to_owned()),
@@ -131,6 +143,7 @@ impl World {
             ("{tokenId}", token["id"].to_string()),
             ("{ruleId}", rule["id"].to_string()),
             ("{commandId}", command["id"].to_string()),
+            ("{id}", entry),
         ]);
         Self { server, ada, bob, ids, tokens }
     }

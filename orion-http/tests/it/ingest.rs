@@ -271,6 +271,13 @@ impl LogRepository for Overloaded {
     async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {
         self.0.search(project, query).await
     }
+    async fn find(
+        &self,
+        project: ProjectId,
+        id: orion_core::model::log::LogId,
+    ) -> RepoResult<Option<LogEntry>> {
+        self.0.find(project, id).await
+    }
     async fn page_after(
         &self,
         project: ProjectId,

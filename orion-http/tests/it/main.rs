@@ -21,6 +21,7 @@ mod histogram;
 mod ingest;
 mod live;
 mod live_machines;
+mod log_views;
 mod logs;
 mod openapi;
 mod projects;

@@ -64,7 +64,8 @@ async fn every_documented_endpoint_answers_at_its_method_and_path() {
             .replace("{sourceName}", "some-source")
             .replace("{serverId}", "some-server")
             .replace("{commandId}", "00000000-0000-4000-8000-000000000000")
-            .replace("{ruleId}", "00000000-0000-4000-8000-000000000000");
+            .replace("{ruleId}", "00000000-0000-4000-8000-000000000000")
+            .replace("{id}", "1");
         assert!(!path.contains('{'), "unknown parameter in {template}");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let (status, body) = server.request(method.clone(), &path, None, Some(json!({}))).await;

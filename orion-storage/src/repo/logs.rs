@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_core::model::log::{
-    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
-    TOTAL_COUNT_CAP,
+    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogId, LogPage, LogQuery,
+    NewLogEntry, TOTAL_COUNT_CAP,
 };
 use orion_core::repo::{AppendOutcome, LogRepository};
 use sea_orm::{
@@ -188,6 +188,10 @@ impl LogRepository for LogRepo {
             total: matched.min(TOTAL_COUNT_CAP),
             total_is_lower_bound: matched > TOTAL_COUNT_CAP,
         })
+    }
+
+    async fn find(&self, project: ProjectId, id: LogId) -> RepoResult<Option<LogEntry>> {
+        Ok(self.id_range(project, id, id, 1).await?.into_iter().next())
     }
 
     async fn page_after(

@@ -11,7 +11,7 @@ use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_core::model::log::{
     HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
-    LogPage, LogQuery, NewLogEntry, TOTAL_COUNT_CAP,
+    LogId, LogPage, LogQuery, NewLogEntry, TOTAL_COUNT_CAP,
 };
 use orion_core::repo::{AppendOutcome, LogRepository};
 
@@ -106,6 +106,10 @@ impl LogRepository for Logs {
             total: matched.min(TOTAL_COUNT_CAP),
             total_is_lower_bound: matched > TOTAL_COUNT_CAP,
         })
+    }
+
+    async fn find(&self, project: ProjectId, id: LogId) -> RepoResult<Option<LogEntry>> {
+        Ok(self.0.lock().logs.get(&id).filter(|e| e.entry.project_id == project).cloned())
     }
 
     async fn page_after(

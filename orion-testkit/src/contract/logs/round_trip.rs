@@ -13,6 +13,7 @@ pub async fn run(repos: &Repos) {
     every_field_round_trips_and_ids_increase_in_input_order(repos).await;
     ids_keep_increasing_across_appends(repos).await;
     an_empty_append_stores_nothing(repos).await;
+    find_returns_the_projects_entry_and_nothing_else(repos).await;
 }
 
 /// Rich entries (nested and unicode metadata, tags, source, server id,
@@ -64,4 +65,22 @@ pub async fn an_empty_append_stores_nothing(repos: &Repos) {
     let project = stored_project(repos).await;
     assert!(repos.logs.append(Vec::new()).await.expect("empty append").is_empty());
     assert_search_agrees(repos, project.id, &[], &LogFilter::default()).await;
+}
+
+/// `find` returns exactly the stored entry, only in its own project.
+pub async fn find_returns_the_projects_entry_and_nothing_else(repos: &Repos) {
+    let project = stored_project(repos).await;
+    let other = stored_project(repos).await;
+    let mut rich = entry(project.id, 7, Level::Warn, "find me");
+    rich.metadata = json!({"k": [1, {"a": null}]}).as_object().cloned().expect("an object");
+    rich.tags = vec!["t".into()];
+    let stored = append(repos, vec![entry(project.id, 0, Level::Info, "first"), rich]).await;
+    let found = repos.logs.find(project.id, stored[1].id).await.expect("find");
+    assert_eq!(found.as_ref(), Some(&stored[1]), "find returns the entry as stored");
+    assert_eq!(repos.logs.find(other.id, stored[1].id).await.expect("find"), None, "another project's");
+    assert_eq!(
+        repos.logs.find(project.id, stored[1].id + 1_000_000).await.expect("find"),
+        None,
+        "unknown id"
+    );
 }
