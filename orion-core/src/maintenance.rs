@@ -85,7 +85,11 @@ impl Maintenance {
 }
 
 /// Starts the jobs on the current runtime; see [`Orion::spawn_maintenance`].
-pub(crate) fn spawn(orion: Orion, options: MaintenanceOptions, shutdown: watch::Receiver<bool>) -> Maintenance {
+pub(crate) fn spawn(
+    orion: Orion,
+    options: MaintenanceOptions,
+    shutdown: watch::Receiver<bool>,
+) -> Maintenance {
     let retention = if options.retention_days == 0 {
         tracing::info!("retention is off: logs and agent data are kept forever");
         None

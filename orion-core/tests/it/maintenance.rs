@@ -9,8 +9,8 @@ use orion_core::Orion;
 use orion_core::maintenance::MaintenanceOptions;
 use orion_core::model::alert::AlertEventKind;
 use orion_core::model::log::LogQuery;
-use orion_core::service::{LogInput, Principal};
 use orion_core::port::Clock;
+use orion_core::service::{LogInput, Principal};
 use orion_testkit::builders::{
     create_api_token, create_project, log_input, register_user, rule_input, test_orion, token_principal,
 };
@@ -29,7 +29,8 @@ async fn setup() -> (Orion, FakeClock, Principal, Principal) {
 }
 
 async fn messages(orion: &Orion, owner: &Principal) -> Vec<String> {
-    let page = orion.logs().search(owner, "shop", &LogQuery { limit: 100, ..LogQuery::default() }).await.unwrap();
+    let page =
+        orion.logs().search(owner, "shop", &LogQuery { limit: 100, ..LogQuery::default() }).await.unwrap();
     page.logs.into_iter().map(|l| l.entry.message).collect()
 }
 
@@ -55,18 +56,22 @@ fn quick(retention_days: u32) -> MaintenanceOptions {
 #[tokio::test]
 async fn retention_deletes_by_the_clock_port_and_stops_on_shutdown() {
     let (orion, clock, owner, ingest) = setup().await;
-    let stamp = |days: i64| (clock.now() - chrono::Duration::days(days)).to_rfc3339_opts(SecondsFormat::Millis, true);
+    let stamp =
+        |days: i64| (clock.now() - chrono::Duration::days(days)).to_rfc3339_opts(SecondsFormat::Millis, true);
     let entry = |message: &str, days: i64| LogInput { timestamp: Some(stamp(days)), ..log_input(message) };
     orion.logs().ingest(&ingest, vec![entry("three days old", 3), entry("fresh", 0)]).await.unwrap();
 
     let (stop, shutdown) = watch::channel(false);
     let maintenance = orion.spawn_maintenance(quick(2), shutdown);
-    eventually("the three-day-old entry expiring", async || messages(&orion, &owner).await == ["fresh"]).await;
+    eventually("the three-day-old entry expiring", async || messages(&orion, &owner).await == ["fresh"])
+        .await;
 
     // Two more days on the clock: the fresh entry is now past the period too.
     clock.advance(chrono::Duration::days(2) + chrono::Duration::minutes(1));
-    eventually("the fresh entry expiring once the clock moved", async || messages(&orion, &owner).await.is_empty())
-        .await;
+    eventually("the fresh entry expiring once the clock moved", async || {
+        messages(&orion, &owner).await.is_empty()
+    })
+    .await;
 
     stop.send(true).unwrap();
     assert!(maintenance.stopped(Duration::from_secs(5)).await, "both jobs stop on the signal");
@@ -81,7 +86,11 @@ async fn retention_deletes_by_the_clock_port_and_stops_on_shutdown() {
 async fn with_retention_off_nothing_is_deleted() {
     let (orion, clock, owner, ingest) = setup().await;
     let old = (clock.now() - chrono::Duration::days(400)).to_rfc3339_opts(SecondsFormat::Millis, true);
-    orion.logs().ingest(&ingest, vec![LogInput { timestamp: Some(old), ..log_input("ancient") }]).await.unwrap();
+    orion
+        .logs()
+        .ingest(&ingest, vec![LogInput { timestamp: Some(old), ..log_input("ancient") }])
+        .await
+        .unwrap();
     let (stop, shutdown) = watch::channel(false);
     let maintenance = orion.spawn_maintenance(quick(0), shutdown);
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -93,7 +102,11 @@ async fn with_retention_off_nothing_is_deleted() {
 #[tokio::test]
 async fn the_scheduler_evaluates_rules_without_being_asked() {
     let (orion, clock, owner, ingest) = setup().await;
-    orion.alerts().create_rule(&owner, "shop", rule_input("any log", "log_count >= 1", &["email"])).await.unwrap();
+    orion
+        .alerts()
+        .create_rule(&owner, "shop", rule_input("any log", "log_count >= 1", &["email"]))
+        .await
+        .unwrap();
     orion.logs().ingest(&ingest, vec![log_input("something happened")]).await.unwrap();
     // Evaluation windows end at "now", exclusive.
     clock.advance(chrono::Duration::seconds(1));
