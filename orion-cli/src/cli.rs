@@ -27,7 +27,8 @@ pub enum Command {
     /// Verify every stored log block (checksums, decoding, counts) and list
     /// damaged ones by number; exits 1 if any is damaged.
     Check(MigrateArgs),
-    /// The system agent: register this machine, then run it.
+    /// The system agent: register this machine, then run it (the same as
+    /// the `orion-agent` binary).
     Agent(AgentArgs),
 }
 
@@ -140,79 +141,10 @@ pub struct MigrateArgs {
     pub common: CommonArgs,
 }
 
-/// `orion agent`.
+/// `orion agent`: the `orion-agent` binary's commands, forwarded.
 #[derive(Debug, Args)]
 pub struct AgentArgs {
     /// What to do.
     #[command(subcommand)]
-    pub command: AgentSubcommand,
-}
-
-/// The agent's subcommands.
-#[derive(Debug, Subcommand)]
-pub enum AgentSubcommand {
-    /// Register this machine with an Orion server and write the agent config
-    /// (mode 0600) holding its agent token.
-    Setup(AgentSetupArgs),
-    /// Run the agent: heartbeats, supervised scripts, log shipping, commands.
-    Run(AgentRunArgs),
-}
-
-/// Where the agent's config is, and its own log output.
-#[derive(Debug, Args)]
-pub struct AgentCommonArgs {
-    /// The agent config file.
-    #[arg(long, env = "ORION_AGENT_CONFIG", default_value = crate::agent::config::DEFAULT_CONFIG_PATH)]
-    pub config: PathBuf,
-
-    /// Format of the agent's own logs [default: human]
-    #[arg(long, env = "ORION_LOG_FORMAT", value_enum)]
-    pub log_format: Option<LogFormat>,
-
-    /// Log filter, in `tracing` EnvFilter syntax. [default: info]
-    #[arg(long, env = "ORION_LOG_LEVEL")]
-    pub log_level: Option<String>,
-}
-
-/// `orion agent setup`.
-#[derive(Debug, Args)]
-pub struct AgentSetupArgs {
-    /// Base URL of the Orion server, e.g. `https://orion.example.com`.
-    #[arg(long, env = "ORION_SERVER_URL")]
-    pub server: String,
-
-    /// A user session token (JWT; then `--project` is required) or an API
-    /// token with the `agent:register` permission. Prefer the variable: a
-    /// flag shows in the process list.
-    #[arg(long, env = "ORION_SETUP_TOKEN", hide_env_values = true)]
-    pub token: String,
-
-    /// The project the machine joins (required with a user token; must be
-    /// the token's project otherwise).
-    #[arg(long)]
-    pub project: Option<String>,
-
-    /// This machine's id in the project [default: the host name, else
-    /// /etc/machine-id].
-    #[arg(long)]
-    pub server_id: Option<String>,
-
-    /// Name shown in the UI [default: the host name].
-    #[arg(long)]
-    pub display_name: Option<String>,
-
-    /// Directory of the on-disk log buffer, written into the config
-    /// [default: /var/lib/orion/agent].
-    #[arg(long)]
-    pub buffer_dir: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub common: AgentCommonArgs,
-}
-
-/// `orion agent run`.
-#[derive(Debug, Args)]
-pub struct AgentRunArgs {
-    #[command(flatten)]
-    pub common: AgentCommonArgs,
+    pub command: orion_agent::cli::Command,
 }

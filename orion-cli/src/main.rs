@@ -7,19 +7,19 @@
 //! - `cli`: the clap command line (every flag, with its `ORION_*` variable).
 //! - `settings`: merges defaults → TOML file → environment → flags into a
 //!   typed [`settings::ServeSettings`] whose `Debug` redacts secrets.
-//! - `duration`: `30s`/`5m`-style durations for flags and config files.
+//! - `duration`: `30s`/`5m`-style durations for flags and config files
+//!   (`orion_agent::duration`, so the server and the agent read them alike).
 //! - `logging`: `tracing` output, human on a terminal or JSON.
 //! - `serve`: `orion serve` — storage, the domain, the warp server, and
 //!   graceful shutdown on SIGINT/SIGTERM.
 //! - `migrate`: `orion migrate` — apply pending migrations and exit.
 //! - `syslog`: the syslog listeners of `serve` (TCP and UDP) and their
 //!   pure parser.
-//! - `agent`: `orion agent setup` and `orion agent run`, the system agent
-//!   (its own `# Layout` lists its modules).
+//! - `orion agent setup|run`: a thin forwarder to the `orion-agent` crate
+//!   (the same commands as its own `orion-agent` binary).
 
 #![forbid(unsafe_code)]
 
-mod agent;
 mod check;
 mod cli;
 mod duration;
@@ -50,15 +50,6 @@ async fn main() -> anyhow::Result<()> {
             logging::init(settings.log_format, &settings.log_level)?;
             migrate::run(settings).await
         }
-        cli::Command::Agent(agent) => match agent.command {
-            cli::AgentSubcommand::Setup(args) => {
-                agent::init_logging(&args.common)?;
-                agent::setup(args).await
-            }
-            cli::AgentSubcommand::Run(args) => {
-                agent::init_logging(&args.common)?;
-                agent::run(&args.common.config).await
-            }
-        },
+        cli::Command::Agent(agent) => orion_agent::execute(agent.command).await,
     }
 }

@@ -1,4 +1,4 @@
-//! `orion migrate`, `--help` and settings errors.
+//! `orion migrate`, `--help`, settings errors and the `orion agent` forwarder.
 
 use crate::process::orion;
 
@@ -75,4 +75,24 @@ async fn a_short_jwt_secret_is_refused() {
     let out = orion().args(["serve", "--jwt-secret", "short"]).output().await.unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 16 bytes"));
+}
+
+/// `orion agent …` forwards to the orion-agent crate: the same flags and
+/// the same behaviour as the `orion-agent` binary (whose own tests cover it).
+#[tokio::test]
+async fn orion_agent_is_forwarded_to_the_agent_crate() {
+    let out = orion().args(["agent", "setup", "--help"]).output().await.unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in
+        ["--server", "ORION_SETUP_TOKEN", "--buffer-dir", "ORION_AGENT_CONFIG", "/etc/orion/agent.toml"]
+    {
+        assert!(help.contains(needle), "`agent setup --help` does not mention {needle}:\n{help}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("agent.toml");
+    let out = orion().args(["agent", "run", "--config"]).arg(&missing).output().await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the agent config"));
 }

@@ -1,7 +1,5 @@
 //! End-to-end tests of the `orion` binary, started the way a user starts it.
 
-mod agent;
-mod agent_proxy;
 mod alerts;
 mod cluster;
 mod commands;

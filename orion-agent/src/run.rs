@@ -1,4 +1,4 @@
-//! `orion agent run`: the shippers, the supervisor, the heartbeat and
+//! `orion-agent run`: the shippers, the supervisor, the heartbeat and
 //! command loops, and the shutdown order on SIGINT/SIGTERM — stop polling,
 //! stop the scripts (their last lines are captured), put every captured
 //! line on disk, send what can be sent within a few seconds, leave the rest

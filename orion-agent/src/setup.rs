@@ -1,4 +1,4 @@
-//! `orion agent setup`: registers this machine with the server and writes
+//! `orion-agent setup`: registers this machine with the server and writes
 //! the agent config (mode 0600) holding the `sk_agent_` token it got back.
 //! Re-running it on a configured machine keeps the scripts and settings
 //! and replaces only the connection. The token is never printed or logged.
@@ -10,10 +10,10 @@ use orion_client::{Client, RegisterAgent};
 use sysinfo::System;
 
 use super::config::AgentConfig;
-use crate::cli::AgentSetupArgs;
+use crate::cli::SetupArgs;
 
 /// Registers and writes the config.
-pub async fn setup(args: AgentSetupArgs) -> anyhow::Result<()> {
+pub async fn setup(args: SetupArgs) -> anyhow::Result<()> {
     let hostname = System::host_name().filter(|h| !h.is_empty()).unwrap_or_else(|| "localhost".to_owned());
     let server_id = match args.server_id {
         Some(id) => id,
@@ -51,7 +51,7 @@ pub async fn setup(args: AgentSetupArgs) -> anyhow::Result<()> {
     println!(
         "Registered server `{server_id}`. Agent config written to {} (mode 0600).\n\
          Add [[scripts]] to it if the agent should supervise any, then start it with:\n  \
-         orion agent run --config {}",
+         orion-agent run --config {}",
         args.common.config.display(),
         args.common.config.display()
     );

@@ -1,6 +1,6 @@
 //! The agent's TOML config (`/etc/orion/agent.toml` by default): where the
 //! server is, the agent's token, the intervals, the disk buffer and the
-//! supervised scripts. `orion agent setup` writes the connection part; the
+//! supervised scripts. `orion-agent setup` writes the connection part; the
 //! `[[scripts]]` are the operator's. The file holds a secret, so it is
 //! written with mode 0600, atomically (temporary file + rename).
 

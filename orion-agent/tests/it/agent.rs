@@ -1,4 +1,4 @@
-//! `orion agent` end to end: the real binary against a `TestServer` (real
+//! `orion-agent` end to end: the real binary against a `TestServer` (real
 //! routes over in-memory storage), with short intervals from its config.
 
 use std::future::Future;
@@ -10,8 +10,8 @@ use orion_testkit::TestServer;
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
-use crate::agent_proxy::Proxy;
-use crate::process::orion;
+use crate::orion_agent;
+use crate::proxy::Proxy;
 
 const PROJECT: &str = "shop";
 const SERVER_ID: &str = "web-1";
@@ -84,7 +84,7 @@ impl World {
     }
 }
 
-/// A running `orion agent run`.
+/// A running `orion-agent run`.
 struct Agent {
     child: Child,
     log: PathBuf,
@@ -93,13 +93,13 @@ struct Agent {
 impl Agent {
     async fn start(config: &Path, log: PathBuf) -> Self {
         let out = std::fs::File::create(&log).unwrap();
-        let child = orion()
-            .args(["agent", "run", "--log-format", "json", "--config"])
+        let child = orion_agent()
+            .args(["run", "--log-format", "json", "--config"])
             .arg(config)
             .stdout(Stdio::from(out))
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("the orion binary starts");
+            .expect("the orion-agent binary starts");
         Self { child, log }
     }
 
@@ -328,8 +328,8 @@ async fn setup_registers_the_machine_and_writes_a_private_config_with_the_agent_
         let base_url = world.server.base_url.clone();
         let buffer = world.path("buffer");
         async move {
-            orion()
-                .args(["agent", "setup", "--server", &base_url, "--project", PROJECT, "--server-id", "db-1"])
+            orion_agent()
+                .args(["setup", "--server", &base_url, "--project", PROJECT, "--server-id", "db-1"])
                 .args(["--display-name", "Database"])
                 .arg("--config")
                 .arg(&config)
