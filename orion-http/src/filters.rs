@@ -1,5 +1,5 @@
 //! Reusable filters: who is calling (bearer auth → [`Principal`], or
-//! `?token=` for WebSockets), the body (with a size limit), and the query
+//! `?ticket=` / `?token=sk_…` for WebSockets), the body (with a size limit), and the query
 //! string.
 //!
 //! These are the only places that reject; each rejection carries an
@@ -63,9 +63,12 @@ pub fn principal(orion: &Orion) -> impl Filter<Extract = (Principal,), Error = R
     })
 }
 
-/// Like [`principal`], but a browser, which cannot set headers on a
-/// WebSocket handshake, may pass the token as `?token=` instead. The header
-/// wins when both are present.
+/// The caller of a WebSocket handshake. A browser cannot set headers on
+/// one, so besides `Authorization: Bearer …` (which wins when present) the
+/// query may carry `?ticket=wst_…` (single-use, from `POST
+/// /api/auth/ws-ticket`) or `?token=sk_…` (an API token). A session JWT
+/// in the query is refused (401): it must never travel in a URL, where
+/// proxies, logs and browser histories keep it.
 pub fn principal_or_query_token(
     orion: &Orion,
 ) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone + use<> {
@@ -74,13 +77,26 @@ pub fn principal_or_query_token(
         move |headers: HeaderMap, query: Vec<(String, String)>| {
             let orion = orion.clone();
             async move {
-                let from_query = query.into_iter().rev().find(|(k, v)| k == "token" && !v.is_empty());
-                let token = bearer(&headers).or(from_query.map(|(_, v)| v)).ok_or_else(|| {
-                    reject(ApiError::unauthorized(
-                        "missing token: send `Authorization: Bearer <token>` or `?token=<token>`",
-                    ))
-                })?;
-                orion.accounts().authenticate(&token).await.map_err(reject)
+                if let Some(token) = bearer(&headers) {
+                    return orion.accounts().authenticate(&token).await.map_err(reject);
+                }
+                let last = |key: &str| query.iter().rev().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v);
+                if let Some(ticket) = last("ticket") {
+                    return orion.accounts().authenticate_ws_ticket(ticket).await.map_err(reject);
+                }
+                match last("token") {
+                    Some(token) if token.starts_with("sk_") => {
+                        orion.accounts().authenticate(token).await.map_err(reject)
+                    }
+                    Some(_) => Err(reject(ApiError::unauthorized(
+                        "a session token may not be sent in a URL: get a ticket from `POST /api/auth/ws-ticket` \
+                         and send `?ticket=<ticket>`",
+                    ))),
+                    None => Err(reject(ApiError::unauthorized(
+                        "missing credentials: send `Authorization: Bearer <token>`, `?ticket=<ticket>` \
+                         (from `POST /api/auth/ws-ticket`) or `?token=<API token>`",
+                    ))),
+                }
             }
         },
     )

@@ -32,6 +32,7 @@ pub mod servers;
 pub mod sources;
 pub mod tokens;
 pub mod ws;
+pub mod ws_ticket;
 
 /// Every area's routes, in one table; WebSocket sessions follow `hub`.
 pub fn all(orion: &Orion, hub: &Hub) -> Routes {
@@ -39,6 +40,7 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(health::routes(orion))
         .merge(openapi::routes(orion))
         .merge(auth::routes(orion))
+        .merge(ws_ticket::routes(orion))
         .merge(projects::routes(orion))
         .merge(sources::routes(orion))
         .merge(tokens::routes(orion))

@@ -13,6 +13,12 @@ use crate::model::user::TwoFactor;
 use crate::model::{Email, LoginChallenge, Password, PersonName, Pseudo, User, UserId};
 use crate::port::{secrets, totp};
 
+/// How long a WebSocket ticket stays valid.
+pub const WS_TICKET_LIFETIME: chrono::Duration = chrono::Duration::seconds(30);
+
+/// The prefix of WebSocket tickets.
+pub const WS_TICKET_PREFIX: &str = "wst_";
+
 /// Raw registration input, straight from the wire.
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -166,6 +172,9 @@ impl AccountService {
         const BAD_SESSION: &str = "the two-factor session is invalid or has expired";
         let repos = &self.deps.repos;
         let now = self.deps.clock.now();
+        if session_token.starts_with(WS_TICKET_PREFIX) {
+            return Err(ServiceError::Unauthorized(BAD_SESSION));
+        }
         let hash = secrets::sha256_hex(session_token);
         let challenge = repos.challenges.find(&hash).await?.ok_or(ServiceError::Unauthorized(BAD_SESSION))?;
         if challenge.expires_at <= now {
@@ -197,6 +206,54 @@ impl AccountService {
     pub async fn me(&self, principal: &Principal) -> ServiceResult<User> {
         let id = principal.user()?;
         self.deps.repos.users.find_by_id(id).await?.ok_or(ServiceError::Unauthorized("unknown user"))
+    }
+
+    /// A single-use ticket for opening the live-tail WebSocket
+    /// (`/ws?ticket=`), valid [`WS_TICKET_LIFETIME`]: browsers cannot set
+    /// headers on a WebSocket handshake, and a JWT must never be put in a
+    /// URL. User sessions only. Returns the ticket (`wst_…`) and when it
+    /// expires.
+    ///
+    /// Tickets are stored hashed beside the 2FA challenges (same
+    /// single-use, expiring shape, shared by every instance); the prefixes
+    /// keep them apart: [`Self::authenticate_ws_ticket`] takes only
+    /// `wst_…` values and [`Self::verify_two_factor`] only `tmp_…` ones.
+    #[instrument(skip_all)]
+    pub async fn issue_ws_ticket(&self, principal: &Principal) -> ServiceResult<(String, DateTime<Utc>)> {
+        let user_id = principal.user()?;
+        let now = self.deps.clock.now();
+        let ticket = format!("{WS_TICKET_PREFIX}{}", secrets::random_alphanumeric(40));
+        let expires_at = now + WS_TICKET_LIFETIME;
+        let challenge = LoginChallenge {
+            token_hash: secrets::sha256_hex(&ticket),
+            user_id,
+            expires_at,
+            failed_attempts: 0,
+        };
+        self.deps.repos.challenges.insert(&challenge).await?;
+        Ok((ticket, expires_at))
+    }
+
+    /// Consumes a WebSocket ticket: the user it was issued to, once, before
+    /// it expires; `Unauthorized` otherwise (unknown, used, expired, or not
+    /// a ticket at all).
+    #[instrument(skip_all)]
+    pub async fn authenticate_ws_ticket(&self, ticket: &str) -> ServiceResult<Principal> {
+        const BAD_TICKET: &str = "the WebSocket ticket is invalid, used or expired";
+        if !ticket.starts_with(WS_TICKET_PREFIX) {
+            return Err(ServiceError::Unauthorized(BAD_TICKET));
+        }
+        let repos = &self.deps.repos;
+        let hash = secrets::sha256_hex(ticket);
+        let challenge = repos.challenges.find(&hash).await?.ok_or(ServiceError::Unauthorized(BAD_TICKET))?;
+        // Consume first: only the caller that deletes the ticket wins.
+        if !repos.challenges.delete(&hash).await? || challenge.expires_at <= self.deps.clock.now() {
+            return Err(ServiceError::Unauthorized(BAD_TICKET));
+        }
+        match repos.users.find_by_id(challenge.user_id).await? {
+            Some(_) => Ok(Principal::User(challenge.user_id)),
+            None => Err(ServiceError::Unauthorized(BAD_TICKET)),
+        }
     }
 
     /// Turns a bearer value into a [`Principal`]: `sk_…` values are API

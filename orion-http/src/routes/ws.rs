@@ -3,8 +3,9 @@
 //! This route only authenticates, resolves what the caller may see and
 //! upgrades; the session loop lives in [`crate::live`]. Everything that can
 //! be refused is refused before the upgrade, as a JSON answer, in the
-//! order of checks: a missing or bad token (401, from the header or
-//! `?token=`), a project the caller may not read (403/404), a bad filter
+//! order of checks: missing or bad credentials (401: the header, a
+//! single-use `?ticket=` from `POST /api/auth/ws-ticket`, or an API token
+//! as `?token=sk_…`; never a session JWT in the URL), a project the caller may not read (403/404), a bad filter
 //! (400).
 
 use orion_core::Orion;

@@ -51,7 +51,9 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
     use Input::{Body, Query};
     let path = template.strip_prefix("/api/projects/{projectName}");
     let who_input = match (method, template, path) {
-        ("GET", "/api/auth/me", _) | ("POST", "/api/auth/2fa/setup", _) => (Who::User, Input::None),
+        ("GET", "/api/auth/me", _) | ("POST", "/api/auth/2fa/setup" | "/api/auth/ws-ticket", _) => {
+            (Who::User, Input::None)
+        }
         ("POST", "/api/auth/2fa/enable" | "/api/auth/2fa/disable", _) => (Who::User, Body),
         ("GET", "/api/projects", _) => (Who::User, Query("archived=maybe")),
         ("POST", "/api/projects", _) => (Who::User, Body),

@@ -26,7 +26,7 @@ async fn connect(t: &Logs, token: &str, query: &str) -> LiveClient {
 }
 
 /// The status and JSON body of a refused handshake.
-async fn refused(server: &TestServer, token: Option<&str>, query: &str) -> (StatusCode, Value) {
+pub(crate) async fn refused(server: &TestServer, token: Option<&str>, query: &str) -> (StatusCode, Value) {
     match server.live(token, query).await {
         Err(WsError::Http(response)) => {
             let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
@@ -165,11 +165,12 @@ async fn an_api_token_sees_only_its_own_project() {
 }
 
 #[tokio::test]
-async fn the_token_may_come_in_the_query_string() {
+async fn a_session_jwt_is_refused_in_the_query_string() {
+    // Browsers use a single-use ticket instead (tests/it/ws_ticket.rs).
     let t = with_logs().await;
-    let mut live = t.server.live(None, &format!("token={}&project=web", t.ada)).await.expect("opens");
-    t.server.ingest_ok(&t.writer, json!({"message": "via query token"}), 1).await;
-    assert_eq!(live.next().await["log"]["message"], "via query token");
+    let (status, body) = refused(&t.server, None, &format!("token={}&project=web", t.ada)).await;
+    assert_eq!((status, &body["code"]), (StatusCode::UNAUTHORIZED, &json!("unauthorized")));
+    assert!(body["error"].as_str().unwrap().contains("ws-ticket"), "{body}");
 }
 
 #[tokio::test]

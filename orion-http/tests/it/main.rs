@@ -31,6 +31,7 @@ mod sources;
 mod sqlite;
 mod tokens;
 mod two_factor;
+mod ws_ticket;
 
 /// Asserts an error answer: its status, its `code`, and a non-empty
 /// human `error` sentence.

@@ -1,0 +1,45 @@
+//! `POST /api/auth/ws-ticket`: a single-use, 30-second ticket that opens
+//! the live-tail WebSocket (`/ws?ticket=wst_…`), so a browser never puts
+//! its JWT in a URL. User sessions only; the body, if any, is ignored.
+
+use chrono::{DateTime, Utc};
+use orion_core::Orion;
+use orion_core::service::Principal;
+use serde::Serialize;
+use warp::Filter;
+use warp::http::{Method, StatusCode};
+use warp::reply::Response;
+
+use super::Routes;
+use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::respond::{json, result};
+
+/// The ticket route.
+pub fn routes(orion: &Orion) -> Routes {
+    Routes::new().add(Method::POST, "/api/auth/ws-ticket", ticket(orion))
+}
+
+/// `POST /api/auth/ws-ticket` → 201.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketResponse {
+    /// `wst_…`, for `/ws?ticket=`.
+    pub ticket: String,
+    /// 30 s after issue.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// POST /api/auth/ws-ticket
+fn ticket(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
+    warp::path!("api" / "auth" / "ws-ticket")
+        .and(warp::post())
+        .and(principal(orion))
+        // Read (bounded) and dropped: the request takes no input.
+        .and(body(BODY_LIMIT))
+        .and(with_orion(orion))
+        .and_then(|who: Principal, _body: Body, orion: Orion| async move {
+            result(orion.accounts().issue_ws_ticket(&who).await, |(ticket, expires_at)| {
+                json(StatusCode::CREATED, &TicketResponse { ticket, expires_at })
+            })
+        })
+}
