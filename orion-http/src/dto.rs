@@ -9,6 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub mod agents;
+pub mod alert_preview;
 pub mod alerts;
 pub mod auth;
 pub mod log_views;

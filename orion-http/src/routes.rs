@@ -18,6 +18,7 @@ use warp::{Filter, Rejection, Reply};
 use crate::live::Hub;
 
 pub mod agent;
+pub mod alert_preview;
 pub mod alerts;
 pub mod auth;
 pub mod export;
@@ -52,6 +53,7 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(servers::routes(orion))
         .merge(incidents::routes(orion))
         .merge(alerts::routes(orion))
+        .merge(alert_preview::routes(orion))
         .merge(ws::routes(orion, hub))
 }
 

@@ -6,6 +6,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use tracing::instrument;
 
+mod preview;
+
+pub use preview::{
+    DEFAULT_PREVIEW_RANGE, EVALUATION_STEP, MAX_PREVIEW_POINTS, MAX_PREVIEW_RANGE, Preview, PreviewInput,
+    PreviewPoint,
+};
+
 use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;

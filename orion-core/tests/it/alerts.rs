@@ -9,6 +9,7 @@ mod decide;
 mod engine;
 mod metrics;
 mod parser;
+mod preview;
 mod rules;
 mod test_send;
 mod windows;

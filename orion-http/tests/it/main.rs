@@ -9,6 +9,7 @@ use serde_json::Value;
 
 mod agents;
 mod alerts;
+mod alert_preview;
 mod alerts_delivery;
 mod auth;
 mod authorization;
