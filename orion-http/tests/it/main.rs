@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 mod agents;
-mod alerts;
 mod alert_preview;
+mod alerts;
 mod alerts_delivery;
 mod auth;
 mod authorization;
