@@ -24,7 +24,7 @@ pub struct QueryFigures {
     pub total: u64,
 }
 
-/// The four query shapes of the issue.
+/// The query shapes: the issue's four, and two `q=` shapes.
 pub fn queries() -> Vec<(&'static str, String)> {
     let now = Utc::now();
     let from = (now - chrono::Duration::minutes(30)).to_rfc3339_opts(SecondsFormat::Millis, true);
@@ -34,6 +34,10 @@ pub fn queries() -> Vec<(&'static str, String)> {
         ("common substring, limit 100", format!("search={COMMON_NEEDLE}&limit=100")),
         ("level + time range", format!("level=error&from={from}&to={to}&limit=100")),
         ("tags", format!("tags={TAG}&limit=100")),
+        // q=: a negation must not widen what the rare needle prunes to;
+        // two needles each prune.
+        ("rare substring, negated tag (q)", format!("q={RARE_NEEDLE}%20-tag:{TAG}&limit=100")),
+        ("rare and common substrings (q)", format!("q={RARE_NEEDLE}%20{COMMON_NEEDLE}&limit=100")),
     ]
 }
 
