@@ -32,7 +32,7 @@
 //! 5xx) after the client's [`RetryPolicy`](crate::RetryPolicy) is put back
 //! at the front of the buffer and tried again at the next interval, so an
 //! outage costs nothing until the buffer overflows. The buffer lives in
-//! memory only: a process that dies loses it (the `orion agent` keeps an
+//! memory only: a process that dies loses it (`orion-agent` keeps an
 //! on-disk buffer for that).
 
 use std::collections::VecDeque;
