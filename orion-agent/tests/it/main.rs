@@ -1,8 +1,9 @@
 //! End-to-end tests of the `orion-agent` binary, started the way an
 //! operator starts it, against an in-process server (orion-testkit's
-//! `TestServer`: the real routes over in-memory storage).
+//! `TestServer`: the real routes over in-memory storage), and its footprint.
 
 mod agent;
+mod footprint;
 mod proxy;
 
 /// The `orion-agent` binary cargo built for these tests, with the tests'
