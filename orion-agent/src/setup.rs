@@ -51,11 +51,22 @@ pub async fn setup(args: SetupArgs) -> anyhow::Result<()> {
     println!(
         "Registered server `{server_id}`. Agent config written to {} (mode 0600).\n\
          Add [[scripts]] to it if the agent should supervise any, then start it with:\n  \
-         orion-agent run --config {}",
+         {} run --config {}",
         args.common.config.display(),
+        invoked_as(),
         args.common.config.display()
     );
     Ok(())
+}
+
+/// `orion agent` when run through the server's binary (the forwarder),
+/// else `orion-agent`: the command the operator has at hand.
+fn invoked_as() -> &'static str {
+    let program = std::env::args_os().next().map(std::path::PathBuf::from);
+    match program.as_deref().and_then(Path::file_name) {
+        Some(name) if name == "orion" => "orion agent",
+        _ => "orion-agent",
+    }
 }
 
 /// The config already at `path`, whose scripts and settings are kept.
