@@ -344,7 +344,10 @@ async fn setup_registers_the_machine_and_writes_a_private_config_with_the_agent_
     let out = setup(world.session.clone()).await;
     let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{printed}");
-    assert!(printed.contains("orion-agent run --config"), "setup names the command that starts it: {printed}");
+    assert!(
+        printed.contains("orion-agent run --config"),
+        "setup names the command that starts it: {printed}"
+    );
 
     let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
