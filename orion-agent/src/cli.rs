@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// The Orion system agent: registers this machine with an Orion server, then
 /// sends heartbeats, supervises scripts, ships their logs and runs commands.
 #[derive(Debug, Parser)]
-#[command(name = "orion-agent", version, about, long_about = None)]
+#[command(name = "orion-agent", version, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
