@@ -108,7 +108,7 @@ pub fn routes_with(orion: Orion, hub: &Hub) -> BoxedFilter<(Response,)> {
 /// The table of `(method, path template)` pairs [`routes()`] serves, in
 /// OpenAPI path syntax (`/api/projects/{projectName}`).
 pub fn endpoints(orion: &Orion) -> Vec<Endpoint> {
-    routes::all(orion, &Hub::default()).endpoints().to_vec()
+    routes::all(orion, &Hub::default()).endpoints()
 }
 
 /// Serves [`routes()`] on an already-bound listener until `shutdown`

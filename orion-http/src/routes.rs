@@ -72,15 +72,21 @@ pub struct Endpoint {
 /// Each endpoint's filter is boxed as it is added and the set is folded
 /// into a chain of boxed `or`s: unboxed `or` chains make compile times
 /// crawl.
+///
+/// A literal segment beats a parameter: where one template's literal path
+/// (`/alerts/rules/preview`) also fits another's parameter
+/// (`/alerts/rules/{ruleId}`), only the literal template serves it, so a
+/// wrong method there is a 405 with the literal template's `Allow`, not
+/// whatever the parameter route makes of the word `preview`.
 #[derive(Default)]
 pub struct Routes {
-    filter: Option<BoxedFilter<(Response,)>>,
-    table: Vec<Endpoint>,
+    endpoints: Vec<(Endpoint, BoxedFilter<(Response,)>)>,
 }
 
 impl std::fmt::Debug for Routes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Routes").field("table", &self.table).finish_non_exhaustive()
+        let table: Vec<&Endpoint> = self.endpoints.iter().map(|(e, _)| e).collect();
+        f.debug_struct("Routes").field("table", &table).finish_non_exhaustive()
     }
 }
 
@@ -99,34 +105,68 @@ impl Routes {
         R: Reply + 'static,
     {
         let filter = filter.map(Reply::into_response).boxed();
-        self.filter = Some(match self.filter.take() {
-            Some(previous) => previous.or(filter).unify().boxed(),
-            None => filter,
-        });
-        self.table.push(Endpoint { method: method.as_str().to_owned(), path });
+        self.endpoints.push((Endpoint { method: method.as_str().to_owned(), path }, filter));
         self
     }
 
     /// Both sets.
     pub fn merge(mut self, other: Routes) -> Self {
-        self.filter = match (self.filter.take(), other.filter) {
-            (Some(a), Some(b)) => Some(a.or(b).unify().boxed()),
-            (a, b) => a.or(b),
-        };
-        self.table.extend(other.table);
+        self.endpoints.extend(other.endpoints);
         self
     }
 
     /// The endpoints served, in registration order.
-    pub fn endpoints(&self) -> &[Endpoint] {
-        &self.table
+    pub fn endpoints(&self) -> Vec<Endpoint> {
+        self.endpoints.iter().map(|(e, _)| e.clone()).collect()
     }
 
     /// The filter serving every endpoint (an empty set matches nothing).
     pub fn into_filter(self) -> BoxedFilter<(Response,)> {
-        self.filter
-            .unwrap_or_else(|| warp::any().and_then(|| async { Err(warp::reject::not_found()) }).boxed())
+        let templates: Vec<&'static str> = self.endpoints.iter().map(|(e, _)| e.path).collect();
+        let mut chain: Option<BoxedFilter<(Response,)>> = None;
+        for (endpoint, filter) in self.endpoints {
+            let filter = match shadowing(&templates, endpoint.path) {
+                shadows if shadows.is_empty() => filter,
+                shadows => not_within(shadows).and(filter).boxed(),
+            };
+            chain = Some(match chain {
+                Some(previous) => previous.or(filter).unify().boxed(),
+                None => filter,
+            });
+        }
+        chain.unwrap_or_else(|| warp::any().and_then(|| async { Err(warp::reject::not_found()) }).boxed())
     }
+}
+
+/// The templates of `templates` more specific than `template`: the same
+/// segments, with a literal where `template` has a parameter.
+fn shadowing(templates: &[&'static str], template: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for &other in templates {
+        if other != template && covers(template, other) && !out.contains(&other) {
+            out.push(other);
+        }
+    }
+    out
+}
+
+/// Passes a request whose path fits none of `shadows` (a 404 rejection
+/// otherwise, which warp ranks below a 405 from the route that serves it).
+fn not_within(shadows: Vec<&'static str>) -> BoxedFilter<()> {
+    warp::path::full()
+        .and_then(move |path: warp::path::FullPath| {
+            let shadowed = shadows.iter().any(|s| template_matches(s, path.as_str()));
+            async move { if shadowed { Err(warp::reject::not_found()) } else { Ok(()) } }
+        })
+        .untuple_one()
+        .boxed()
+}
+
+/// Whether every path `specific` matches, `general` matches too: the same
+/// segment count, each segment equal or a parameter in `general`.
+fn covers(general: &str, specific: &str) -> bool {
+    let (g, s) = (general.split('/'), specific.split('/'));
+    g.clone().count() == s.clone().count() && g.zip(s).all(|(g, s)| g == s || g.starts_with('{'))
 }
 
 /// The `Allow` header of 405 answers: the methods the route table serves
@@ -144,8 +184,13 @@ impl Allow {
     /// The methods served at `path` (a request path, not a template), in
     /// registration order.
     pub fn methods(&self, path: &str) -> Vec<&str> {
+        let matching: Vec<&Endpoint> = self.0.iter().filter(|e| template_matches(e.path, path)).collect();
+        // A literal template beats the parameter templates it fits (see
+        // [`Routes`]): theirs are not the methods of this path.
+        let most_specific =
+            |e: &&&Endpoint| !matching.iter().any(|o| o.path != e.path && covers(e.path, o.path));
         let mut methods: Vec<&str> = Vec::new();
-        for e in self.0.iter().filter(|e| template_matches(e.path, path)) {
+        for e in matching.iter().filter(most_specific) {
             if !methods.contains(&e.method.as_str()) {
                 methods.push(&e.method);
             }
@@ -196,6 +241,8 @@ mod tests {
             e("DELETE", "/api/projects/{projectName}"),
             e("GET", "/api/projects/{projectName}/sources"),
             e("POST", "/api/projects/{projectName}/sources"),
+            e("PUT", "/api/projects/{projectName}/rules/{ruleId}"),
+            e("POST", "/api/projects/{projectName}/rules/preview"),
         ])
     }
 
@@ -209,5 +256,17 @@ mod tests {
         assert!(allow.methods("/api/projects//sources").is_empty());
         assert!(allow.methods("/api/projects/web/nothing").is_empty());
         assert!(allow.methods("/api").is_empty());
+    }
+
+    #[test]
+    fn a_literal_template_hides_the_parameter_templates_it_fits() {
+        let allow = allow();
+        assert_eq!(allow.methods("/api/projects/web/rules/preview"), ["POST"]);
+        assert_eq!(allow.methods("/api/projects/web/rules/7"), ["PUT"]);
+        let templates = ["/a/{id}", "/a/new", "/a/{id}/b", "/{x}/new"];
+        assert_eq!(shadowing(&templates, "/a/{id}"), ["/a/new"]);
+        assert_eq!(shadowing(&templates, "/{x}/new"), ["/a/new"]);
+        assert!(shadowing(&templates, "/a/new").is_empty());
+        assert!(shadowing(&templates, "/a/{id}/b").is_empty());
     }
 }

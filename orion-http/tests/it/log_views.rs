@@ -159,7 +159,18 @@ async fn context_and_facets_refuse_bad_input_and_other_projects() {
         assert_error(&answer, StatusCode::BAD_REQUEST, "validation_failed");
     }
     let eleven = "fields=meta.a,meta.b,meta.c,meta.d,meta.e,meta.f,meta.g,meta.h,meta.i,meta.j,meta.k";
-    for bad in ["fields=", "fields=message", "limit=0", "limit=101", eleven] {
+    // Repeats count toward the 10, as the document's pattern says.
+    let eleven_repeats = "fields=level,level,level,level,level,level,level,level,level,level,level";
+    for bad in [
+        "fields=",
+        "fields=,%20,",
+        "fields=message",
+        "fields=meta.",
+        "limit=0",
+        "limit=101",
+        eleven,
+        eleven_repeats,
+    ] {
         let answer = t.server.get(&format!("/api/projects/web/logs/facets?{bad}"), &t.ada).await;
         assert_error(&answer, StatusCode::BAD_REQUEST, "validation_failed");
         assert_eq!(

@@ -65,7 +65,8 @@ impl AlertService {
     /// stored data, with the code the scheduled engine runs. Owner only.
     /// The step is the engine's (30 s), widened so that there are at most
     /// [`MAX_PREVIEW_POINTS`] points; the range is at most
-    /// [`MAX_PREVIEW_RANGE`].
+    /// [`MAX_PREVIEW_RANGE`] (an earlier `from` is moved up), and `from` at
+    /// or after `to` gives no points.
     #[instrument(skip_all)]
     pub async fn preview(
         &self,
@@ -142,12 +143,12 @@ fn validate(
         None => None,
     };
     let to = date("to", input.to.as_deref(), &mut errors).unwrap_or(now);
+    // A range the document allows is never refused: `from` at or after
+    // `to` is an empty range (no points), and a `from` more than
+    // [`MAX_PREVIEW_RANGE`] before `to` is moved up to that bound (the
+    // points say where the preview starts).
     let from = date("from", input.from.as_deref(), &mut errors).unwrap_or(to - DEFAULT_PREVIEW_RANGE);
-    if from >= to {
-        errors.push(FieldError::new("from", "must be before `to`"));
-    } else if to - from > MAX_PREVIEW_RANGE {
-        errors.push(FieldError::new("from", "a preview covers at most 7 days"));
-    }
+    let from = from.max(to - MAX_PREVIEW_RANGE);
     let Some(condition) = condition.filter(|_| errors.is_empty()) else {
         return Err(ServiceError::Validation(errors));
     };

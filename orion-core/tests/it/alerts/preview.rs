@@ -62,7 +62,6 @@ async fn the_default_range_is_the_last_day_in_at_most_1440_points() {
 #[tokio::test]
 async fn bad_previews_name_every_field_and_strangers_see_no_project() {
     let f = fixture().await;
-    let now = f.now();
     let bad = PreviewInput {
         condition: "errors > 1".into(),
         window_minutes: Some(0),
@@ -75,25 +74,31 @@ async fn bad_previews_name_every_field_and_strangers_see_no_project() {
         .map(|(f, _)| f)
         .collect();
     assert_eq!(fields, ["condition", "windowMinutes", "source", "from"]);
-    let long = PreviewInput {
-        from: Some(rfc3339(now - Duration::days(8))),
-        to: Some(rfc3339(now)),
-        ..input("log_count > 1", 5)
-    };
-    assert_eq!(validation(f.orion.alerts().preview(&f.owner.principal, "shop", long).await)[0].0, "from");
-    let backwards = PreviewInput {
-        from: Some(rfc3339(now)),
-        to: Some(rfc3339(now - Duration::hours(1))),
-        ..input("log_count > 1", 5)
-    };
-    assert_eq!(
-        validation(f.orion.alerts().preview(&f.owner.principal, "shop", backwards).await)[0].0,
-        "from"
-    );
-
     let bob = register_user(&f.orion, "bob").await;
     let err = f.orion.alerts().preview(&bob.principal, "shop", input("log_count > 1", 5)).await;
     assert!(matches!(err, Err(ServiceError::NotFound("project"))), "{err:?}");
     let err = f.orion.alerts().preview(&f.ingest, "shop", input("log_count > 1", 5)).await;
     assert!(matches!(err, Err(ServiceError::UserTokenRequired)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_range_past_7_days_starts_7_days_back_and_a_backwards_range_is_empty() {
+    let f = fixture().await;
+    let now = f.now().trunc_subsecs(3);
+    let long = PreviewInput {
+        from: Some(rfc3339(now - Duration::days(30))),
+        to: Some(rfc3339(now)),
+        ..input("log_count > 1", 5)
+    };
+    let got = f.orion.alerts().preview(&f.owner.principal, "shop", long).await.unwrap();
+    assert_eq!(got.step, Duration::minutes(7));
+    assert_eq!(got.points.len(), 1_440);
+    assert_eq!(got.points[0].at, now - Duration::days(7) + got.step);
+    for (from, to) in [(now, now), (now, now - Duration::hours(1))] {
+        let backwards =
+            PreviewInput { from: Some(rfc3339(from)), to: Some(rfc3339(to)), ..input("log_count < 1", 5) };
+        let got = f.orion.alerts().preview(&f.owner.principal, "shop", backwards).await.unwrap();
+        assert!(got.points.is_empty(), "{from} to {to}: {:?}", got.points);
+        assert_eq!(got.would_fire, 0);
+    }
 }
