@@ -12,6 +12,11 @@ function detailFor(error, field) {
   return d ? d.message : null;
 }
 
+/** The server's 401 for a wrong 2FA code (the session token is still good). */
+function isWrongCode(err) {
+  return err.status === 401 && /invalid two-factor code/i.test(err.message || '');
+}
+
 export function LoginView({ notice, next }) {
   useTitle('Sign in');
   const [url] = useUrlState({ registered: { type: 'bool' } });
@@ -55,10 +60,13 @@ export function LoginView({ notice, next }) {
       finish(res.token);
     } catch (err) {
       setError(err);
-      if (err.status === 401) {
-        // The session token expired or died after too many wrong codes.
+      setCode('');
+      // A wrong code leaves the step open (the server allows a few tries);
+      // a session token that expired or died after too many wrong codes
+      // sends the user back to the password.
+      if (err.status === 401 && !isWrongCode(err)) {
         setSessionToken(null);
-        setCode('');
+        setError('This sign-in attempt expired or had too many wrong codes. Enter your password again.');
       }
     } finally {
       setBusy(false);
@@ -79,7 +87,9 @@ export function LoginView({ notice, next }) {
           required=${true}
           autofocus=${true}
         />
-        <${ErrorNotice} error=${error} />
+        ${isWrongCode(error || {})
+          ? html`<div role="alert" class="notice notice-error"><p>Wrong code. Check your authenticator app and try again.</p></div>`
+          : html`<${ErrorNotice} error=${error} />`}
         <div class="actions">
           <button type="submit" class="primary" disabled=${busy}>Verify</button>
           <button type="button" onClick=${() => { setSessionToken(null); setCode(''); setError(null); }}>Back</button>
