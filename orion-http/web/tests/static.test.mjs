@@ -115,3 +115,31 @@ test('pure modules in lib/ touch no DOM and import only lib/', () => {
     for (const m of src.matchAll(/from\s+['"]([^'"]+)['"]/g)) assert.match(m[1], /^\.\/[a-z]+\.js$/, `${name} imports ${m[1]}`);
   }
 });
+
+/** Every module URL the app loads, from app.js through its imports (depth first, dependencies first). */
+function moduleGraph() {
+  const seen = new Set();
+  const order = [];
+  const visit = (url) => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    const src = readFileSync(fileOf(url), 'utf8');
+    for (const m of src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+      visit(new URL(m[1], `http://orion.invalid${url}`).pathname);
+    }
+    order.push(url);
+  };
+  visit('/assets/app.js');
+  return order;
+}
+
+test('index.html preloads every module of the app', () => {
+  // Without it the browser discovers the modules one import level at a
+  // time (app.js, then the views, then components and lib/): four round
+  // trips before the first screen. Preloaded, they all load at once.
+  const html = readFileSync(join(WEB, 'index.html'), 'utf8');
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+  const graph = moduleGraph().filter((u) => u !== '/assets/app.js');
+  assert.deepEqual([...preloaded].sort(), [...graph].sort(), 'modulepreload links = the modules app.js imports, directly or not');
+  assert.equal(new Set(preloaded).size, preloaded.length, 'each once');
+});
