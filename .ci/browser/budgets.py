@@ -25,7 +25,12 @@ def measure(run, browser):
     first = load(run, browser)
     run.figures["logs_first_load_first_after_server_start"] = {
         k: first[k] for k in ("first_rows_on_screen_ms", "dom_content_loaded_ms")}
-    run.figures["logs_first_load"] = load(run, browser)
+    # Three more, each cold: the median of each figure (a busy machine
+    # moves single loads by hundreds of milliseconds), and the fastest.
+    loads = [load(run, browser) for _ in range(3)]
+    figures = {k: sorted(x[k] for x in loads)[1] for k in loads[0]}
+    figures["first_rows_on_screen_ms_fastest"] = min(x["first_rows_on_screen_ms"] for x in loads)
+    run.figures["logs_first_load"] = figures
 
 
 def load(run, browser):

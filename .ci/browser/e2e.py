@@ -24,6 +24,9 @@ FLOWS = (flow_auth.FLOWS + flow_projects.FIRST + flow_logs.FLOWS + flow_live.FLO
 def main():
     binary, shots = sys.argv[1], sys.argv[2]
     os.makedirs(shots, exist_ok=True)
+    for old in os.listdir(shots):   # this run's screenshots only
+        if old.endswith(".png"):
+            os.remove(os.path.join(shots, old))
     only = os.environ.get("ORION_E2E_ONLY")  # a debugging aid: stop after the flow whose name contains this
     server = Server(binary)
     passed, failed = [], []

@@ -38,7 +38,8 @@ class Server:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         env = dict(os.environ, ORION_DATABASE_URL=f"sqlite://{self.tmp}/orion.db?mode=rwc",
-                   ORION_BIND=f"127.0.0.1:{port}", ORION_JWT_SECRET="e2e-secret-e2e-secret-e2e-secret")
+                   ORION_BIND=f"127.0.0.1:{port}", ORION_JWT_SECRET="e2e-secret-e2e-secret-e2e-secret",
+                   ORION_BCRYPT_COST="4")   # registration and sign-in at test speed
         self.log = open(f"{self.tmp}/serve.log", "w")
         self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(300):
@@ -162,6 +163,7 @@ class Run:
         """A full-page screenshot of the screen, light then dark (the theme
         follows the system setting, emulated here)."""
         page = page or self.page
+        page.evaluate("() => window.scrollTo(0, 0)")   # the sticky top bar stays on top of a full-page shot
         for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme)
             page.wait_for_timeout(50)

@@ -37,9 +37,12 @@ async function loadHeartbeats(base, fromMs, toMs, signal) {
   return { list: all, truncated: true };
 }
 
-function percentChart() {
+/** The x scale: the chosen range, whatever the data (one heartbeat must not stretch it to years). */
+const xRange = (fromMs, toMs) => ({ time: true, range: () => [fromMs / 1000, toMs / 1000] });
+
+function percentChart(fromMs, toMs) {
   return () => ({
-    scales: { x: { time: true }, y: { range: [0, 100] } },
+    scales: { x: xRange(fromMs, toMs), y: { range: [0, 100] } },
     axes: axes({ values: (u, v) => v.map((x) => `${x}%`) }),
     series: [
       {},
@@ -50,9 +53,9 @@ function percentChart() {
   });
 }
 
-function networkChart() {
+function networkChart(fromMs, toMs) {
   return () => ({
-    scales: { x: { time: true } },
+    scales: { x: xRange(fromMs, toMs), y: { range: (u, min, max) => [0, Math.max(1, max) * 1.1] } },
     axes: axes({ values: (u, v) => v.map((x) => formatBytes(x)), size: 70 }),
     series: [
       {},
@@ -181,7 +184,8 @@ export function ServerView({ project, serverId }) {
       ${beats.data && beats.data.truncated && html`<p class="muted">Showing the newest ${series.t.length} heartbeats of this range.</p>`}
       ${series.t.length > 0 &&
       html`<${Chart}
-          makeOptions=${percentChart()}
+          makeOptions=${percentChart(range.fromMs, range.toMs)}
+          deps=${[range.fromMs, range.toMs]}
           data=${cpuData}
           height=${200}
           label=${`CPU, RAM and disk percent of ${serverId} over the chosen range`}
@@ -189,7 +193,8 @@ export function ServerView({ project, serverId }) {
           readout=${(u, i) => `${formatTime(cpuData[0][i] * 1000, { ms: false })}: CPU ${formatPercent(cpuData[1][i])}, RAM ${formatPercent(cpuData[2][i])}, disk ${formatPercent(cpuData[3][i])}`}
         />
         <${Chart}
-          makeOptions=${networkChart()}
+          makeOptions=${networkChart(range.fromMs, range.toMs)}
+          deps=${[range.fromMs, range.toMs]}
           data=${netData}
           height=${160}
           label=${`Network traffic of ${serverId} over the chosen range`}
