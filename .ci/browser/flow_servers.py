@@ -22,8 +22,11 @@ def heartbeat_shows(run):
         "serverId": "web-1", "displayName": "Web 1", "hostname": "web-1.local", "platform": "linux",
         "arch": "x86_64", "projectName": run.project})
     run.agent_token = reg["token"]
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    assert run.api("POST", "/agent/heartbeat", token=run.agent_token, body={"timestamp": now, **HEARTBEAT}) == {"ok": True}
+    # A few minutes of history (for the sparklines and charts), then now.
+    for ago in (5, 4, 3, 2, 1, 0):
+        at = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=ago)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        beat = dict(HEARTBEAT, cpu={"percent": 12.5 + 6 * ago}) if ago else HEARTBEAT
+        assert run.api("POST", "/agent/heartbeat", token=run.agent_token, body={"timestamp": at, **beat}) == {"ok": True}
     page.get_by_role("navigation", name="Project").get_by_role("link", name="Servers").click()
     expect(page.get_by_role("heading", name="Servers", level=1)).to_be_visible()
     table = page.get_by_role("table", name=f"Servers of {run.project}")

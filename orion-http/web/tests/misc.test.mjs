@@ -88,7 +88,8 @@ test('histogram zero-fills and stacks by level', () => {
 
 test('sparkline paths', () => {
   const d = sparkPath([{ t: 0, value: 0 }, { t: 50, value: 50 }, { t: 75, value: null }, { t: 100, value: 100 }], { width: 100, height: 20, fromMs: 0, toMs: 100 });
-  assert.equal(d, 'M0,20L50,10M100,0');
+  assert.equal(d, 'M0,20L50,10M98,0h2', 'a lone point is a dash, kept inside the box');
+  assert.equal(sparkPath([{ t: 50, value: 50 }], { width: 100, height: 20, fromMs: 0, toMs: 100 }), 'M50,10h2');
   assert.equal(sparkPath([], { width: 10, height: 10, fromMs: 0, toMs: 1 }), '');
   assert.deepEqual(metricPoints([{ t: '1970-01-01T00:00:01.000Z', cpu: 5 }, { t: 0, cpu: null }], 'cpu'), [{ t: 0, value: null }, { t: 1000, value: 5 }]);
 });

@@ -16,9 +16,10 @@ export function Link({ href, children, ...rest }) {
 
 /**
  * A labelled input. `label` is the visible name; `hint` and `error` are
- * tied to the control with aria-describedby.
+ * tied to the control with aria-describedby (`liveError`: the error comes
+ * while typing, so it is announced, role="alert").
  */
-export function Field({ label, hint, error, type = 'text', value, onInput, inputRef, className = '', autofocus, ...rest }) {
+export function Field({ label, hint, error, liveError = false, type = 'text', value, onInput, inputRef, className = '', autofocus, ...rest }) {
   const id = useId('field');
   const own = useRef(null);
   const ref = inputRef || own;
@@ -42,7 +43,7 @@ export function Field({ label, hint, error, type = 'text', value, onInput, input
       ...${rest}
     />
     ${hint && html`<p class="hint" id=${hintId}>${hint}</p>`}
-    ${error && html`<p class="field-error" id=${errId}>${error}</p>`}
+    ${error && html`<p class="field-error" id=${errId} role=${liveError ? 'alert' : undefined}>${error}</p>`}
   </div>`;
 }
 

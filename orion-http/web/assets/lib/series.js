@@ -45,19 +45,23 @@ export function sparkPath(points, { width, height, fromMs, toMs, min = 0, max = 
   const span = Math.max(1, toMs - fromMs);
   const range = max - min || 1;
   let d = '';
-  let pen = false;
+  let run = 0; // points in the current stretch
+  // A stretch of one point (the first heartbeat, or one between gaps)
+  // would draw nothing: it becomes a 2-unit dash.
+  const dash = () => (run === 1 ? 'h2' : '');
   for (const p of points || []) {
     if (p.value === null || p.value === undefined || !Number.isFinite(p.value)) {
-      pen = false;
+      d += dash();
+      run = 0;
       continue;
     }
     const x = ((p.t - fromMs) / span) * width;
     const clamped = Math.min(max, Math.max(min, p.value));
     const y = height - ((clamped - min) / range) * height;
-    d += `${pen ? 'L' : 'M'}${round(x)},${round(y)}`;
-    pen = true;
+    d += `${run ? 'L' : 'M'}${round(run ? x : Math.min(x, width - 2))},${round(y)}`;
+    run += 1;
   }
-  return d;
+  return d + dash();
 }
 
 function round(v) {

@@ -53,7 +53,7 @@ function threshold(condition) {
   return m ? Number(m[2]) : null;
 }
 
-function Preview({ project, form }) {
+function Preview({ project, form, onProblem }) {
   const key = JSON.stringify([form.condition, form.windowMinutes, form.source, form.serverId, form.filter]);
   const debounced = useDebounced(key, 500);
   const [st, setSt] = useState({ loading: false, data: null, error: null });
@@ -88,10 +88,11 @@ function Preview({ project, form }) {
   const conditionProblem = st.error && st.error.status === 400 ? fieldError(st.error, 'condition') : null;
   const otherProblem = st.error && !conditionProblem ? st.error : null;
   const stale = debounced !== key;
+  // The condition's problem is shown on the Condition field (tied to it).
+  useEffect(() => onProblem(conditionProblem), [conditionProblem]);
 
   return html`<section class="preview" aria-labelledby="preview-title">
     <h3 id="preview-title">Preview, last 24 hours</h3>
-    ${conditionProblem && html`<p role="alert" class="field-error">Condition: ${conditionProblem}</p>`}
     <${ErrorNotice} error=${otherProblem} prefix="Preview unavailable" />
     <${Status}>
       ${st.loading || stale
@@ -127,6 +128,7 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
   const [busy, setBusy] = useState(false);
   const [test, setTest] = useState(null);
   const [testError, setTestError] = useState(null);
+  const [conditionProblem, setConditionProblem] = useState(null);
   const channelsId = useId('channels');
   const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
   useKeyAction('close', () => {
@@ -185,6 +187,8 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
         hint="<metric> <op> <number>, e.g. error_count >= 3. Metrics: error_count, error_rate, error_percent, log_count, warn_count, fatal_count, crash_count, cpu_percent, ram_percent, disk_percent, offline_servers."
         value=${form.condition}
         onInput=${set('condition')}
+        error=${conditionProblem || detail('condition')}
+        liveError=${true}
         required=${true}
         autocomplete="off"
         spellcheck="false"
@@ -206,7 +210,7 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
       </div>
       <${Field} label="Log filter" hint='Optional q= query narrowing the log metrics, e.g. source:billing "invoice sent".' value=${form.filter} onInput=${set('filter')} className="mono" />
       <${Checkbox} label="Enabled" checked=${form.enabled} onChange=${set('enabled')} />
-      <${Preview} project=${project} form=${form} />
+      <${Preview} project=${project} form=${form} onProblem=${setConditionProblem} />
       <${ErrorNotice} error=${error} prefix="The rule was not saved" />
       <div class="actions">
         <button type="submit" class="primary" disabled=${busy}>Save rule</button>
