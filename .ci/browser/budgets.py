@@ -2,7 +2,7 @@
 duration): JavaScript bytes of the logs explorer's first load (gzip, cold
 cache), time until its first rows are on screen against the local
 server, the time to render a page of 1,000 rows, and scrolling them."""
-import json
+import json, os
 
 MARKS_JS = """
 window.__marks = {};
@@ -27,12 +27,54 @@ def measure(run, browser):
         k: first[k] for k in ("first_rows_on_screen_ms", "dom_content_loaded_ms")}
     # Three more, each cold: the median of each figure (a busy machine
     # moves single loads by hundreds of milliseconds), and the fastest.
+    run.figures["logs_first_load"] = three_loads(run, browser)
+    with open("/proc/loadavg") as f:   # what else the machine was doing
+        run.figures["load_average_1m"] = float(f.read().split()[0])
+    # The same with this run's browser and server ahead of whatever else
+    # the machine runs (nice -10; root only): closer to a person's browser
+    # against a server that is not sharing two cores with compilers.
+    if os.geteuid() == 0 and run.figures["load_average_1m"] > 1.5:
+        pids = own_processes()
+        for pid in pids:
+            try:
+                os.setpriority(os.PRIO_PROCESS, pid, -10)
+            except OSError:
+                pass
+        try:
+            run.figures["logs_first_load_at_nice_minus_10"] = three_loads(run, browser)
+        finally:
+            for pid in pids:
+                try:
+                    os.setpriority(os.PRIO_PROCESS, pid, 0)
+                except OSError:
+                    pass
+
+
+def three_loads(run, browser):
     loads = [load(run, browser) for _ in range(3)]
     figures = {k: sorted(x[k] for x in loads)[1] for k in loads[0]}
     figures["first_rows_on_screen_ms_fastest"] = min(x["first_rows_on_screen_ms"] for x in loads)
-    run.figures["logs_first_load"] = figures
-    with open("/proc/loadavg") as f:   # what else the machine was doing
-        run.figures["load_average_1m"] = float(f.read().split()[0])
+    return figures
+
+
+def own_processes():
+    """This process's descendants (the Playwright driver, Chromium, orion serve)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    mine, me = [], os.getpid()
+    for pid in parent:
+        p, seen = pid, 0
+        while p in parent and p != me and seen < 64:
+            p, seen = parent[p], seen + 1
+        if p == me and pid != me:
+            mine.append(pid)
+    return mine
 
 
 def load(run, browser):
