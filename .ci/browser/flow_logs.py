@@ -121,6 +121,9 @@ def context_shows_neighbours(run):
     grid.get_by_role("button", name="Show context").click()
     panel = page.get_by_role("region", name=re.compile(r"^Context of entry \d+$"))
     expect(panel).to_be_visible()
+    # It opens below the results: focus moves to its title, the entry is in view.
+    expect(panel.get_by_role("heading", name=re.compile(r"^Context of entry"))).to_be_focused()
+    expect(panel.get_by_role("row").filter(has_text="order 15 placed")).to_be_in_viewport()
     table = panel.get_by_role("table")
     expect(table.get_by_role("row").filter(has_text="order 15 placed")).to_have_attribute("aria-current", "true")
     rows = table.get_by_role("row").all_inner_texts()[1:]   # without the header
