@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import budgets, flow_alerts, flow_auth, flow_live, flow_logs, flow_projects, flow_servers  # noqa: E402
-from harness import CHROMIUM, FLAGS, Run, Server, serve_web_from  # noqa: E402
+from harness import CHROMIUM, FLAGS, Run, Server, Skip, serve_web_from  # noqa: E402
 
 FLOWS = (flow_auth.FLOWS + flow_projects.FIRST + flow_logs.FLOWS + flow_live.FLOWS + flow_servers.FLOWS
          + flow_alerts.FLOWS + flow_projects.LAST)
@@ -29,7 +29,7 @@ def main():
             os.remove(os.path.join(shots, old))
     only = os.environ.get("ORION_E2E_ONLY")  # a debugging aid: stop after the flow whose name contains this
     server = Server(binary)
-    passed, failed = [], []
+    passed, failed, skipped = [], [], []
     t_start = time.monotonic()
 
     def step(name, fn, *args):
@@ -38,6 +38,9 @@ def main():
             fn(*args)
             passed.append(name)
             print(f"ok   {name} ({time.monotonic() - t0:.1f} s)", flush=True)
+        except Skip as e:
+            skipped.append(name)
+            print(f"skip {name}: {e}", flush=True)
         except Exception as e:  # noqa: BLE001 - every flow is reported
             failed.append(name)
             print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
@@ -75,7 +78,7 @@ def main():
         print("note: " + n)
     print(f"screenshots ({len(run.screens)} screens, light and dark): {shots}")
     print(f"run time {time.monotonic() - t_start:.0f} s; server log {server.tmp}/serve.log")
-    print(f"{len(passed)} passed, {len(failed)} failed")
+    print(f"{len(passed)} passed, {len(failed)} failed" + (f", {len(skipped)} skipped" if skipped else ""))
     sys.exit(1 if failed else 0)
 
 

@@ -7,6 +7,8 @@ import datetime as dt, json, re, time
 
 from playwright.sync_api import expect
 
+from harness import ApiError, Skip
+
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 EVIL_KEY = '<script>window.__pwned=3</script>'
 
@@ -178,6 +180,94 @@ def html_is_text(run):
     assert all("/assets/" in s for s in scripts), scripts
 
 
+def keyboard_back_and_zoom(run):
+    page = run.page
+    bar = page.get_by_role("combobox", name="Search logs")
+    bar.fill("level:error source:payments")
+    bar.press("Enter")
+    expect(status_text(page)).to_contain_text("10 matching entries")
+    grid = page.get_by_role("grid", name="Log entries")
+    # j / k move between rows, Enter expands the selected one, Esc closes it.
+    grid.get_by_role("rowgroup", name="Entries").focus()
+    page.keyboard.press("j")
+    expect(grid.get_by_role("row", selected=True)).to_contain_text("payment declined 10")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(grid.get_by_role("row", selected=True)).to_contain_text("payment declined 9")
+    page.keyboard.press("Enter")
+    expect(grid.get_by_role("row", expanded=True)).to_contain_text("payment declined 9")
+    expect(grid.get_by_role("row", name=re.compile(r"^Details of entry \d+$"))).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(grid.get_by_role("row", name=re.compile(r"^Details of entry \d+$"))).to_have_count(0)
+    # Back returns to the previous query (each query is a history entry).
+    bar.fill("level:warn")
+    bar.press("Enter")
+    expect(status_text(page)).to_contain_text("5 matching entries")
+    page.go_back()
+    expect(bar).to_have_value("level:error source:payments")
+    expect(status_text(page)).to_contain_text("10 matching entries")
+    # Dragging across the histogram zooms the time range into the URL.
+    chart = page.get_by_role("img", name=re.compile(r"^Log entries over time by level"))
+    box = chart.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.95, y, steps=8)
+    page.mouse.up()
+    page.wait_for_url(re.compile(r".*[?&]from=20\d\d-.*"), timeout=5000)
+    expect(page.get_by_role("group", name="Time range").get_by_role("button", name="1h")).to_have_attribute("aria-pressed", "false")
+    page.get_by_role("group", name="Time range").get_by_role("button", name="1h").click()
+    expect(status_text(page)).to_contain_text("10 matching entries")
+
+
+def theme_toggle(run):
+    page = run.page
+    theme = "() => getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(theme)
+    page.get_by_role("button", name="Toggle theme").click()
+    dark = page.evaluate(theme)
+    assert dark != light, (light, dark)
+    page.reload()
+    expect(page.get_by_role("heading", name="Logs", level=1)).to_be_visible()
+    assert page.evaluate(theme) == dark, "the chosen theme is kept"
+    page.get_by_role("button", name="Toggle theme").click()
+    assert page.evaluate(theme) == light
+    # Back to following the system setting, for the other screenshots.
+    page.evaluate("() => localStorage.removeItem('orion.theme')")
+    page.reload()
+
+
+def saved_searches(run):
+    try:
+        run.api("GET", f"/projects/{run.project}/searches")
+    except ApiError as e:
+        if e.status == 404:
+            raise Skip("GET /projects/:p/searches is not on the server yet") from None
+        raise
+    page = run.page
+    bar = page.get_by_role("combobox", name="Search logs")
+    bar.fill("level:error source:payments")
+    bar.press("Enter")
+    saved = page.get_by_role("region", name="Saved searches")
+    saved.get_by_label("Search name").fill("Declined <b>payments</b>")
+    saved.get_by_role("button", name="Save search").click()
+    expect(saved.get_by_role("status").filter(has_text="Declined <b>payments</b>")).to_be_visible()
+    stored = run.api("GET", f"/projects/{run.project}/searches")
+    stored = stored if isinstance(stored, list) else stored.get("searches", [])
+    assert [(x["name"], x["q"]) for x in stored] == [("Declined <b>payments</b>", "level:error source:payments")], stored
+    bar.fill("")
+    bar.press("Enter")
+    expect(status_text(page)).to_contain_text(f"{run.total}")
+    saved.get_by_role("button", name="Declined <b>payments</b>", exact=True).click()
+    expect(bar).to_have_value("level:error source:payments")
+    expect(status_text(page)).to_contain_text("10 matching entries")
+    run.shot("logs-saved-search")
+    saved.get_by_role("button", name="Delete saved search Declined <b>payments</b>").click()
+    saved.get_by_role("button", name="Delete Declined <b>payments</b>").click()
+    expect(saved.get_by_role("button", name="Declined <b>payments</b>", exact=True)).to_have_count(0)
+
+
 FLOWS = [
     ("entries sent through the API appear", entries_appear),
     ("the query bar and a facet narrow them", query_and_facet_narrow),
@@ -186,4 +276,7 @@ FLOWS = [
     ("context shows its neighbours", context_shows_neighbours),
     ("export downloads the current query", export_downloads_query),
     ("HTML in a message and a metadata key is text", html_is_text),
+    ("keyboard (j, k, Enter, Esc), Back, histogram drag-to-zoom", keyboard_back_and_zoom),
+    ("saved searches, on the server", saved_searches),
+    ("the theme toggle, kept across a reload", theme_toggle),
 ]

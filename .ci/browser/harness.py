@@ -60,6 +60,10 @@ class Server:
             self.proc.kill()
 
 
+class Skip(Exception):
+    """A flow that cannot run yet (it needs an endpoint the server lacks)."""
+
+
 class ApiError(Exception):
     def __init__(self, status, body):
         super().__init__(f"{status}: {body}")

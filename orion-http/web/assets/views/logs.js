@@ -157,8 +157,12 @@ export function LogsView({ project }) {
   });
 
   const toggle = (log) => setState({ sel: log.id, open: state.open === log.id ? null : log.id }, { replace: true });
+  // Enter on the grid or its scrolling list (the focusable part), never on
+  // a button or field inside the expanded details.
   const onGridKey = (e) => {
-    if (e.key === 'Enter' && selIndex >= 0 && e.target === e.currentTarget) {
+    const t = e.target;
+    const onControl = t instanceof Element && t !== e.currentTarget && t.closest('button, a, input, select, textarea, summary');
+    if (e.key === 'Enter' && selIndex >= 0 && !onControl) {
       e.preventDefault();
       toggle(logs[selIndex]);
     }
