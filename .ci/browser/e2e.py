@@ -18,7 +18,7 @@ import budgets, flow_alerts, flow_auth, flow_live, flow_logs, flow_projects, flo
 from harness import CHROMIUM, FLAGS, Run, Server, Skip, serve_web_from  # noqa: E402
 
 FLOWS = (flow_auth.FLOWS + flow_projects.FIRST + flow_logs.FLOWS + flow_live.FLOWS + flow_servers.FLOWS
-         + flow_alerts.FLOWS + flow_projects.LAST)
+         + flow_alerts.FLOWS + flow_projects.LAST + flow_auth.LAST)
 
 
 def main():

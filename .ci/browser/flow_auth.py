@@ -94,8 +94,23 @@ def sign_out_and_in_with_code(run):
     assert run.api("GET", "/auth/me")["email"] == EMAIL
 
 
+def disable_2fa_with_recovery_code(run):
+    page = run.page
+    page.get_by_role("link", name="Account security").click()
+    expect(page.get_by_text(re.compile(r"^Two-factor authentication is on for "))).to_be_visible()
+    page.get_by_label("Authentication code").fill(run.recovery_codes[0])
+    page.get_by_role("button", name="Disable two-factor authentication").click()
+    expect(page.get_by_role("status").filter(has_text="Two-factor authentication is off.")).to_be_visible()
+    assert run.api("GET", "/auth/me")["twoFactorEnabled"] is False
+    run.shot("twofa-off")
+
+
 FLOWS = [
     ("register and sign in", register_and_sign_in),
     ("enable 2FA (QR code, recovery codes once)", enable_2fa),
     ("sign out, sign in with a TOTP code", sign_out_and_in_with_code),
+]
+
+LAST = [
+    ("disable 2FA with a recovery code", disable_2fa_with_recovery_code),
 ]

@@ -5,6 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
+from harness import ApiError
+
 
 def create_project(run):
     page = run.page
@@ -96,10 +98,39 @@ def archive_restore_delete(run):
     assert names == [run.project], names
 
 
+def rotate_and_revoke_token(run):
+    page = run.page
+    run.goto(f"/p/{run.project}/settings")
+    tokens = page.get_by_role("region", name="API tokens")
+    old = run.api_token
+    tokens.get_by_role("button", name="Rotate reader").click()
+    shown = page.get_by_role("region", name="New value of token reader")
+    expect(shown).to_be_visible()
+    new = shown.locator("code").inner_text().strip()
+    assert new.startswith("sk_api_") and new != old
+    expect(tokens.get_by_role("status").filter(has_text="Token reader rotated")).to_have_text("Token reader rotated: the old value no longer works.")
+    for value, works in ((old, False), (new, True)):
+        try:
+            run.api("GET", f"/projects/{run.project}/logs?limit=1", token=value)
+            assert works, "the old value still works"
+        except ApiError as e:
+            assert not works and e.status == 401, e
+    tokens.get_by_role("button", name="Revoke reader").click()
+    tokens.get_by_role("button", name="Revoke reader now").click()
+    expect(tokens.get_by_role("status").filter(has_text="revoked")).to_have_text("Token reader revoked.")
+    expect(tokens.get_by_role("rowheader", name="reader")).to_have_count(0)
+    try:
+        run.api("GET", f"/projects/{run.project}/logs?limit=1", token=new)
+        raise AssertionError("a revoked token still works")
+    except ApiError as e:
+        assert e.status == 401, e
+
+
 FIRST = [
     ("create a project", create_project),
     ("create a source and a token (values shown once)", create_source_and_token),
 ]
 LAST = [
     ("archive, restore and delete a project", archive_restore_delete),
+    ("rotate and revoke an API token", rotate_and_revoke_token),
 ]
