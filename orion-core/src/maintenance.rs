@@ -3,6 +3,9 @@
 //! [`Orion::spawn_maintenance`](crate::Orion::spawn_maintenance) and
 //! stopped by a shutdown signal.
 //!
+//! - **Expired challenges**: 2FA login challenges and WebSocket tickets
+//!   past their expiry are deleted at every sweep, even with retention
+//!   off (a ticket lives 30 s; unredeemed ones would pile up otherwise).
 //! - **Retention** deletes logs, heartbeats, incidents and acknowledged
 //!   commands (pending commands never expire) older than the period, one
 //!   small batch per statement with a pause in between, so the log writer
@@ -39,9 +42,10 @@ const PAUSE_BETWEEN_BATCHES: Duration = Duration::from_millis(20);
 /// What runs in the background, and how often.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaintenanceOptions {
-    /// Data older than this many days goes; 0 keeps everything.
+    /// Data older than this many days goes; 0 keeps everything (expired
+    /// challenges and tickets still go).
     pub retention_days: u32,
-    /// Time between retention sweeps (the first runs at once).
+    /// Time between sweeps (the first runs at once).
     pub retention_every: Duration,
     /// Time between alert evaluations.
     pub alert_every: Duration,
@@ -61,7 +65,7 @@ impl Default for MaintenanceOptions {
 /// shutdown signal.
 #[derive(Debug)]
 pub struct Maintenance {
-    retention: Option<JoinHandle<()>>,
+    retention: JoinHandle<()>,
     alerts: JoinHandle<()>,
 }
 
@@ -70,9 +74,7 @@ impl Maintenance {
     /// alert run in progress up to `grace` to finish its notifications and
     /// history entry; returns `false` if it was cut short.
     pub async fn stopped(self, grace: Duration) -> bool {
-        if let Some(retention) = self.retention {
-            let _ = retention.await;
-        }
+        let _ = self.retention.await;
         let mut alerts = self.alerts;
         match tokio::time::timeout(grace, &mut alerts).await {
             Ok(_) => true,
@@ -90,12 +92,10 @@ pub(crate) fn spawn(
     options: MaintenanceOptions,
     shutdown: watch::Receiver<bool>,
 ) -> Maintenance {
-    let retention = if options.retention_days == 0 {
+    if options.retention_days == 0 {
         tracing::info!("retention is off: logs and agent data are kept forever");
-        None
-    } else {
-        Some(tokio::spawn(retain(orion.clone(), options, shutdown.clone())))
-    };
+    }
+    let retention = tokio::spawn(retain(orion.clone(), options, shutdown.clone()));
     Maintenance { retention, alerts: tokio::spawn(evaluate_alerts(orion, options.alert_every, shutdown)) }
 }
 
@@ -113,10 +113,17 @@ async fn retain(orion: Orion, options: MaintenanceOptions, mut stop: watch::Rece
     }
 }
 
-/// Deletes everything older than `days`, one batch at a time: logs, then
-/// the agent tables.
+/// Deletes expired challenges and tickets, then (unless `days` is 0)
+/// everything older than `days`, one batch at a time: logs, then the agent
+/// tables.
 async fn sweep(orion: &Orion, days: u32, stop: &mut watch::Receiver<bool>) {
-    let cutoff = orion.clock().now() - chrono::Duration::days(i64::from(days));
+    let now = orion.clock().now();
+    let challenges = "expired 2FA challenges and WebSocket tickets";
+    purge(now, stop, challenges, |_| orion.accounts().purge_expired_challenges(RETENTION_BATCH)).await;
+    if days == 0 {
+        return;
+    }
+    let cutoff = now - chrono::Duration::days(i64::from(days));
     purge(cutoff, stop, "logs", |cutoff| orion.logs().purge_batch(cutoff, RETENTION_BATCH)).await;
     let agent_data = "heartbeats, incidents and acknowledged commands";
     purge(cutoff, stop, agent_data, |cutoff| orion.agents().purge_batch(cutoff, RETENTION_BATCH)).await;

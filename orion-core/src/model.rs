@@ -19,8 +19,8 @@ pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
 pub use project::{ArchivedFilter, Project};
 pub use server::{
-    Command, CommandKind, CommandStatus, Heartbeat, HeartbeatAverages, Incident, Metrics, ScriptState,
-    ScriptStatus, Server, ServerId, Usage,
+    Command, CommandKind, CommandStatus, Heartbeat, HeartbeatAverages, HeartbeatBucket, Incident, Metrics,
+    ScriptState, ScriptStatus, Server, ServerId, Usage,
 };
 pub use source::Source;
 pub use token::{ApiToken, Permission, PermissionSet, TokenKind};

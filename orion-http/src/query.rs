@@ -29,7 +29,7 @@
 use chrono::{DateTime, Utc};
 use orion_core::error::FieldError;
 use orion_core::model::log::{Interval, Level, LevelFilter, LogFilter, LogQuery, parse_query};
-use orion_core::service::agents::MAX_LIST;
+use orion_core::service::agents::{MAX_LIST, MetricsRange, parse_step};
 use orion_core::service::logs::MAX_PAGE;
 use serde_json::{Map, Value};
 
@@ -160,6 +160,25 @@ pub fn window(params: &Params) -> Result<Window, ApiError> {
     let to = date(params, "to", &mut errors);
     let limit = parse_limit(params, MAX_LIST, &mut errors);
     if errors.is_empty() { Ok(Window { from, to, limit }) } else { Err(ApiError::validation(errors)) }
+}
+
+/// `from`, `to` and `step` of the servers' metrics series: two RFC 3339
+/// dates and a step ([`parse_step`]: `30s`, `1m`, `15m`, `1h`, `1d`).
+pub fn metrics_range(params: &Params) -> Result<MetricsRange, ApiError> {
+    let mut errors = Vec::new();
+    let from = date(params, "from", &mut errors);
+    let to = date(params, "to", &mut errors);
+    let step = params.get("step").and_then(|raw| {
+        let step = parse_step(raw);
+        if step.is_none() {
+            errors.push(FieldError::new(
+                "step",
+                "must be a whole number from 1 to 999999 and a unit, s, m, h or d (like 1m)",
+            ));
+        }
+        step
+    });
+    if errors.is_empty() { Ok(MetricsRange { from, to, step }) } else { Err(ApiError::validation(errors)) }
 }
 
 /// `limit` alone (1–1000, default 100), for command listings.

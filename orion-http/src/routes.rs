@@ -29,6 +29,7 @@ pub mod log_views;
 pub mod logs;
 pub mod openapi;
 pub mod projects;
+pub mod server_metrics;
 pub mod servers;
 pub mod sources;
 pub mod tokens;
@@ -51,6 +52,7 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(export::routes(orion))
         .merge(agent::routes(orion))
         .merge(servers::routes(orion))
+        .merge(server_metrics::routes(orion))
         .merge(incidents::routes(orion))
         .merge(alerts::routes(orion))
         .merge(alert_preview::routes(orion))

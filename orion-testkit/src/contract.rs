@@ -15,6 +15,7 @@ pub mod commands;
 pub mod ids;
 pub mod incidents;
 pub mod logs;
+pub mod metrics;
 pub mod projects;
 pub mod servers;
 pub mod settings;
@@ -41,6 +42,7 @@ pub async fn run_all(repos: &Repos) {
     settings::run(repos).await;
     logs::run(repos).await;
     servers::run(repos).await;
+    metrics::run(repos).await;
     commands::run(repos).await;
     incidents::run(repos).await;
     alerts::run(repos).await;

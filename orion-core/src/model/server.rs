@@ -317,3 +317,27 @@ pub struct HeartbeatAverages {
     /// How many heartbeats were averaged (at least 1).
     pub samples: u64,
 }
+
+/// One server's heartbeats over one step of a metrics series (the
+/// servers screen's sparklines): each figure is the mean over the
+/// heartbeats of the step that carry it, `None` when none did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeartbeatBucket {
+    /// The server.
+    pub server_id: ServerId,
+    /// Where the step starts (a whole multiple of the step since the Unix
+    /// epoch).
+    pub start: DateTime<Utc>,
+    /// Mean of `cpu_percent`.
+    pub cpu_percent: Option<f64>,
+    /// Mean of each heartbeat's `ram_percent()`.
+    pub ram_percent: Option<f64>,
+    /// Mean of each heartbeat's `disk_percent()`.
+    pub disk_percent: Option<f64>,
+    /// Mean of `net_rx_bytes_per_sec`.
+    pub net_rx_bytes_per_sec: Option<f64>,
+    /// Mean of `net_tx_bytes_per_sec`.
+    pub net_tx_bytes_per_sec: Option<f64>,
+    /// How many heartbeats the step holds (at least 1).
+    pub samples: u64,
+}

@@ -21,6 +21,11 @@ pub trait ChallengeRepository: Send + Sync {
     /// Deletes the challenge. Returns `true` only for the caller that
     /// actually removed it, which makes consumption single-use under races.
     async fn delete(&self, token_hash: &str) -> RepoResult<bool>;
+    /// Deletes at most `batch` challenges (2FA challenges and WebSocket
+    /// tickets alike) whose `expires_at` is at or before `now`; returns how
+    /// many went. A dead challenge is refused on use anyway: this only
+    /// keeps the table from growing with tickets nobody redeemed.
+    async fn delete_expired(&self, now: DateTime<Utc>, batch: u32) -> RepoResult<u64>;
 }
 
 /// Records failed logins per email for throttling.

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoResult;
-use crate::model::{Heartbeat, HeartbeatAverages, ProjectId, Server, ServerId};
+use crate::model::{Heartbeat, HeartbeatAverages, HeartbeatBucket, ProjectId, Server, ServerId};
 
 /// Stores servers; `(project_id, server_id)` is unique.
 #[async_trait]
@@ -39,6 +39,18 @@ pub trait HeartbeatRepository: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> RepoResult<Option<HeartbeatAverages>>;
+    /// Per-server averages of the project's heartbeats with `from <=
+    /// timestamp < to`, computed by the store, in steps of `step` (positive)
+    /// aligned on the Unix epoch: a heartbeat at `t` falls in the step
+    /// starting at `floor(t / step) * step`. Steps without heartbeats are
+    /// left out. A server's steps come oldest first (servers in any order).
+    async fn buckets(
+        &self,
+        project: ProjectId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        step: chrono::Duration,
+    ) -> RepoResult<Vec<HeartbeatBucket>>;
     /// The server's heartbeats with `from <= timestamp < to`, newest first,
     /// at most `limit`.
     async fn list(

@@ -234,6 +234,13 @@ impl AccountService {
         Ok((ticket, expires_at))
     }
 
+    /// Maintenance: deletes one batch (at most `batch`) of expired 2FA
+    /// challenges and WebSocket tickets, by the clock port; returns how
+    /// many went (fewer than `batch`: none expired is left).
+    pub async fn purge_expired_challenges(&self, batch: u32) -> ServiceResult<u64> {
+        Ok(self.deps.repos.challenges.delete_expired(self.deps.clock.now(), batch).await?)
+    }
+
     /// Consumes a WebSocket ticket: the user it was issued to, once, before
     /// it expires; `Unauthorized` otherwise (unknown, used, expired, or not
     /// a ticket at all).

@@ -19,6 +19,13 @@ use crate::model::{
 };
 use crate::port::live::LiveEvent;
 
+mod metrics;
+
+pub use metrics::{
+    DEFAULT_METRICS_RANGE, DEFAULT_METRICS_STEP, MAX_METRICS_RANGE, MAX_SERIES_POINTS, MAX_TOTAL_POINTS,
+    MetricsRange, ServerMetrics, format_step, parse_step,
+};
+
 /// Longest command output or incident message kept, in bytes.
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 /// Most scripts reported in one heartbeat.

@@ -121,3 +121,26 @@ async fn the_scheduler_evaluates_rules_without_being_asked() {
     stop.send(true).unwrap();
     assert!(maintenance.stopped(Duration::from_secs(5)).await);
 }
+
+#[tokio::test]
+async fn expired_ws_tickets_are_purged_by_the_clock_port_even_with_retention_off() {
+    let (orion, clock, owner, _) = setup().await;
+    let stored = async |ticket: &str| {
+        orion.repos().challenges.find(&orion_core::port::secrets::sha256_hex(ticket)).await.unwrap().is_some()
+    };
+    let (old, _) = orion.accounts().issue_ws_ticket(&owner).await.unwrap();
+    let (stop, shutdown) = watch::channel(false);
+    let maintenance = orion.spawn_maintenance(quick(0), shutdown);
+    // Several sweeps run; a live ticket is never touched.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(stored(&old).await, "a ticket within its 30 s stays");
+
+    clock.advance(chrono::Duration::seconds(31));
+    let (fresh, _) = orion.accounts().issue_ws_ticket(&owner).await.unwrap();
+    eventually("the expired ticket being purged", async || !stored(&old).await).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(stored(&fresh).await, "the ticket issued after the clock moved is still there");
+    assert_eq!(orion.accounts().authenticate_ws_ticket(&fresh).await.unwrap(), owner);
+    stop.send(true).unwrap();
+    assert!(maintenance.stopped(Duration::from_secs(5)).await);
+}

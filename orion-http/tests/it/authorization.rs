@@ -27,6 +27,7 @@ fn project_routes(project: &str, token_id: &str) -> Vec<(Method, String, Option<
         (Method::DELETE, format!("{p}/tokens/{token_id}"), None),
         (Method::POST, format!("{p}/tokens/{token_id}/rotate"), None),
         (Method::GET, format!("{p}/servers"), None),
+        (Method::GET, format!("{p}/servers/metrics"), None),
         (Method::GET, format!("{p}/servers/web-1/heartbeats"), None),
         (Method::GET, format!("{p}/servers/web-1/commands"), None),
         (

@@ -85,6 +85,7 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
         ) => (Who::User, Body),
         ("POST", _, Some("/servers/{serverId}/commands")) => (Who::User, Body),
         ("GET", _, Some("/servers/{serverId}/heartbeats" | "/incidents")) => (Who::User, Query("to=soon")),
+        ("GET", _, Some("/servers/metrics")) => (Who::User, Query("step=0m")),
         ("GET", _, Some("/servers/{serverId}/commands" | "/alerts/events")) => (Who::User, Query("limit=0")),
         (
             _,

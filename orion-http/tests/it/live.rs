@@ -96,6 +96,59 @@ async fn a_subscribe_message_changes_the_filters() {
 }
 
 #[tokio::test]
+async fn the_q_query_string_filters_the_live_tail_with_negation_and_several_needles() {
+    let t = with_logs().await;
+    // In the handshake's query string: two needles (both must be in the
+    // message, any case), a negated tag and a negated phrase.
+    let q = r#"disk FULL -tag:health -"GET /healthz""#;
+    let query = format!("project=web&q={}", urlencoding(q));
+    let mut live = connect(&t, &t.ada, &query).await;
+    let batch = json!([
+        {"message": "disk is fine", "level": "warn"},
+        {"message": "full disk on /var", "level": "warn", "tags": ["health"]},
+        {"message": "GET /healthz: disk full", "level": "info"},
+        {"message": "Disk nearly FULL on /data", "level": "error", "tags": ["db"]},
+    ]);
+    t.server.ingest_ok(&t.writer, batch, 4).await;
+    assert_eq!(live.next().await["log"]["message"], "Disk nearly FULL on /data");
+    live.assert_silent(QUIET).await;
+
+    // In a `subscribe` message, ANDed with the other filters.
+    let answer =
+        live.subscribe(Some("web"), json!({"q": "-level:debug,info timeout", "source": "api"})).await;
+    assert_eq!(answer, json!({"type": "subscribed", "project": "web"}));
+    let batch = json!([
+        {"message": "timeout", "level": "info", "source": "api"},
+        {"message": "timeout", "level": "error", "source": "worker"},
+        {"message": "read TIMEOUT", "level": "warn", "source": "api"},
+        {"message": "all good", "level": "error", "source": "api"},
+    ]);
+    t.server.ingest_ok(&t.writer, batch, 4).await;
+    assert_eq!(live.next().await["log"]["message"], "read TIMEOUT");
+    live.assert_silent(QUIET).await;
+
+    // A bad q is refused: before the upgrade, and in a subscribe message
+    // (which then changes nothing).
+    let (status, body) = refused(&t.server, Some(&t.ada), "q=-").await;
+    assert_eq!((status, &body["code"]), (StatusCode::BAD_REQUEST, &json!("validation_failed")));
+    assert_eq!(body["details"][0]["field"], "q");
+    let answer = live.subscribe(Some("web"), json!({"q": "\"never closed"})).await;
+    assert_eq!((&answer["code"], &answer["details"][0]["field"]), (&json!("validation_failed"), &json!("q")));
+    t.server
+        .ingest_ok(&t.writer, json!({"message": "timeout again", "level": "warn", "source": "api"}), 1)
+        .await;
+    assert_eq!(live.next().await["log"]["message"], "timeout again");
+}
+
+/// Percent-encodes a query-string value.
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[tokio::test]
 async fn a_bad_client_message_is_answered_with_an_error_and_changes_nothing() {
     let t = with_logs().await;
     let bob = t.server.signup("bob").await;

@@ -26,6 +26,7 @@ mod log_views;
 mod logs;
 mod openapi;
 mod projects;
+mod server_metrics;
 mod servers;
 mod shippers;
 mod sources;

@@ -68,6 +68,13 @@ impl ChallengeRepository for ChallengeRepo {
             .map_err(repo_err)?;
         Ok(done.rows_affected == 1)
     }
+
+    async fn delete_expired(&self, now: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
+        let expired =
+            sea_orm::sea_query::Condition::all().add(challenges::Column::ExpiresAt.lte(stored(now)));
+        super::delete_batch::<challenges::Entity>(&self.0, challenges::Column::TokenHash, expired, batch)
+            .await
+    }
 }
 
 fn attempts(stored: i32) -> RepoResult<u32> {

@@ -5,11 +5,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::error::{RepoResult, RepositoryError};
 use orion_core::model::{
-    Heartbeat, HeartbeatAverages, Metrics, ProjectId, ScriptState, ScriptStatus, ServerId, Usage,
+    Heartbeat, HeartbeatAverages, HeartbeatBucket, Metrics, ProjectId, ScriptState, ScriptStatus, ServerId,
+    Usage,
 };
 use orion_core::repo::HeartbeatRepository;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect, TransactionTrait,
 };
@@ -131,6 +132,44 @@ impl HeartbeatRepository for HeartbeatRepo {
         })
     }
 
+    async fn buckets(
+        &self,
+        project: ProjectId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        step: chrono::Duration,
+    ) -> RepoResult<Vec<HeartbeatBucket>> {
+        let step_us = Ord::max(step.num_microseconds().unwrap_or(i64::MAX), 1);
+        // Offsets from a step boundary at or before `from`: never
+        // negative, so SQL's truncating division is a floor on both backends.
+        let origin = micros_bound(from).div_euclid(step_us) * step_us;
+        type Row = (String, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>, i64);
+        let rows: Vec<Row> = buckets_query(project, from, to, origin, step_us)
+            .into_tuple()
+            .all(&self.0)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter()
+            .map(|(server, bucket, cpu, ram, disk, rx, tx, samples)| {
+                let start = bucket
+                    .checked_mul(step_us)
+                    .and_then(|offset| origin.checked_add(offset))
+                    .ok_or_else(|| CorruptRow::in_table(TABLE, format!("step {bucket} out of range")))?;
+                Ok(HeartbeatBucket {
+                    server_id: ServerId::parse(&server)
+                        .map_err(|e| CorruptRow::in_table(TABLE, e.message))?,
+                    start: instant(TABLE, start)?,
+                    cpu_percent: cpu,
+                    ram_percent: ram,
+                    disk_percent: disk,
+                    net_rx_bytes_per_sec: rx,
+                    net_tx_bytes_per_sec: tx,
+                    samples: u64::try_from(samples).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
     async fn list(
         &self,
         project: ProjectId,
@@ -186,6 +225,37 @@ fn averages_query(
         Some(server) => query.filter(Column::ServerId.eq(server.as_str())),
         None => query,
     }
+}
+
+/// `(server, step, avg cpu, avg ram %, avg disk %, avg rx, avg tx, count)`
+/// per server and step of `step_us` microseconds counted from `origin`.
+fn buckets_query(
+    project: ProjectId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    origin: i64,
+    step_us: i64,
+) -> sea_orm::Select<Entity> {
+    let step = Expr::col(Column::Timestamp).sub(origin).div(step_us);
+    Entity::find()
+        .select_only()
+        .column(Column::ServerId)
+        .column_as(step, "step")
+        .column_as(Expr::cust("avg(cpu_percent)"), "cpu")
+        .column_as(Expr::cust(avg_percent("ram_percent", "ram_used_mb", "ram_total_mb")), "ram")
+        .column_as(Expr::cust(avg_percent("disk_percent", "disk_used_gb", "disk_total_gb")), "disk")
+        .column_as(Expr::cust("avg(net_rx_bytes_per_sec)"), "rx")
+        .column_as(Expr::cust("avg(net_tx_bytes_per_sec)"), "tx")
+        .column_as(Expr::cust("count(*)"), "samples")
+        .filter(Column::ProjectId.eq(project.get()))
+        .filter(Column::Timestamp.gte(micros_bound(from)))
+        .filter(Column::Timestamp.lt(micros_bound(to)))
+        // By the alias: repeating the expression would bind its values
+        // again, and PostgreSQL cannot tell the two copies are one.
+        .group_by(Column::ServerId)
+        .group_by(Expr::cust("step"))
+        .order_by_asc(Column::ServerId)
+        .order_by_asc(Expr::cust("step"))
 }
 
 /// The SQL mean of each row's effective percent, exactly as

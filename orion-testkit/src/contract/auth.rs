@@ -11,6 +11,7 @@ pub async fn run(repos: &Repos) {
     a_challenge_round_trips_and_counts_failures(repos).await;
     deleting_a_challenge_succeeds_only_once(repos).await;
     racing_deletes_of_a_challenge_have_one_winner(repos).await;
+    expired_challenges_are_deleted_in_bounded_batches(repos).await;
     failures_since_lists_the_window_oldest_first(repos).await;
     clearing_failures_forgets_only_that_email(repos).await;
 }
@@ -38,6 +39,30 @@ pub async fn a_challenge_round_trips_and_counts_failures(repos: &Repos) {
     assert_eq!(found.failed_attempts, 2);
     assert_eq!(repos.challenges.find(&random(32)).await.expect("find"), None);
     assert_eq!(repos.challenges.record_failure(&random(32)).await.expect("fail"), None);
+}
+
+/// `delete_expired` removes challenges expiring at or before `now`, at
+/// most `batch` per call, and never a live one.
+pub async fn expired_challenges_are_deleted_in_bounded_batches(repos: &Repos) {
+    let user = stored_user(repos).await;
+    let challenge = |expires_at| LoginChallenge {
+        token_hash: format!("{}{}", random(32), random(32)),
+        user_id: user.id,
+        expires_at,
+        failed_attempts: 0,
+    };
+    let (old, due, live) = (challenge(at(1_000)), challenge(at(2_000)), challenge(at(2_001)));
+    for c in [&old, &due, &live] {
+        repos.challenges.insert(c).await.expect("insert challenge");
+    }
+    assert_eq!(repos.challenges.delete_expired(at(2_000), 0).await.expect("purge"), 0);
+    assert_eq!(repos.challenges.delete_expired(at(2_000), 1).await.expect("purge"), 1, "one per batch");
+    assert!(repos.challenges.delete_expired(at(2_000), 1_000).await.expect("purge") >= 1);
+    for gone in [&old, &due] {
+        assert_eq!(repos.challenges.find(&gone.token_hash).await.expect("find"), None);
+    }
+    assert_eq!(repos.challenges.find(&live.token_hash).await.expect("find"), Some(live.clone()));
+    assert!(repos.challenges.delete(&live.token_hash).await.expect("clean up"));
 }
 
 /// The first `delete` returns `true`, later ones `false`; the row is gone.

@@ -1,6 +1,7 @@
 //! [`ChallengeRepository`] in memory.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::LoginChallenge;
@@ -35,5 +36,20 @@ impl ChallengeRepository for Challenges {
 
     async fn delete(&self, token_hash: &str) -> RepoResult<bool> {
         Ok(self.0.lock().challenges.remove(token_hash).is_some())
+    }
+
+    async fn delete_expired(&self, now: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
+        let mut store = self.0.lock();
+        let expired: Vec<String> = store
+            .challenges
+            .iter()
+            .filter(|(_, c)| c.expires_at <= now)
+            .map(|(hash, _)| hash.clone())
+            .take(batch as usize)
+            .collect();
+        for hash in &expired {
+            store.challenges.remove(hash);
+        }
+        Ok(expired.len() as u64)
     }
 }

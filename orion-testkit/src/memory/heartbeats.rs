@@ -1,17 +1,47 @@
 //! [`HeartbeatRepository`] in memory.
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::{Heartbeat, HeartbeatAverages, ProjectId, ServerId};
+use orion_core::model::{Heartbeat, HeartbeatAverages, HeartbeatBucket, ProjectId, ServerId};
 use orion_core::repo::HeartbeatRepository;
 
 use super::{Db, in_window};
 
 pub(super) struct Heartbeats(pub(super) Db);
+
+/// A running mean. A figure a heartbeat did not carry is left out of that
+/// figure's mean (SQL's `avg` skips NULLs the same way).
+#[derive(Default)]
+struct Mean(f64, u32);
+
+impl Mean {
+    fn add(&mut self, value: Option<f64>) {
+        if let Some(v) = value {
+            self.0 += v;
+            self.1 += 1;
+        }
+    }
+
+    fn get(&self) -> Option<f64> {
+        (self.1 > 0).then(|| self.0 / f64::from(self.1))
+    }
+}
+
+/// One step's means while they are summed.
+#[derive(Default)]
+struct Step {
+    cpu: Mean,
+    ram: Mean,
+    disk: Mean,
+    rx: Mean,
+    tx: Mean,
+    samples: u64,
+}
 
 impl Heartbeats {
     /// The server's heartbeats, newest first: `timestamp` desc, then the
@@ -57,21 +87,6 @@ impl HeartbeatRepository for Heartbeats {
         let store = self.0.lock();
         // Each heartbeat's percentages first, then their mean: the
         // definition the SQL backends must agree with.
-        // A figure a heartbeat did not carry is left out of that figure's
-        // mean (SQL's `avg` skips NULLs the same way).
-        #[derive(Default)]
-        struct Mean(f64, u32);
-        impl Mean {
-            fn add(&mut self, value: Option<f64>) {
-                if let Some(v) = value {
-                    self.0 += v;
-                    self.1 += 1;
-                }
-            }
-            fn get(&self) -> Option<f64> {
-                (self.1 > 0).then(|| self.0 / f64::from(self.1))
-            }
-        }
         let (mut cpu, mut ram, mut disk, mut samples) =
             (Mean::default(), Mean::default(), Mean::default(), 0u64);
         for h in store.heartbeats.values() {
@@ -92,6 +107,45 @@ impl HeartbeatRepository for Heartbeats {
             disk_percent: disk.get(),
             samples,
         }))
+    }
+
+    async fn buckets(
+        &self,
+        project: ProjectId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        step: chrono::Duration,
+    ) -> RepoResult<Vec<HeartbeatBucket>> {
+        let step_us = step.num_microseconds().unwrap_or(i64::MAX).max(1);
+        let mut steps: BTreeMap<(ServerId, i64), Step> = BTreeMap::new();
+        let store = self.0.lock();
+        for h in store.heartbeats.values() {
+            if h.project_id == project && in_window(h.timestamp, Some(from), Some(to)) {
+                let start = h.timestamp.timestamp_micros().div_euclid(step_us) * step_us;
+                let step = steps.entry((h.server_id.clone(), start)).or_default();
+                let m = &h.metrics;
+                step.cpu.add(m.cpu_percent);
+                step.ram.add(m.ram_percent());
+                step.disk.add(m.disk_percent());
+                step.rx.add(m.net_rx_bytes_per_sec);
+                step.tx.add(m.net_tx_bytes_per_sec);
+                step.samples += 1;
+            }
+        }
+        drop(store);
+        Ok(steps
+            .into_iter()
+            .map(|((server_id, start), s)| HeartbeatBucket {
+                server_id,
+                start: DateTime::from_timestamp_micros(start).unwrap_or_default(),
+                cpu_percent: s.cpu.get(),
+                ram_percent: s.ram.get(),
+                disk_percent: s.disk.get(),
+                net_rx_bytes_per_sec: s.rx.get(),
+                net_tx_bytes_per_sec: s.tx.get(),
+                samples: s.samples,
+            })
+            .collect())
     }
 
     async fn list(
