@@ -87,7 +87,11 @@ test('every import is relative and resolves to a file', () => {
   // /assets/… import would load a second, unversioned copy (two Preacts).
   for (const f of appFiles) {
     const src = readFileSync(f, 'utf8');
-    for (const m of src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+    const specs = [
+      ...src.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm),
+      ...src.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g), // dynamic: uPlot, when a chart mounts
+    ];
+    for (const m of specs) {
       const spec = m[1];
       assert.match(spec, /^\.\.?\//, `${relative(WEB, f)} imports ${spec}: use a relative URL`);
       const url = new URL(spec, `http://orion.invalid${urlOf(f)}`).pathname;

@@ -3,8 +3,18 @@
 // rebuilt when the theme changes.
 
 import { html, useEffect, useRef, useState } from '../vendor/htm-preact-standalone.js';
-import uPlot from '../vendor/uPlot.esm.js';
 import { sparkPath } from '../lib/series.js';
+
+// uPlot is 40% of the dashboard's JavaScript and only charts need it: it
+// is imported when the first chart mounts, off the path to the first
+// screen (the logs explorer's rows come before its histogram).
+let uPlotModule = null;
+
+/** uPlot, loaded once. */
+export function loadUPlot() {
+  if (!uPlotModule) uPlotModule = import('../vendor/uPlot.esm.js').then((m) => m.default);
+  return uPlotModule;
+}
 
 export const THEME_EVENT = 'orion:theme';
 
@@ -35,8 +45,8 @@ export function axes(extra = {}) {
 }
 
 /**
- * A uPlot chart. `makeOptions(width)` builds the options (called again on
- * theme change); `data` is uPlot's column array. `label` names the chart
+ * A uPlot chart. `makeOptions(width, uPlot)` builds the options (called
+ * again on theme change); `data` is uPlot's column array. `label` names the chart
  * for assistive technology; `summary` is its text equivalent.
  */
 export function Chart({ makeOptions, data, height = 180, label, summary, readout, legend, deps = [] }) {
@@ -46,29 +56,40 @@ export function Chart({ makeOptions, data, height = 180, label, summary, readout
   const readoutFn = useRef(readout);
   readoutFn.current = readout;
   const theme = useThemeVersion();
+  const dataRef = useRef(data);
+  dataRef.current = data;
+  const optionsRef = useRef(makeOptions);
+  optionsRef.current = makeOptions;
 
   useEffect(() => {
     const el = box.current;
     if (!el) return undefined;
-    const width = Math.max(200, el.clientWidth);
-    const opts = { width, height, legend: { show: false }, ...makeOptions(width) };
-    if (readout) {
-      const onCursor = (u) => {
-        const i = u.cursor.idx;
-        if (readoutEl.current) readoutEl.current.textContent = i === null || i === undefined ? '' : readoutFn.current(u, i);
-      };
-      opts.hooks = { ...(opts.hooks || {}), setCursor: [...((opts.hooks && opts.hooks.setCursor) || []), onCursor] };
-    }
-    const u = new uPlot(opts, data, el);
-    plot.current = u;
-    const ro = new ResizeObserver(() => {
-      const w = Math.max(200, el.clientWidth);
-      if (Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
+    let u = null;
+    let ro = null;
+    let gone = false;
+    loadUPlot().then((uPlot) => {
+      if (gone) return;
+      const width = Math.max(200, el.clientWidth);
+      const opts = { width, height, legend: { show: false }, ...optionsRef.current(width, uPlot) };
+      if (readout) {
+        const onCursor = (p) => {
+          const i = p.cursor.idx;
+          if (readoutEl.current) readoutEl.current.textContent = i === null || i === undefined ? '' : readoutFn.current(p, i);
+        };
+        opts.hooks = { ...(opts.hooks || {}), setCursor: [...((opts.hooks && opts.hooks.setCursor) || []), onCursor] };
+      }
+      u = new uPlot(opts, dataRef.current, el);
+      plot.current = u;
+      ro = new ResizeObserver(() => {
+        const w = Math.max(200, el.clientWidth);
+        if (Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
+      });
+      ro.observe(el);
     });
-    ro.observe(el);
     return () => {
-      ro.disconnect();
-      u.destroy();
+      gone = true;
+      if (ro) ro.disconnect();
+      if (u) u.destroy();
       plot.current = null;
     };
   }, [theme, height, ...deps]);
@@ -91,7 +112,6 @@ export function Chart({ makeOptions, data, height = 180, label, summary, readout
   </figure>`;
 }
 
-export { uPlot };
 
 /** An SVG sparkline of `points` `[{t (ms), value}]` over `[fromMs, toMs]`. */
 export function Sparkline({ points, fromMs, toMs, label, max = 100, width = 120, height = 28 }) {

@@ -2,7 +2,7 @@
 // hover readout, and drag-to-zoom that sets the time range.
 
 import { html, useRef, useMemo } from '../vendor/htm-preact-standalone.js';
-import { Chart, uPlot, cssVar, axes } from './chart.js';
+import { Chart, cssVar, axes } from './chart.js';
 import { histogramSeries } from '../lib/series.js';
 import { formatTime, formatCount } from '../lib/format.js';
 
@@ -20,7 +20,7 @@ export function Histogram({ buckets, fromMs, toMs, interval, onZoom }) {
   const data = useMemo(() => [series.x, ...DRAW_ORDER.map((l) => series.stacked[l])], [series]);
   const total = useMemo(() => (buckets || []).reduce((n, b) => n + (Number(b.total) || 0), 0), [buckets]);
 
-  const makeOptions = () => {
+  const makeOptions = (width, uPlot) => {
     const bars = uPlot.paths.bars({ size: [0.9, 60], align: 1 });
     return {
       legend: { show: false },
