@@ -11,7 +11,7 @@ Usage: e2e.py <orion binary> <screenshot dir>
 """
 import json, os, sys, time, traceback
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import budgets, flow_alerts, flow_auth, flow_live, flow_logs, flow_projects, flow_servers  # noqa: E402
@@ -54,7 +54,8 @@ def main():
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
             context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-            context.set_default_timeout(5000)
+            context.set_default_timeout(10000)   # generous: a busy machine; nothing here measures time
+            expect.set_options(timeout=10000)
             if os.environ.get("ORION_E2E_WEB_DIR"):
                 serve_web_from(context, os.environ["ORION_E2E_WEB_DIR"])
             run = Run(server, context, shots)

@@ -26,11 +26,11 @@ def register_and_sign_in(run):
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(re.compile(r".*/login.*"), timeout=5000)
+    page.wait_for_url(re.compile(r".*/login.*"), timeout=10000)
     expect(page.get_by_role("status").filter(has_text="Account created")).to_be_visible()
     run.shot("login")
     sign_in_form(page)
-    page.wait_for_url(re.compile(r".*/projects$"), timeout=5000)
+    page.wait_for_url(re.compile(r".*/projects$"), timeout=10000)
     expect(page.get_by_role("heading", name="Projects", level=1)).to_be_visible()
     run.jwt = page.evaluate("() => sessionStorage.getItem('orion.session')")
     assert run.jwt and run.jwt.count(".") == 2, "the JWT is in sessionStorage"
@@ -73,7 +73,7 @@ def enable_2fa(run):
 def sign_out_and_in_with_code(run):
     page = run.page
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(re.compile(r".*/login.*"), timeout=5000)
+    page.wait_for_url(re.compile(r".*/login.*"), timeout=10000)
     assert page.evaluate("() => sessionStorage.getItem('orion.session')") is None, "sign-out clears the JWT"
     # The old JWT is not usable by the page any more (it was forgotten).
     sign_in_form(page)
@@ -88,7 +88,7 @@ def sign_out_and_in_with_code(run):
     # step's code is within the accepted ±1 window.
     page.get_by_label("Authentication code").fill(totp(run.totp_secret, 1))
     page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(re.compile(r".*/projects$"), timeout=5000)
+    page.wait_for_url(re.compile(r".*/projects$"), timeout=10000)
     run.jwt = page.evaluate("() => sessionStorage.getItem('orion.session')")
     assert run.jwt, "signed in again"
     assert run.api("GET", "/auth/me")["email"] == EMAIL

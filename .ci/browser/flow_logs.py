@@ -215,7 +215,7 @@ def keyboard_back_and_zoom(run):
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.95, y, steps=8)
     page.mouse.up()
-    page.wait_for_url(re.compile(r".*[?&]from=20\d\d-.*"), timeout=5000)
+    page.wait_for_url(re.compile(r".*[?&]from=20\d\d-.*"), timeout=10000)
     expect(page.get_by_role("group", name="Time range").get_by_role("button", name="1h")).to_have_attribute("aria-pressed", "false")
     page.get_by_role("group", name="Time range").get_by_role("button", name="1h").click()
     expect(status_text(page)).to_contain_text("10 matching entries")

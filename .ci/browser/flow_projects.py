@@ -21,7 +21,7 @@ def create_project(run):
     expect(table.get_by_role("link", name=run.project)).to_be_visible()
     run.shot("projects")
     table.get_by_role("link", name=run.project).click()
-    page.wait_for_url(re.compile(rf".*/p/{run.project}/logs"), timeout=5000)
+    page.wait_for_url(re.compile(rf".*/p/{run.project}/logs"), timeout=10000)
     expect(page.get_by_role("heading", name="Logs", level=1)).to_be_visible()
 
 
