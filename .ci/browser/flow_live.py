@@ -20,6 +20,8 @@ def open_live(run):
     page.get_by_role("navigation", name="Project").get_by_role("link", name="Live tail").click()
     expect(page.get_by_role("heading", name="Live tail", level=1)).to_be_visible()
     expect(live_status(page)).to_have_text("Live: following new lines.", timeout=10000)
+    # Authenticated by a single-use ticket: the JWT is never in the URL.
+    assert run.sockets and all("ticket=wst_" in u and "eyJ" not in u for u in run.sockets), run.sockets
 
 
 def shows_new_entry(run):

@@ -118,6 +118,7 @@ class Run:
         self.shots = shots
         self.errors = []
         self.pending = set()
+        self.sockets = []        # WebSocket URLs the pages opened
         self.allowed = []        # (url part, status) pairs a flow provokes on purpose
         self.figures = {}
         self.notes = []
@@ -151,6 +152,7 @@ class Run:
             add(f"console: {m.text}")
 
         page.on("console", on_console)
+        page.on("websocket", lambda ws: self.sockets.append(ws.url))
         page.on("response", lambda r: r.status >= 400 and add(f"{r.status} {r.request.method} {r.url}"))
         page.on("pageerror", lambda e: add(f"pageerror: {e}"))
         page.on("dialog", lambda d: (add("dialog: " + d.message), d.dismiss()))
