@@ -126,6 +126,19 @@ def rotate_and_revoke_token(run):
         assert e.status == 401, e
 
 
+def deep_link_and_not_found(run):
+    page = run.page
+    # A deep link is served the app (the server's shell for any path).
+    run.goto(f"/p/{run.project}/logs?q=level%3Aerror")
+    expect(page.get_by_role("combobox", name="Search logs")).to_have_value("level:error")
+    run.goto("/no/such/page<b>")
+    expect(page.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
+    expect(page.get_by_text("/no/such/page%3Cb%3E")).to_be_visible()
+    run.shot("not-found")
+    page.get_by_role("link", name="Go to your projects").click()
+    expect(page.get_by_role("heading", name="Projects", level=1)).to_be_visible()
+
+
 FIRST = [
     ("create a project", create_project),
     ("create a source and a token (values shown once)", create_source_and_token),
@@ -133,4 +146,5 @@ FIRST = [
 LAST = [
     ("archive, restore and delete a project", archive_restore_delete),
     ("rotate and revoke an API token", rotate_and_revoke_token),
+    ("deep links, and the not-found screen", deep_link_and_not_found),
 ]
