@@ -79,6 +79,9 @@ def main():
         print("note: " + n)
     print(f"screenshots ({len(run.screens)} screens, light and dark): {shots}")
     print(f"run time {time.monotonic() - t_start:.0f} s; server log {server.tmp}/serve.log")
+    if failed:   # the server's side of it
+        with open(f"{server.tmp}/serve.log", errors="replace") as f:
+            print("last lines of serve.log:\n" + "".join(f.readlines()[-20:]))
     print(f"{len(passed)} passed, {len(failed)} failed" + (f", {len(skipped)} skipped" if skipped else ""))
     sys.exit(1 if failed else 0)
 
