@@ -256,6 +256,48 @@ impl SpoolReader {
     }
 }
 
+/// Bytes read back from the end of each segment by [`tail`].
+const TAIL_READ_BYTES: u64 = 512 * 1024;
+
+/// The last `count` complete lines in the spool at `dir`, oldest first,
+/// sent or not (a crash report's context): the newest segments, read
+/// back from their end, at most [`TAIL_READ_BYTES`] of each.
+pub fn tail(dir: &Path, count: usize) -> io::Result<Vec<String>> {
+    let mut newest_first: Vec<String> = Vec::new();
+    for segment in segments(dir)?.into_iter().rev() {
+        if newest_first.len() >= count {
+            break;
+        }
+        let mut file = match File::open(segment_path(dir, segment)) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let len = file.metadata()?.len();
+        let start = len.saturating_sub(TAIL_READ_BYTES);
+        file.seek(SeekFrom::Start(start))?;
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut file, &mut bytes)?;
+        // A line cut by where reading started, or one still being written,
+        // is not a line.
+        let mut text: &[u8] = &bytes;
+        if start > 0 {
+            text = text.iter().position(|&b| b == b'\n').map_or(&[][..], |i| &text[i + 1..]);
+        }
+        let complete = text.iter().rposition(|&b| b == b'\n').map_or(&[][..], |i| &text[..i]);
+        let lines: Vec<&[u8]> =
+            if complete.is_empty() { Vec::new() } else { complete.split(|&b| b == b'\n').collect() };
+        for line in lines.into_iter().rev() {
+            if newest_first.len() >= count {
+                break;
+            }
+            newest_first.push(String::from_utf8_lossy(line).into_owned());
+        }
+    }
+    newest_first.reverse();
+    Ok(newest_first)
+}
+
 /// Complete lines of `path` from `offset`, and the offset after the last.
 fn read_lines(
     path: &Path,
@@ -359,6 +401,22 @@ mod tests {
         let mut writer = SpoolWriter::open(dir.path(), 1 << 20).unwrap();
         writer.append(&lines(1..2)).unwrap();
         assert_eq!(drain(&mut SpoolReader::open(dir.path()).unwrap()), ["{\"n\":0}", "{\"n\":1}"]);
+    }
+
+    #[test]
+    fn the_tail_is_the_last_complete_lines_across_segments_sent_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SpoolWriter::open(dir.path(), 1 << 20).unwrap());
+        fs::write(segment_path(dir.path(), 1), "{\"n\":0}\n{\"n\":1}\n{\"n\":").unwrap();
+        let mut writer = SpoolWriter::open(dir.path(), 1 << 20).unwrap();
+        writer.append(&lines(2..5)).unwrap();
+        let mut reader = SpoolReader::open(dir.path()).unwrap();
+        let batch = reader.next_batch(100, usize::MAX).unwrap().unwrap();
+        reader.commit(batch.end).unwrap();
+        // The torn line is skipped; lines already sent still count.
+        assert_eq!(tail(dir.path(), 4).unwrap(), ["{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}"]);
+        assert_eq!(tail(dir.path(), 2).unwrap(), lines(3..5));
+        assert_eq!(tail(dir.path(), 100).unwrap().len(), 5);
     }
 
     #[test]

@@ -9,10 +9,16 @@ use orion_client::{Client, RetryPolicy};
 use tokio::sync::watch;
 
 use super::metrics::Sampler;
-use super::supervisor::StatusBoard;
+use super::supervisor::{Figures, StatusBoard};
 
 /// Sends heartbeats until `stop` turns true.
-pub async fn run(client: Client, interval: Duration, board: StatusBoard, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    client: Client,
+    interval: Duration,
+    board: StatusBoard,
+    figures: Figures,
+    mut stop: watch::Receiver<bool>,
+) {
     let client = client.with_retry(RetryPolicy::none());
     let sampler = match tokio::task::spawn_blocking(Sampler::new).await {
         Ok(sampler) => Arc::new(Mutex::new(sampler)),
@@ -36,6 +42,7 @@ pub async fn run(client: Client, interval: Duration, board: StatusBoard, mut sto
             continue;
         };
         let heartbeat = sample.to_heartbeat(chrono::Utc::now(), board.all());
+        figures.set(&heartbeat);
         match client.heartbeat(&heartbeat).await {
             Ok(()) if failing => {
                 tracing::info!("heartbeats are getting through again");

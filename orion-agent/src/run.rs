@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use super::alerts::Alerts;
 use super::config::AgentConfig;
 use super::shipper::{Shipper, ShipperSettings};
-use super::supervisor::Supervisor;
+use super::supervisor::{Figures, Supervisor};
 use super::{commands, heartbeat};
 
 /// How long a stopping agent keeps sending buffered logs.
@@ -40,15 +40,17 @@ pub async fn run(path: &Path) -> anyhow::Result<()> {
         let shipper =
             Shipper::start(&script.name, script.cwd.as_deref(), &dir, client.clone(), settings.clone())
                 .with_context(|| format!("cannot open the log buffer {}", dir.display()))?;
-        entries.insert(script.name.clone(), shipper.entries());
+        entries.insert(script.name.clone(), (shipper.entries(), dir.clone()));
         shippers.push(shipper);
     }
     let (alerts, alert_task) = Alerts::spawn(client.clone(), config.retry_backoff_max, stop_rx.clone());
-    let supervisor = Supervisor::start(&config.scripts, entries, alerts);
+    let figures = Figures::default();
+    let supervisor = Supervisor::start(&config.scripts, entries, alerts, figures.clone());
     let heartbeats = tokio::spawn(heartbeat::run(
         client.clone(),
         config.heartbeat_interval,
         supervisor.board(),
+        figures,
         stop_rx.clone(),
     ));
     tracing::info!(

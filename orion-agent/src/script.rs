@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use orion_client::{Alert, LogEntry, ScriptStatus};
+use orion_client::{Alert, ContextLine, CrashContext, ScriptStatus};
 use tokio::io::AsyncRead;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
@@ -20,7 +20,30 @@ use super::alerts::Alerts;
 use super::backoff::Backoff;
 use super::capture::{LineReader, Stream, entry};
 use super::config::ScriptConfig;
-use super::supervisor::{Action, StatusBoard};
+use super::shipper::Spooled;
+use super::supervisor::{Action, Figures, StatusBoard};
+
+/// Lines of output a crash report carries.
+const CONTEXT_LINES: usize = 50;
+/// Bytes of line text a crash report carries in all (the server takes 64 KiB).
+const CONTEXT_BYTES: usize = 60 * 1024;
+/// Longest line kept in a crash report, so one huge line leaves room for others.
+const CONTEXT_LINE_BYTES: usize = 4 * 1024;
+/// How long a crash report waits for the spool to hold the last lines.
+const FLUSH_WAIT: Duration = Duration::from_secs(2);
+
+/// Where a script's task sends what it produces.
+#[derive(Debug)]
+pub struct Sinks {
+    /// Its spool writer.
+    pub logs: mpsc::Sender<Spooled>,
+    /// Its spool directory (crash contexts read the last lines back).
+    pub spool: std::path::PathBuf,
+    /// Crash alerts.
+    pub alerts: Alerts,
+    /// The latest heartbeat figures.
+    pub figures: Figures,
+}
 
 /// How long output may keep flowing after the script exited (a background
 /// child that inherited the pipes) before capture gives up on it.
@@ -76,8 +99,7 @@ enum Ended {
 pub struct ScriptTask {
     config: ScriptConfig,
     control: mpsc::Receiver<Control>,
-    logs: mpsc::Sender<LogEntry>,
-    alerts: Alerts,
+    sinks: Sinks,
     board: StatusBoard,
     restarts: u32,
     last_exit_code: Option<i32>,
@@ -103,11 +125,10 @@ impl ScriptTask {
     pub fn new(
         config: ScriptConfig,
         control: mpsc::Receiver<Control>,
-        logs: mpsc::Sender<LogEntry>,
-        alerts: Alerts,
+        sinks: Sinks,
         board: StatusBoard,
     ) -> Self {
-        Self { config, control, logs, alerts, board, restarts: 0, last_exit_code: None }
+        Self { config, control, sinks, board, restarts: 0, last_exit_code: None }
     }
 
     fn set(&self, state: State, pid: Option<u32>) {
@@ -150,7 +171,8 @@ impl ScriptTask {
                     let why = format!("script `{}` could not be started: {e}", self.config.name);
                     tracing::error!(script = %self.config.name, error = %e, "cannot start the script");
                     answer(pending.take(), Err(why.clone()));
-                    self.alerts.report(self.crash_alert(why));
+                    let alert = self.crash_alert(why, None).await;
+                    self.sinks.alerts.report(alert);
                     self.last_exit_code = None;
                     if !self.config.restart.restarts(false) {
                         want_running = false;
@@ -214,7 +236,8 @@ impl ScriptTask {
                         let message =
                             format!("script `{}` exited with {}", self.config.name, describe(status));
                         tracing::warn!(script = %self.config.name, pid, "{message}");
-                        self.alerts.report(self.crash_alert(message));
+                        let alert = self.crash_alert(message, status).await;
+                        self.sinks.alerts.report(alert);
                     }
                     // A run that lasted is not part of a crash loop.
                     if started.elapsed() >= backoff.max() {
@@ -263,12 +286,34 @@ impl ScriptTask {
         true
     }
 
-    fn crash_alert(&self, message: String) -> Alert {
+    /// The crash report: the message, and as context the script's last
+    /// lines as its spool holds them (once the spool has every captured
+    /// line), how it ended, its restarts and the latest figures.
+    async fn crash_alert(&self, message: String, status: Option<ExitStatus>) -> Alert {
+        use std::os::unix::process::ExitStatusExt;
+        let (done, flushed) = oneshot::channel();
+        if self.sinks.logs.send(Spooled::Flush(done)).await.is_ok() {
+            let _ = tokio::time::timeout(FLUSH_WAIT, flushed).await;
+        }
+        let spool = self.sinks.spool.clone();
+        let raw = tokio::task::spawn_blocking(move || super::buffer::tail(&spool, CONTEXT_LINES))
+            .await
+            .ok()
+            .and_then(|read| read.ok())
+            .unwrap_or_default();
+        let lines = newest_within(raw.iter().filter_map(|raw| context_line(raw)).collect());
         Alert {
             event: "script_crash".to_owned(),
             message,
             script_name: Some(self.config.name.clone()),
             timestamp: Some(chrono::Utc::now()),
+            context: Some(CrashContext {
+                lines,
+                metrics: self.sinks.figures.latest(),
+                exit_code: status.and_then(|s| s.code()),
+                signal: status.and_then(|s| s.signal()).filter(|s| (1..=64).contains(s)),
+                restarts: Some(self.restarts),
+            }),
         }
     }
 
@@ -293,10 +338,10 @@ impl ScriptTask {
     fn capture(&self, child: &mut Child, pid: Option<u32>) -> Vec<JoinHandle<()>> {
         let mut tasks = Vec::new();
         if let Some(out) = child.stdout.take() {
-            tasks.push(capture(out, Stream::Stdout, pid, self.logs.clone()));
+            tasks.push(capture(out, Stream::Stdout, pid, self.sinks.logs.clone()));
         }
         if let Some(err) = child.stderr.take() {
-            tasks.push(capture(err, Stream::Stderr, pid, self.logs.clone()));
+            tasks.push(capture(err, Stream::Stderr, pid, self.sinks.logs.clone()));
         }
         tasks
     }
@@ -323,13 +368,13 @@ fn capture<R: AsyncRead + Unpin + Send + 'static>(
     pipe: R,
     stream: Stream,
     pid: Option<u32>,
-    logs: mpsc::Sender<LogEntry>,
+    logs: mpsc::Sender<Spooled>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut lines = LineReader::new(pipe);
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(entry) = entry(stream, line, pid)
-                && logs.send(entry).await.is_err()
+                && logs.send(Spooled::Entry(entry)).await.is_err()
             {
                 break;
             }
@@ -344,5 +389,62 @@ async fn drain(tasks: Vec<JoinHandle<()>>) {
         if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
             task.abort();
         }
+    }
+}
+
+/// A spooled log entry (one JSON line) as a context line: its message,
+/// time and stream (`stderr` when the entry says so, `stdout` otherwise).
+fn context_line(raw: &str) -> Option<ContextLine> {
+    let entry: orion_client::LogEntry = serde_json::from_str(raw).ok()?;
+    let stream = entry.metadata.as_ref().and_then(|m| m.get("stream")).and_then(|s| s.as_str());
+    Some(ContextLine {
+        timestamp: entry.timestamp?,
+        stream: if stream == Some("stderr") { "stderr" } else { "stdout" }.to_owned(),
+        line: entry.message,
+    })
+}
+
+/// The newest lines whose text fits [`CONTEXT_BYTES`], each cut to
+/// [`CONTEXT_LINE_BYTES`], oldest first.
+fn newest_within(mut lines: Vec<ContextLine>) -> Vec<ContextLine> {
+    let mut kept = Vec::new();
+    let mut bytes = 0;
+    while let Some(mut line) = lines.pop() {
+        if line.line.len() > CONTEXT_LINE_BYTES {
+            let mut end = CONTEXT_LINE_BYTES;
+            while !line.line.is_char_boundary(end) {
+                end -= 1;
+            }
+            line.line.truncate(end);
+        }
+        if bytes + line.line.len() > CONTEXT_BYTES {
+            break;
+        }
+        bytes += line.line.len();
+        kept.push(line);
+    }
+    kept.reverse();
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: String) -> ContextLine {
+        ContextLine { timestamp: chrono::Utc::now(), stream: "stdout".into(), line: text }
+    }
+
+    #[test]
+    fn a_context_keeps_the_newest_lines_within_its_byte_budget() {
+        let lines: Vec<ContextLine> = (0..40).map(|i| line(format!("{i:02}{}", "x".repeat(5_000)))).collect();
+        let kept = newest_within(lines);
+        assert!(kept.iter().all(|l| l.line.len() == CONTEXT_LINE_BYTES));
+        assert_eq!(kept.len(), CONTEXT_BYTES / CONTEXT_LINE_BYTES);
+        assert!(kept.last().unwrap().line.starts_with("39"), "the newest is last");
+        let raw = r#"{"message":"boom","level":"error","timestamp":"2026-01-01T00:00:00.000Z","metadata":{"stream":"stderr"}}"#;
+        let parsed = context_line(raw).unwrap();
+        assert_eq!((parsed.stream.as_str(), parsed.line.as_str()), ("stderr", "boom"));
+        assert!(context_line("{torn").is_none());
     }
 }

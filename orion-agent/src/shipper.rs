@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use orion_client::{Client, ClientError, LogEntry, RetryPolicy};
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::backoff::Backoff;
@@ -58,10 +58,20 @@ pub struct ShipperSettings {
     pub server_id: String,
 }
 
+/// What goes to a script's spool writer.
+#[derive(Debug)]
+pub enum Spooled {
+    /// A captured line.
+    Entry(LogEntry),
+    /// Answered once everything sent before it is on disk (a crash's
+    /// context is read back from there).
+    Flush(oneshot::Sender<()>),
+}
+
 /// The running writer and sender of one script.
 #[derive(Debug)]
 pub struct Shipper {
-    tx: mpsc::Sender<LogEntry>,
+    tx: mpsc::Sender<Spooled>,
     writer: JoinHandle<()>,
     sender: JoinHandle<()>,
     stop: watch::Sender<bool>,
@@ -107,7 +117,7 @@ impl Shipper {
     }
 
     /// Where the script's entries go.
-    pub fn entries(&self) -> mpsc::Sender<LogEntry> {
+    pub fn entries(&self) -> mpsc::Sender<Spooled> {
         self.tx.clone()
     }
 
@@ -159,18 +169,29 @@ fn batch_key(prefix: &str, start: Cursor, sent: usize) -> String {
 async fn write_loop(
     name: String,
     mut writer: SpoolWriter,
-    mut rx: mpsc::Receiver<LogEntry>,
+    mut rx: mpsc::Receiver<Spooled>,
     written: Arc<Notify>,
     sync_every: Duration,
 ) {
     while let Some(first) = rx.recv().await {
-        // Everything already waiting goes in the same write.
-        let mut entries = vec![first];
-        while entries.len() < MAX_BATCH_LINES {
-            match rx.try_recv() {
-                Ok(entry) => entries.push(entry),
-                Err(_) => break,
+        // Everything already waiting goes in the same write; flushes are
+        // answered after it.
+        let (mut entries, mut flushes) = (Vec::new(), Vec::new());
+        let mut next = Some(first);
+        while let Some(item) = next.take() {
+            match item {
+                Spooled::Entry(entry) => entries.push(entry),
+                Spooled::Flush(done) => flushes.push(done),
             }
+            if entries.len() < MAX_BATCH_LINES {
+                next = rx.try_recv().ok();
+            }
+        }
+        if entries.is_empty() {
+            for done in flushes {
+                let _ = done.send(());
+            }
+            continue;
         }
         let lines: Vec<String> = entries.iter().filter_map(|e| serde_json::to_string(e).ok()).collect();
         let result = tokio::task::spawn_blocking(move || {
@@ -197,6 +218,9 @@ async fn write_loop(
         }
         if let Err(e) = synced {
             tracing::warn!(script = %name, error = %e, "cannot fsync the log buffer");
+        }
+        for done in flushes {
+            let _ = done.send(());
         }
         written.notify_one();
     }

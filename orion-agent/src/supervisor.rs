@@ -3,15 +3,17 @@
 //! actions commands ask for.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use orion_client::{LogEntry, ScriptStatus};
+use orion_client::{Heartbeat, ScriptStatus};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::alerts::Alerts;
 use super::config::ScriptConfig;
-use super::script::{Control, ScriptTask};
+use super::script::{Control, ScriptTask, Sinks};
+use super::shipper::Spooled;
 
 /// What a command can ask of a script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,23 @@ impl StatusBoard {
     }
 }
 
+/// The latest figures the heartbeat loop took, for crash contexts.
+#[derive(Debug, Clone, Default)]
+pub struct Figures(Arc<Mutex<Option<Heartbeat>>>);
+
+impl Figures {
+    /// Records the figures of a heartbeat (without its scripts).
+    pub fn set(&self, heartbeat: &Heartbeat) {
+        let figures = Heartbeat { scripts: Vec::new(), server_id: None, ..heartbeat.clone() };
+        *self.0.lock().expect("figures lock") = Some(figures);
+    }
+
+    /// The latest figures, if any were taken yet.
+    pub fn latest(&self) -> Option<Heartbeat> {
+        self.0.lock().expect("figures lock").clone()
+    }
+}
+
 /// The running scripts.
 #[derive(Debug)]
 pub struct Supervisor {
@@ -64,16 +83,18 @@ impl Supervisor {
     /// Starts every script; `logs` has the entry channel of each.
     pub fn start(
         scripts: &[ScriptConfig],
-        mut logs: HashMap<String, mpsc::Sender<LogEntry>>,
+        mut logs: HashMap<String, (mpsc::Sender<Spooled>, PathBuf)>,
         alerts: Alerts,
+        figures: Figures,
     ) -> Self {
         let board = StatusBoard::default();
         let scripts = scripts
             .iter()
             .filter_map(|config| {
-                let entries = logs.remove(&config.name)?;
+                let (entries, spool) = logs.remove(&config.name)?;
                 let (tx, rx) = mpsc::channel(8);
-                let task = ScriptTask::new(config.clone(), rx, entries, alerts.clone(), board.clone());
+                let sinks = Sinks { logs: entries, spool, alerts: alerts.clone(), figures: figures.clone() };
+                let task = ScriptTask::new(config.clone(), rx, sinks, board.clone());
                 Some((config.name.clone(), (tx, tokio::spawn(task.run()))))
             })
             .collect();

@@ -54,5 +54,6 @@ pub use layer::OrionLayer;
 pub use retry::RetryPolicy;
 pub use sender::{BatchConfig, LogSender, SenderStats};
 pub use wire::{
-    AckStatus, AgentCommand, Alert, Cpu, Disk, Heartbeat, LogEntry, Network, Ram, RegisterAgent, ScriptStatus,
+    AckStatus, AgentCommand, Alert, ContextLine, Cpu, CrashContext, Disk, Heartbeat, LogEntry, Network, Ram,
+    RegisterAgent, ScriptStatus,
 };

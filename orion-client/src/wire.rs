@@ -212,7 +212,7 @@ pub struct Heartbeat {
 
 /// `POST /api/agent/alert`: something went wrong on the machine; stored
 /// as an incident.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
     /// Machine-readable kind: 1–64 of `[a-z0-9_]`, e.g. `script_crash`.
@@ -225,6 +225,44 @@ pub struct Alert {
     /// When it happened (default: when received).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "millis")]
     pub timestamp: Option<DateTime<Utc>>,
+    /// What the agent knew when it happened (a crash's last lines, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<CrashContext>,
+}
+
+/// The `context` of an [`Alert`]: at most 200 lines holding at most 64 KiB
+/// of text in all (the server refuses more).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrashContext {
+    /// The script's last lines, oldest first.
+    #[serde(default)]
+    pub lines: Vec<ContextLine>,
+    /// The machine's latest figures, in the heartbeat's shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Heartbeat>,
+    /// The exit code, when the script exited by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The signal that ended it (1–64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// Restarts since the agent started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<u32>,
+}
+
+/// One line of a [`CrashContext`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextLine {
+    /// When it was printed.
+    #[serde(with = "millis_required")]
+    pub timestamp: DateTime<Utc>,
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    /// The text.
+    pub line: String,
 }
 
 /// A pending command from `GET /api/agent/commands`.
@@ -311,5 +349,19 @@ mod millis {
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
         Option::<DateTime<Utc>>::deserialize(deserializer)
+    }
+}
+
+/// A required instant as RFC 3339 with milliseconds and `Z`.
+mod millis_required {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.to_rfc3339_opts(SecondsFormat::Millis, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+        DateTime::<Utc>::deserialize(deserializer)
     }
 }

@@ -25,6 +25,9 @@ pub struct Config {
     pub recovery_code_count: usize,
     /// A server with no heartbeat for this long is offline.
     pub offline_after: Duration,
+    /// An open incident resolves once its script has been reported
+    /// `running` for this long without a break.
+    pub incident_resolve_after: Duration,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             token_touch_interval: Duration::seconds(60),
             recovery_code_count: 10,
             offline_after: Duration::minutes(3),
+            incident_resolve_after: Duration::minutes(5),
         }
     }
 }

@@ -19,7 +19,8 @@ pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
 pub use project::{ArchivedFilter, Project};
 pub use server::{
-    Command, CommandKind, CommandStatus, Heartbeat, HeartbeatAverages, HeartbeatBucket, Incident, Metrics,
+    Command, CommandKind, CommandStatus, ContextLine, ContextMetrics, CrashContext, Heartbeat,
+    HeartbeatAverages, HeartbeatBucket, Incident, IncidentChange, IncidentStatus, Metrics, OutputStream,
     ScriptState, ScriptStatus, Server, ServerId, Usage,
 };
 pub use source::Source;

@@ -18,7 +18,10 @@ pub mod tokens;
 pub mod two_factor;
 
 pub use accounts::{AccountService, LoginOutcome, Registration};
-pub use agents::{AgentRegistration, AgentService, AlertInput, HeartbeatInput, ServerOverview};
+pub use agents::{
+    AgentRegistration, AgentService, AlertInput, ContextInput, ContextLineInput, ContextMetricsInput,
+    HeartbeatInput, ServerOverview,
+};
 pub use alerts::{AlertService, Evaluation, RuleInput};
 pub use logs::{LiveScope, LogExport, LogInput, LogService};
 pub use principal::{Principal, TokenPrincipal};

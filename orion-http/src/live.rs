@@ -182,6 +182,8 @@ struct IncidentMessage<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     project: &'a str,
+    /// `opened`, `repeated` or `resolved`.
+    change: &'static str,
     incident: IncidentView<'a>,
 }
 
@@ -291,10 +293,11 @@ impl Session {
                 };
                 Some(serde_json::to_string(&message).unwrap_or_default())
             }
-            LiveEvent::Incident { project, incident, .. } => {
+            LiveEvent::Incident { project, incident, change, .. } => {
                 let message = IncidentMessage {
                     kind: "incident",
                     project: project.as_str(),
+                    change: change.as_str(),
                     incident: IncidentView::from(incident),
                 };
                 Some(serde_json::to_string(&message).unwrap_or_default())

@@ -17,6 +17,7 @@ pub(crate) mod alert_rules;
 pub(crate) mod api_tokens;
 pub(crate) mod commands;
 pub(crate) mod heartbeats;
+pub(crate) mod incident_occurrences;
 pub(crate) mod incidents;
 pub(crate) mod login_challenges;
 pub(crate) mod login_failures;

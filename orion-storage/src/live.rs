@@ -50,8 +50,48 @@ pub(crate) enum Pointer {
     Logs { project: i64, first: i64, last: i64, count: u32 },
     /// The heartbeat in row `row` of `heartbeats`.
     Heartbeat { project: i64, row: i64 },
-    /// The incident with this id.
-    Incident { project: i64, id: i64 },
+    /// The incident with this id, and what changed (`opened`,
+    /// `repeated`, `resolved`; absent from older instances' payloads).
+    Incident {
+        project: i64,
+        id: i64,
+        #[serde(default)]
+        change: Change,
+    },
+}
+
+/// [`IncidentChange`](orion_core::model::IncidentChange) in a pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Change {
+    /// Opened (also what an older instance's pointer means).
+    #[default]
+    Opened,
+    /// One more report.
+    Repeated,
+    /// Resolved.
+    Resolved,
+}
+
+impl From<orion_core::model::IncidentChange> for Change {
+    fn from(change: orion_core::model::IncidentChange) -> Self {
+        use orion_core::model::IncidentChange as C;
+        match change {
+            C::Opened => Self::Opened,
+            C::Repeated => Self::Repeated,
+            C::Resolved => Self::Resolved,
+        }
+    }
+}
+
+impl From<Change> for orion_core::model::IncidentChange {
+    fn from(change: Change) -> Self {
+        match change {
+            Change::Opened => Self::Opened,
+            Change::Repeated => Self::Repeated,
+            Change::Resolved => Self::Resolved,
+        }
+    }
 }
 
 /// Announces `pointers`, in order, inside `db`'s transaction (PostgreSQL
@@ -108,7 +148,7 @@ mod tests {
             .map(|i| match i % 3 {
                 0 => Pointer::Logs { project: i, first: i << 16, last: (i << 16) + 999, count: 1_000 },
                 1 => Pointer::Heartbeat { project: i, row: i * 7 },
-                _ => Pointer::Incident { project: i, id: (1 << 52) + i },
+                _ => Pointer::Incident { project: i, id: (1 << 52) + i, change: Change::Resolved },
             })
             .collect();
         let payloads = payloads(&pointers);

@@ -103,6 +103,8 @@ struct Store {
     heartbeats: BTreeMap<u64, Heartbeat>,
     commands: BTreeMap<CommandId, (u64, Command)>,
     incidents: BTreeMap<IncidentId, (u64, Incident)>,
+    /// Every report: its incident, project, server and time (`crash_count`).
+    occurrences: Vec<(IncidentId, ProjectId, Option<ServerId>, DateTime<Utc>)>,
     /// Each rule with its insertion sequence and its evaluation state.
     alert_rules: BTreeMap<RuleId, (u64, AlertRule, RuleState)>,
     /// The history, keyed by insertion sequence (the "newest first"

@@ -7,7 +7,7 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use orion_testkit::TestServer;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 use crate::orion_agent;
@@ -189,6 +189,69 @@ async fn a_crashing_script_is_logged_reported_and_restarted() {
     let output = agent.output();
     assert!(agent.terminate().await.success());
     assert!(!output.contains(&world.token), "the agent logged its token");
+}
+
+/// A script that prints lines and exits 2 on its first three runs (a crash
+/// loop the agent restarts quickly), then keeps running.
+#[tokio::test]
+async fn three_quick_crashes_make_one_incident_with_their_context_and_five_minutes_running_resolve_it() {
+    let world = World::new().await;
+    let code = "n=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > runs; \
+                for i in 1 2 3; do echo \"run $n line $i\"; done; echo \"run $n failing\" >&2; \
+                if [ $n -le 3 ]; then exit 2; fi; exec sleep 600";
+    let script = world.script("looper", code, "on-failure");
+    let config = world.config(&world.server.base_url, &script);
+    let agent = Agent::start(&config, world.path("agent.log")).await;
+
+    let incident = eventually("one incident counting three crashes", || async {
+        let incidents = world.incidents().await;
+        incidents.into_iter().find(|i| i["scriptName"] == "looper" && i["count"] == 3)
+    })
+    .await;
+    assert_eq!(world.incidents().await.len(), 1, "the crashes are grouped into one incident");
+    assert_eq!(incident["status"], "open");
+    let context = &incident["context"];
+    assert_eq!(context["exitCode"], 2, "{context}");
+    assert_eq!(context["signal"], Value::Null);
+    assert_eq!(context["restarts"], 2, "the third run is the second restart");
+    let lines: Vec<(&str, &str)> = context["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["stream"].as_str().unwrap(), l["line"].as_str().unwrap()))
+        .collect();
+    // The newest run's lines are last, from the on-disk buffer.
+    let newest = &lines[lines.len() - 4..];
+    assert_eq!(
+        newest,
+        [
+            ("stdout", "run 3 line 1"),
+            ("stdout", "run 3 line 2"),
+            ("stdout", "run 3 line 3"),
+            ("stderr", "run 3 failing")
+        ],
+        "{lines:?}"
+    );
+    assert!(lines.contains(&("stdout", "run 1 line 1")), "earlier runs' lines too: {lines:?}");
+    assert!(lines.len() <= 50);
+    let metrics = &context["metrics"];
+    assert!(metrics["ram"]["totalMb"].as_f64().unwrap() > 0.0, "the latest real figures: {metrics}");
+    assert!(metrics["cpu"]["cores"].as_u64().unwrap() >= 1, "{metrics}");
+
+    // The fourth run stays up: once heartbeats have said `running` for
+    // five minutes (of the server's fake clock), the incident resolves.
+    eventually("a heartbeat with the script running", || async {
+        world.scripts().await.into_iter().find(|s| s["name"] == "looper" && s["status"] == "running")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    world.server.clock.advance(chrono::Duration::minutes(5));
+    let resolved = eventually("the incident resolved", || async {
+        world.incidents().await.into_iter().find(|i| i["status"] == "resolved")
+    })
+    .await;
+    assert_eq!((&resolved["id"], &resolved["count"]), (&incident["id"], &json!(3)));
+    assert!(agent.terminate().await.success());
 }
 
 #[tokio::test]

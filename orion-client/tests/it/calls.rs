@@ -3,8 +3,8 @@
 
 use chrono::{TimeZone, Utc};
 use orion_client::{
-    AckStatus, Alert, Client, ClientError, Cpu, Disk, Heartbeat, LogEntry, Network, Ram, RegisterAgent,
-    RetryPolicy, ScriptStatus,
+    AckStatus, Alert, Client, ClientError, ContextLine, Cpu, CrashContext, Disk, Heartbeat, LogEntry,
+    Network, Ram, RegisterAgent, RetryPolicy, ScriptStatus,
 };
 use serde_json::{Value, json};
 
@@ -170,6 +170,20 @@ async fn an_alert_is_recorded_as_an_incident_of_the_server() {
         message: "worker exited with code 1".into(),
         script_name: Some("worker".into()),
         timestamp: Some(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()),
+        context: Some(CrashContext {
+            lines: vec![ContextLine {
+                timestamp: Utc.with_ymd_and_hms(2029, 12, 31, 23, 59, 59).unwrap(),
+                stream: "stderr".into(),
+                line: "panic: out of cheese".into(),
+            }],
+            metrics: Some(Heartbeat {
+                cpu: Some(Cpu { percent: Some(88.0), cores: None }),
+                ..Heartbeat::default()
+            }),
+            exit_code: None,
+            signal: Some(9),
+            restarts: Some(2),
+        }),
     };
     agent.alert(&alert).await.unwrap();
     let (status, incidents) = orion.server.get("/api/projects/shop/incidents", &orion.jwt).await;
@@ -179,6 +193,11 @@ async fn an_alert_is_recorded_as_an_incident_of_the_server() {
     assert_eq!(incident["scriptName"], "worker");
     assert_eq!(incident["serverId"], "web-1");
     assert_eq!(incident["timestamp"], "2030-01-01T00:00:00.000Z");
+    let context = &incident["context"];
+    assert_eq!(context["lines"][0]["line"], "panic: out of cheese");
+    assert_eq!(context["lines"][0]["timestamp"], "2029-12-31T23:59:59.000Z");
+    assert_eq!((&context["signal"], &context["restarts"]), (&json!(9), &json!(2)));
+    assert_eq!(context["metrics"]["cpu"]["percent"], 88.0);
 }
 
 #[tokio::test]

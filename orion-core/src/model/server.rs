@@ -283,7 +283,130 @@ pub struct Command {
     pub acked_at: Option<DateTime<Utc>>,
 }
 
-/// Something an agent reported going wrong (a script crash, ...).
+/// Where an incident is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IncidentStatus {
+    /// Still going on: a new crash of the same kind adds to it.
+    Open,
+    /// Over: resolved by hand, or its script ran long enough.
+    Resolved,
+}
+
+impl IncidentStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Open, Self::Resolved].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// What just happened to an incident (live events say it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IncidentChange {
+    /// A first report opened it.
+    Opened,
+    /// Another report of the same kind was added to it.
+    Repeated,
+    /// It was resolved.
+    Resolved,
+}
+
+impl IncidentChange {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Opened => "opened",
+            Self::Repeated => "repeated",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Opened, Self::Repeated, Self::Resolved].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// Which pipe of a script a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl OutputStream {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stdout => "stdout",
+            Self::Stderr => "stderr",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Stdout, Self::Stderr].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// One line a script printed before it crashed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextLine {
+    /// When it was printed (agent clock).
+    pub timestamp: DateTime<Utc>,
+    /// Which pipe.
+    pub stream: OutputStream,
+    /// The text, without its newline.
+    pub line: String,
+}
+
+/// The machine's figures when a script crashed, in the heartbeat's shape.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContextMetrics {
+    /// When the agent took them, if it said.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// The figures.
+    pub metrics: Metrics,
+}
+
+/// What the agent knew when a script crashed: its last lines (at most
+/// [`CrashContext::MAX_LINES`], their text at most
+/// [`CrashContext::MAX_BYTES`] in all), how it ended, how often it was
+/// restarted, and the machine's latest figures.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CrashContext {
+    /// Oldest first.
+    pub lines: Vec<ContextLine>,
+    /// The latest figures, if the agent had any.
+    pub metrics: Option<ContextMetrics>,
+    /// The exit code, when the script exited by itself.
+    pub exit_code: Option<i32>,
+    /// The signal that killed it, when one did (1–64).
+    pub signal: Option<i32>,
+    /// Restarts since the agent started.
+    pub restarts: Option<u32>,
+}
+
+impl CrashContext {
+    /// Most lines kept.
+    pub const MAX_LINES: usize = 200;
+    /// Most bytes of line text kept, all lines together (64 KiB).
+    pub const MAX_BYTES: usize = 64 * 1024;
+}
+
+/// Something an agent reported going wrong (a script crash, ...), with the
+/// reports of the same kind grouped: while it is open, another report of
+/// the same server, script and event adds to it instead of opening a new
+/// one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
     /// Stable id.
@@ -294,14 +417,39 @@ pub struct Incident {
     pub server_id: Option<ServerId>,
     /// Machine-readable kind, e.g. `script_crash`.
     pub event: String,
-    /// Human text.
+    /// Human text of the latest report.
     pub message: String,
     /// The script concerned, if any.
     pub script_name: Option<String>,
-    /// When it happened (agent clock; default: when received).
+    /// When the first report happened (agent clock; default: when received).
     pub timestamp: DateTime<Utc>,
-    /// When Orion received it.
+    /// When Orion received the first report.
     pub received_at: DateTime<Utc>,
+    /// Open or resolved.
+    pub status: IncidentStatus,
+    /// Reports grouped into it (at least 1).
+    pub count: u64,
+    /// When the latest report happened (agent clock).
+    pub last_at: DateTime<Utc>,
+    /// When it was resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Since when its script has been reported `running` without a break
+    /// (the automatic resolution's clock); `None` while it is not.
+    pub running_since: Option<DateTime<Utc>>,
+    /// The latest report's crash context.
+    pub context: Option<CrashContext>,
+}
+
+impl Incident {
+    /// The grouping key: server, event and script, unambiguous because
+    /// neither a server id nor an event can contain `/`.
+    pub fn group_key(&self) -> String {
+        let server = self.server_id.as_ref().map_or("", ServerId::as_str);
+        match &self.script_name {
+            Some(script) => format!("{server}/{}/{script}", self.event),
+            None => format!("{server}/{}", self.event),
+        }
+    }
 }
 
 /// Averages over a window of heartbeats (alert metrics). Each figure is

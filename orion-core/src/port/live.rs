@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 use crate::model::log::LogEntry;
-use crate::model::{Heartbeat, Incident, ProjectId, ProjectName, UserId};
+use crate::model::{Heartbeat, Incident, IncidentChange, ProjectId, ProjectName, UserId};
 
 /// Something that happened in a project, for live subscribers.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +43,7 @@ pub enum LiveEvent {
         /// The stored heartbeat.
         heartbeat: Heartbeat,
     },
-    /// An incident was stored.
+    /// An incident was opened, repeated or resolved.
     Incident {
         /// Its project.
         project_id: ProjectId,
@@ -51,8 +51,10 @@ pub enum LiveEvent {
         project: ProjectName,
         /// The project's owner.
         owner_id: UserId,
-        /// The stored incident.
+        /// The incident as stored after the change.
         incident: Incident,
+        /// What changed.
+        change: IncidentChange,
     },
 }
 

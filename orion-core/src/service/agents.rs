@@ -13,9 +13,9 @@ use super::projects::ProjectService;
 use super::tokens::{IssuedToken, mint};
 use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult, collect};
 use crate::model::{
-    Command, CommandId, CommandKind, CommandStatus, Heartbeat, Incident, IncidentId, Label, Metrics,
-    Permission, Project, ScriptStatus, Server, ServerId, ServerRowId, Source, SourceId, SourceName,
-    TokenKind,
+    Command, CommandId, CommandKind, CommandStatus, ContextLine, ContextMetrics, CrashContext, Heartbeat,
+    Incident, IncidentChange, IncidentId, IncidentStatus, Label, Metrics, OutputStream, Permission, Project,
+    ScriptState, ScriptStatus, Server, ServerId, ServerRowId, Source, SourceId, SourceName, TokenKind,
 };
 use crate::port::live::LiveEvent;
 
@@ -74,6 +74,110 @@ pub struct AlertInput {
     pub script_name: Option<String>,
     /// RFC 3339; default: when received.
     pub timestamp: Option<String>,
+    /// What the agent knew when it happened (a crash's last lines, ...).
+    pub context: Option<ContextInput>,
+}
+
+/// The `context` of `POST /agent/alert`, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ContextInput {
+    /// The script's last lines, oldest first.
+    pub lines: Vec<ContextLineInput>,
+    /// The machine's latest figures.
+    pub metrics: Option<ContextMetricsInput>,
+    /// The exit code.
+    pub exit_code: Option<i32>,
+    /// The signal that ended the script.
+    pub signal: Option<i32>,
+    /// Restarts since the agent started.
+    pub restarts: Option<u32>,
+}
+
+/// One line of a crash context, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ContextLineInput {
+    /// RFC 3339.
+    pub timestamp: String,
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    /// The text.
+    pub line: String,
+}
+
+/// The figures of a crash context, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ContextMetricsInput {
+    /// RFC 3339, when the agent took them.
+    pub timestamp: Option<String>,
+    /// The figures.
+    pub metrics: Metrics,
+}
+
+/// Checks a crash context, naming each problem under `context.…`; the
+/// error list stays bounded whatever the input.
+fn check_context(input: ContextInput, errors: &mut Vec<FieldError>) -> Option<CrashContext> {
+    let before = errors.len();
+    let mut lines = Vec::new();
+    if input.lines.len() > CrashContext::MAX_LINES {
+        errors.push(FieldError::new("context.lines", format!("at most {} lines", CrashContext::MAX_LINES)));
+    } else if input.lines.iter().map(|l| l.line.len()).sum::<usize>() > CrashContext::MAX_BYTES {
+        errors.push(FieldError::new(
+            "context.lines",
+            format!("the lines may hold at most {} bytes of text in all", CrashContext::MAX_BYTES),
+        ));
+    } else {
+        let mut bad = 0;
+        for (i, line) in input.lines.into_iter().enumerate() {
+            let at =
+                DateTime::parse_from_rfc3339(&line.timestamp).map(|t| t.with_timezone(&Utc).trunc_subsecs(3));
+            let stream = OutputStream::parse(&line.stream);
+            if let (Ok(timestamp), Some(stream)) = (at, stream) {
+                lines.push(ContextLine { timestamp, stream, line: line.line });
+                continue;
+            }
+            bad += 1;
+            if bad > 10 {
+                continue;
+            }
+            if at.is_err() {
+                errors.push(FieldError::new(
+                    format!("context.lines[{i}].timestamp"),
+                    "must be an RFC 3339 date-time",
+                ));
+            }
+            if stream.is_none() {
+                errors.push(FieldError::new(
+                    format!("context.lines[{i}].stream"),
+                    "must be `stdout` or `stderr`",
+                ));
+            }
+        }
+    }
+    let metrics = match input.metrics {
+        None => None,
+        Some(m) => {
+            let mut found = Vec::new();
+            check_metrics(&m.metrics, &mut found);
+            errors.extend(
+                found.into_iter().map(|e| FieldError::new(format!("context.metrics.{}", e.field), e.message)),
+            );
+            let timestamp = match m.timestamp.as_deref() {
+                None => None,
+                Some(raw) => collect(errors, timestamp("context.metrics.timestamp", Some(raw), Utc::now())),
+            };
+            Some(ContextMetrics { timestamp, metrics: m.metrics })
+        }
+    };
+    if input.signal.is_some_and(|s| !(1..=64).contains(&s)) {
+        errors.push(FieldError::new("context.signal", "must be a signal number between 1 and 64"));
+    }
+    (errors.len() == before).then_some(CrashContext {
+        lines,
+        metrics,
+        exit_code: input.exit_code,
+        signal: input.signal,
+        restarts: input.restarts,
+    })
 }
 
 /// A server as its owner sees it.
@@ -292,6 +396,11 @@ impl AgentService {
             RepositoryError::NotFound => ServiceError::NotFound("server"),
             other => other.into(),
         })?;
+        // The heartbeat is stored whatever happens next: a failure to
+        // follow the incidents is logged, and the next heartbeat tries again.
+        if let Err(err) = self.follow_scripts(&project, &heartbeat).await {
+            tracing::warn!(error = %err, "cannot follow the open incidents of a heartbeat");
+        }
         self.publish(&project, |p| LiveEvent::Heartbeat {
             project_id: p.id,
             project: p.name,
@@ -301,7 +410,9 @@ impl AgentService {
         Ok(())
     }
 
-    /// Stores an incident reported by an agent and publishes it.
+    /// Records a report from an agent — a new open incident, or one more
+    /// report of the open incident with the same server, script and event
+    /// — and publishes the change.
     #[instrument(skip_all)]
     pub async fn alert(&self, principal: &Principal, input: AlertInput) -> ServiceResult<Incident> {
         let token = principal.token_with(Permission::LogsWrite)?;
@@ -320,11 +431,12 @@ impl AgentService {
             None => None,
         };
         let timestamp = collect(&mut errors, timestamp("timestamp", input.timestamp.as_deref(), now));
+        let context = input.context.and_then(|c| check_context(c, &mut errors));
         let (Some(timestamp), true) = (timestamp, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };
         let project = self.projects.by_id(token.project_id).await?;
-        let incident = Incident {
+        let report = Incident {
             id: self.deps.next_id::<IncidentId>().await?,
             project_id: project.id,
             server_id: token.server_id.as_deref().and_then(|s| ServerId::parse(s).ok()),
@@ -333,15 +445,55 @@ impl AgentService {
             script_name,
             timestamp,
             received_at: now,
+            status: IncidentStatus::Open,
+            count: 1,
+            last_at: timestamp,
+            resolved_at: None,
+            running_since: None,
+            context,
         };
-        self.deps.repos.incidents.insert(&incident).await?;
-        self.publish(&project, |p| LiveEvent::Incident {
+        let (incident, opened) = self.deps.repos.incidents.record(&report).await?;
+        let change = if opened { IncidentChange::Opened } else { IncidentChange::Repeated };
+        self.publish_incident(&project, &incident, change);
+        Ok(incident)
+    }
+
+    fn publish_incident(&self, project: &Project, incident: &Incident, change: IncidentChange) {
+        self.publish(project, |p| LiveEvent::Incident {
             project_id: p.id,
             project: p.name,
             owner_id: p.owner_id,
             incident: incident.clone(),
+            change,
         });
-        Ok(incident)
+    }
+
+    /// The automatic resolution: for each open incident of the server whose
+    /// script the heartbeat reports, starts (`running`), keeps or breaks
+    /// (any other state) its run of `running` reports, and resolves it once
+    /// the run has lasted [`Config::incident_resolve_after`](crate::Config).
+    async fn follow_scripts(&self, project: &Project, heartbeat: &Heartbeat) -> ServiceResult<()> {
+        let incidents = &self.deps.repos.incidents;
+        let open = incidents.open_of_server(project.id, &heartbeat.server_id).await?;
+        let at = heartbeat.received_at;
+        for incident in open {
+            let Some(script) = incident.script_name.as_deref() else { continue };
+            let Some(state) = heartbeat.scripts.iter().find(|s| s.name == script).map(|s| s.state) else {
+                continue;
+            };
+            match (state == ScriptState::Running, incident.running_since) {
+                (true, None) => incidents.set_running_since(project.id, incident.id, Some(at)).await?,
+                (true, Some(since)) if at - since >= self.deps.config.incident_resolve_after => {
+                    let (resolved, changed) = incidents.resolve(project.id, incident.id, at).await?;
+                    if changed {
+                        self.publish_incident(project, &resolved, IncidentChange::Resolved);
+                    }
+                }
+                (false, Some(_)) => incidents.set_running_since(project.id, incident.id, None).await?,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Creates the source if missing and issues an `sk_source_` token bound
@@ -581,23 +733,69 @@ impl AgentService {
         Ok(self.deps.repos.commands.list(project.id, &server.server_id, limit).await?)
     }
 
-    /// The project's incidents, newest first.
+    /// The project's incidents (only those in `status` when given), by
+    /// their latest report, newest first.
     #[instrument(skip_all)]
     pub async fn incidents(
         &self,
         principal: &Principal,
         project: &str,
+        status: Option<IncidentStatus>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
         limit: u32,
     ) -> ServiceResult<Vec<Incident>> {
         let project = self.projects.owned(principal, project).await?;
         check_limit(limit)?;
-        Ok(self.deps.repos.incidents.list(project.id, from, to, limit).await?)
+        Ok(self.deps.repos.incidents.list(project.id, status, from, to, limit).await?)
+    }
+
+    /// The owner's project and its incident `id`; an unknown or malformed
+    /// id is `NotFound`, like another user's project.
+    #[instrument(skip_all)]
+    pub async fn incident(
+        &self,
+        principal: &Principal,
+        project: &str,
+        id: &str,
+    ) -> ServiceResult<(Project, Incident)> {
+        let project = self.projects.owned(principal, project).await?;
+        let id: IncidentId = id.parse().map_err(|_| ServiceError::NotFound("incident"))?;
+        let incident = self
+            .deps
+            .repos
+            .incidents
+            .find(project.id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("incident"))?;
+        Ok((project, incident))
+    }
+
+    /// Resolves an incident by hand (an incident already resolved stays as
+    /// it was) and publishes the change.
+    #[instrument(skip_all)]
+    pub async fn resolve_incident(
+        &self,
+        principal: &Principal,
+        project: &str,
+        id: &str,
+    ) -> ServiceResult<Incident> {
+        let (project, incident) = self.incident(principal, project, id).await?;
+        let now = self.deps.clock.now().trunc_subsecs(3);
+        let (incident, changed) =
+            self.deps.repos.incidents.resolve(project.id, incident.id, now).await.map_err(|e| match e {
+                RepositoryError::NotFound => ServiceError::NotFound("incident"),
+                other => other.into(),
+            })?;
+        if changed {
+            self.publish_incident(&project, &incident, IncidentChange::Resolved);
+        }
+        Ok(incident)
     }
 
     /// Retention: deletes one batch (at most `batch` rows each) of
-    /// heartbeats and incidents with `timestamp` before `cutoff` and of
+    /// heartbeats with `timestamp` before `cutoff`, incidents whose latest
+    /// report is before it, and of
     /// acknowledged commands with `acked_at` before it; pending commands
     /// stay. Returns how many rows went in all: less than `batch` means
     /// nothing expired is left.

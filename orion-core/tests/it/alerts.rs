@@ -145,6 +145,7 @@ impl Fixture {
             message: "api exited with code 1".into(),
             script_name: Some("api".into()),
             timestamp: Some(rfc3339(at)),
+            context: None,
         };
         self.orion.agents().alert(principal, input).await.expect("incident");
     }

@@ -13,7 +13,10 @@ use std::marker::PhantomData;
 
 use orion_core::error::FieldError;
 use orion_core::model::{Metrics, ScriptState, ScriptStatus, Usage};
-use orion_core::service::{AgentRegistration, AlertInput, HeartbeatInput, IssuedToken};
+use orion_core::service::{
+    AgentRegistration, AlertInput, ContextInput, ContextLineInput, ContextMetricsInput, HeartbeatInput,
+    IssuedToken,
+};
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -188,20 +191,7 @@ impl HeartbeatRequest {
     /// The service input, or a 400's details naming every script whose
     /// `status` is not one of the five states.
     pub fn into_input(self) -> Result<HeartbeatInput, Vec<FieldError>> {
-        let cpu = self.cpu.unwrap_or_default().0;
-        let ram = self.ram.unwrap_or_default().0;
-        let disk = self.disk.unwrap_or_default().0;
-        let network = self.network.unwrap_or_default().0;
-        let metrics = Metrics {
-            uptime_seconds: self.uptime,
-            cpu_percent: cpu.percent,
-            cpu_cores: cpu.cores,
-            ram: Usage { used: ram.used_mb, total: ram.total_mb, percent: ram.percent },
-            disk: Usage { used: disk.used_gb, total: disk.total_gb, percent: disk.percent },
-            net_rx_bytes_per_sec: network.rx_bytes_per_sec,
-            net_tx_bytes_per_sec: network.tx_bytes_per_sec,
-            load_average: self.load_average,
-        };
+        let metrics = metrics_of(self.uptime, self.cpu, self.ram, self.disk, self.network, self.load_average);
         let mut errors = Vec::new();
         let mut scripts = Vec::new();
         for (i, Object(s)) in self.scripts.unwrap_or_default().into_iter().enumerate() {
@@ -244,11 +234,106 @@ pub struct AlertRequest {
     pub script_name: Option<String>,
     /// RFC 3339; default: when received.
     pub timestamp: Option<String>,
+    /// A crash's context: last lines, how it ended, latest figures.
+    pub context: Option<Object<ContextRequest>>,
+}
+
+/// `context` of `POST /api/agent/alert`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContextRequest {
+    /// The script's last lines, oldest first (at most 200).
+    pub lines: Vec<Object<ContextLineRequest>>,
+    /// The latest figures, in the heartbeat's shape.
+    pub metrics: Option<Object<ContextMetricsRequest>>,
+    /// The exit code.
+    pub exit_code: Option<i32>,
+    /// The signal that ended the script.
+    pub signal: Option<i32>,
+    /// Restarts since the agent started.
+    pub restarts: Option<u32>,
+}
+
+/// One line of a crash context.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContextLineRequest {
+    /// RFC 3339.
+    pub timestamp: String,
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    /// The text.
+    pub line: String,
+}
+
+/// The figures of a crash context: a heartbeat's groups (its `scripts`
+/// and `serverId`, if sent, are not part of it and are ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContextMetricsRequest {
+    /// RFC 3339, when they were taken.
+    pub timestamp: Option<String>,
+    /// Machine uptime, seconds.
+    pub uptime: Option<f64>,
+    /// CPU figures.
+    pub cpu: Option<Object<CpuGroup>>,
+    /// Memory, megabytes.
+    pub ram: Option<Object<RamGroup>>,
+    /// Disk, gigabytes.
+    pub disk: Option<Object<DiskGroup>>,
+    /// Network rates.
+    pub network: Option<Object<NetworkGroup>>,
+    /// 1, 5 and 15-minute load averages.
+    pub load_average: Option<[f64; 3]>,
+}
+
+fn metrics_of(
+    uptime: Option<f64>,
+    cpu: Option<Object<CpuGroup>>,
+    ram: Option<Object<RamGroup>>,
+    disk: Option<Object<DiskGroup>>,
+    network: Option<Object<NetworkGroup>>,
+    load_average: Option<[f64; 3]>,
+) -> Metrics {
+    let cpu = cpu.unwrap_or_default().0;
+    let ram = ram.unwrap_or_default().0;
+    let disk = disk.unwrap_or_default().0;
+    let network = network.unwrap_or_default().0;
+    Metrics {
+        uptime_seconds: uptime,
+        cpu_percent: cpu.percent,
+        cpu_cores: cpu.cores,
+        ram: Usage { used: ram.used_mb, total: ram.total_mb, percent: ram.percent },
+        disk: Usage { used: disk.used_gb, total: disk.total_gb, percent: disk.percent },
+        net_rx_bytes_per_sec: network.rx_bytes_per_sec,
+        net_tx_bytes_per_sec: network.tx_bytes_per_sec,
+        load_average,
+    }
 }
 
 impl From<AlertRequest> for AlertInput {
     fn from(a: AlertRequest) -> Self {
-        Self { event: a.event, message: a.message, script_name: a.script_name, timestamp: a.timestamp }
+        let context = a.context.map(|Object(c)| ContextInput {
+            lines: c
+                .lines
+                .into_iter()
+                .map(|Object(l)| ContextLineInput { timestamp: l.timestamp, stream: l.stream, line: l.line })
+                .collect(),
+            metrics: c.metrics.map(|Object(m)| ContextMetricsInput {
+                timestamp: m.timestamp,
+                metrics: metrics_of(m.uptime, m.cpu, m.ram, m.disk, m.network, m.load_average),
+            }),
+            exit_code: c.exit_code,
+            signal: c.signal,
+            restarts: c.restarts,
+        });
+        Self {
+            event: a.event,
+            message: a.message,
+            script_name: a.script_name,
+            timestamp: a.timestamp,
+            context,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! (the same heartbeat and incident views) — and the owner's command
 //! request.
 
-use orion_core::model::{Command, Heartbeat, Incident, ScriptStatus};
+use orion_core::model::{Command, CrashContext, Heartbeat, Incident, Metrics, ScriptStatus};
 use orion_core::service::ServerOverview;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -89,23 +89,7 @@ pub struct HeartbeatView<'a> {
 impl<'a> From<&'a Heartbeat> for HeartbeatView<'a> {
     fn from(h: &'a Heartbeat) -> Self {
         let m = &h.metrics;
-        let cpu = (m.cpu_percent.is_some() || m.cpu_cores.is_some())
-            .then_some(CpuGroup { percent: m.cpu_percent, cores: m.cpu_cores });
-        let ram = (!m.ram.is_empty()).then_some(RamGroup {
-            used_mb: m.ram.used,
-            total_mb: m.ram.total,
-            percent: m.ram.effective_percent(),
-        });
-        let disk = (!m.disk.is_empty()).then_some(DiskGroup {
-            used_gb: m.disk.used,
-            total_gb: m.disk.total,
-            percent: m.disk.effective_percent(),
-        });
-        let network =
-            (m.net_rx_bytes_per_sec.is_some() || m.net_tx_bytes_per_sec.is_some()).then_some(NetworkGroup {
-                rx_bytes_per_sec: m.net_rx_bytes_per_sec,
-                tx_bytes_per_sec: m.net_tx_bytes_per_sec,
-            });
+        let Groups { cpu, ram, disk, network } = Groups::of(m);
         Self {
             timestamp: timestamp(h.timestamp),
             received_at: timestamp(h.received_at),
@@ -243,15 +227,28 @@ pub struct IncidentView<'a> {
     pub id: i64,
     /// Machine-readable kind, e.g. `script_crash`.
     pub event: &'a str,
-    /// Human text.
+    /// Human text of the latest report.
     pub message: &'a str,
     /// The script concerned, or null.
     pub script_name: Option<&'a str>,
     /// The reporting server, or null (a token not bound to a server).
     pub server_id: Option<&'a str>,
-    /// When it happened (agent clock).
+    /// `open` or `resolved`.
+    pub status: &'static str,
+    /// Reports grouped into it.
+    pub count: u64,
+    /// When the first report happened (agent clock).
+    pub first_at: String,
+    /// When the latest report happened (agent clock).
+    pub last_at: String,
+    /// When it was resolved, or null.
+    pub resolved_at: Option<String>,
+    /// The latest report's crash context, or null.
+    pub context: Option<ContextView<'a>>,
+    /// When the first report happened (the same as `firstAt`, kept from
+    /// before incidents grouped).
     pub timestamp: String,
-    /// When Orion received it.
+    /// When Orion received the first report.
     pub received_at: String,
 }
 
@@ -263,8 +260,133 @@ impl<'a> From<&'a Incident> for IncidentView<'a> {
             message: &i.message,
             script_name: i.script_name.as_deref(),
             server_id: i.server_id.as_ref().map(|s| s.as_str()),
+            status: i.status.as_str(),
+            count: i.count,
+            first_at: timestamp(i.timestamp),
+            last_at: timestamp(i.last_at),
+            resolved_at: i.resolved_at.map(timestamp),
+            context: i.context.as_ref().map(ContextView::from),
             timestamp: timestamp(i.timestamp),
             received_at: timestamp(i.received_at),
+        }
+    }
+}
+
+/// A crash context as shown.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextView<'a> {
+    /// The last lines, oldest first.
+    pub lines: Vec<ContextLineView<'a>>,
+    /// The latest figures in the heartbeat's shape (without scripts), or null.
+    pub metrics: Option<ContextMetricsView>,
+    /// The exit code, or null.
+    pub exit_code: Option<i32>,
+    /// The signal, or null.
+    pub signal: Option<i32>,
+    /// Restarts since the agent started, or null.
+    pub restarts: Option<u32>,
+}
+
+/// One line of a crash context.
+#[derive(Debug, Serialize)]
+pub struct ContextLineView<'a> {
+    /// When it was printed.
+    pub timestamp: String,
+    /// `stdout` or `stderr`.
+    pub stream: &'static str,
+    /// The text.
+    pub line: &'a str,
+}
+
+/// The figures of a crash context, in the heartbeat's shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextMetricsView {
+    /// When they were taken, if the agent said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Machine uptime, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<f64>,
+    /// CPU figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuGroup>,
+    /// Memory, megabytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ram: Option<RamGroup>,
+    /// Disk, gigabytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk: Option<DiskGroup>,
+    /// Network rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkGroup>,
+    /// 1/5/15-minute load averages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_average: Option<[f64; 3]>,
+}
+
+impl<'a> From<&'a CrashContext> for ContextView<'a> {
+    fn from(c: &'a CrashContext) -> Self {
+        Self {
+            lines: c
+                .lines
+                .iter()
+                .map(|l| ContextLineView {
+                    timestamp: timestamp(l.timestamp),
+                    stream: l.stream.as_str(),
+                    line: &l.line,
+                })
+                .collect(),
+            metrics: c.metrics.as_ref().map(|m| {
+                let Groups { cpu, ram, disk, network } = Groups::of(&m.metrics);
+                ContextMetricsView {
+                    timestamp: m.timestamp.map(timestamp),
+                    uptime: m.metrics.uptime_seconds,
+                    cpu,
+                    ram,
+                    disk,
+                    network,
+                    load_average: m.metrics.load_average,
+                }
+            }),
+            exit_code: c.exit_code,
+            signal: c.signal,
+            restarts: c.restarts,
+        }
+    }
+}
+
+/// The heartbeat groups of some figures, each left out when it carried
+/// nothing (percents derived from used/total where only those were sent).
+struct Groups {
+    cpu: Option<CpuGroup>,
+    ram: Option<RamGroup>,
+    disk: Option<DiskGroup>,
+    network: Option<NetworkGroup>,
+}
+
+impl Groups {
+    fn of(m: &Metrics) -> Self {
+        Self {
+            cpu: (m.cpu_percent.is_some() || m.cpu_cores.is_some())
+                .then_some(CpuGroup { percent: m.cpu_percent, cores: m.cpu_cores }),
+            ram: (!m.ram.is_empty()).then_some(RamGroup {
+                used_mb: m.ram.used,
+                total_mb: m.ram.total,
+                percent: m.ram.effective_percent(),
+            }),
+            disk: (!m.disk.is_empty()).then_some(DiskGroup {
+                used_gb: m.disk.used,
+                total_gb: m.disk.total,
+                percent: m.disk.effective_percent(),
+            }),
+            network: (m.net_rx_bytes_per_sec.is_some() || m.net_tx_bytes_per_sec.is_some()).then_some(
+                NetworkGroup {
+                    rx_bytes_per_sec: m.net_rx_bytes_per_sec,
+                    tx_bytes_per_sec: m.net_tx_bytes_per_sec,
+                },
+            ),
         }
     }
 }

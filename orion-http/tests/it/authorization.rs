@@ -36,6 +36,8 @@ fn project_routes(project: &str, token_id: &str) -> Vec<(Method, String, Option<
             Some(json!({ "type": "restart", "scriptName": "api" })),
         ),
         (Method::GET, format!("{p}/incidents"), None),
+        (Method::GET, format!("{p}/incidents/1"), None),
+        (Method::POST, format!("{p}/incidents/1/resolve"), None),
         (Method::PATCH, format!("{p}/archive"), None),
         (Method::PATCH, format!("{p}/restore"), None),
         (Method::DELETE, p, None),

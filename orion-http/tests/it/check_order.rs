@@ -101,7 +101,9 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
                 | "/servers"
                 | "/alerts/rules"
                 | "/alerts/rules/{ruleId}"
-                | "/alerts/rules/{ruleId}/test",
+                | "/alerts/rules/{ruleId}/test"
+                | "/incidents/{incidentId}"
+                | "/incidents/{incidentId}/resolve",
             ),
         ) => (Who::User, Input::None),
         _ => return None,
@@ -128,7 +130,10 @@ impl World {
         let bob = server.signup("bob").await;
         server.create_project(&ada, "web").await;
         server.create_source(&ada, "web", "app").await;
-        server.agent_token(&ada, "web", "web-1").await;
+        let agent = server.agent_token(&ada, "web", "web-1").await;
+        let (_, _) = server.alert(&agent, orion_testkit::server::alert_body("api")).await;
+        let (_, incidents) = server.incidents(&ada, "web", "").await;
+        let incident = incidents[0]["id"].to_string();
         let command = server.enqueue_ok(&ada, "web", "web-1", "restart", "api").await;
         let rule = json!({"name": "errors", "condition": "error_count > 1", "channels": ["email"]});
         let rule = server.create_rule(&ada, "web", rule).await;
@@ -150,6 +155,7 @@ impl World {
             ("{tokenId}", token["id"].to_string()),
             ("{ruleId}", rule["id"].to_string()),
             ("{commandId}", command["id"].to_string()),
+            ("{incidentId}", incident),
             ("{id}", entry),
         ]);
         Self { server, ada, bob, ids, tokens }

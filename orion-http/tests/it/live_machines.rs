@@ -35,8 +35,21 @@ async fn the_owner_gets_heartbeats_and_incidents_whatever_the_log_filters() {
     fleet.server.alert(&fleet.agent, alert_body("api")).await;
     let message = live.next().await;
     assert_eq!((&message["type"], &message["project"]), (&json!("incident"), &json!("web")));
+    assert_eq!(message["change"], "opened");
     let listed = fleet.server.incidents(&fleet.ada, "web", "").await.1;
     assert_eq!(message["incident"], listed[0]);
+    // A second crash of the script adds to it; resolving it says so.
+    fleet.server.alert(&fleet.agent, alert_body("api")).await;
+    let message = live.next().await;
+    assert_eq!((&message["change"], &message["incident"]["count"]), (&json!("repeated"), &json!(2)));
+    let id = &listed[0]["id"];
+    let path = format!("/api/projects/web/incidents/{id}/resolve");
+    fleet.server.request(reqwest::Method::POST, &path, Some(&fleet.ada), None).await;
+    let message = live.next().await;
+    assert_eq!(
+        (&message["change"], &message["incident"]["status"]),
+        (&json!("resolved"), &json!("resolved"))
+    );
     live.assert_silent(QUIET).await;
 }
 

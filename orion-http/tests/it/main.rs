@@ -19,6 +19,7 @@ mod dashboard;
 mod errors;
 mod export;
 mod histogram;
+mod incidents;
 mod ingest;
 mod live;
 mod live_machines;

@@ -65,6 +65,7 @@ async fn every_documented_endpoint_answers_at_its_method_and_path() {
             .replace("{serverId}", "some-server")
             .replace("{commandId}", "00000000-0000-4000-8000-000000000000")
             .replace("{ruleId}", "00000000-0000-4000-8000-000000000000")
+            .replace("{incidentId}", "1")
             .replace("{id}", "1");
         assert!(!path.contains('{'), "unknown parameter in {template}");
         let method = Method::from_bytes(method.as_bytes()).unwrap();

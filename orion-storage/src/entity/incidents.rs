@@ -1,10 +1,10 @@
-//! `incidents`: what agents reported going wrong; `id` is unique, `seq`
-//! keeps insertion order.
+//! `incidents`: what agents reported going wrong, grouped; `id` is unique,
+//! `seq` keeps insertion order.
 
 use sea_orm::entity::prelude::*;
 
 /// One incident. Instants are microseconds since the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "incidents")]
 pub(crate) struct Model {
     #[sea_orm(primary_key)]
@@ -17,6 +17,14 @@ pub(crate) struct Model {
     pub script_name: Option<String>,
     pub timestamp: i64,
     pub received_at: i64,
+    pub status: String,
+    pub count: i64,
+    pub last_at: i64,
+    pub resolved_at: Option<i64>,
+    pub running_since: Option<i64>,
+    pub context: Option<Json>,
+    /// The group key while open, `NULL` once resolved (unique per project).
+    pub open_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -54,10 +54,12 @@ impl Resolver {
                 .await?
                 .filter(|h| h.project_id == project_id)
                 .map(|heartbeat| LiveEvent::Heartbeat { project_id, project: name, owner_id, heartbeat }),
-            Pointer::Incident { id, .. } => incidents::by_id(&self.db, id)
-                .await?
-                .filter(|i| i.project_id == project_id)
-                .map(|incident| LiveEvent::Incident { project_id, project: name, owner_id, incident }),
+            Pointer::Incident { id, change, .. } => {
+                let change = change.into();
+                incidents::by_id(&self.db, id).await?.filter(|i| i.project_id == project_id).map(|incident| {
+                    LiveEvent::Incident { project_id, project: name, owner_id, incident, change }
+                })
+            }
         })
     }
 }

@@ -149,6 +149,12 @@ pub fn incident(server: &Server, timestamp: chrono::DateTime<Utc>) -> Incident {
         script_name: Some("api".into()),
         timestamp,
         received_at: timestamp,
+        status: orion_core::model::IncidentStatus::Open,
+        count: 1,
+        last_at: timestamp,
+        resolved_at: None,
+        running_since: None,
+        context: None,
     }
 }
 

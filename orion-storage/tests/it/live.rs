@@ -70,7 +70,7 @@ async fn what_one_instance_stores_reaches_the_other_instances_subscribers_once_i
         let beat = heartbeat(&machine, at(10));
         repos_a.heartbeats.insert(&beat).await.unwrap();
         let crash = incident(&machine, at(20));
-        repos_a.incidents.insert(&crash).await.unwrap();
+        repos_a.incidents.record(&crash).await.unwrap();
         // Rolled back (the server does not exist): nothing is announced.
         let ghost = heartbeat(&server(project.id, "ghost"), at(30));
         assert!(repos_a.heartbeats.insert(&ghost).await.is_err());

@@ -366,7 +366,7 @@ pub async fn deleting_a_project_removes_its_servers_heartbeats_commands_and_inci
         let command = super::commands::command(&server, at(0));
         repos.commands.insert(&command).await.expect("command");
         let incident = super::incidents::incident(project.id, Some(&server), at(0));
-        repos.incidents.insert(&incident).await.expect("incident");
+        repos.incidents.record(&incident).await.expect("incident");
         rows.push((server, command));
     }
 
@@ -379,7 +379,7 @@ pub async fn deleting_a_project_removes_its_servers_heartbeats_commands_and_inci
             repos.heartbeats.latest(project, &server.server_id).await.expect("latest").is_some(),
             repos.commands.list(project, &server.server_id, 100).await.expect("commands").len(),
             repos.commands.find(project, command).await.expect("find").is_some(),
-            repos.incidents.list(project, None, None, 100).await.expect("incidents").len(),
+            repos.incidents.list(project, None, None, None, 100).await.expect("incidents").len(),
         )
     };
     let (server, command) = rows[0].clone();

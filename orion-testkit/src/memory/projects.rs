@@ -67,6 +67,7 @@ impl ProjectRepository for Projects {
         store.heartbeats.retain(|_, h| h.project_id != id);
         store.commands.retain(|_, (_, c)| c.project_id != id);
         store.incidents.retain(|_, (_, i)| i.project_id != id);
+        store.occurrences.retain(|(_, project, ..)| *project != id);
         store.alert_rules.retain(|_, (_, r, _)| r.project_id != id);
         store.alert_events.retain(|_, e| e.project_id != id);
         Ok(())

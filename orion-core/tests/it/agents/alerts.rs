@@ -2,7 +2,7 @@
 //! and listed for the owner.
 
 use chrono::{Duration, TimeZone, Utc};
-use orion_core::model::Incident;
+use orion_core::model::{Incident, IncidentChange};
 use orion_core::port::Clock;
 use orion_core::port::live::{LiveEvent, LiveItem};
 use orion_core::service::AlertInput;
@@ -18,11 +18,12 @@ fn crash() -> AlertInput {
         message: "api exited with code 1".into(),
         script_name: Some("api".into()),
         timestamp: None,
+        context: None,
     }
 }
 
 async fn incidents(orion: &Orion, owner: &orion_core::service::Principal) -> Vec<Incident> {
-    orion.agents().incidents(owner, "web", None, None, 100).await.expect("incidents")
+    orion.agents().incidents(owner, "web", None, None, None, 100).await.expect("incidents")
 }
 
 #[tokio::test]
@@ -40,9 +41,11 @@ async fn an_alert_is_stored_as_an_incident_of_the_tokens_server_and_published() 
 
     let event =
         events.try_next().and_then(LiveItem::into_event).expect("published by the time alert returns");
-    let LiveEvent::Incident { project_id, project, owner_id, incident: published } = event.as_ref() else {
+    let LiveEvent::Incident { project_id, project, owner_id, incident: published, change } = event.as_ref()
+    else {
         panic!("expected an incident event, got {event:?}");
     };
+    assert_eq!(*change, IncidentChange::Opened);
     assert_eq!((*project_id, project.as_str(), *owner_id), (f.project.id, "web", f.owner.user.id));
     assert_eq!(published, &incident);
     assert_eq!(events.try_next(), None);
@@ -74,6 +77,7 @@ async fn invalid_alerts_list_every_field_and_store_and_publish_nothing() {
         message: " \n ".into(),
         script_name: Some("x".repeat(129)),
         timestamp: Some("soon".into()),
+        context: None,
     };
     let fields = invalid_fields(orion.agents().alert(&f.agent, all_wrong).await);
     assert_eq!(fields, ["event", "message", "scriptName", "timestamp"]);
@@ -113,11 +117,16 @@ async fn the_owner_lists_incidents_newest_first_in_a_window_with_a_limit() {
     let (orion, _) = setup();
     let f = fixture(&orion).await;
     for second in [2, 4, 1, 3] {
-        let input = AlertInput { timestamp: Some(format!("2024-01-01T10:00:0{second}Z")), ..crash() };
+        // A script each: crashes of one script would group into one incident.
+        let input = AlertInput {
+            timestamp: Some(format!("2024-01-01T10:00:0{second}Z")),
+            script_name: Some(format!("job-{second}")),
+            ..crash()
+        };
         orion.agents().alert(&f.agent, input).await.unwrap();
     }
     let t = |second| Utc.with_ymd_and_hms(2024, 1, 1, 10, 0, second).unwrap();
-    let list = |from, to, limit| orion.agents().incidents(&f.owner.principal, "web", from, to, limit);
+    let list = |from, to, limit| orion.agents().incidents(&f.owner.principal, "web", None, from, to, limit);
     let stamps = |all: Vec<Incident>| all.into_iter().map(|i| i.timestamp).collect::<Vec<_>>();
 
     assert_eq!(stamps(list(None, None, 10).await.unwrap()), [t(4), t(3), t(2), t(1)]);
@@ -128,6 +137,6 @@ async fn the_owner_lists_incidents_newest_first_in_a_window_with_a_limit() {
     }
 
     let bob = register_user(&orion, "bob").await;
-    let result = orion.agents().incidents(&bob.principal, "web", None, None, 10).await;
+    let result = orion.agents().incidents(&bob.principal, "web", None, None, None, 10).await;
     assert!(matches!(result, Err(ServiceError::NotFound("project"))), "{result:?}");
 }

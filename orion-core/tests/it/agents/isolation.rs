@@ -64,13 +64,16 @@ async fn alerts_and_agent_sources_stay_in_the_tokens_project() {
     orion.agents().alert(&ada.agent, input).await.unwrap();
     orion.agents().create_source(&ada.agent, "worker", None).await.unwrap();
 
-    assert!(orion.agents().incidents(&bob.principal, "shop", None, None, 10).await.unwrap().is_empty());
+    assert!(orion.agents().incidents(&bob.principal, "shop", None, None, None, 10).await.unwrap().is_empty());
     assert!(orion.sources().list(&bob.principal, "shop").await.unwrap().is_empty());
-    assert_eq!(orion.agents().incidents(&ada.owner.principal, "web", None, None, 10).await.unwrap().len(), 1);
-    let result = orion.agents().incidents(&ada.owner.principal, "shop", None, None, 10).await;
+    assert_eq!(
+        orion.agents().incidents(&ada.owner.principal, "web", None, None, None, 10).await.unwrap().len(),
+        1
+    );
+    let result = orion.agents().incidents(&ada.owner.principal, "shop", None, None, None, 10).await;
     assert!(matches!(result, Err(ServiceError::NotFound("project"))), "{result:?}");
     assert_eq!(
-        invalid_fields(orion.agents().incidents(&bob.principal, "shop", None, None, 0).await),
+        invalid_fields(orion.agents().incidents(&bob.principal, "shop", None, None, None, 0).await),
         ["limit"]
     );
 }

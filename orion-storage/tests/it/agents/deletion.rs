@@ -9,7 +9,7 @@ use super::{open, rows};
 use crate::backends::{on_postgres, sqlite_url};
 use crate::fixtures::{at, command, heartbeat, incident, stored_project, stored_server};
 
-const TABLES: [&str; 4] = ["servers", "heartbeats", "commands", "incidents"];
+const TABLES: [&str; 5] = ["servers", "heartbeats", "commands", "incidents", "incident_occurrences"];
 
 /// A project with two servers, each with heartbeats, commands and an
 /// incident.
@@ -21,7 +21,7 @@ async fn seeded(repos: &Repos) -> Project {
             repos.heartbeats.insert(&heartbeat(&srv, at(offset))).await.unwrap();
             repos.commands.insert(&command(&srv, at(offset))).await.unwrap();
         }
-        repos.incidents.insert(&incident(&srv, at(1_000))).await.unwrap();
+        repos.incidents.record(&incident(&srv, at(1_000))).await.unwrap();
     }
     project
 }
@@ -38,8 +38,8 @@ async fn deleting_a_project_removes_every_agent_row(url: String) {
     let (repos, raw) = open(&url).await;
     let (doomed, kept) = (seeded(&repos).await, seeded(&repos).await);
     repos.projects.delete(doomed.id).await.unwrap();
-    assert_eq!(counts(&raw, &doomed).await, [0, 0, 0, 0]);
-    assert_eq!(counts(&raw, &kept).await, [2, 4, 4, 2], "another project keeps its rows");
+    assert_eq!(counts(&raw, &doomed).await, [0, 0, 0, 0, 0]);
+    assert_eq!(counts(&raw, &kept).await, [2, 4, 4, 2, 2], "another project keeps its rows");
 }
 
 #[tokio::test]
@@ -65,8 +65,8 @@ async fn the_foreign_keys_alone_cascade_a_project_deletion(url: String) {
     };
     let delete = Statement::from_sql_and_values(backend, sql, [doomed.id.get().into()]);
     raw.execute_raw(delete).await.unwrap();
-    assert_eq!(counts(&raw, &doomed).await, [0, 0, 0, 0]);
-    assert_eq!(counts(&raw, &kept).await, [2, 4, 4, 2]);
+    assert_eq!(counts(&raw, &doomed).await, [0, 0, 0, 0, 0]);
+    assert_eq!(counts(&raw, &kept).await, [2, 4, 4, 2, 2]);
 }
 
 #[tokio::test]

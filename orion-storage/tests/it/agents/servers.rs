@@ -54,6 +54,6 @@ async fn rows_of_an_unknown_project_are_not_found() {
     let upserted = repos.servers.upsert(&orphan).await;
     assert!(matches!(upserted, Err(RepositoryError::NotFound)), "{upserted:?}");
     let incident = crate::fixtures::incident(&orphan, crate::fixtures::at(0));
-    let inserted = repos.incidents.insert(&incident).await;
+    let inserted = repos.incidents.record(&incident).await;
     assert!(matches!(inserted, Err(RepositoryError::NotFound)), "{inserted:?}");
 }

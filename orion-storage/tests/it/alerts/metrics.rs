@@ -97,12 +97,12 @@ async fn incidents_are_counted_in_the_window_and_by_server(url: String) {
     let (alpha, beta) =
         (stored_server(&repos, project.id, "alpha").await, stored_server(&repos, project.id, "beta").await);
     for ms in [0, 1_000, 2_000] {
-        repos.incidents.insert(&incident(&alpha, at(ms))).await.unwrap();
+        repos.incidents.record(&incident(&alpha, at(ms))).await.unwrap();
     }
-    repos.incidents.insert(&incident(&beta, at(1_000))).await.unwrap();
+    repos.incidents.record(&incident(&beta, at(1_000))).await.unwrap();
     let other = stored_project(&repos).await;
     let theirs = stored_server(&repos, other.id, "alpha").await;
-    repos.incidents.insert(&incident(&theirs, at(1_000))).await.unwrap();
+    repos.incidents.record(&incident(&theirs, at(1_000))).await.unwrap();
 
     let nano = Duration::nanoseconds(1);
     let count = |server, from, to| {
