@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use crate::workload;
+use crate::workload::Workload;
 
 /// What the account setup produced.
 pub struct Credentials {
@@ -59,13 +59,13 @@ pub async fn setup(base: &str) -> anyhow::Result<Credentials> {
 
 /// Serialised request bodies, made before the clock starts so the load
 /// generator's JSON work is not counted against the server.
-pub fn bodies(total: u64, batch: u64, seed: u64) -> Vec<bytes::Bytes> {
+pub fn bodies(workload: Workload, total: u64, batch: u64, seed: u64) -> Vec<bytes::Bytes> {
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
     (0..total.div_ceil(batch))
         .map(|b| {
             let entries: Vec<Value> = (b * batch..((b + 1) * batch).min(total))
-                .map(|n| workload::entry(&mut rng, n, now).to_json())
+                .map(|n| workload.entry(&mut rng, n, now).to_json())
                 .collect();
             bytes::Bytes::from(serde_json::to_vec(&entries).expect("serialisable"))
         })

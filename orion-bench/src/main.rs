@@ -58,6 +58,11 @@ struct Args {
     /// Concurrent HTTP clients.
     #[arg(long, default_value_t = 8)]
     clients: usize,
+    /// The entries of (a), (b) and (c): `bench` (~150-byte messages, 2–3
+    /// tags, metadata) or `peer` (~85-character lines, one tag, as in the
+    /// comparison with VictoriaLogs).
+    #[arg(long, value_enum, default_value_t = workload::Workload::Bench)]
+    workload: workload::Workload,
     /// Timed runs of each search query.
     #[arg(long, default_value_t = 100)]
     runs: usize,
@@ -78,8 +83,9 @@ async fn main() -> anyhow::Result<()> {
     };
     let dir = tempfile::tempdir()?;
     println!(
-        "orion-bench: {} entries, batches of {}, {} clients, {} cores",
+        "orion-bench: {} entries of the {:?} workload, batches of {}, {} clients, {} cores",
         args.entries,
+        args.workload,
         args.batch,
         args.clients,
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -87,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
 
     println!("\n(b) raw limit: same schema and indexes, one transaction per batch, no HTTP");
     let raw_url = format!("sqlite://{}/raw.db", dir.path().display());
-    let raw = raw::run(&raw_url, args.entries, args.batch).await?;
+    let raw = raw::run(&raw_url, args.workload, args.entries, args.batch).await?;
     let raw_rate = raw.entries as f64 / raw.elapsed.as_secs_f64();
     println!("    {} entries in {:.2} s = {:.0} entries/s", raw.entries, raw.elapsed.as_secs_f64(), raw_rate);
 
@@ -95,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("sqlite://{}/server.db", dir.path().display());
     let server = server::Server::start(&orion_bin, &url).await?;
     let creds = ingest::setup(&server.base_url).await?;
-    let bodies = ingest::bodies(args.entries, args.batch, 7);
+    let bodies = ingest::bodies(args.workload, args.entries, args.batch, 7);
     let idle_rss = server.rss_mib();
     server.reset_peak();
     let run = ingest::run(&server.base_url, &creds.source_token, bodies, args.clients).await?;

@@ -12,7 +12,7 @@ use orion_core::service::{LoginOutcome, Registration};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::workload;
+use crate::workload::Workload;
 
 /// Result of the raw run.
 pub struct RawRun {
@@ -23,7 +23,7 @@ pub struct RawRun {
 }
 
 /// Inserts `total` entries in batches of `batch`.
-pub async fn run(url: &str, total: u64, batch: u64) -> anyhow::Result<RawRun> {
+pub async fn run(url: &str, workload: Workload, total: u64, batch: u64) -> anyhow::Result<RawRun> {
     let storage = orion_storage::Storage::open(url).await?;
     let orion = Orion::builder(storage.repos()).bcrypt_cost(4).build();
     orion
@@ -49,7 +49,7 @@ pub async fn run(url: &str, total: u64, batch: u64) -> anyhow::Result<RawRun> {
     let batches: Vec<Vec<_>> = (0..total.div_ceil(batch))
         .map(|b| {
             (b * batch..((b + 1) * batch).min(total))
-                .map(|n| workload::entry(&mut rng, n, now).into_new_entry(project.id, "app", now))
+                .map(|n| workload.entry(&mut rng, n, now).into_new_entry(project.id, "app", now))
                 .collect()
         })
         .collect();

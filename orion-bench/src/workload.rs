@@ -1,8 +1,15 @@
-//! Realistic log entries: ~150-byte messages, a level mix like production
-//! (mostly info), two or three tags from a small set, small metadata, and
-//! timestamps spread over the last hour. One message in
-//! [`RARE_EVERY`] carries [`RARE_NEEDLE`], so a rare-substring search has a
-//! known, small answer.
+//! Realistic log entries, in two workloads:
+//!
+//! - [`Workload::Bench`]: ~150-byte messages with a random 16-hex trace id,
+//!   a level mix like production (mostly info), two or three tags from a
+//!   small set, small metadata, and timestamps spread over the last hour;
+//! - [`Workload::Peer`]: the side-by-side comparison with VictoriaLogs
+//!   (issue 9): ~85-character access-log messages with exactly one tag and
+//!   no metadata, timestamps spread the same way.
+//!
+//! In both, one message in [`RARE_EVERY`] carries [`RARE_NEEDLE`] (a
+//! rare-substring search has a known, small answer), most carry
+//! [`COMMON_NEEDLE`], and one entry in four carries [`TAG`].
 
 use chrono::{DateTime, Duration, Utc};
 use orion_core::model::ProjectId;
@@ -32,6 +39,25 @@ fn level(rng: &mut StdRng) -> Level {
         85..95 => Level::Warn,
         95..99 => Level::Error,
         _ => Level::Fatal,
+    }
+}
+
+/// Which entries a run sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// ~150-byte messages, 2–3 tags, metadata.
+    Bench,
+    /// ~85-character messages, one tag, no metadata.
+    Peer,
+}
+
+impl Workload {
+    /// Builds entry number `n` of this workload.
+    pub fn entry(self, rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
+        match self {
+            Self::Bench => entry(rng, n, now),
+            Self::Peer => peer_entry(rng, n, now),
+        }
     }
 }
 
@@ -77,6 +103,26 @@ pub fn entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
         .unwrap_or_default();
     let timestamp = now - Duration::milliseconds(rng.random_range(0..3_600_000));
     Entry { level: level(rng), message, tags, metadata, timestamp }
+}
+
+/// Builds entry number `n` of the peer workload: one access-log line of
+/// about 85 characters, one tag.
+pub fn peer_entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
+    let path = PATHS[rng.random_range(0..PATHS.len())];
+    let status = [200, 200, 200, 201, 304, 404, 500][rng.random_range(0..7)];
+    let rare = if n.is_multiple_of(RARE_EVERY) { format!(" {RARE_NEEDLE}") } else { String::new() };
+    let message = format!(
+        "{} {path}/{} {status} {}ms {COMMON_NEEDLE} done ip=10.{}.{}.{}{rare}",
+        ["GET", "POST", "PUT"][rng.random_range(0..3)],
+        rng.random_range(1..100_000u32),
+        rng.random_range(1..900u32),
+        rng.random_range(0..256u32),
+        rng.random_range(0..256u32),
+        rng.random_range(0..256u32),
+    );
+    let tag = if n.is_multiple_of(4) { TAG } else { OTHER_TAGS[rng.random_range(0..OTHER_TAGS.len())] };
+    let timestamp = now - Duration::milliseconds(rng.random_range(0..3_600_000));
+    Entry { level: level(rng), message, tags: vec![tag.to_owned()], metadata: Map::new(), timestamp }
 }
 
 impl Entry {

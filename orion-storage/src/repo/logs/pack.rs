@@ -1,8 +1,18 @@
 //! Packing a transaction's entries into blocks: grouped by project (in
 //! arrival order), cut into blocks of at most [`BLOCK_ENTRIES`], given ids
-//! `block << 16 | ordinal` from block numbers drawn inside the
-//! transaction, encoded on a blocking thread (zstd and the filters are CPU
-//! work the async threads should not do), and stored.
+//! `block << 16 | ordinal` from consecutive block numbers, encoded (zstd
+//! and the filters: CPU work the async threads should not do, so on
+//! blocking threads, the blocks of a batch spread over the cores), and
+//! stored.
+//!
+//! Two ways in:
+//!
+//! - [`insert_at`] encodes inside the caller's transaction, with the block
+//!   numbers it drew: the simple path (one-off writes, retries).
+//! - [`pack`] encodes *before* the transaction, with block numbers the
+//!   writer predicts, and [`store_packed`] stores the result once the
+//!   transaction has drawn the same numbers (see `writer`, which overlaps
+//!   the encoding of one batch with the commit of the one before).
 
 use std::collections::BTreeMap;
 
@@ -17,50 +27,118 @@ use super::store::{self, ORDINAL_BITS};
 /// Entries per block at ingest (merges make bigger ones).
 pub(super) const BLOCK_ENTRIES: usize = 1_024;
 
-/// Stores `entries` as blocks inside `db`'s transaction; returns their ids,
-/// in input order.
-pub(super) async fn insert<C: ConnectionTrait>(db: &C, entries: &[&NewLogEntry]) -> RepoResult<Vec<i64>> {
-    if entries.is_empty() {
-        return Ok(Vec::new());
+/// A batch encoded as blocks numbered from `first`.
+pub(super) struct Packed {
+    /// The first block number; the blocks are numbered consecutively.
+    pub(super) first: i64,
+    /// Each block's project and encoding, in number order.
+    pub(super) blocks: Vec<(i64, EncodedBlock)>,
+    /// The entries' ids, in input order.
+    pub(super) ids: Vec<i64>,
+}
+
+/// How many blocks `entries` make (what the writer must draw numbers for).
+pub(super) fn block_count(entries: &[&NewLogEntry]) -> usize {
+    plan(entries).len()
+}
+
+/// Encodes and stores `entries` as blocks numbered from `first` (numbers
+/// the caller drew in `db`'s transaction); returns their ids.
+pub(super) async fn insert_at<C: ConnectionTrait>(
+    db: &C,
+    entries: &[&NewLogEntry],
+    first: i64,
+) -> RepoResult<Vec<i64>> {
+    let (ids, work) = assign(entries, first);
+    let blocks = tokio::task::spawn_blocking(move || encode_all(work))
+        .await
+        .map_err(RepositoryError::unavailable)??;
+    let packed = Packed { first, blocks, ids };
+    store_packed(db, &packed).await?;
+    Ok(packed.ids)
+}
+
+/// Stores blocks [`pack`] made, under the numbers they were made with.
+pub(super) async fn store_packed<C: ConnectionTrait>(db: &C, packed: &Packed) -> RepoResult<()> {
+    for (n, (project, block)) in packed.blocks.iter().enumerate() {
+        store::insert(db, *project, packed.first + n as i64, block).await?;
     }
-    // Input positions per project, in arrival order.
-    let mut by_project: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        by_project.entry(e.project_id.get()).or_default().push(i);
-    }
-    let blocks: Vec<(i64, &[usize])> = by_project
-        .iter()
-        .flat_map(|(project, positions)| positions.chunks(BLOCK_ENTRIES).map(move |c| (*project, c)))
-        .collect();
-    let first = store::allocate(db, blocks.len() as i64).await?;
+    Ok(())
+}
+
+/// Encodes `entries` as blocks numbered from `first` (blocking: CPU work).
+pub(super) fn pack(entries: &[&NewLogEntry], first: i64) -> RepoResult<Packed> {
+    let (ids, work) = assign(entries, first);
+    Ok(Packed { first, blocks: encode_all(work)?, ids })
+}
+
+/// The entries' ids (in input order) and each block's project and
+/// members, for blocks numbered from `first`.
+fn assign(entries: &[&NewLogEntry], first: i64) -> (Vec<i64>, Vec<(i64, Vec<LogEntry>)>) {
     let mut ids = vec![0i64; entries.len()];
-    let mut work: Vec<(i64, i64, Vec<LogEntry>)> = Vec::with_capacity(blocks.len());
-    for (n, (project, positions)) in blocks.iter().enumerate() {
+    let mut work = Vec::new();
+    for (n, (project, positions)) in plan(entries).into_iter().enumerate() {
         let block = first + n as i64;
         let mut members = Vec::with_capacity(positions.len());
-        for (ordinal, &i) in positions.iter().enumerate() {
+        for (ordinal, i) in positions.into_iter().enumerate() {
             let id = (block << ORDINAL_BITS) | ordinal as i64;
             ids[i] = id;
             members.push(LogEntry { id, entry: entries[i].clone() });
         }
-        work.push((*project, block, members));
+        work.push((project, members));
     }
-    let encoded = encode_all(work).await?;
-    for (project, block, encoded) in &encoded {
-        store::insert(db, *project, *block, encoded).await?;
-    }
-    Ok(ids)
+    (ids, work)
 }
 
-/// Encodes every block on a blocking thread.
-async fn encode_all(work: Vec<(i64, i64, Vec<LogEntry>)>) -> RepoResult<Vec<(i64, i64, EncodedBlock)>> {
-    tokio::task::spawn_blocking(move || {
-        work.into_iter()
-            .map(|(project, block, entries)| {
-                encode_block(&entries).map(|e| (project, block, e)).map_err(RepositoryError::unavailable)
+/// Encodes every block (blocking), spread over the machine's cores: block
+/// n on thread n % threads, the results back in block order.
+fn encode_all(work: Vec<(i64, Vec<LogEntry>)>) -> RepoResult<Vec<(i64, EncodedBlock)>> {
+    let encode = |(project, members): &(i64, Vec<LogEntry>)| {
+        encode_block(members).map(|b| (*project, b)).map_err(RepositoryError::unavailable)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(work.len());
+    if threads <= 1 {
+        return work.iter().map(encode).collect();
+    }
+    let mut slots: Vec<Option<RepoResult<(i64, EncodedBlock)>>> = (0..work.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let (work, encode) = (&work, &encode);
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..work.len()).step_by(threads).map(|n| (n, encode(&work[n]))).collect::<Vec<_>>()
+                })
             })
-            .collect::<RepoResult<Vec<_>>>()
-    })
-    .await
-    .map_err(RepositoryError::unavailable)?
+            .collect();
+        for worker in workers {
+            // A panicking encoder leaves its slots empty: an error below.
+            for (n, result) in worker.join().unwrap_or_default() {
+                slots[n] = Some(result);
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|| {
+                Err(RepositoryError::unavailable(std::io::Error::other("a block encoder panicked")))
+            })
+        })
+        .collect()
+}
+
+/// The blocks `entries` make: each block's project and its entries'
+/// input positions, projects in id order, each project's entries in
+/// arrival order.
+fn plan(entries: &[&NewLogEntry]) -> Vec<(i64, Vec<usize>)> {
+    let mut by_project: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        by_project.entry(e.project_id.get()).or_default().push(i);
+    }
+    by_project
+        .into_iter()
+        .flat_map(|(project, positions)| {
+            positions.chunks(BLOCK_ENTRIES).map(|c| (project, c.to_vec())).collect::<Vec<_>>()
+        })
+        .collect()
 }

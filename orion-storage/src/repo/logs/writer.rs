@@ -22,11 +22,27 @@
 //! very batch — stores nothing and is answered `Duplicate`, and the rest of
 //! the batch is written as usual.
 //!
-//! The task ends when the last repository handle is dropped (the channel
+//! The work is two tasks in a pipeline, so encoding (CPU) overlaps the
+//! commit before it (SQL and the fsync):
+//!
+//! - the **packer** takes the queued requests as a batch and encodes their
+//!   blocks on blocking threads *before* the transaction, numbered from the
+//!   block number the sequence will hand out next — which it learns from
+//!   the committer as soon as the batch ahead has drawn its numbers, early
+//!   in that batch's transaction;
+//! - the **committer** writes each batch in one transaction: it records
+//!   the keys, draws the block numbers, and stores the encoded blocks when
+//!   the numbers are the predicted ones. When they are not (another
+//!   instance or a merge drew numbers meanwhile, the batch ahead rolled
+//!   back, a key turned out to be a duplicate) it encodes again inside the
+//!   transaction, as the simple path does: a prediction only saves time,
+//!   it never decides an id.
+//!
+//! The tasks end when the last repository handle is dropped (the channel
 //! closes), after writing what was already queued.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
@@ -35,9 +51,10 @@ use orion_core::model::ProjectId;
 use orion_core::model::log::{LogEntry, NewLogEntry};
 use orion_core::repo::AppendOutcome;
 use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 
-use super::{keys, pack};
+use super::pack::{self, Packed};
+use super::{keys, store};
 use crate::error::repo_err;
 use crate::live::Pointer;
 
@@ -70,6 +87,13 @@ pub struct IngestStats {
     /// Batches whose shared transaction failed and whose requests were
     /// then retried one by one.
     pub split_batches: u64,
+    /// Transactions that stored blocks encoded ahead of them (the pipeline
+    /// working as meant).
+    pub encoded_ahead: u64,
+    /// Transactions that encoded inside themselves: no prediction yet, a
+    /// wrong one (numbers drawn meanwhile by a merge or another instance),
+    /// a duplicate key, or the simple path.
+    pub encoded_inside: u64,
 }
 
 #[derive(Debug, Default)]
@@ -77,6 +101,8 @@ struct Counters {
     requests: AtomicU64,
     commits: AtomicU64,
     split_batches: AtomicU64,
+    encoded_ahead: AtomicU64,
+    encoded_inside: AtomicU64,
 }
 
 /// An idempotency key to record with a request's entries.
@@ -125,7 +151,12 @@ impl Writer {
         let (queue, requests) = mpsc::unbounded_channel();
         let counters = Arc::new(Counters::default());
         let queue_rows = options.queue_rows.clamp(1, Semaphore::MAX_PERMITS);
-        tokio::spawn(run(db, requests, options.batch_rows.max(1), counters.clone()));
+        // One batch may wait, encoded, while the one before commits.
+        let (ready, batches) = mpsc::channel(1);
+        let (numbers, drawn) = watch::channel(Drawn { batch: 0, next: None });
+        let down = Arc::new(AtomicBool::new(false));
+        tokio::spawn(pack_batches(requests, ready, drawn, options.batch_rows.max(1), down.clone()));
+        tokio::spawn(commit_batches(db, batches, numbers, counters.clone(), down));
         Self { queue, room: Arc::new(Semaphore::new(queue_rows)), queue_rows, counters }
     }
 
@@ -153,6 +184,8 @@ impl Writer {
             requests: self.counters.requests.load(Ordering::Relaxed),
             commits: self.counters.commits.load(Ordering::Relaxed),
             split_batches: self.counters.split_batches.load(Ordering::Relaxed),
+            encoded_ahead: self.counters.encoded_ahead.load(Ordering::Relaxed),
+            encoded_inside: self.counters.encoded_inside.load(Ordering::Relaxed),
         }
     }
 }
@@ -161,13 +194,42 @@ fn stopped() -> RepositoryError {
     RepositoryError::unavailable(std::io::Error::other("the log writer has stopped"))
 }
 
-async fn run(
-    db: DatabaseConnection,
+/// A batch on its way from the packer to the committer.
+struct Ready {
+    /// The batch's number, counted from 1.
+    number: u64,
+    requests: Vec<Request>,
+    /// Its blocks, encoded ahead (`None`: no prediction, or the encoding
+    /// failed; the committer then encodes inside the transaction).
+    packed: Option<Packed>,
+}
+
+/// What the committer tells the packer once a batch has drawn its block
+/// numbers: the next number the sequence will hand out, if known.
+#[derive(Debug, Clone, Copy)]
+struct Drawn {
+    batch: u64,
+    next: Option<i64>,
+}
+
+/// The packer: batches the queued requests and encodes each batch while
+/// the one before commits.
+async fn pack_batches(
     mut requests: mpsc::UnboundedReceiver<Request>,
+    ready: mpsc::Sender<Ready>,
+    mut drawn: watch::Receiver<Drawn>,
     batch_rows: usize,
-    counters: Arc<Counters>,
+    down: Arc<AtomicBool>,
 ) {
+    let mut number = 0u64;
     while let Some(first) = requests.recv().await {
+        // The numbers follow those of the batch ahead, known once it has
+        // drawn them (or it has finished); what queues meanwhile joins
+        // this batch.
+        let next = match drawn.wait_for(|d| d.batch >= number).await {
+            Ok(d) => d.next,
+            Err(_) => return,
+        };
         let mut rows = first.entries.len();
         let mut batch = vec![first];
         while rows < batch_rows {
@@ -175,10 +237,64 @@ async fn run(
             rows += next.entries.len();
             batch.push(next);
         }
-        if write_batch(&db, batch, &counters).await {
-            // The database is down: answer what queued meanwhile now.
+        if down.swap(false, Ordering::SeqCst) {
+            // The database was found unreachable: answer what queued
+            // meanwhile now rather than have each wait out a timeout.
+            batch.into_iter().for_each(|r| drop(r.reply.send(Err(unreachable_again()))));
             while let Ok(queued) = requests.try_recv() {
                 let _ = queued.reply.send(Err(unreachable_again()));
+            }
+            continue;
+        }
+        number += 1;
+        let (requests_back, packed) = match next {
+            Some(first) => {
+                let encoded = tokio::task::spawn_blocking(move || {
+                    let entries: Vec<&NewLogEntry> = batch.iter().flat_map(|r| &r.entries).collect();
+                    let packed = pack::pack(&entries, first).ok();
+                    (batch, packed)
+                })
+                .await;
+                match encoded {
+                    Ok(done) => done,
+                    // The encoder panicked, taking the batch with it: its
+                    // callers see the writer's "stopped" error.
+                    Err(_) => continue,
+                }
+            }
+            None => (batch, None),
+        };
+        if ready.send(Ready { number, requests: requests_back, packed }).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The committer: writes each batch in its transaction and answers it.
+async fn commit_batches(
+    db: DatabaseConnection,
+    mut batches: mpsc::Receiver<Ready>,
+    numbers: watch::Sender<Drawn>,
+    counters: Arc<Counters>,
+    down: Arc<AtomicBool>,
+) {
+    while let Some(Ready { number, requests, packed }) = batches.recv().await {
+        let tell = |next: Option<i64>| {
+            numbers.send_if_modified(|d| {
+                let fresh = d.batch < number;
+                if fresh {
+                    *d = Drawn { batch: number, next };
+                }
+                fresh
+            });
+        };
+        let unreachable = write_batch(&db, requests, packed, &tell, &counters).await;
+        // A batch that drew no numbers still lets the packer go on.
+        tell(None);
+        if unreachable {
+            down.store(true, Ordering::SeqCst);
+            while let Ok(queued) = batches.try_recv() {
+                queued.requests.into_iter().for_each(|r| drop(r.reply.send(Err(unreachable_again()))));
             }
         }
     }
@@ -209,11 +325,19 @@ fn outcome(entries: Vec<NewLogEntry>, written: Written) -> AppendOutcome {
 /// Writes a batch in one transaction; on failure, each request alone.
 /// Returns whether the database was unreachable (every request not yet
 /// answered then fails at once).
-async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Counters) -> bool {
-    let result = write(db, &items(&batch)).await;
+async fn write_batch(
+    db: &DatabaseConnection,
+    batch: Vec<Request>,
+    packed: Option<Packed>,
+    drawn: &(dyn Fn(Option<i64>) + Sync),
+    counters: &Counters,
+) -> bool {
+    let result = write_ahead(db, &items(&batch), packed, drawn).await;
     match result {
-        Ok(written) => {
+        Ok((written, ahead)) => {
             counters.commits.fetch_add(1, Ordering::Relaxed);
+            let path = if ahead { &counters.encoded_ahead } else { &counters.encoded_inside };
+            path.fetch_add(1, Ordering::Relaxed);
             for (request, written) in batch.into_iter().zip(written) {
                 // A caller that went away (a cancelled request) no longer
                 // waits; its entries are committed all the same.
@@ -242,6 +366,7 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Co
                     write(db, &[Item { entries: &request.entries, claim: request.claim.as_ref() }]).await;
                 let reply = result.map(|mut written| {
                     counters.commits.fetch_add(1, Ordering::Relaxed);
+                    counters.encoded_inside.fetch_add(1, Ordering::Relaxed);
                     outcome(request.entries, written.pop().unwrap_or(Written::Ids(Vec::new())))
                 });
                 down = matches!(reply, Err(RepositoryError::Unreachable(_)));
@@ -258,6 +383,20 @@ async fn write_batch(db: &DatabaseConnection, batch: Vec<Request>, counters: &Co
 /// else), then inserts the entries of the others. Returns what happened
 /// to each item, in order.
 pub(super) async fn write(db: &DatabaseConnection, items: &[Item<'_>]) -> RepoResult<Vec<Written>> {
+    Ok(write_ahead(db, items, None, &|_| {}).await?.0)
+}
+
+/// [`write`], storing `packed` (every item's entries, encoded ahead) when
+/// the transaction draws the block numbers it was encoded with and no key
+/// is a duplicate; otherwise encoding inside the transaction. `drawn` is
+/// told the next block number as soon as this transaction has drawn its
+/// own. Also says whether `packed` was what got stored.
+async fn write_ahead(
+    db: &DatabaseConnection,
+    items: &[Item<'_>],
+    packed: Option<Packed>,
+    drawn: &(dyn Fn(Option<i64>) + Sync),
+) -> RepoResult<(Vec<Written>, bool)> {
     let options = TransactionOptions {
         // Take SQLite's write lock up front, waiting on the busy timeout,
         // rather than failing to upgrade a read lock mid-transaction.
@@ -279,7 +418,24 @@ pub(super) async fn write(db: &DatabaseConnection, items: &[Item<'_>]) -> RepoRe
         .filter(|(_, dup)| dup.is_none())
         .flat_map(|(item, _)| item.entries)
         .collect();
-    let mut ids = pack::insert(&txn, &fresh).await?.into_iter();
+    let mut ahead = false;
+    let mut ids = if fresh.is_empty() {
+        Vec::new()
+    } else {
+        let blocks = pack::block_count(&fresh) as i64;
+        let first = store::allocate(&txn, blocks).await?;
+        drawn(Some(first + blocks));
+        match packed {
+            // Encoded ahead for exactly these entries and numbers.
+            Some(packed) if packed.first == first && packed.ids.len() == fresh.len() => {
+                pack::store_packed(&txn, &packed).await?;
+                ahead = true;
+                packed.ids
+            }
+            _ => pack::insert_at(&txn, &fresh, first).await?,
+        }
+    }
+    .into_iter();
     let written: Vec<Written> = items
         .iter()
         .zip(duplicates)
@@ -292,7 +448,7 @@ pub(super) async fn write(db: &DatabaseConnection, items: &[Item<'_>]) -> RepoRe
     // if it commits, and in commit order.
     crate::live::announce(&txn, &pointers(items, &written)).await?;
     txn.commit().await.map_err(repo_err)?;
-    Ok(written)
+    Ok((written, ahead))
 }
 
 /// One live pointer per run of a request's fresh entries in one project

@@ -120,3 +120,53 @@ async fn a_full_queue_answers_overloaded_at_once_and_recovers() {
     // The room is given back once a request is answered.
     assert_eq!(repos.logs.append(vec![log(project.id, 0, "again")]).await.unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_are_encoded_ahead_and_a_merge_drawing_numbers_meanwhile_costs_a_reencode_not_an_id() {
+    let (_dir, storage, _raw) = sqlite_storage(IngestOptions::default()).await;
+    let repos = storage.repos();
+    let project = stored_project(&repos).await;
+    let before = storage.ingest_stats();
+    let mut ids = Vec::new();
+    let mut append = async |round: usize| {
+        // Small appends, so the merge below has small blocks to rewrite.
+        let entries = (0..10).map(|i| log(project.id, i, &format!("round {round} entry {i}"))).collect();
+        let stored = repos.logs.append(entries).await.expect("append");
+        ids.extend(stored.iter().map(|e| e.id));
+    };
+    for round in 0..6 {
+        append(round).await;
+    }
+    let stats = storage.ingest_stats();
+    // The first batch has no prediction; each later one knows the numbers
+    // the batch ahead left.
+    assert_eq!(stats.encoded_inside - before.encoded_inside, 1, "{stats:?}");
+    assert_eq!(stats.encoded_ahead - before.encoded_ahead, 5, "{stats:?}");
+
+    // A merge draws block numbers of its own: the next batch's prediction
+    // is wrong, it is encoded again inside its transaction, and the one
+    // after is predicted right again.
+    assert!(storage.merge_logs().await.unwrap() > 0, "six small blocks merge");
+    append(6).await;
+    append(7).await;
+    let after = storage.ingest_stats();
+    assert_eq!(after.encoded_inside - stats.encoded_inside, 1, "{after:?}");
+    assert_eq!(after.encoded_ahead - stats.encoded_ahead, 1, "{after:?}");
+
+    // Every id unique, and every entry found under its own id.
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 80);
+    let page = repos
+        .logs
+        .search(project.id, &LogQuery { filter: LogFilter::default(), limit: 100, offset: 0 })
+        .await;
+    let page = page.unwrap();
+    assert_eq!(page.total, 80);
+    for entry in &page.logs {
+        let round_entry = entry.entry.message.clone();
+        let at = ids.iter().position(|&id| id == entry.id).expect("a returned id");
+        assert_eq!(round_entry, format!("round {} entry {}", at / 10, at % 10));
+    }
+}
