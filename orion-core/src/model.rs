@@ -6,18 +6,20 @@ pub mod ids;
 pub mod log;
 pub mod names;
 pub mod project;
+pub mod search;
 pub mod server;
 pub mod source;
 pub mod token;
 pub mod user;
 
 pub use ids::{
-    AlertEventId, CommandId, Id, IdKind, IncidentId, InvalidId, MAX_ID, ProjectId, RuleId, ServerRowId,
-    SourceId, TokenId, UserId,
+    AlertEventId, CommandId, Id, IdKind, IncidentId, InvalidId, MAX_ID, ProjectId, RuleId, SearchId,
+    ServerRowId, SourceId, TokenId, UserId,
 };
 pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};
 pub use project::{ArchivedFilter, Project};
+pub use search::SavedSearch;
 pub use server::{
     Command, CommandKind, CommandStatus, ContextLine, ContextMetrics, CrashContext, Heartbeat,
     HeartbeatAverages, HeartbeatBucket, Incident, IncidentChange, IncidentStatus, Metrics, OutputStream,

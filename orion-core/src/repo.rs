@@ -17,6 +17,7 @@ pub mod ids;
 pub mod incidents;
 pub mod logs;
 pub mod projects;
+pub mod searches;
 pub mod servers;
 pub mod settings;
 pub mod sources;
@@ -30,6 +31,7 @@ pub use ids::IdRepository;
 pub use incidents::IncidentRepository;
 pub use logs::{AppendOutcome, LogRepository};
 pub use projects::ProjectRepository;
+pub use searches::SavedSearchRepository;
 pub use servers::{HeartbeatRepository, ServerRepository};
 pub use settings::SettingsRepository;
 pub use sources::SourceRepository;
@@ -69,6 +71,8 @@ pub struct Repos {
     pub alert_rules: Arc<dyn AlertRuleRepository>,
     /// Alert history.
     pub alert_events: Arc<dyn AlertEventRepository>,
+    /// Saved searches of the logs explorer.
+    pub searches: Arc<dyn SavedSearchRepository>,
 }
 
 impl std::fmt::Debug for Repos {

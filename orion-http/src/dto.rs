@@ -15,6 +15,7 @@ pub mod auth;
 pub mod log_views;
 pub mod logs;
 pub mod projects;
+pub mod searches;
 pub mod server_metrics;
 pub mod servers;
 pub mod sources;

@@ -29,6 +29,7 @@ pub mod log_views;
 pub mod logs;
 pub mod openapi;
 pub mod projects;
+pub mod searches;
 pub mod server_metrics;
 pub mod servers;
 pub mod sources;
@@ -49,6 +50,7 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(ingest::routes(orion))
         .merge(logs::routes(orion))
         .merge(log_views::routes(orion))
+        .merge(searches::routes(orion))
         .merge(export::routes(orion))
         .merge(agent::routes(orion))
         .merge(servers::routes(orion))

@@ -22,6 +22,7 @@ pub(crate) mod incidents;
 pub(crate) mod login_challenges;
 pub(crate) mod login_failures;
 pub(crate) mod projects;
+pub(crate) mod saved_searches;
 pub(crate) mod servers;
 pub(crate) mod settings;
 pub(crate) mod sources;

@@ -17,6 +17,7 @@ mod m20261127_000006_index_logs_by_source;
 mod m20261127_000007_create_ingest_keys;
 mod m20261201_000008_log_blocks;
 mod m20261202_000009_incidents_lifecycle;
+mod m20261202_000010_saved_searches;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_create_ingest_keys::Migration),
             Box::new(m20261201_000008_log_blocks::Migration),
             Box::new(m20261202_000009_incidents_lifecycle::Migration),
+            Box::new(m20261202_000010_saved_searches::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ mod ids;
 pub(crate) mod incidents;
 pub(crate) mod logs;
 mod projects;
+mod searches;
 mod servers;
 mod settings;
 mod sources;
@@ -46,6 +47,7 @@ pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos 
         incidents: Arc::new(incidents::IncidentRepo(db.clone())),
         alert_rules: Arc::new(alert_rules::AlertRuleRepo(db.clone())),
         alert_events: Arc::new(alert_events::AlertEventRepo(db.clone())),
+        searches: Arc::new(searches::SearchRepo(db.clone())),
     }
 }
 

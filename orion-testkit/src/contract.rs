@@ -17,6 +17,7 @@ pub mod incidents;
 pub mod logs;
 pub mod metrics;
 pub mod projects;
+pub mod searches;
 pub mod servers;
 pub mod settings;
 pub mod sources;
@@ -43,6 +44,7 @@ pub async fn run_all(repos: &Repos) {
     logs::run(repos).await;
     servers::run(repos).await;
     metrics::run(repos).await;
+    searches::run(repos).await;
     commands::run(repos).await;
     incidents::run(repos).await;
     alerts::run(repos).await;

@@ -16,6 +16,7 @@ mod incidents;
 mod login_attempts;
 mod logs;
 mod projects;
+mod searches;
 mod servers;
 mod settings;
 mod sources;
@@ -59,7 +60,8 @@ impl InMemoryRepos {
             commands: Arc::new(commands::Commands(db.clone())),
             incidents: Arc::new(incidents::Incidents(db.clone())),
             alert_rules: Arc::new(alert_rules::AlertRules(db.clone())),
-            alert_events: Arc::new(alert_events::AlertEvents(db)),
+            alert_events: Arc::new(alert_events::AlertEvents(db.clone())),
+            searches: Arc::new(searches::Searches(db)),
         }
     }
 }
@@ -110,6 +112,8 @@ struct Store {
     /// The history, keyed by insertion sequence (the "newest first"
     /// tie-breaker among equal times).
     alert_events: BTreeMap<u64, AlertEvent>,
+    /// Saved searches.
+    searches: BTreeMap<orion_core::model::SearchId, orion_core::model::SavedSearch>,
 }
 
 impl Store {

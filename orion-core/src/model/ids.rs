@@ -42,11 +42,13 @@ pub enum IdKind {
     AlertEvent,
     /// [`ServerRowId`].
     Server,
+    /// [`SearchId`].
+    Search,
 }
 
 impl IdKind {
     /// Every kind (one sequence each).
-    pub const ALL: [IdKind; 9] = [
+    pub const ALL: [IdKind; 10] = [
         Self::User,
         Self::Project,
         Self::Source,
@@ -56,6 +58,7 @@ impl IdKind {
         Self::Rule,
         Self::AlertEvent,
         Self::Server,
+        Self::Search,
     ];
 
     /// The sequence's stored name.
@@ -70,6 +73,7 @@ impl IdKind {
             Self::Rule => "alert_rules",
             Self::AlertEvent => "alert_events",
             Self::Server => "servers",
+            Self::Search => "saved_searches",
         }
     }
 }
@@ -173,6 +177,10 @@ id_type!(
     /// The integer id of a server's row (the agent-chosen
     /// [`ServerId`](super::server::ServerId) stays its natural key).
     ServerRowId, IdKind::Server
+);
+id_type!(
+    /// Identifies a saved search.
+    SearchId, IdKind::Search
 );
 
 #[cfg(test)]

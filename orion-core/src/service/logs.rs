@@ -9,7 +9,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Map, Value};
 use tracing::instrument;
 
+mod searches;
 mod views;
+
+pub use searches::{
+    MAX_RANGE_END_CHARS, MAX_SAVED_SEARCHES, MAX_SEARCH_NAME_CHARS, SearchInput, is_range_end,
+};
 
 pub use views::{
     FACET_SAMPLE, FacetField, FacetValue, Facets, LogContext, MAX_CONTEXT, MAX_FACET_FIELDS, MAX_FACET_VALUES,

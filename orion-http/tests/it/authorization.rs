@@ -28,6 +28,10 @@ fn project_routes(project: &str, token_id: &str) -> Vec<(Method, String, Option<
         (Method::POST, format!("{p}/tokens/{token_id}/rotate"), None),
         (Method::GET, format!("{p}/servers"), None),
         (Method::GET, format!("{p}/servers/metrics"), None),
+        (Method::GET, format!("{p}/searches"), None),
+        (Method::POST, format!("{p}/searches"), Some(json!({ "name": "intruder", "q": "x" }))),
+        (Method::PUT, format!("{p}/searches/1"), Some(json!({ "name": "intruder", "q": "x" }))),
+        (Method::DELETE, format!("{p}/searches/1"), None),
         (Method::GET, format!("{p}/servers/web-1/heartbeats"), None),
         (Method::GET, format!("{p}/servers/web-1/commands"), None),
         (

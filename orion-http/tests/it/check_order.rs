@@ -80,7 +80,13 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
             "POST" | "PUT",
             _,
             Some(
-                "/sources" | "/tokens" | "/alerts/rules" | "/alerts/rules/{ruleId}" | "/alerts/rules/preview",
+                "/sources"
+                | "/tokens"
+                | "/alerts/rules"
+                | "/alerts/rules/{ruleId}"
+                | "/alerts/rules/preview"
+                | "/searches"
+                | "/searches/{searchId}",
             ),
         ) => (Who::User, Body),
         ("POST", _, Some("/servers/{serverId}/commands")) => (Who::User, Body),
@@ -99,6 +105,8 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
                 | "/tokens/{tokenId}"
                 | "/tokens/{tokenId}/rotate"
                 | "/servers"
+                | "/searches"
+                | "/searches/{searchId}"
                 | "/alerts/rules"
                 | "/alerts/rules/{ruleId}"
                 | "/alerts/rules/{ruleId}/test"
@@ -138,6 +146,9 @@ impl World {
         let rule = json!({"name": "errors", "condition": "error_count > 1", "channels": ["email"]});
         let rule = server.create_rule(&ada, "web", rule).await;
         let token = server.create_token(&ada, "web", "ci", &["logs:read"]).await;
+        let (_, search) = server
+            .post("/api/projects/web/searches", &ada, json!({"name": "errors", "q": "level:error"}))
+            .await;
         let mut tokens = BTreeMap::new();
         for perm in ALL {
             tokens.insert(perm.to_owned(), api_token(&server, &ada, "web", &[perm]).await);
@@ -154,6 +165,7 @@ impl World {
             ("{serverId}", "web-1".to_owned()),
             ("{tokenId}", token["id"].to_string()),
             ("{ruleId}", rule["id"].to_string()),
+            ("{searchId}", search["id"].to_string()),
             ("{commandId}", command["id"].to_string()),
             ("{incidentId}", incident),
             ("{id}", entry),

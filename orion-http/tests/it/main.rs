@@ -27,6 +27,7 @@ mod log_views;
 mod logs;
 mod openapi;
 mod projects;
+mod searches;
 mod server_metrics;
 mod servers;
 mod shippers;

@@ -16,8 +16,8 @@ use sea_orm::{
 use super::{parse_id, stored};
 use crate::entity::projects::{self, Column, Entity};
 use crate::entity::{
-    alert_events, alert_rule_states, alert_rules, api_tokens, commands, heartbeats, incidents, servers,
-    sources,
+    alert_events, alert_rule_states, alert_rules, api_tokens, commands, heartbeats, incidents,
+    saved_searches, servers, sources,
 };
 use crate::error::{CorruptRow, repo_err};
 
@@ -104,6 +104,11 @@ impl ProjectRepository for ProjectRepo {
         }
         delete_agent_rows(&txn, id).await?;
         delete_alert_rows(&txn, id).await?;
+        saved_searches::Entity::delete_many()
+            .filter(saved_searches::Column::ProjectId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(repo_err)?;
         api_tokens::Entity::delete_many()
             .filter(api_tokens::Column::ProjectId.eq(id))
             .exec(&txn)
