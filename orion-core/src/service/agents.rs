@@ -100,8 +100,8 @@ pub struct ContextLineInput {
     pub timestamp: String,
     /// `stdout` or `stderr`.
     pub stream: String,
-    /// The text.
-    pub line: String,
+    /// The text (required; may be empty).
+    pub line: Option<String>,
 }
 
 /// The figures of a crash context, unchecked.
@@ -120,7 +120,9 @@ fn check_context(input: ContextInput, errors: &mut Vec<FieldError>) -> Option<Cr
     let mut lines = Vec::new();
     if input.lines.len() > CrashContext::MAX_LINES {
         errors.push(FieldError::new("context.lines", format!("at most {} lines", CrashContext::MAX_LINES)));
-    } else if input.lines.iter().map(|l| l.line.len()).sum::<usize>() > CrashContext::MAX_BYTES {
+    } else if input.lines.iter().map(|l| l.line.as_ref().map_or(0, String::len)).sum::<usize>()
+        > CrashContext::MAX_BYTES
+    {
         errors.push(FieldError::new(
             "context.lines",
             format!("the lines may hold at most {} bytes of text in all", CrashContext::MAX_BYTES),
@@ -131,8 +133,10 @@ fn check_context(input: ContextInput, errors: &mut Vec<FieldError>) -> Option<Cr
             let at =
                 DateTime::parse_from_rfc3339(&line.timestamp).map(|t| t.with_timezone(&Utc).trunc_subsecs(3));
             let stream = OutputStream::parse(&line.stream);
-            if let (Ok(timestamp), Some(stream)) = (at, stream) {
-                lines.push(ContextLine { timestamp, stream, line: line.line });
+            let text = line.line;
+            let missing = text.is_none();
+            if let (Ok(timestamp), Some(stream), Some(line)) = (at, stream, text) {
+                lines.push(ContextLine { timestamp, stream, line });
                 continue;
             }
             bad += 1;
@@ -150,6 +154,9 @@ fn check_context(input: ContextInput, errors: &mut Vec<FieldError>) -> Option<Cr
                     format!("context.lines[{i}].stream"),
                     "must be `stdout` or `stderr`",
                 ));
+            }
+            if missing {
+                errors.push(FieldError::new(format!("context.lines[{i}].line"), "is required (a string)"));
             }
         }
     }

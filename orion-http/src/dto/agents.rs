@@ -262,8 +262,8 @@ pub struct ContextLineRequest {
     pub timestamp: String,
     /// `stdout` or `stderr`.
     pub stream: String,
-    /// The text.
-    pub line: String,
+    /// The text; required (a missing or null one is a 400).
+    pub line: Option<String>,
 }
 
 /// The figures of a crash context: a heartbeat's groups (its `scripts`

@@ -118,6 +118,14 @@ async fn a_bad_context_is_a_400_naming_the_field_and_nothing_is_stored() {
         (json!({"lines": "many"}), "context.lines"),
         (json!({"lines": [{"timestamp": 5, "stream": "stdout", "line": "x"}]}), "context.lines[0].timestamp"),
         (json!("crashed"), "context"),
+        (
+            json!({"lines": [{"timestamp": "2026-01-01T00:00:00Z", "stream": "stdout"}]}),
+            "context.lines[0].line",
+        ),
+        (
+            json!({"lines": [{"timestamp": "2026-01-01T00:00:00Z", "stream": "stdout", "line": null}]}),
+            "context.lines[0].line",
+        ),
     ];
     for (bad, field) in cases {
         let answer = fleet.server.alert(&fleet.agent, crash(bad)).await;

@@ -21,7 +21,7 @@ fn line(i: usize, stream: &str) -> ContextLineInput {
     ContextLineInput {
         timestamp: format!("2024-03-01T11:59:{:02}.500Z", i % 60),
         stream: stream.into(),
-        line: format!("line {i}"),
+        line: Some(format!("line {i}")),
     }
 }
 
@@ -107,7 +107,7 @@ async fn a_bad_context_names_its_field_and_stores_nothing() {
     let mut events = orion.logs().subscribe();
     let huge = ContextInput {
         lines: (0..2)
-            .map(|_| ContextLineInput { line: "x".repeat(33 * 1024), ..line(0, "stdout") })
+            .map(|_| ContextLineInput { line: Some("x".repeat(33 * 1024)), ..line(0, "stdout") })
             .collect(),
         ..context(0)
     };
@@ -133,6 +133,10 @@ async fn a_bad_context_names_its_field_and_stores_nothing() {
             vec!["context.metrics.cpu.percent", "context.metrics.timestamp"],
         ),
         (ContextInput { signal: Some(0), ..context(1) }, vec!["context.signal"]),
+        (
+            ContextInput { lines: vec![ContextLineInput { line: None, ..line(0, "stdout") }], ..context(0) },
+            vec!["context.lines[0].line"],
+        ),
         (ContextInput { signal: Some(65), ..context(1) }, vec!["context.signal"]),
     ];
     for (bad, fields) in cases {
@@ -143,11 +147,13 @@ async fn a_bad_context_names_its_field_and_stores_nothing() {
 
     // The limits themselves are fine: 200 lines, 64 KiB of text, signal 64.
     let limits = ContextInput {
-        lines: (0..200).map(|i| ContextLineInput { line: "y".repeat(327), ..line(i, "stdout") }).collect(),
+        lines: (0..200)
+            .map(|i| ContextLineInput { line: Some("y".repeat(327)), ..line(i, "stdout") })
+            .collect(),
         signal: Some(64),
         ..context(0)
     };
-    assert!(limits.lines.iter().map(|l| l.line.len()).sum::<usize>() <= 64 * 1024);
+    assert!(limits.lines.iter().map(|l| l.line.as_ref().unwrap().len()).sum::<usize>() <= 64 * 1024);
     orion.agents().alert(&f.agent, crash("api", Some(limits))).await.expect("at the limits");
 }
 
