@@ -5,6 +5,7 @@
 mod alerts;
 mod commands;
 mod heartbeats;
+mod incidents;
 mod isolation;
 mod register;
 mod sources;
