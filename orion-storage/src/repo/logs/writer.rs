@@ -42,7 +42,7 @@
 //! closes), after writing what was already queued.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
@@ -114,6 +114,8 @@ pub(super) struct Claim {
 
 /// One caller's entries and where to send the outcome.
 struct Request {
+    /// Its place in the queue, counted from 1 ([`Writer::append`] order).
+    seq: u64,
     entries: Vec<NewLogEntry>,
     claim: Option<Claim>,
     reply: oneshot::Sender<RepoResult<AppendOutcome>>,
@@ -139,6 +141,8 @@ pub(super) enum Written {
 #[derive(Debug)]
 pub(crate) struct Writer {
     queue: mpsc::UnboundedSender<Request>,
+    /// Requests queued so far: each request's `seq`.
+    enqueued: Arc<AtomicU64>,
     room: Arc<Semaphore>,
     queue_rows: usize,
     counters: Arc<Counters>,
@@ -154,10 +158,11 @@ impl Writer {
         // One batch may wait, encoded, while the one before commits.
         let (ready, batches) = mpsc::channel(1);
         let (numbers, drawn) = watch::channel(Drawn { batch: 0, next: None });
-        let down = Arc::new(AtomicBool::new(false));
+        let enqueued = Arc::new(AtomicU64::new(0));
+        let down = Down { enqueued: enqueued.clone(), before: Arc::new(AtomicU64::new(0)) };
         tokio::spawn(pack_batches(requests, ready, drawn, options.batch_rows.max(1), down.clone()));
         tokio::spawn(commit_batches(db, batches, numbers, counters.clone(), down));
-        Self { queue, room: Arc::new(Semaphore::new(queue_rows)), queue_rows, counters }
+        Self { queue, enqueued, room: Arc::new(Semaphore::new(queue_rows)), queue_rows, counters }
     }
 
     /// Queues `entries` (with the key to record, if any) and waits until
@@ -173,7 +178,8 @@ impl Writer {
         let rows = u32::try_from(entries.len().min(self.queue_rows)).unwrap_or(u32::MAX);
         let room = self.room.clone().try_acquire_many_owned(rows).map_err(|_| RepositoryError::Overloaded)?;
         let (reply, outcome) = oneshot::channel();
-        self.queue.send(Request { entries, claim, reply, _room: room }).map_err(|_| stopped())?;
+        let seq = self.enqueued.fetch_add(1, Ordering::SeqCst) + 1;
+        self.queue.send(Request { seq, entries, claim, reply, _room: room }).map_err(|_| stopped())?;
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         outcome.await.map_err(|_| stopped())?
     }
@@ -192,6 +198,17 @@ impl Writer {
 
 fn stopped() -> RepositoryError {
     RepositoryError::unavailable(std::io::Error::other("the log writer has stopped"))
+}
+
+/// Where the committer tells the packer the database was unreachable: the
+/// requests queued by then (`seq <= before`) are failed at once.
+#[derive(Debug, Clone)]
+struct Down {
+    /// Requests queued so far (the writer's counter).
+    enqueued: Arc<AtomicU64>,
+    /// The last request queued when the database was last found
+    /// unreachable.
+    before: Arc<AtomicU64>,
 }
 
 /// A batch on its way from the packer to the committer.
@@ -219,7 +236,7 @@ async fn pack_batches(
     ready: mpsc::Sender<Ready>,
     mut drawn: watch::Receiver<Drawn>,
     batch_rows: usize,
-    down: Arc<AtomicBool>,
+    down: Down,
 ) {
     let mut number = 0u64;
     while let Some(first) = requests.recv().await {
@@ -237,13 +254,13 @@ async fn pack_batches(
             rows += next.entries.len();
             batch.push(next);
         }
-        if down.swap(false, Ordering::SeqCst) {
-            // The database was found unreachable: answer what queued
-            // meanwhile now rather than have each wait out a timeout.
-            batch.into_iter().for_each(|r| drop(r.reply.send(Err(unreachable_again()))));
-            while let Ok(queued) = requests.try_recv() {
-                let _ = queued.reply.send(Err(unreachable_again()));
-            }
+        // The database was found unreachable: what was queued by then is
+        // answered now rather than each waiting out a timeout; what came
+        // later is tried.
+        let before = down.before.load(Ordering::SeqCst);
+        let (stale, batch): (Vec<Request>, Vec<Request>) = batch.into_iter().partition(|r| r.seq <= before);
+        stale.into_iter().for_each(|r| drop(r.reply.send(Err(unreachable_again()))));
+        if batch.is_empty() {
             continue;
         }
         number += 1;
@@ -276,7 +293,7 @@ async fn commit_batches(
     mut batches: mpsc::Receiver<Ready>,
     numbers: watch::Sender<Drawn>,
     counters: Arc<Counters>,
-    down: Arc<AtomicBool>,
+    down: Down,
 ) {
     while let Some(Ready { number, requests, packed }) = batches.recv().await {
         let tell = |next: Option<i64>| {
@@ -292,7 +309,7 @@ async fn commit_batches(
         // A batch that drew no numbers still lets the packer go on.
         tell(None);
         if unreachable {
-            down.store(true, Ordering::SeqCst);
+            down.before.fetch_max(down.enqueued.load(Ordering::SeqCst), Ordering::SeqCst);
             while let Ok(queued) = batches.try_recv() {
                 queued.requests.into_iter().for_each(|r| drop(r.reply.send(Err(unreachable_again()))));
             }
