@@ -64,41 +64,19 @@ pub struct HeartbeatView<'a> {
     pub timestamp: String,
     /// When Orion received them.
     pub received_at: String,
-    /// Machine uptime, seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uptime: Option<f64>,
-    /// CPU figures.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<CpuGroup>,
-    /// Memory, megabytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ram: Option<RamGroup>,
-    /// Disk, gigabytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disk: Option<DiskGroup>,
-    /// Network rates.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub network: Option<NetworkGroup>,
-    /// 1/5/15-minute load averages.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub load_average: Option<[f64; 3]>,
+    /// The figures, in the reference's groups.
+    #[serde(flatten)]
+    pub metrics: MetricsView,
     /// Supervised scripts.
     pub scripts: Vec<ScriptView<'a>>,
 }
 
 impl<'a> From<&'a Heartbeat> for HeartbeatView<'a> {
     fn from(h: &'a Heartbeat) -> Self {
-        let m = &h.metrics;
-        let Groups { cpu, ram, disk, network } = Groups::of(m);
         Self {
             timestamp: timestamp(h.timestamp),
             received_at: timestamp(h.received_at),
-            uptime: m.uptime_seconds,
-            cpu,
-            ram,
-            disk,
-            network,
-            load_average: m.load_average,
+            metrics: MetricsView::from(&h.metrics),
             scripts: h.scripts.iter().map(ScriptView::from).collect(),
         }
     }
@@ -306,6 +284,40 @@ pub struct ContextMetricsView {
     /// When they were taken, if the agent said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+    /// The figures, in the reference's groups.
+    #[serde(flatten)]
+    pub metrics: MetricsView,
+}
+
+impl<'a> From<&'a CrashContext> for ContextView<'a> {
+    fn from(c: &'a CrashContext) -> Self {
+        Self {
+            lines: c
+                .lines
+                .iter()
+                .map(|l| ContextLineView {
+                    timestamp: timestamp(l.timestamp),
+                    stream: l.stream.as_str(),
+                    line: &l.line,
+                })
+                .collect(),
+            metrics: c.metrics.as_ref().map(|m| ContextMetricsView {
+                timestamp: m.timestamp.map(timestamp),
+                metrics: MetricsView::from(&m.metrics),
+            }),
+            exit_code: c.exit_code,
+            signal: c.signal,
+            restarts: c.restarts,
+        }
+    }
+}
+
+/// Figures in the heartbeat's groups, each left out when it carried
+/// nothing (percents derived from used/total where only those were sent):
+/// shared by heartbeats and crash contexts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricsView {
     /// Machine uptime, seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uptime: Option<f64>,
@@ -326,49 +338,11 @@ pub struct ContextMetricsView {
     pub load_average: Option<[f64; 3]>,
 }
 
-impl<'a> From<&'a CrashContext> for ContextView<'a> {
-    fn from(c: &'a CrashContext) -> Self {
+impl From<&Metrics> for MetricsView {
+    fn from(m: &Metrics) -> Self {
         Self {
-            lines: c
-                .lines
-                .iter()
-                .map(|l| ContextLineView {
-                    timestamp: timestamp(l.timestamp),
-                    stream: l.stream.as_str(),
-                    line: &l.line,
-                })
-                .collect(),
-            metrics: c.metrics.as_ref().map(|m| {
-                let Groups { cpu, ram, disk, network } = Groups::of(&m.metrics);
-                ContextMetricsView {
-                    timestamp: m.timestamp.map(timestamp),
-                    uptime: m.metrics.uptime_seconds,
-                    cpu,
-                    ram,
-                    disk,
-                    network,
-                    load_average: m.metrics.load_average,
-                }
-            }),
-            exit_code: c.exit_code,
-            signal: c.signal,
-            restarts: c.restarts,
-        }
-    }
-}
-
-/// The heartbeat groups of some figures, each left out when it carried
-/// nothing (percents derived from used/total where only those were sent).
-struct Groups {
-    cpu: Option<CpuGroup>,
-    ram: Option<RamGroup>,
-    disk: Option<DiskGroup>,
-    network: Option<NetworkGroup>,
-}
-
-impl Groups {
-    fn of(m: &Metrics) -> Self {
-        Self {
+            uptime: m.uptime_seconds,
+            load_average: m.load_average,
             cpu: (m.cpu_percent.is_some() || m.cpu_cores.is_some())
                 .then_some(CpuGroup { percent: m.cpu_percent, cores: m.cpu_cores }),
             ram: (!m.ram.is_empty()).then_some(RamGroup {
