@@ -50,7 +50,7 @@ pub(super) async fn insert_at<C: ConnectionTrait>(
     first: i64,
 ) -> RepoResult<Vec<i64>> {
     let (ids, work) = assign(entries, first);
-    let blocks = tokio::task::spawn_blocking(move || encode_all(work))
+    let blocks = tokio::task::spawn_blocking(move || encode_all(&work))
         .await
         .map_err(RepositoryError::unavailable)??;
     let packed = Packed { first, blocks, ids };
@@ -66,10 +66,38 @@ pub(super) async fn store_packed<C: ConnectionTrait>(db: &C, packed: &Packed) ->
     Ok(())
 }
 
-/// Encodes `entries` as blocks numbered from `first` (blocking: CPU work).
-pub(super) fn pack(entries: &[&NewLogEntry], first: i64) -> RepoResult<Packed> {
-    let (ids, work) = assign(entries, first);
-    Ok(Packed { first, blocks: encode_all(work)?, ids })
+/// Encodes `entries` as blocks numbered from `first` (blocking: CPU work),
+/// giving them back, in order, with the result. The entries are moved
+/// into the encoder's input and back rather than copied.
+pub(super) fn pack(entries: Vec<NewLogEntry>, first: i64) -> (Vec<NewLogEntry>, RepoResult<Packed>) {
+    let plan = {
+        let refs: Vec<&NewLogEntry> = entries.iter().collect();
+        plan(&refs)
+    };
+    let mut slots: Vec<Option<NewLogEntry>> = entries.into_iter().map(Some).collect();
+    let mut ids = vec![0i64; slots.len()];
+    let mut work = Vec::with_capacity(plan.len());
+    for (n, (project, positions)) in plan.iter().enumerate() {
+        let block = first + n as i64;
+        let mut members = Vec::with_capacity(positions.len());
+        for (ordinal, &i) in positions.iter().enumerate() {
+            let id = (block << ORDINAL_BITS) | ordinal as i64;
+            ids[i] = id;
+            if let Some(entry) = slots[i].take() {
+                members.push(LogEntry { id, entry });
+            }
+        }
+        work.push((*project, members));
+    }
+    let blocks = encode_all(&work);
+    // Every position is in exactly one block: each slot is filled again.
+    for ((_, positions), (_, members)) in plan.iter().zip(work) {
+        for (&i, member) in positions.iter().zip(members) {
+            slots[i] = Some(member.entry);
+        }
+    }
+    let entries = slots.into_iter().flatten().collect();
+    (entries, blocks.map(|blocks| Packed { first, blocks, ids }))
 }
 
 /// The entries' ids (in input order) and each block's project and
@@ -92,7 +120,7 @@ fn assign(entries: &[&NewLogEntry], first: i64) -> (Vec<i64>, Vec<(i64, Vec<LogE
 
 /// Encodes every block (blocking), spread over the machine's cores: block
 /// n on thread n % threads, the results back in block order.
-fn encode_all(work: Vec<(i64, Vec<LogEntry>)>) -> RepoResult<Vec<(i64, EncodedBlock)>> {
+fn encode_all(work: &[(i64, Vec<LogEntry>)]) -> RepoResult<Vec<(i64, EncodedBlock)>> {
     let encode = |(project, members): &(i64, Vec<LogEntry>)| {
         encode_block(members).map(|b| (*project, b)).map_err(RepositoryError::unavailable)
     };

@@ -267,9 +267,17 @@ async fn pack_batches(
         let (requests_back, packed) = match next {
             Some(first) => {
                 let encoded = tokio::task::spawn_blocking(move || {
-                    let entries: Vec<&NewLogEntry> = batch.iter().flat_map(|r| &r.entries).collect();
-                    let packed = pack::pack(&entries, first).ok();
-                    (batch, packed)
+                    // Moved out of the requests for the encoder and back.
+                    let mut batch = batch;
+                    let lengths: Vec<usize> = batch.iter().map(|r| r.entries.len()).collect();
+                    let entries: Vec<NewLogEntry> =
+                        batch.iter_mut().flat_map(|r| std::mem::take(&mut r.entries)).collect();
+                    let (entries, packed) = pack::pack(entries, first);
+                    let mut entries = entries.into_iter();
+                    for (request, n) in batch.iter_mut().zip(lengths) {
+                        request.entries = entries.by_ref().take(n).collect();
+                    }
+                    (batch, packed.ok())
                 })
                 .await;
                 match encoded {
