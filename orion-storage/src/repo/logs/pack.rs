@@ -38,8 +38,14 @@ pub(super) struct Packed {
 }
 
 /// How many blocks `entries` make (what the writer must draw numbers for).
+/// Counts per project only: it runs on every commit, before the blocks
+/// (already encoded ahead, usually) are stored.
 pub(super) fn block_count(entries: &[&NewLogEntry]) -> usize {
-    plan(entries).len()
+    let mut per_project: BTreeMap<i64, usize> = BTreeMap::new();
+    for e in entries {
+        *per_project.entry(e.project_id.get()).or_default() += 1;
+    }
+    per_project.values().map(|n| n.div_ceil(BLOCK_ENTRIES)).sum()
 }
 
 /// Encodes and stores `entries` as blocks numbered from `first` (numbers
@@ -169,4 +175,47 @@ fn plan(entries: &[&NewLogEntry]) -> Vec<(i64, Vec<usize>)> {
             positions.chunks(BLOCK_ENTRIES).map(|c| (project, c.to_vec())).collect::<Vec<_>>()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use orion_core::model::ProjectId;
+    use orion_core::model::log::Level;
+
+    use super::*;
+
+    fn entry(project: i64) -> NewLogEntry {
+        NewLogEntry {
+            project_id: ProjectId(project),
+            timestamp: Utc::now(),
+            received_at: Utc::now(),
+            level: Level::Info,
+            message: "m".into(),
+            metadata: Default::default(),
+            tags: Vec::new(),
+            source: None,
+            server_id: None,
+        }
+    }
+
+    #[test]
+    fn the_counted_blocks_are_the_planned_ones_and_packing_gives_the_entries_back_in_order() {
+        // Interleaved projects, one past a block's size.
+        let entries: Vec<NewLogEntry> =
+            (0..2 * BLOCK_ENTRIES + 7).map(|i| entry(1 + (i % 3) as i64)).collect();
+        let refs: Vec<&NewLogEntry> = entries.iter().collect();
+        assert_eq!(block_count(&refs), plan(&refs).len());
+        assert_eq!(block_count(&refs[..BLOCK_ENTRIES + 1]), 3);
+        let tagged: Vec<NewLogEntry> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| NewLogEntry { message: format!("entry {i}"), ..e.clone() })
+            .collect();
+        let (back, packed) = pack(tagged.clone(), 40);
+        assert_eq!(back, tagged);
+        let packed = packed.unwrap();
+        assert_eq!(packed.blocks.len(), block_count(&refs));
+        assert!(packed.ids.iter().all(|id| id >> ORDINAL_BITS >= 40));
+    }
 }
