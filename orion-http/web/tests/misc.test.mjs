@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { matchRoute, pathFor } from '../assets/lib/routes.js';
 import { keyAction, isTextEntry } from '../assets/lib/keys.js';
 import { normalizeHeartbeat, heartbeatSeries } from '../assets/lib/heartbeat.js';
-import { histogramSeries, sparkPath, metricPoints } from '../assets/lib/series.js';
+import { histogramSeries, sparkPath, metricPoints, fillSteps } from '../assets/lib/series.js';
 import { searchParams, exportFilename, fieldError } from '../assets/lib/search.js';
 
 test('routes match and build', () => {
@@ -92,6 +92,30 @@ test('sparkline paths', () => {
   assert.equal(sparkPath([{ t: 50, value: 50 }], { width: 100, height: 20, fromMs: 0, toMs: 100 }), 'M50,10h2');
   assert.equal(sparkPath([], { width: 10, height: 10, fromMs: 0, toMs: 1 }), '');
   assert.deepEqual(metricPoints([{ t: '1970-01-01T00:00:01.000Z', cpu: 5 }, { t: 0, cpu: null }], 'cpu'), [{ t: 0, value: null }, { t: 1000, value: 5 }]);
+});
+
+test('sparklines break where the server left out empty steps', () => {
+  // /servers/metrics with a 1-minute step: 12:00 and 12:01, nothing at 12:02-12:04, then 12:05 and 12:06.
+  const m = (minute, cpu) => ({ t: `2026-11-27T12:0${minute}:00.000Z`, cpu, samples: 1 });
+  const list = [m(0, 10), m(1, 20), m(5, 30), m(6, 40)];
+  const at = (minute) => Date.parse(`2026-11-27T12:0${minute}:00.000Z`);
+  const filled = metricPoints(list, 'cpu', { stepMs: 60_000 });
+  assert.deepEqual(
+    filled.map((p) => [p.t, p.value]),
+    [[at(0), 10], [at(1), 20], [at(2), null], [at(3), null], [at(4), null], [at(5), 30], [at(6), 40]],
+  );
+  // Without the step (an older server) nothing is added: the line joins 12:01 to 12:05.
+  assert.equal(metricPoints(list, 'cpu').length, 4);
+  const box = { width: 60, height: 10, fromMs: at(0), toMs: at(6) };
+  assert.equal(sparkPath(metricPoints(list, 'cpu'), box), 'M0,9L10,8L50,7L60,6');
+  assert.equal(sparkPath(filled, box), 'M0,9L10,8M50,7L60,6', 'two stretches, no line across the gap');
+  // A lone point between gaps is a dash of its own.
+  assert.equal(sparkPath(metricPoints([m(0, 10), m(3, 50), m(6, 40)], 'cpu', { stepMs: 60_000 }), box), 'M0,9h2M30,5h2M58,6h2');
+  // Consecutive steps, one point, no points, a bounded fill.
+  assert.equal(fillSteps([{ t: 0, value: 1 }, { t: 60, value: 2 }], 60).length, 2);
+  assert.deepEqual(fillSteps([{ t: 0, value: 1 }], 60), [{ t: 0, value: 1 }]);
+  assert.deepEqual(fillSteps([], 60), []);
+  assert.equal(fillSteps([{ t: 0, value: 1 }, { t: 1e12, value: 2 }], 1, 5).length, 7);
 });
 
 test('search params resolve the range and keep q', () => {

@@ -68,10 +68,41 @@ function round(v) {
   return Math.round(v * 10) / 10;
 }
 
-/** The metrics points of one server (`/servers/metrics`) for one key: `[{t (ms), value}]`. */
-export function metricPoints(list, key) {
-  return (list || [])
+/**
+ * The metrics points of one server (`/servers/metrics`) for one key:
+ * `[{t (ms), value}]`, oldest first. The server leaves out the steps
+ * without heartbeats; given the answer's step (`stepMs`, from
+ * `stepSeconds`), every missing step between two points becomes a
+ * `null` point, so a sparkline breaks there instead of joining across it.
+ */
+export function metricPoints(list, key, { stepMs } = {}) {
+  const points = (list || [])
     .map((p) => ({ t: typeof p.t === 'number' ? p.t : Date.parse(p.t), value: p[key] ?? null }))
     .filter((p) => Number.isFinite(p.t))
     .sort((a, b) => a.t - b.t);
+  return stepMs > 0 ? fillSteps(points, stepMs) : points;
+}
+
+/**
+ * `points` (sorted by `t`, on steps of `stepMs` aligned on the epoch, as
+ * the server aligns them) with a `{t, value: null}` for every step missing
+ * between the first and the last. At most `max` points are added (a
+ * malformed answer cannot make the page build millions).
+ */
+export function fillSteps(points, stepMs, max = 100_000) {
+  if (!(stepMs > 0) || points.length < 2) return points;
+  const out = [];
+  let added = 0;
+  for (let i = 0; i < points.length; i += 1) {
+    const p = points[i];
+    if (i > 0) {
+      const prev = points[i - 1];
+      for (let t = prev.t + stepMs; t <= p.t - stepMs / 2 && added < max; t += stepMs) {
+        out.push({ t, value: null });
+        added += 1;
+      }
+    }
+    out.push(p);
+  }
+  return out;
 }

@@ -38,6 +38,7 @@ export function ServersView({ project }) {
 
   const list = servers.data || [];
   const byServer = (metrics.data && metrics.data.servers) || {};
+  const stepMs = metrics.data && metrics.data.stepSeconds > 0 ? metrics.data.stepSeconds * 1000 : 0;
   const words = WORDS[range];
 
   return html`<div class="page">
@@ -72,7 +73,7 @@ export function ServersView({ project }) {
           const pts = byServer[s.serverId] || [];
           const name = s.displayName || s.serverId;
           const cell = (key, label, current) => html`<td class="spark-cell">
-            <${Sparkline} points=${metricPoints(pts, key)} fromMs=${span.fromMs} toMs=${span.toMs} label=${`${label} of ${name}, ${words}`} />
+            <${Sparkline} points=${metricPoints(pts, key, { stepMs })} fromMs=${span.fromMs} toMs=${span.toMs} label=${`${label} of ${name}, ${words}`} />
             <span class="spark-value">${formatPercent(current)}</span>
           </td>`;
           return html`<tr key=${s.serverId}>
