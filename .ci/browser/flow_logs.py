@@ -255,9 +255,30 @@ def saved_searches(run):
     expect(bar).to_have_value("level:error source:payments")
     expect(status_text(page)).to_contain_text("10 matching entries")
     run.shot("logs-saved-search")
-    saved.get_by_role("button", name="Delete saved search Declined <b>payments</b>").click()
-    saved.get_by_role("button", name="Delete Declined <b>payments</b>").click()
+    # Rename (PUT …/searches/:id): the query and range stay as saved.
+    saved.get_by_role("button", name="Rename saved search Declined <b>payments</b>").click()
+    form = saved.get_by_role("form", name="Rename saved search Declined <b>payments</b>")
+    expect(form.get_by_label("New name")).to_be_focused()
+    expect(form.get_by_label("New name")).to_have_value("Declined <b>payments</b>")
+    form.get_by_label("New name").fill("Card <i>declines</i>")
+    run.shot("logs-saved-search-rename")
+    form.get_by_role("button", name="Save name").click()
+    expect(saved.get_by_role("status").filter(has_text="Saved search Declined <b>payments</b> renamed to Card <i>declines</i>.")).to_be_visible()
+    expect(saved.get_by_role("button", name="Card <i>declines</i>", exact=True)).to_be_visible()
     expect(saved.get_by_role("button", name="Declined <b>payments</b>", exact=True)).to_have_count(0)
+    after = run.api("GET", f"/projects/{run.project}/searches")
+    assert [(x["id"], x["name"], x["q"], x["from"], x["to"]) for x in after] == \
+        [(stored[0]["id"], "Card <i>declines</i>", "level:error source:payments", stored[0]["from"], stored[0]["to"])], after
+    # Cancel leaves it as it is.
+    saved.get_by_role("button", name="Rename saved search Card <i>declines</i>").click()
+    saved.get_by_label("New name").fill("never saved")
+    saved.get_by_role("button", name="Cancel").click()
+    expect(saved.get_by_role("button", name="Card <i>declines</i>", exact=True)).to_be_visible()
+    saved.get_by_role("button", name="Card <i>declines</i>", exact=True).click()
+    expect(bar).to_have_value("level:error source:payments")
+    saved.get_by_role("button", name="Delete saved search Card <i>declines</i>").click()
+    saved.get_by_role("button", name="Delete Card <i>declines</i>").click()
+    expect(saved.get_by_role("button", name="Card <i>declines</i>", exact=True)).to_have_count(0)
 
 
 FLOWS = [

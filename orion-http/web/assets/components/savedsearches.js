@@ -1,5 +1,6 @@
 // Saved searches, stored on the server and shared in the project.
-// API: GET/POST /projects/:p/searches, DELETE /projects/:p/searches/:id.
+// API: GET/POST /projects/:p/searches, PUT (rename) and DELETE
+// /projects/:p/searches/:id.
 
 import { html, useState } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
@@ -13,6 +14,7 @@ export function SavedSearches({ project, current, onApply }) {
   const [name, setName] = useState('');
   const [error, setError] = useState(null);
   const [message, setMessage] = useState('');
+  const [renaming, setRenaming] = useState(null); // {id, name}
 
   const save = async (e) => {
     e.preventDefault();
@@ -21,6 +23,20 @@ export function SavedSearches({ project, current, onApply }) {
       const s = await api.post(projectPath(project, '/searches'), { name: name.trim(), q: current.q, from: current.from, to: current.to });
       setName('');
       setMessage(`Saved search ${s && s.name ? s.name : ''} created.`);
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  // PUT replaces the whole search: the query and range go back as they are.
+  const rename = async (e, s) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const saved = await api.put(projectPath(project, `/searches/${s.id}`), { name: renaming.name.trim(), q: s.q || '', from: s.from ?? null, to: s.to ?? null });
+      setRenaming(null);
+      setMessage(`Saved search ${s.name} renamed to ${saved && saved.name ? saved.name : renaming.name.trim()}.`);
       list.reload();
     } catch (err) {
       setError(err);
@@ -45,12 +61,21 @@ export function SavedSearches({ project, current, onApply }) {
     <${ErrorNotice} error=${error || list.error} />
     ${list.data && items.length === 0 && html`<p class="muted small">None yet.</p>`}
     <ul class="saved-list">
-      ${items.map(
-        (s) => html`<li key=${s.id}>
-          <button type="button" class="link" onClick=${() => onApply(s)} title=${s.q || '(everything)'}>${s.name}</button>
-          <span class="muted small">${s.from ? describeRange({ from: s.from, to: s.to || 'now' }) : ''}</span>
-          <${ConfirmButton} label="Delete" ariaLabel=${`Delete saved search ${s.name}`} confirmLabel=${`Delete ${s.name}`} onConfirm=${() => remove(s)} />
-        </li>`,
+      ${items.map((s) =>
+        renaming && renaming.id === s.id
+          ? html`<li key=${s.id}>
+              <form class="inline-form" onSubmit=${(e) => rename(e, s)} aria-label=${`Rename saved search ${s.name}`}>
+                <${Field} label="New name" value=${renaming.name} onInput=${(v) => setRenaming({ id: s.id, name: v })} required=${true} maxlength="100" autocomplete="off" autofocus=${true} />
+                <button type="submit">Save name</button>
+                <button type="button" onClick=${() => setRenaming(null)}>Cancel</button>
+              </form>
+            </li>`
+          : html`<li key=${s.id}>
+              <button type="button" class="link" onClick=${() => onApply(s)} title=${s.q || '(everything)'}>${s.name}</button>
+              <span class="muted small">${s.from ? describeRange({ from: s.from, to: s.to || 'now' }) : ''}</span>
+              <button type="button" class="small" aria-label=${`Rename saved search ${s.name}`} onClick=${() => setRenaming({ id: s.id, name: s.name })}>Rename</button>
+              <${ConfirmButton} label="Delete" ariaLabel=${`Delete saved search ${s.name}`} confirmLabel=${`Delete ${s.name}`} onConfirm=${() => remove(s)} />
+            </li>`,
       )}
     </ul>
     <form class="inline-form" onSubmit=${save}>
