@@ -314,6 +314,9 @@ pub struct AlertRule {
     pub enabled: bool,
     /// Only logs of this source count (log metrics).
     pub source: Option<String>,
+    /// Only logs matching this query string count (log metrics; see
+    /// [`parse_query`](super::log::parse_query)). Kept as given; it parses.
+    pub filter: Option<String>,
     /// Only this server counts (heartbeat and crash metrics).
     pub server_id: Option<ServerId>,
     /// While firing, notify again after this many minutes (default 60).

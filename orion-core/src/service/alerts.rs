@@ -20,7 +20,7 @@ use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::alert::{
     AlertEvent, AlertEventKind, AlertRule, Channel, Condition, Decision, Delivery, Metric, RuleState, decide,
 };
-use crate::model::log::{Level, LogFilter};
+use crate::model::log::{Level, LogFilter, parse_query};
 use crate::model::{AlertEventId, Project, RuleId, ServerId, SourceName};
 use crate::port::notify::{Notification, NotificationKind};
 
@@ -46,6 +46,9 @@ pub struct RuleInput {
     pub enabled: Option<bool>,
     /// Narrow log metrics to a source.
     pub source: Option<String>,
+    /// Narrow log metrics to the entries matching this query string
+    /// (`q=` syntax); empty or blank is no filter.
+    pub filter: Option<String>,
     /// Narrow heartbeat, crash and offline metrics to a server.
     pub server_id: Option<String>,
     /// Default 60.
@@ -270,10 +273,17 @@ impl AlertService {
             | Metric::LogCount
             | Metric::WarnCount
             | Metric::FatalCount => {
+                // The filter parsed when the rule was saved; a stored one
+                // that no longer does fails this rule's evaluation only.
+                let terms = match rule.filter.as_deref() {
+                    Some(q) => parse_query(q).map_err(|e| ServiceError::Internal(format!("filter: {e}")))?,
+                    None => Vec::new(),
+                };
                 let filter = LogFilter {
                     from: Some(from),
                     to: Some(now),
                     source: rule.source.clone(),
+                    terms,
                     ..LogFilter::default()
                 };
                 let counts = repos.logs.level_counts(rule.project_id, &filter).await?;
@@ -416,6 +426,7 @@ fn validate(
             .unwrap_or(None),
         None => None,
     };
+    let filter = check_filter(input.filter, &mut errors);
     let server_id = match input.server_id.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => ServerId::parse(raw).map(Some).map_err(|e| errors.push(e)).unwrap_or(None),
         None => None,
@@ -432,9 +443,23 @@ fn validate(
         channels,
         enabled: input.enabled.unwrap_or(true),
         source,
+        filter,
         server_id,
         repeat_minutes,
         created_at,
         updated_at: now,
     })
+}
+
+/// A rule's `filter`: `None` when absent or blank, the text as given when
+/// it parses, otherwise an error on `filter` with the parser's position.
+pub(crate) fn check_filter(raw: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let raw = raw.filter(|q| !q.trim().is_empty())?;
+    match parse_query(&raw) {
+        Ok(_) => Some(raw),
+        Err(e) => {
+            errors.push(FieldError::new("filter", e.to_string()));
+            None
+        }
+    }
 }

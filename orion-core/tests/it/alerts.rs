@@ -7,6 +7,7 @@
 
 mod decide;
 mod engine;
+mod filters;
 mod metrics;
 mod parser;
 mod preview;

@@ -15,6 +15,8 @@ pub struct PreviewBody {
     pub window_minutes: Option<u32>,
     /// Only logs of this source count.
     pub source: Option<String>,
+    /// Only logs matching this query string count.
+    pub filter: Option<String>,
     /// Only this server counts.
     pub server_id: Option<String>,
     /// RFC 3339; default `to` minus 24 hours.
@@ -29,6 +31,7 @@ impl From<PreviewBody> for PreviewInput {
             condition: b.condition,
             window_minutes: b.window_minutes,
             source: b.source,
+            filter: b.filter,
             server_id: b.server_id,
             from: b.from,
             to: b.to,

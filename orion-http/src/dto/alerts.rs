@@ -24,6 +24,8 @@ pub struct RuleBody {
     pub enabled: Option<bool>,
     /// Only logs of this source count.
     pub source: Option<String>,
+    /// Only logs matching this query string count.
+    pub filter: Option<String>,
     /// Only this server counts.
     pub server_id: Option<String>,
     /// Default 60.
@@ -39,6 +41,7 @@ impl From<RuleBody> for RuleInput {
             channels: b.channels,
             enabled: b.enabled,
             source: b.source,
+            filter: b.filter,
             server_id: b.server_id,
             repeat_minutes: b.repeat_minutes,
         }
@@ -63,6 +66,8 @@ pub struct RuleView<'a> {
     pub enabled: bool,
     /// The narrowing source, or null.
     pub source: Option<&'a str>,
+    /// The narrowing query string, or null.
+    pub filter: Option<&'a str>,
     /// The narrowing server, or null.
     pub server_id: Option<&'a str>,
     /// Re-notify interval while firing.
@@ -83,6 +88,7 @@ impl<'a> From<&'a AlertRule> for RuleView<'a> {
             channels: r.channels.iter().map(|c| c.to_wire()).collect(),
             enabled: r.enabled,
             source: r.source.as_deref(),
+            filter: r.filter.as_deref(),
             server_id: r.server_id.as_ref().map(|s| s.as_str()),
             repeat_minutes: r.repeat_minutes,
             created_at: timestamp(r.created_at),

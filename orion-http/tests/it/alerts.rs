@@ -49,6 +49,7 @@ async fn a_created_rule_is_answered_in_full_with_its_defaults() {
         "channels": [HOOK],
         "enabled": true,
         "source": null,
+        "filter": null,
         "serverId": null,
         "repeatMinutes": 60,
         "createdAt": "2024-03-01T12:00:00.000Z",
@@ -68,12 +69,15 @@ async fn every_field_of_a_rule_round_trips() {
         "channels": ["email", "email:ops@example.com", HOOK, "slack:https://hooks.slack.com/services/T/B/x", "discord:https://discord.com/api/webhooks/1/x"],
         "enabled": false,
         "source": "api",
+        "filter": "level>=warn -\"health check\"",
         "serverId": "web-1",
         "repeatMinutes": 30,
     });
     let rule = server.create_rule(&ada, "web", body.clone()).await;
     assert_eq!(rule["condition"], "disk_percent > 90.5");
-    for field in ["name", "windowMinutes", "channels", "enabled", "source", "serverId", "repeatMinutes"] {
+    for field in
+        ["name", "windowMinutes", "channels", "enabled", "source", "filter", "serverId", "repeatMinutes"]
+    {
         assert_eq!(rule[field], body[field], "{field}");
     }
 }
@@ -137,6 +141,9 @@ async fn a_bad_rule_is_a_400_naming_every_bad_field() {
         (json!({"repeatMinutes": 0}), "repeatMinutes", &["between 1 and 10080"]),
         (json!({"serverId": "web 1"}), "serverId", &["1 to 128 characters"]),
         (json!({"source": "Not A Source!"}), "source", &[]),
+        (json!({"filter": "level:loud"}), "filter", &["level", "at character 7"]),
+        (json!({"filter": "\"unclosed"}), "filter", &["at character 1"]),
+        (json!({"filter": 42}), "filter", &["invalid type"]),
     ];
     for (patch, field, fragments) in cases {
         let mut body = rule_body("errors", "error_count >= 3", &[HOOK]);

@@ -18,6 +18,7 @@ pub(crate) struct Model {
     pub channels: Json,
     pub enabled: bool,
     pub source: Option<String>,
+    pub filter: Option<String>,
     pub server_id: Option<String>,
     pub repeat_minutes: i64,
     pub created_at: i64,

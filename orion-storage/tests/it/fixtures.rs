@@ -170,6 +170,7 @@ pub fn rule(project: ProjectId) -> AlertRule {
         channels: vec![Channel::Webhook("https://hooks.example.com/orion".into())],
         enabled: true,
         source: None,
+        filter: None,
         server_id: None,
         repeat_minutes: 60,
         created_at: at(0),

@@ -48,6 +48,7 @@ pub(super) fn rule(project: ProjectId, created_at: DateTime<Utc>) -> AlertRule {
         ],
         enabled: true,
         source: Some("checkout-api".into()),
+        filter: Some(r#"level>=warn -"health check" meta.path="/a b" tag:ünï"#.into()),
         server_id: Some(ServerId::parse("web-1.eu:node_2").expect("valid server id")),
         repeat_minutes: 240,
         created_at,
@@ -63,6 +64,7 @@ fn bare_rule(project: ProjectId, created_at: DateTime<Utc>) -> AlertRule {
         window_minutes: 1,
         channels: vec![Channel::OwnerEmail],
         source: None,
+        filter: None,
         server_id: None,
         repeat_minutes: 60,
         ..rule(project, created_at)
@@ -153,6 +155,7 @@ pub async fn updating_a_rule_replaces_it_and_resets_its_state(repos: &Repos) {
         window_minutes: 1_440,
         channels: vec![Channel::Discord("https://discord.example.com/api/webhooks/2/b".into())],
         source: None,
+        filter: None,
         server_id: None,
         repeat_minutes: 1,
         updated_at: at(90_000),

@@ -30,6 +30,8 @@ pub struct PreviewInput {
     pub window_minutes: Option<u32>,
     /// Narrow log metrics to a source.
     pub source: Option<String>,
+    /// Narrow log metrics to the entries matching this query string.
+    pub filter: Option<String>,
     /// Narrow heartbeat, crash and offline metrics to a server.
     pub server_id: Option<String>,
     /// RFC 3339; default `to - 24 h`.
@@ -138,6 +140,7 @@ fn validate(
             .unwrap_or(None),
         None => None,
     };
+    let filter = super::check_filter(input.filter, &mut errors);
     let server_id = match input.server_id.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => ServerId::parse(raw).map(Some).map_err(|e| errors.push(e)).unwrap_or(None),
         None => None,
@@ -162,6 +165,7 @@ fn validate(
         channels: Vec::new(),
         enabled: true,
         source,
+        filter,
         server_id,
         repeat_minutes: 60,
         created_at: now,

@@ -76,6 +76,7 @@ async fn every_invalid_field_is_named_at_once() {
         ],
         enabled: None,
         source: Some("bad source!".into()),
+        filter: Some("level:nope".into()),
         server_id: Some("has space".into()),
         repeat_minutes: Some(0),
     };
@@ -94,6 +95,7 @@ async fn every_invalid_field_is_named_at_once() {
             "channels[2]",
             "channels[3]",
             "source",
+            "filter",
             "serverId"
         ]
     );
