@@ -21,12 +21,18 @@ export function LogHeader() {
 }
 
 /**
- * @param {{log: object, index: number, selected?: boolean, expanded?: boolean,
+ * One row, as an element (call it, do not mount it as a component):
+ * Preact 10.5's keyed diff moves every keyed *component* child of a list
+ * when one leaves its front, so each scroll step re-inserted the whole
+ * window of a virtual list (and the browser laid all of it out again);
+ * keyed elements are moved only when they have to be. No hooks here.
+ * @param {{key: any, log: object, index: number, selected?: boolean, expanded?: boolean,
  *   onClick?: (e) => void}} props
  */
-export function LogRow({ log, index, selected = false, expanded, onClick }) {
+export function logRow({ key, log, index, selected = false, expanded, onClick }) {
   const cls = `log-row${selected ? ' selected' : ''}${expanded ? ' expanded' : ''}`;
   return html`<div
+    key=${key}
     role="row"
     class=${cls}
     aria-rowindex=${index + 2}

@@ -1,6 +1,9 @@
 // A virtualized list of fixed-height rows: only the rows in view (plus an
 // overscan) are in the DOM, so 100,000 rows scroll like 50. One row may be
 // expanded; its details are measured and the rows after it shift down.
+// `renderRow(i)` should return a keyed *element* (see logRow in
+// logrows.js): Preact 10.5 re-inserts every keyed component child of a
+// list when one leaves its front, i.e. the whole window on each scroll step.
 
 import { html, useState, useRef, useEffect, useCallback } from '../vendor/htm-preact-standalone.js';
 import { computeWindow, rowTop } from '../lib/virtual.js';

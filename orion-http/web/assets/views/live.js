@@ -10,7 +10,7 @@ import { useUrlState, useTitle, useKeyAction } from '../components/hooks.js';
 import { Status } from '../components/ui.js';
 import { QueryBar } from '../components/querybar.js';
 import { VirtualList } from '../components/virtuallist.js';
-import { LogRow, LogHeader, LogDetails, ROW_HEIGHT } from '../components/logrows.js';
+import { logRow, LogHeader, LogDetails, ROW_HEIGHT } from '../components/logrows.js';
 import { TailBuffer } from '../lib/tailbuffer.js';
 import { isAtBottom } from '../lib/virtual.js';
 import { addTerm, tokenize } from '../lib/query.js';
@@ -191,16 +191,16 @@ export function LiveView({ project }) {
           expandedIndex=${openIndex}
           renderRow=${(i) => {
             const l = lines[i];
-            return html`<${LogRow}
-              key=${l.seq}
-              log=${l.item}
-              index=${i}
-              expanded=${i === openIndex}
-              onClick=${() => {
+            return logRow({
+              key: l.seq,
+              log: l.item,
+              index: i,
+              expanded: i === openIndex,
+              onClick: () => {
                 setOpenSeq(openSeq === l.seq ? null : l.seq);
                 if (!buf.paused) pause();
-              }}
-            />`;
+              },
+            });
           }}
           renderDetails=${(i) =>
             html`<${LogDetails}

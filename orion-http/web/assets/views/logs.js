@@ -15,7 +15,7 @@ import { FacetSidebar } from '../components/facets.js';
 import { SavedSearches } from '../components/savedsearches.js';
 import { ContextPanel } from '../components/contextpanel.js';
 import { VirtualList } from '../components/virtuallist.js';
-import { LogRow, LogHeader, LogDetails, ROW_HEIGHT } from '../components/logrows.js';
+import { logRow, LogHeader, LogDetails, ROW_HEIGHT } from '../components/logrows.js';
 import { searchParams, exportFilename, fieldError } from '../lib/search.js';
 import { addTerm } from '../lib/query.js';
 import { chooseInterval, absoluteRange } from '../lib/timerange.js';
@@ -254,14 +254,7 @@ export function LogsView({ project }) {
             onNearEnd=${loadMore}
             renderRow=${(i) => {
               const log = logs[i];
-              return html`<${LogRow}
-                key=${log.id}
-                log=${log}
-                index=${i}
-                selected=${i === selIndex}
-                expanded=${i === openIndex}
-                onClick=${() => toggle(log)}
-              />`;
+              return logRow({ key: log.id, log, index: i, selected: i === selIndex, expanded: i === openIndex, onClick: () => toggle(log) });
             }}
             renderDetails=${(i) =>
               html`<${LogDetails}
