@@ -1,7 +1,10 @@
 """Servers: a heartbeat sent through the API (the reference's shape) shows
 on the servers screen; a Restart button queues the command (checked
 through the agent's API) and shows the agent's acknowledgement; an agent
-alert shows on the incidents screen."""
+alert shows on the incidents screen; three crash reports with their
+context make one incident whose context, count and state show, with the
+status filter in the URL, and Resolve resolves it. HTML in a context line
+is text."""
 import datetime as dt, re
 
 from playwright.sync_api import expect
@@ -75,8 +78,89 @@ def incident_shows(run):
     run.shot("incidents")
 
 
+EVIL_LINE = '<img src=x onerror="window.__pwned=4">'
+EVIL_SCRIPT = '<script>window.__pwned=5</script>'
+
+
+def now_iso(offset_s=0.0):
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=offset_s)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def crash_report(restarts):
+    return {"event": "script_crash", "message": f"billing exited with code 2 (restart {restarts})", "scriptName": "billing",
+            "timestamp": now_iso(), "context": {
+                "lines": [{"timestamp": now_iso(-0.3), "stream": "stdout", "line": f"charging invoice {restarts}"},
+                          {"timestamp": now_iso(-0.2), "stream": "stdout", "line": EVIL_LINE},
+                          {"timestamp": now_iso(-0.1), "stream": "stderr", "line": f"panic: disk full {EVIL_SCRIPT}"}],
+                "metrics": {"timestamp": now_iso(-5), "cpu": {"percent": 97.5}, "ram": {"usedMb": 3072, "totalMb": 4096},
+                            "disk": {"usedGb": 99, "totalGb": 100}, "loadAverage": [3.5, 2.25, 1.0]},
+                "exitCode": 2, "signal": None, "restarts": restarts}}
+
+
+def incident_context_and_resolve(run):
+    page = run.page
+    for restarts in (1, 2, 3):   # three quick crashes: one incident, count 3, the newest context
+        run.api("POST", "/agent/alert", token=run.agent_token, body=crash_report(restarts))
+    page.get_by_role("button", name="Refresh").click()
+    # The status filter is in the URL.
+    page.get_by_label("Show").select_option("open")
+    page.wait_for_url(re.compile(r".*[?&]status=open"))
+    table = page.get_by_role("table", name="Incidents, newest first")
+    row = table.get_by_role("row").filter(has_text="billing exited with code 2 (restart 3)")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("Open")
+    expect(table.get_by_role("row").filter(has_text="billing")).to_have_count(1)
+    cells = row.get_by_role("cell").all_inner_texts()
+    assert "3" in cells, cells   # the count
+    incident = next(i for i in run.api("GET", f"/projects/{run.project}/incidents?status=open") if i["scriptName"] == "billing")
+    assert incident["count"] == 3, incident
+    row.get_by_role("button", name=f"Details of incident {incident['id']}").click()
+    panel = page.get_by_role("region", name=f"Incident {incident['id']}: script_crash of billing on web-1")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("heading", name=re.compile(r"^Incident \d+:"))).to_be_focused()
+    assert f"sel={incident['id']}" in page.url, page.url
+    expect(panel).to_contain_text("3 reports")
+    expect(panel).to_contain_text("exit code 2")
+    expect(panel).to_contain_text("97.5%")
+    expect(panel).to_contain_text("75.0% (3.0 GiB of 4.0 GiB)")
+    expect(panel).to_contain_text("3.50 2.25 1.00")
+    lines = panel.get_by_role("table", name="Last lines before the crash (3)")
+    rows = lines.get_by_role("row").all_inner_texts()[1:]
+    assert [r.split("\t")[1:] for r in rows] == [["stdout", "charging invoice 3"], ["stdout", EVIL_LINE],
+                                                   ["stderr", f"panic: disk full {EVIL_SCRIPT}"]], rows
+    # A line an agent sent is text: shown as it is, nothing ran, no element made of it.
+    expect(lines.get_by_role("cell", name=EVIL_LINE, exact=True)).to_be_visible()
+    assert page.evaluate("() => window.__pwned") is None, "a context line ran"
+    assert page.locator("img[src=x]").count() == 0, "a context line became an element"
+    run.shot("incident-context")
+    # The link is shareable: a reload opens the same incident with the same filter.
+    page.reload()
+    expect(panel).to_be_visible()
+    expect(page.get_by_label("Show")).to_have_value("open")
+    # Resolve: the state changes in the panel and on the server; the open list drops it.
+    panel.get_by_role("button", name="Resolve", exact=True).click()
+    expect(panel).to_contain_text("Resolved")
+    expect(page.get_by_role("status").filter(has_text=f"Incident {incident['id']} resolved.")).to_be_visible()
+    after = run.api("GET", f"/projects/{run.project}/incidents/{incident['id']}")
+    assert after["status"] == "resolved" and after["resolvedAt"], after
+    expect(panel.get_by_role("button", name="Resolve", exact=True)).to_have_count(0)
+    expect(table.get_by_role("row").filter(has_text="billing")).to_have_count(0)
+    page.get_by_label("Show").select_option("resolved")
+    page.wait_for_url(re.compile(r".*[?&]status=resolved"))
+    resolved_row = table.get_by_role("row").filter(has_text="billing exited with code 2 (restart 3)")
+    expect(resolved_row).to_contain_text("Resolved")
+    expect(table.get_by_role("row").filter(has_text="worker exited")).to_have_count(0)   # still open
+    page.get_by_label("Show").select_option("all")
+    expect(table.get_by_role("row").filter(has_text="worker exited")).to_be_visible()
+    expect(table.get_by_role("row").filter(has_text="billing exited")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel).to_have_count(0)
+    run.shot("incidents-all")
+
+
 FLOWS = [
     ("a heartbeat shows on the servers screen", heartbeat_shows),
     ("a restart button queues the command", restart_queues_command),
     ("an agent alert shows as an incident", incident_shows),
+    ("an incident's context, count and state; status filter; Resolve", incident_context_and_resolve),
 ]

@@ -14,6 +14,7 @@ import { normalizeHeartbeat, heartbeatSeries } from '../lib/heartbeat.js';
 import { resolveRange, toIso } from '../lib/timerange.js';
 import { formatAgo, formatBytes, formatPercent, formatRate, formatTime, formatUptime } from '../lib/format.js';
 import { pathFor } from '../lib/routes.js';
+import { describeStatus } from '../lib/incident.js';
 
 const SCHEMA = { from: { type: 'string', default: 'now-1h' }, to: { type: 'string', default: 'now' } };
 const MAX_PAGES = 5;
@@ -231,7 +232,7 @@ export function ServerView({ project, serverId }) {
       ${incidents.data && incidentList.length === 0 && html`<p class="empty">No incidents for this server in this range.</p>`}
       ${incidentList.length > 0 &&
       html`<table class="table compact">
-        <thead><tr><th scope="col">Time</th><th scope="col">Script</th><th scope="col">Event</th><th scope="col">Message</th></tr></thead>
+        <thead><tr><th scope="col">Last report</th><th scope="col">Script</th><th scope="col">Event</th><th scope="col">Message</th><th scope="col">State</th><th scope="col">Count</th><th scope="col">Details</th></tr></thead>
         <tbody>
           ${incidentList.map(
             (i) => html`<tr key=${i.id}>
@@ -239,6 +240,9 @@ export function ServerView({ project, serverId }) {
               <td>${i.scriptName ?? '—'}</td>
               <td>${i.event}</td>
               <td class="msg-cell">${i.message}</td>
+              <td>${describeStatus(i)}</td>
+              <td>${i.count ?? 1}</td>
+              <td><${Link} href=${`${pathFor('incidents', { project })}?sel=${i.id}`} aria-label=${`Incident ${i.id} in detail`}>Context<//></td>
             </tr>`,
           )}
         </tbody>
