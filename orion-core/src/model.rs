@@ -14,7 +14,7 @@ pub mod user;
 
 pub use ids::{
     AlertEventId, CommandId, Id, IdKind, IncidentId, InvalidId, MAX_ID, ProjectId, RuleId, SearchId,
-    ServerRowId, SourceId, TokenId, UserId,
+    ServerRowId, SilenceId, SourceId, TokenId, UserId,
 };
 pub use log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
 pub use names::{Email, Label, Password, PersonName, ProjectName, Pseudo, SourceName};

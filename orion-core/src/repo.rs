@@ -24,7 +24,7 @@ pub mod sources;
 pub mod tokens;
 pub mod users;
 
-pub use alerts::{AlertEventRepository, AlertRuleRepository};
+pub use alerts::{AlertEventRepository, AlertRuleRepository, SilenceRepository};
 pub use auth::{ChallengeRepository, LoginAttemptRepository};
 pub use commands::CommandRepository;
 pub use ids::IdRepository;
@@ -71,6 +71,8 @@ pub struct Repos {
     pub alert_rules: Arc<dyn AlertRuleRepository>,
     /// Alert history.
     pub alert_events: Arc<dyn AlertEventRepository>,
+    /// Alert silences.
+    pub silences: Arc<dyn SilenceRepository>,
     /// Saved searches of the logs explorer.
     pub searches: Arc<dyn SavedSearchRepository>,
 }

@@ -18,6 +18,7 @@ pub mod projects;
 pub mod searches;
 pub mod server_metrics;
 pub mod servers;
+pub mod silences;
 pub mod sources;
 pub mod tokens;
 

@@ -32,6 +32,7 @@ pub mod projects;
 pub mod searches;
 pub mod server_metrics;
 pub mod servers;
+pub mod silences;
 pub mod sources;
 pub mod tokens;
 pub mod ws;
@@ -58,6 +59,7 @@ pub fn all(orion: &Orion, hub: &Hub) -> Routes {
         .merge(incidents::routes(orion))
         .merge(alerts::routes(orion))
         .merge(alert_preview::routes(orion))
+        .merge(silences::routes(orion))
         .merge(ws::routes(orion, hub))
 }
 

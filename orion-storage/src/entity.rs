@@ -14,6 +14,7 @@
 pub(crate) mod alert_events;
 pub(crate) mod alert_rule_states;
 pub(crate) mod alert_rules;
+pub(crate) mod alert_silences;
 pub(crate) mod api_tokens;
 pub(crate) mod commands;
 pub(crate) mod heartbeats;

@@ -19,6 +19,7 @@ mod m20261201_000008_log_blocks;
 mod m20261202_000009_incidents_lifecycle;
 mod m20261202_000010_saved_searches;
 mod m20261202_000011_alert_rule_filters;
+mod m20261202_000012_alert_silences;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_incidents_lifecycle::Migration),
             Box::new(m20261202_000010_saved_searches::Migration),
             Box::new(m20261202_000011_alert_rule_filters::Migration),
+            Box::new(m20261202_000012_alert_silences::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ mod projects;
 mod searches;
 mod servers;
 mod settings;
+mod silences;
 mod sources;
 mod tokens;
 mod users;
@@ -48,6 +49,7 @@ pub(crate) fn repos(db: &DatabaseConnection, logs: Arc<logs::LogRepo>) -> Repos 
         alert_rules: Arc::new(alert_rules::AlertRuleRepo(db.clone())),
         alert_events: Arc::new(alert_events::AlertEventRepo(db.clone())),
         searches: Arc::new(searches::SearchRepo(db.clone())),
+        silences: Arc::new(silences::SilenceRepo(db.clone())),
     }
 }
 

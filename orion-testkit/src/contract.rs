@@ -20,6 +20,7 @@ pub mod projects;
 pub mod searches;
 pub mod servers;
 pub mod settings;
+pub mod silences;
 pub mod sources;
 pub mod tokens;
 pub mod users;
@@ -45,6 +46,7 @@ pub async fn run_all(repos: &Repos) {
     servers::run(repos).await;
     metrics::run(repos).await;
     searches::run(repos).await;
+    silences::run(repos).await;
     commands::run(repos).await;
     incidents::run(repos).await;
     alerts::run(repos).await;

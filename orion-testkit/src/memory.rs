@@ -19,6 +19,7 @@ mod projects;
 mod searches;
 mod servers;
 mod settings;
+mod silences;
 mod sources;
 mod tokens;
 mod users;
@@ -61,7 +62,8 @@ impl InMemoryRepos {
             incidents: Arc::new(incidents::Incidents(db.clone())),
             alert_rules: Arc::new(alert_rules::AlertRules(db.clone())),
             alert_events: Arc::new(alert_events::AlertEvents(db.clone())),
-            searches: Arc::new(searches::Searches(db)),
+            searches: Arc::new(searches::Searches(db.clone())),
+            silences: Arc::new(silences::Silences(db)),
         }
     }
 }
@@ -114,6 +116,8 @@ struct Store {
     alert_events: BTreeMap<u64, AlertEvent>,
     /// Saved searches.
     searches: BTreeMap<orion_core::model::SearchId, orion_core::model::SavedSearch>,
+    /// Alert silences.
+    silences: BTreeMap<orion_core::model::SilenceId, orion_core::model::alert::Silence>,
 }
 
 impl Store {

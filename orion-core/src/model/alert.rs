@@ -5,7 +5,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::ids::{AlertEventId, ProjectId, RuleId};
+use super::ids::{AlertEventId, ProjectId, RuleId, SilenceId};
 use super::server::ServerId;
 
 /// What a rule measures over its window.
@@ -401,8 +401,53 @@ pub struct AlertEvent {
     pub window_minutes: u32,
     /// When.
     pub at: DateTime<Utc>,
-    /// Each channel's outcome.
+    /// Each channel's outcome (none when silenced).
     pub deliveries: Vec<Delivery>,
+    /// Whether a silence matched: nobody was notified.
+    pub silenced: bool,
+}
+
+/// A silence: while it lasts, the firings and resolutions of the rules it
+/// matches are recorded as silenced, notify no channel and run no action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Silence {
+    /// Stable id.
+    pub id: SilenceId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// Only this rule (any rule when `None`).
+    pub rule_id: Option<RuleId>,
+    /// Only rules narrowed to this server (any rule when `None`).
+    pub server_id: Option<ServerId>,
+    /// It matches strictly before this instant.
+    pub until: DateTime<Utc>,
+    /// Why (1–500 characters).
+    pub reason: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Silence {
+    /// Whether it still lasts at `now`.
+    pub fn active(&self, now: DateTime<Utc>) -> bool {
+        now < self.until
+    }
+
+    /// Whether it silences `rule` at `now`: it lasts, and each of its
+    /// fields that is set names the rule (`rule_id`) or a server the rule
+    /// concerns (`server_id`: the rule's own `serverId`).
+    pub fn matches(&self, rule: &AlertRule, now: DateTime<Utc>) -> bool {
+        self.active(now)
+            && self.rule_id.is_none_or(|id| id == rule.id)
+            && self.server_id.as_ref().is_none_or(|server| rule.concerns(server))
+    }
+}
+
+impl AlertRule {
+    /// Whether the rule concerns `server`: its own narrowing.
+    pub fn concerns(&self, server: &ServerId) -> bool {
+        self.server_id.as_ref() == Some(server)
+    }
 }
 
 /// What the engine decides for a rule, given its state and whether its

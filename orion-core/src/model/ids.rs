@@ -44,11 +44,13 @@ pub enum IdKind {
     Server,
     /// [`SearchId`].
     Search,
+    /// [`SilenceId`].
+    Silence,
 }
 
 impl IdKind {
     /// Every kind (one sequence each).
-    pub const ALL: [IdKind; 10] = [
+    pub const ALL: [IdKind; 11] = [
         Self::User,
         Self::Project,
         Self::Source,
@@ -59,6 +61,7 @@ impl IdKind {
         Self::AlertEvent,
         Self::Server,
         Self::Search,
+        Self::Silence,
     ];
 
     /// The sequence's stored name.
@@ -74,6 +77,7 @@ impl IdKind {
             Self::AlertEvent => "alert_events",
             Self::Server => "servers",
             Self::Search => "saved_searches",
+            Self::Silence => "alert_silences",
         }
     }
 }
@@ -181,6 +185,10 @@ id_type!(
 id_type!(
     /// Identifies a saved search.
     SearchId, IdKind::Search
+);
+id_type!(
+    /// Identifies an alert silence.
+    SilenceId, IdKind::Silence
 );
 
 #[cfg(test)]

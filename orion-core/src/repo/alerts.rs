@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoResult;
-use crate::model::alert::{AlertEvent, AlertRule, RuleState};
-use crate::model::{ProjectId, RuleId};
+use crate::model::alert::{AlertEvent, AlertRule, RuleState, Silence};
+use crate::model::{ProjectId, RuleId, SilenceId};
 
 /// Stores alert rules and their state.
 #[async_trait]
@@ -43,4 +43,27 @@ pub trait AlertEventRepository: Send + Sync {
     async fn insert(&self, event: &AlertEvent) -> RepoResult<()>;
     /// The project's events, newest first (by `at`, then insertion), at most `limit`.
     async fn list(&self, project: ProjectId, limit: u32) -> RepoResult<Vec<AlertEvent>>;
+}
+
+/// Stores alert silences. Only active ones (`until` after the `now` given)
+/// are ever listed or found: an expired silence is gone.
+#[async_trait]
+pub trait SilenceRepository: Send + Sync {
+    /// Stores a new silence unless its project already has `max` active at
+    /// `now` (then `Ok(false)` and nothing stored). The count and the
+    /// insert are one atomic step: concurrent inserts never exceed `max`.
+    /// The project's silences expired at `now` may be deleted meanwhile.
+    async fn insert(&self, silence: &Silence, max: u32, now: DateTime<Utc>) -> RepoResult<bool>;
+    /// Deletes the project's silence; `NotFound` if absent or expired at `now`.
+    async fn delete(&self, project: ProjectId, id: SilenceId, now: DateTime<Utc>) -> RepoResult<()>;
+    /// The project's silence with that id, if active at `now`.
+    async fn find(
+        &self,
+        project: ProjectId,
+        id: SilenceId,
+        now: DateTime<Utc>,
+    ) -> RepoResult<Option<Silence>>;
+    /// The project's silences active at `now`, oldest first (by
+    /// `created_at`, then id).
+    async fn active(&self, project: ProjectId, now: DateTime<Utc>) -> RepoResult<Vec<Silence>>;
 }

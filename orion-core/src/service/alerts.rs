@@ -7,11 +7,13 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use tracing::instrument;
 
 mod preview;
+mod silences;
 
 pub use preview::{
     DEFAULT_PREVIEW_RANGE, EVALUATION_STEP, MAX_PREVIEW_POINTS, MAX_PREVIEW_RANGE, Preview, PreviewInput,
     PreviewPoint,
 };
+pub use silences::{MAX_REASON_CHARS, MAX_SILENCE, MAX_SILENCES, SilenceInput};
 
 use super::Deps;
 use super::principal::Principal;
@@ -64,6 +66,8 @@ pub struct Evaluation {
     pub value: Option<f64>,
     /// What was decided.
     pub decision: Decision,
+    /// Whether a silence matched the transition (nobody was notified).
+    pub silenced: bool,
 }
 
 /// Alert rules, evaluation and history.
@@ -201,14 +205,23 @@ impl AlertService {
         let value = self.metric(rule, now).await?;
         // No data (no heartbeats in the window) never holds.
         let holds = value.is_some_and(|v| rule.condition.holds(v));
-        let decision = decide(state, holds, now, rule.repeat_minutes);
+        let mut decision = decide(state, holds, now, rule.repeat_minutes);
+        // Silences are looked up only for a transition.
+        let silenced = decision != Decision::Quiet
+            && self.deps.repos.silences.active(project.id, now).await?.iter().any(|s| s.matches(rule, now));
+        if silenced && decision == Decision::Repeat {
+            // Repeats while silenced are not recorded: the rule stays quiet.
+            decision = Decision::Quiet;
+        }
         let mut next = RuleState { last_value: value, evaluated_at: Some(now), ..state.clone() };
         let kind = match decision {
             Decision::Quiet => None,
             Decision::Fire => {
                 next.firing = true;
                 next.since = Some(now);
-                next.last_notified_at = Some(now);
+                // A silenced firing notified nobody: the first evaluation
+                // after the silence is due to notify (as a repeat).
+                next.last_notified_at = (!silenced).then_some(now);
                 Some(AlertEventKind::Firing)
             }
             Decision::Repeat => {
@@ -225,7 +238,7 @@ impl AlertService {
         // Claim the transition first: if another server evaluated this rule
         // since we read its state, it notifies, not us.
         if !self.deps.repos.alert_rules.save_state(rule.id, state.evaluated_at, &next).await? {
-            return Ok(Evaluation { rule_id: rule.id, value, decision: Decision::Quiet });
+            return Ok(Evaluation { rule_id: rule.id, value, decision: Decision::Quiet, silenced: false });
         }
         if let Some(kind) = kind {
             let notification = Notification {
@@ -241,7 +254,8 @@ impl AlertService {
                 window_minutes: rule.window_minutes,
                 at: now,
             };
-            let deliveries = self.deliver(&project, rule, &notification).await?;
+            let deliveries =
+                if silenced { Vec::new() } else { self.deliver(&project, rule, &notification).await? };
             let event = AlertEvent {
                 id: self.deps.next_id::<AlertEventId>().await?,
                 project_id: project.id,
@@ -253,10 +267,11 @@ impl AlertService {
                 window_minutes: rule.window_minutes,
                 at: now,
                 deliveries,
+                silenced,
             };
             self.deps.repos.alert_events.insert(&event).await?;
         }
-        Ok(Evaluation { rule_id: rule.id, value, decision })
+        Ok(Evaluation { rule_id: rule.id, value, decision, silenced })
     }
 
     /// The rule's metric over `[now - window, now)`; `None` when there is

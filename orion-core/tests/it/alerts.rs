@@ -12,6 +12,7 @@ mod metrics;
 mod parser;
 mod preview;
 mod rules;
+mod silences;
 mod test_send;
 mod windows;
 

@@ -148,8 +148,10 @@ pub struct EventView<'a> {
     pub window_minutes: u32,
     /// When.
     pub at: String,
-    /// Each channel's outcome.
+    /// Each channel's outcome (none when silenced).
     pub deliveries: Vec<DeliveryView<'a>>,
+    /// Whether a silence matched: nobody was notified, no action ran.
+    pub silenced: bool,
 }
 
 impl<'a> From<&'a AlertEvent> for EventView<'a> {
@@ -164,6 +166,7 @@ impl<'a> From<&'a AlertEvent> for EventView<'a> {
             window_minutes: e.window_minutes,
             at: timestamp(e.at),
             deliveries: e.deliveries.iter().map(DeliveryView::from).collect(),
+            silenced: e.silenced,
         }
     }
 }

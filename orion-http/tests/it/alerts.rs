@@ -398,6 +398,7 @@ async fn an_event_shows_the_rule_as_it_was_and_each_delivery() {
                 {"channel": HOOK, "ok": false, "error": reason},
                 {"channel": "email", "ok": false, "error": reason},
             ],
+            "silenced": false,
         })
     );
 }

@@ -32,6 +32,13 @@ fn project_routes(project: &str, token_id: &str) -> Vec<(Method, String, Option<
         (Method::POST, format!("{p}/searches"), Some(json!({ "name": "intruder", "q": "x" }))),
         (Method::PUT, format!("{p}/searches/1"), Some(json!({ "name": "intruder", "q": "x" }))),
         (Method::DELETE, format!("{p}/searches/1"), None),
+        (Method::GET, format!("{p}/alerts/silences"), None),
+        (
+            Method::POST,
+            format!("{p}/alerts/silences"),
+            Some(json!({ "until": "2999-01-01T00:00:00Z", "reason": "intruder" })),
+        ),
+        (Method::DELETE, format!("{p}/alerts/silences/1"), None),
         (Method::GET, format!("{p}/servers/web-1/heartbeats"), None),
         (Method::GET, format!("{p}/servers/web-1/commands"), None),
         (

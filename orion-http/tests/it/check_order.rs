@@ -86,7 +86,8 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
                 | "/alerts/rules/{ruleId}"
                 | "/alerts/rules/preview"
                 | "/searches"
-                | "/searches/{searchId}",
+                | "/searches/{searchId}"
+                | "/alerts/silences",
             ),
         ) => (Who::User, Body),
         ("POST", _, Some("/servers/{serverId}/commands")) => (Who::User, Body),
@@ -107,6 +108,8 @@ fn rule(method: &str, template: &str) -> Option<(Who, Input)> {
                 | "/servers"
                 | "/searches"
                 | "/searches/{searchId}"
+                | "/alerts/silences"
+                | "/alerts/silences/{silenceId}"
                 | "/alerts/rules"
                 | "/alerts/rules/{ruleId}"
                 | "/alerts/rules/{ruleId}/test"
@@ -149,6 +152,14 @@ impl World {
         let (_, search) = server
             .post("/api/projects/web/searches", &ada, json!({"name": "errors", "q": "level:error"}))
             .await;
+        let (status, silence) = server
+            .post(
+                "/api/projects/web/alerts/silences",
+                &ada,
+                json!({"until": "2024-03-02T12:00:00Z", "reason": "deploy"}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{silence}");
         let mut tokens = BTreeMap::new();
         for perm in ALL {
             tokens.insert(perm.to_owned(), api_token(&server, &ada, "web", &[perm]).await);
@@ -166,6 +177,7 @@ impl World {
             ("{tokenId}", token["id"].to_string()),
             ("{ruleId}", rule["id"].to_string()),
             ("{searchId}", search["id"].to_string()),
+            ("{silenceId}", silence["id"].to_string()),
             ("{commandId}", command["id"].to_string()),
             ("{incidentId}", incident),
             ("{id}", entry),

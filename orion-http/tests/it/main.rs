@@ -31,6 +31,7 @@ mod searches;
 mod server_metrics;
 mod servers;
 mod shippers;
+mod silences;
 mod sources;
 mod sqlite;
 mod tokens;

@@ -63,6 +63,7 @@ async fn every_documented_endpoint_answers_at_its_method_and_path() {
             .replace("{tokenId}", "00000000-0000-4000-8000-000000000000")
             .replace("{sourceName}", "some-source")
             .replace("{searchId}", "1")
+            .replace("{silenceId}", "1")
             .replace("{serverId}", "some-server")
             .replace("{commandId}", "00000000-0000-4000-8000-000000000000")
             .replace("{ruleId}", "00000000-0000-4000-8000-000000000000")

@@ -20,6 +20,7 @@ pub(crate) struct Model {
     pub window_minutes: i64,
     pub at: i64,
     pub deliveries: Json,
+    pub silenced: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,10 +19,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
-                Table::alter()
-                    .table(AlertRules::Table)
-                    .add_column(text_null(AlertRules::Filter))
-                    .to_owned(),
+                Table::alter().table(AlertRules::Table).add_column(text_null(AlertRules::Filter)).to_owned(),
             )
             .await
     }

@@ -51,6 +51,7 @@ impl AlertEventRepository for AlertEventRepo {
             window_minutes: Set(i64::from(event.window_minutes)),
             at: Set(micros(event.at)),
             deliveries: Set(deliveries),
+            silenced: Set(event.silenced),
         };
         // An unknown project is `NotFound`, a reused id `Conflict`.
         Entity::insert(row).exec_without_returning(&self.0).await.map_err(parent_err)?;
@@ -90,5 +91,6 @@ fn to_domain(row: alert_events::Model) -> RepoResult<AlertEvent> {
             .into_iter()
             .map(|d| Delivery { channel: d.channel, ok: d.ok, error: d.error })
             .collect(),
+        silenced: row.silenced,
     })
 }

@@ -202,5 +202,6 @@ pub fn event(rule: &AlertRule, at: chrono::DateTime<Utc>) -> AlertEvent {
             ok: false,
             error: Some("connection refused".into()),
         }],
+        silenced: false,
     }
 }

@@ -103,6 +103,7 @@ pub(super) fn event(rule: &AlertRule, kind: AlertEventKind, at: DateTime<Utc>) -
                 error: Some("connection refused «after 2 tries»".into()),
             },
         ],
+        silenced: false,
     }
 }
 
@@ -289,8 +290,12 @@ pub async fn events_are_listed_newest_first_with_their_deliveries(repos: &Repos)
     let rule = stored_rule(repos, rule(project.id, at(0))).await;
     let foreign = stored_rule(repos, bare_rule(other.id, at(0))).await;
     let fired = event(&rule, AlertEventKind::Firing, at(1_000));
-    let repeat =
-        AlertEvent { deliveries: Vec::new(), value: 0.0, ..event(&rule, AlertEventKind::Repeat, at(5_000)) };
+    let repeat = AlertEvent {
+        deliveries: Vec::new(),
+        value: 0.0,
+        silenced: true,
+        ..event(&rule, AlertEventKind::Repeat, at(5_000))
+    };
     let resolved = AlertEvent { value: -2.5, ..event(&rule, AlertEventKind::Resolved, at(9_000)) };
     let tie = event(&rule, AlertEventKind::Firing, at(5_000));
     for e in [&fired, &resolved, &repeat, &tie] {

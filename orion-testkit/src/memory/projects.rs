@@ -71,6 +71,7 @@ impl ProjectRepository for Projects {
         store.alert_rules.retain(|_, (_, r, _)| r.project_id != id);
         store.alert_events.retain(|_, e| e.project_id != id);
         store.searches.retain(|_, s| s.project_id != id);
+        store.silences.retain(|_, s| s.project_id != id);
         Ok(())
     }
 }
