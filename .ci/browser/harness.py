@@ -11,8 +11,10 @@ CHROMIUM = "/usr/bin/chromium"
 
 # Endpoints of API.md part 2 that the server does not have yet: their 404s
 # (and the browser's matching console line) are expected, and listed in
-# the run's output, until they land. Every one has landed.
-PENDING = ()
+# the run's output, until they land. Every one of part 2 has landed; of
+# part 3 (issue 13), the alert silences are being added: the alerts screen
+# asks for them and says when the server has none (the silences flow skips).
+PENDING = ("/alerts/silences",)
 
 
 def free_port():

@@ -2,50 +2,27 @@
 // (the server's preview endpoint, debounced) and charts the rule over the
 // last 24 h with the points where it would have fired, "Send test" with
 // per-channel results, and the event history.
+// A rule may narrow its log metrics with a filter (a q= string) and carry
+// up to 5 actions (restart / stop / start a script of a server) queued
+// when it fires. Silences (a rule, a server or everything, until a time,
+// with a reason) are listed, created and deleted below the rules.
 // API: GET/POST /projects/:p/alerts/rules, PUT/DELETE .../rules/:id,
-// POST .../rules/:id/test, POST .../alerts/rules/preview, GET .../alerts/events.
+// POST .../rules/:id/test, POST .../alerts/rules/preview, GET .../alerts/events,
+// GET/POST .../alerts/silences, DELETE .../alerts/silences/:id, GET /projects/:p/servers.
 
 import { html, useState, useEffect, useMemo } from '../vendor/htm-preact-standalone.js';
 import { api, projectPath } from '../api.js';
 import { useAsync, useTitle, useUrlState, useDebounced, useKeyAction, useId } from '../components/hooks.js';
-import { Field, Checkbox, ErrorNotice, Loading, Status, ConfirmButton } from '../components/ui.js';
+import { Field, Checkbox, ErrorNotice, Loading, Select, Status, ConfirmButton } from '../components/ui.js';
 import { Chart, axes, cssVar } from '../components/chart.js';
-import { fieldError } from '../lib/search.js';
 import { formatTime, formatCount, formatValue } from '../lib/format.js';
+import { normalizeHeartbeat } from '../lib/heartbeat.js';
+import {
+  toForm, toBody, previewBody, emptyAction, detailFor, detailsUnder, describeAction, describeEventAction,
+  silenceBody, silenceScope, MAX_ACTIONS, ACTION_TYPES, SILENCE_DURATIONS,
+} from '../lib/rules.js';
 
 const SCHEMA = { edit: { type: 'string', default: '' } };
-
-const EMPTY = { name: '', condition: '', windowMinutes: '5', repeatMinutes: '60', channels: 'email', source: '', serverId: '', filter: '', enabled: true };
-
-function toForm(rule) {
-  if (!rule) return { ...EMPTY };
-  return {
-    name: rule.name,
-    condition: rule.condition,
-    windowMinutes: String(rule.windowMinutes ?? 5),
-    repeatMinutes: String(rule.repeatMinutes ?? 60),
-    channels: (rule.channels || []).join('\n'),
-    source: rule.source ?? '',
-    serverId: rule.serverId ?? '',
-    filter: rule.filter ?? '',
-    enabled: rule.enabled !== false,
-  };
-}
-
-function toBody(f) {
-  const body = {
-    name: f.name.trim(),
-    condition: f.condition,
-    windowMinutes: Number(f.windowMinutes),
-    repeatMinutes: Number(f.repeatMinutes),
-    channels: f.channels.split('\n').map((c) => c.trim()).filter(Boolean),
-    enabled: f.enabled,
-  };
-  if (f.source.trim()) body.source = f.source.trim();
-  if (f.serverId.trim()) body.serverId = f.serverId.trim();
-  if (f.filter.trim()) body.filter = f.filter.trim();
-  return body;
-}
 
 /** The threshold of `<metric> <op> <number>`, or null. */
 function threshold(condition) {
@@ -54,21 +31,17 @@ function threshold(condition) {
 }
 
 function Preview({ project, form, onProblem }) {
-  const key = JSON.stringify([form.condition, form.windowMinutes, form.source, form.serverId, form.filter]);
+  const key = JSON.stringify(previewBody(form));
   const debounced = useDebounced(key, 500);
   const [st, setSt] = useState({ loading: false, data: null, error: null });
   useEffect(() => {
-    const [condition, windowMinutes, source, serverId, filter] = JSON.parse(debounced);
-    if (!condition.trim()) {
+    const body = JSON.parse(debounced);
+    if (!body.condition.trim()) {
       setSt({ loading: false, data: null, error: null });
       return undefined;
     }
     const ctrl = new AbortController();
     setSt((s) => ({ ...s, loading: true }));
-    const body = { condition, windowMinutes: Number(windowMinutes) || 5 };
-    if (source.trim()) body.source = source.trim();
-    if (serverId.trim()) body.serverId = serverId.trim();
-    if (filter.trim()) body.filter = filter.trim();
     api
       .post(projectPath(project, '/alerts/rules/preview'), body, { signal: ctrl.signal })
       .then(
@@ -85,11 +58,13 @@ function Preview({ project, form, onProblem }) {
     return [t, points.map((p) => p.value), points.map((p) => (p.holds ? p.value : null)), points.map(() => limit)];
   }, [st.data, limit]);
 
-  const conditionProblem = st.error && st.error.status === 400 ? fieldError(st.error, 'condition') : null;
-  const otherProblem = st.error && !conditionProblem ? st.error : null;
+  // The condition's and the filter's problems are shown on their fields (tied to them).
+  const invalid = st.error && st.error.status === 400;
+  const conditionProblem = invalid ? detailFor(st.error, 'condition') : null;
+  const filterProblem = invalid ? detailFor(st.error, 'filter') : null;
+  const otherProblem = st.error && !conditionProblem && !filterProblem ? st.error : null;
   const stale = debounced !== key;
-  // The condition's problem is shown on the Condition field (tied to it).
-  useEffect(() => onProblem(conditionProblem), [conditionProblem]);
+  useEffect(() => onProblem({ condition: conditionProblem, filter: filterProblem }), [conditionProblem, filterProblem]);
 
   return html`<section class="preview" aria-labelledby="preview-title">
     <h3 id="preview-title">Preview, last 24 hours</h3>
@@ -122,15 +97,50 @@ function Preview({ project, form, onProblem }) {
   </section>`;
 }
 
-function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
+/** The scripts a server's latest heartbeat reported (for the script field's suggestions). */
+function scriptsOf(servers, serverId) {
+  const s = (servers || []).find((x) => x.serverId === serverId);
+  const hb = s && normalizeHeartbeat(s.latest);
+  return hb ? hb.scripts.map((x) => x.name) : [];
+}
+
+function ActionRow({ index, action, servers, error, onChange, onRemove }) {
+  const listId = useId('scripts');
+  const n = index + 1;
+  const known = (servers || []).map((s) => s.serverId);
+  const serverOptions = [['', 'Choose a server'], ...known.map((id) => [id, id])];
+  if (action.serverId && !known.includes(action.serverId)) serverOptions.push([action.serverId, `${action.serverId} (not in this project)`]);
+  const field = (k) => detailFor(error, `actions[${index}].${k}`);
+  const problems = detailsUnder(error, `actions[${index}]`, (f) => /\]\.(type|serverId|scriptName)$/.test(f));
+  return html`<fieldset class="action-row">
+    <legend>Action ${n}</legend>
+    <div class="row">
+      <${Select} label="Command" value=${action.type} onChange=${(type) => onChange({ ...action, type })} options=${ACTION_TYPES} />
+      <div class="field">
+        <${Select} label="Server" value=${action.serverId} onChange=${(serverId) => onChange({ ...action, serverId })} options=${serverOptions} />
+        ${field('serverId') && html`<p class="field-error">${field('serverId')}</p>`}
+      </div>
+      <${Field} label="Script" value=${action.scriptName} onInput=${(scriptName) => onChange({ ...action, scriptName })} list=${listId} autocomplete="off" error=${field('scriptName') || field('type')} />
+      <datalist id=${listId}>${scriptsOf(servers, action.serverId).map((name) => html`<option value=${name}></option>`)}</datalist>
+      <button type="button" class="danger-quiet remove-action" aria-label=${`Remove action ${n}`} onClick=${onRemove}>Remove</button>
+    </div>
+    ${problems.map((d) => html`<p class="field-error">${d.message}</p>`)}
+  </fieldset>`;
+}
+
+function RuleEditor({ project, rule, servers, onSaved, onDeleted, onClose }) {
   const [form, setForm] = useState(() => toForm(rule));
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [test, setTest] = useState(null);
   const [testError, setTestError] = useState(null);
-  const [conditionProblem, setConditionProblem] = useState(null);
+  const [problems, setProblems] = useState({ condition: null, filter: null });
   const channelsId = useId('channels');
   const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
+  const setAction = (i, a) => setForm((f) => ({ ...f, actions: f.actions.map((x, k) => (k === i ? a : x)) }));
+  const addAction = () =>
+    setForm((f) => ({ ...f, actions: [...f.actions, emptyAction(f.serverId.trim() || ((servers || []).length === 1 ? servers[0].serverId : ''))] }));
+  const removeAction = (i) => setForm((f) => ({ ...f, actions: f.actions.filter((_, k) => k !== i) }));
   useKeyAction('close', () => {
     onClose();
     return true;
@@ -141,10 +151,13 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
     setBusy(true);
     setError(null);
     try {
+      const body = toBody(form);
       const saved = rule
-        ? await api.put(projectPath(project, `/alerts/rules/${rule.id}`), toBody(form))
-        : await api.post(projectPath(project, '/alerts/rules'), toBody(form));
-      onSaved(saved, !rule);
+        ? await api.put(projectPath(project, `/alerts/rules/${rule.id}`), body)
+        : await api.post(projectPath(project, '/alerts/rules'), body);
+      // A server from before actions ignores them: say so rather than pretend.
+      const dropped = body.actions.length > 0 && !Array.isArray(saved.actions);
+      onSaved(saved, !rule, dropped);
     } catch (err) {
       setError(err);
     } finally {
@@ -172,8 +185,9 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
     }
   };
 
-  const detail = (field) => (error && error.details ? (error.details.find((d) => d.field === field) || {}).message : null);
-  const channelErrors = error && error.details ? error.details.filter((d) => /^channels/.test(d.field || '')) : [];
+  const detail = (field) => detailFor(error, field);
+  const channelErrors = detailsUnder(error, 'channels');
+  const listErrors = detailsUnder(error, 'actions', (f) => f !== 'actions');
 
   return html`<section class="panel editor" role="region" aria-labelledby="editor-title">
     <div class="panel-head">
@@ -187,7 +201,7 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
         hint="<metric> <op> <number>, e.g. error_count >= 3. Metrics: error_count, error_rate, error_percent, log_count, warn_count, fatal_count, crash_count, cpu_percent, ram_percent, disk_percent, offline_servers."
         value=${form.condition}
         onInput=${set('condition')}
-        error=${conditionProblem || detail('condition')}
+        error=${problems.condition || detail('condition')}
         liveError=${true}
         required=${true}
         autocomplete="off"
@@ -208,9 +222,29 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
         <${Field} label="Source" hint="Optional: only logs of this source count." value=${form.source} onInput=${set('source')} error=${detail('source')} />
         <${Field} label="Server ID" hint="Optional: only this server counts." value=${form.serverId} onInput=${set('serverId')} error=${detail('serverId')} />
       </div>
-      <${Field} label="Log filter" hint='Optional q= query narrowing the log metrics, e.g. source:billing "invoice sent".' value=${form.filter} onInput=${set('filter')} className="mono" />
+      <${Field}
+        label="Log filter"
+        hint='Optional q= query narrowing the log metrics, e.g. source:billing "invoice sent" (with log_count < 1: an absence alert).'
+        value=${form.filter}
+        onInput=${set('filter')}
+        error=${problems.filter || detail('filter')}
+        liveError=${true}
+        autocomplete="off"
+        spellcheck="false"
+        className="mono"
+      />
+      <fieldset class="actions-list">
+        <legend>Actions when it fires</legend>
+        <p class="hint">Up to ${MAX_ACTIONS} commands queued once when the rule fires (not on repeats, not while silenced).</p>
+        ${form.actions.length === 0 && html`<p class="muted small">No actions: the rule only notifies.</p>`}
+        ${form.actions.map(
+          (a, i) => html`<${ActionRow} key=${i} index=${i} action=${a} servers=${servers} error=${error} onChange=${(x) => setAction(i, x)} onRemove=${() => removeAction(i)} />`,
+        )}
+        ${listErrors.map((d) => html`<p class="field-error">${d.message}</p>`)}
+        <button type="button" onClick=${addAction} disabled=${form.actions.length >= MAX_ACTIONS}>Add action</button>
+      </fieldset>
       <${Checkbox} label="Enabled" checked=${form.enabled} onChange=${set('enabled')} />
-      <${Preview} project=${project} form=${form} onProblem=${setConditionProblem} />
+      <${Preview} project=${project} form=${form} onProblem=${setProblems} />
       <${ErrorNotice} error=${error} prefix="The rule was not saved" />
       <div class="actions">
         <button type="submit" class="primary" disabled=${busy}>Save rule</button>
@@ -230,6 +264,79 @@ function RuleEditor({ project, rule, onSaved, onDeleted, onClose }) {
   </section>`;
 }
 
+function Silences({ project, rules, servers }) {
+  const list = useAsync((signal) => api.get(projectPath(project, '/alerts/silences'), undefined, { signal }), [project]);
+  const [form, setForm] = useState({ ruleId: '', serverId: '', duration: '1h', reason: '' });
+  const [error, setError] = useState(null);
+  const [message, setMessage] = useState('');
+  const set = (k) => (v) => setForm((f) => ({ ...f, [k]: v }));
+  const unsupported = list.error && list.error.status === 404;
+  const items = Array.isArray(list.data) ? list.data : [];
+
+  const create = async (e) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const s = await api.post(projectPath(project, '/alerts/silences'), silenceBody(form, Date.now()));
+      setMessage(`Silence ${s.id} created: ${silenceScope(s, rules)} until ${formatTime(s.until, { ms: false })}.`);
+      setForm((f) => ({ ...f, reason: '' }));
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const remove = async (s) => {
+    setError(null);
+    try {
+      await api.del(projectPath(project, `/alerts/silences/${s.id}`));
+      setMessage(`Silence ${s.id} deleted.`);
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  const ruleOptions = [['', 'Every rule'], ...(rules || []).map((r) => [String(r.id), r.name])];
+  const serverOptions = [['', 'Any server'], ...(servers || []).map((s) => [s.serverId, s.serverId])];
+  return html`<section aria-labelledby="silences-title">
+    <div class="section-head">
+      <h2 id="silences-title">Silences</h2>
+    </div>
+    <p class="hint">While a silence matches, a firing or resolving rule is recorded as silenced: no channel is notified and no action runs.</p>
+    <${Status}>${message}<//>
+    <${ErrorNotice} error=${error} prefix="Not done" />
+    <${ErrorNotice} error=${unsupported ? null : list.error} />
+    ${unsupported && html`<p class="notice">This server does not support silences yet.</p>`}
+    ${list.data && items.length === 0 && html`<p class="empty">No active silences.</p>`}
+    ${items.length > 0 &&
+    html`<table class="table compact">
+      <caption class="visually-hidden">Active silences</caption>
+      <thead><tr><th scope="col">Matches</th><th scope="col">Until</th><th scope="col">Reason</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+      <tbody>
+        ${items.map(
+          (s) => html`<tr key=${s.id}>
+            <td>${silenceScope(s, rules)}</td>
+            <td class="nowrap"><time datetime=${s.until}>${formatTime(s.until, { ms: false })}</time></td>
+            <td class="msg-cell">${s.reason}</td>
+            <td class="nowrap">${formatTime(s.createdAt, { ms: false })}</td>
+            <td><${ConfirmButton} label="Delete" ariaLabel=${`Delete silence ${s.id}`} confirmLabel=${`Delete silence ${s.id}`} onConfirm=${() => remove(s)} /></td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>`}
+    ${!unsupported &&
+    html`<form class="silence-form" onSubmit=${create} aria-label="New silence">
+      <div class="row">
+        <${Select} label="Silence rule" value=${form.ruleId} onChange=${set('ruleId')} options=${ruleOptions} />
+        <${Select} label="Only server" value=${form.serverId} onChange=${set('serverId')} options=${serverOptions} />
+        <${Select} label="For" value=${form.duration} onChange=${set('duration')} options=${SILENCE_DURATIONS} />
+      </div>
+      <${Field} label="Reason" value=${form.reason} onInput=${set('reason')} required=${true} maxlength="500" autocomplete="off" error=${detailFor(error, 'reason')} />
+      <button type="submit">Create silence</button>
+    </form>`}
+  </section>`;
+}
+
 export function AlertsView({ project }) {
   useTitle(`Alerts · ${project}`);
   const [state, setState] = useUrlState(SCHEMA);
@@ -240,6 +347,9 @@ export function AlertsView({ project }) {
   const editing = state.edit === 'new' ? null : list.find((r) => String(r.id) === state.edit);
   const showEditor = state.edit === 'new' || !!editing;
   const eventList = Array.isArray(events.data) ? events.data : [];
+  const servers = useAsync((signal) => api.get(projectPath(project, '/servers'), undefined, { signal }), [project]);
+  const serverList = Array.isArray(servers.data) ? servers.data : [];
+  const withActions = eventList.some((ev) => Array.isArray(ev.actions) && ev.actions.length > 0);
 
   return html`<div class="page">
     <h1>Alerts</h1>
@@ -254,14 +364,17 @@ export function AlertsView({ project }) {
       ${rules.data && list.length === 0 && html`<p class="empty">No alert rules yet.</p>`}
       ${list.length > 0 &&
       html`<table class="table">
-        <thead><tr><th scope="col">Name</th><th scope="col">Condition</th><th scope="col">Window</th><th scope="col">Channels</th><th scope="col">Enabled</th><th scope="col">Actions</th></tr></thead>
+        <thead><tr><th scope="col">Name</th><th scope="col">Condition</th><th scope="col">Window</th><th scope="col">Channels</th><th scope="col">On firing</th><th scope="col">Enabled</th><th scope="col">Edit</th></tr></thead>
         <tbody>
           ${list.map(
             (r) => html`<tr key=${r.id} class=${editing && editing.id === r.id ? 'selected' : ''}>
               <th scope="row">${r.name}</th>
-              <td><code>${r.condition}</code>${r.source ? html` <span class="muted small">source ${r.source}</span>` : ''}${r.serverId ? html` <span class="muted small">server ${r.serverId}</span>` : ''}</td>
+              <td><code>${r.condition}</code>${r.source ? html` <span class="muted small">source ${r.source}</span>` : ''}${r.serverId ? html` <span class="muted small">server ${r.serverId}</span>` : ''}${
+                r.filter ? html`<div class="small">filter <code>${r.filter}</code></div>` : ''
+              }</td>
               <td>${r.windowMinutes} min</td>
               <td>${(r.channels || []).join(', ')}</td>
+              <td>${(r.actions || []).length === 0 ? 'Notify' : html`<ul class="plain">${r.actions.map((a) => html`<li>${describeAction(a)}</li>`)}</ul>`}</td>
               <td>${r.enabled ? 'Yes' : 'No'}</td>
               <td><button type="button" aria-label=${`Edit ${r.name}`} onClick=${() => setState({ edit: String(r.id) })}>Edit</button></td>
             </tr>`,
@@ -274,9 +387,12 @@ export function AlertsView({ project }) {
       key=${state.edit}
       project=${project}
       rule=${editing}
+      servers=${serverList}
       onClose=${() => setState({ edit: '' })}
-      onSaved=${(saved, created) => {
-        setMessage(created ? `Rule ${saved.name} created.` : `Rule ${saved.name} saved.`);
+      onSaved=${(saved, created, dropped) => {
+        setMessage(
+          `${created ? `Rule ${saved.name} created.` : `Rule ${saved.name} saved.`}${dropped ? ' This server does not store actions yet: they were not saved.' : ''}`,
+        );
         rules.reload();
         setState({ edit: String(saved.id) }, { replace: true });
       }}
@@ -286,6 +402,7 @@ export function AlertsView({ project }) {
         setState({ edit: '' });
       }}
     />`}
+    <${Silences} project=${project} rules=${list} servers=${serverList} />
     <section aria-labelledby="events-title">
       <div class="section-head">
         <h2 id="events-title">Event history</h2>
@@ -295,7 +412,7 @@ export function AlertsView({ project }) {
       ${events.data && eventList.length === 0 && html`<p class="empty">No alert has fired yet.</p>`}
       ${eventList.length > 0 &&
       html`<table class="table compact">
-        <thead><tr><th scope="col">Time</th><th scope="col">Rule</th><th scope="col">Event</th><th scope="col">Value</th><th scope="col">Deliveries</th></tr></thead>
+        <thead><tr><th scope="col">Time</th><th scope="col">Rule</th><th scope="col">Event</th><th scope="col">Value</th><th scope="col">Deliveries</th>${withActions && html`<th scope="col">Actions run</th>`}</tr></thead>
         <tbody>
           ${eventList.map(
             (ev) => html`<tr key=${ev.id}>
@@ -304,10 +421,18 @@ export function AlertsView({ project }) {
               <td><span class=${`event-kind ev-${ev.kind}`}>${ev.kind}</span>${ev.silenced ? ' (silenced)' : ''}</td>
               <td>${formatValue(ev.value)}</td>
               <td>
-                <ul class="plain">
-                  ${(ev.deliveries || []).map((d) => html`<li class=${d.ok ? 'ok' : 'failed'}>${d.channel}: ${d.ok ? 'delivered' : `failed — ${d.error || ''}`}</li>`)}
-                </ul>
+                ${ev.silenced && (ev.deliveries || []).length === 0
+                  ? html`<span class="muted">Silenced: nobody notified</span>`
+                  : html`<ul class="plain">
+                      ${(ev.deliveries || []).map((d) => html`<li class=${d.ok ? 'ok' : 'failed'}>${d.channel}: ${d.ok ? 'delivered' : `failed — ${d.error || ''}`}</li>`)}
+                    </ul>`}
               </td>
+              ${withActions &&
+              html`<td>
+                <ul class="plain">
+                  ${(ev.actions || []).map((a) => html`<li class=${a.status === 'failed' ? 'failed' : a.status === 'ok' ? 'ok' : ''}>${describeEventAction(a)}</li>`)}
+                </ul>
+              </td>`}
             </tr>`,
           )}
         </tbody>
