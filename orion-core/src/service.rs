@@ -22,7 +22,7 @@ pub use agents::{
     AgentRegistration, AgentService, AlertInput, ContextInput, ContextLineInput, ContextMetricsInput,
     HeartbeatInput, ServerOverview,
 };
-pub use alerts::{AlertService, Evaluation, RuleInput};
+pub use alerts::{ActionInput, AlertService, Evaluation, RuleInput};
 pub use logs::{LiveScope, LogExport, LogInput, LogService};
 pub use principal::{Principal, TokenPrincipal};
 pub use projects::ProjectService;

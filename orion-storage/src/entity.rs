@@ -11,6 +11,7 @@
 //! join (a rule with its state, for the alert engine) is declared on
 //! `alert_rule_states`.
 
+pub(crate) mod alert_event_actions;
 pub(crate) mod alert_events;
 pub(crate) mod alert_rule_states;
 pub(crate) mod alert_rules;

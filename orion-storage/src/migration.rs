@@ -20,6 +20,7 @@ mod m20261202_000009_incidents_lifecycle;
 mod m20261202_000010_saved_searches;
 mod m20261202_000011_alert_rule_filters;
 mod m20261202_000012_alert_silences;
+mod m20261202_000013_alert_actions;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_saved_searches::Migration),
             Box::new(m20261202_000011_alert_rule_filters::Migration),
             Box::new(m20261202_000012_alert_silences::Migration),
+            Box::new(m20261202_000013_alert_actions::Migration),
         ]
     }
 }

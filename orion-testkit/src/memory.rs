@@ -116,6 +116,12 @@ struct Store {
     alert_events: BTreeMap<u64, AlertEvent>,
     /// Saved searches.
     searches: BTreeMap<orion_core::model::SearchId, orion_core::model::SavedSearch>,
+    /// The commands firings queued: command id → (event, project,
+    /// position, outcome).
+    alert_event_actions: BTreeMap<
+        CommandId,
+        (orion_core::model::AlertEventId, ProjectId, usize, orion_core::model::alert::ActionOutcome),
+    >,
     /// Alert silences.
     silences: BTreeMap<orion_core::model::SilenceId, orion_core::model::alert::Silence>,
 }

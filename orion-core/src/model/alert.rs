@@ -5,8 +5,8 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::ids::{AlertEventId, ProjectId, RuleId, SilenceId};
-use super::server::ServerId;
+use super::ids::{AlertEventId, CommandId, ProjectId, RuleId, SilenceId};
+use super::server::{CommandKind, CommandStatus, ServerId};
 
 /// What a rule measures over its window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -321,10 +321,40 @@ pub struct AlertRule {
     pub server_id: Option<ServerId>,
     /// While firing, notify again after this many minutes (default 60).
     pub repeat_minutes: u32,
+    /// Commands queued when the rule fires (at most [`MAX_ACTIONS`]).
+    pub actions: Vec<RuleAction>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Most actions on one rule.
+pub const MAX_ACTIONS: usize = 5;
+
+/// What a rule does when it fires: queue this command for an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleAction {
+    /// Restart, stop or start.
+    pub kind: CommandKind,
+    /// The server whose agent runs it (one of the project's).
+    pub server_id: ServerId,
+    /// The script it concerns.
+    pub script_name: String,
+}
+
+/// What became of one action of a firing: the command it queued and,
+/// once the agent acknowledged it, the outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutcome {
+    /// The queued command.
+    pub command_id: CommandId,
+    /// The action as it was.
+    pub action: RuleAction,
+    /// Pending until the agent acknowledges.
+    pub status: CommandStatus,
+    /// What the agent reported.
+    pub output: Option<String>,
 }
 
 /// A rule's evaluation state, kept between runs.
@@ -405,6 +435,10 @@ pub struct AlertEvent {
     pub deliveries: Vec<Delivery>,
     /// Whether a silence matched: nobody was notified.
     pub silenced: bool,
+    /// The actions a firing ran, in the rule's order, with their
+    /// outcomes (stored with the firing's claim, not by
+    /// [`AlertEventRepository::insert`](crate::repo::AlertEventRepository::insert)).
+    pub actions: Vec<ActionOutcome>,
 }
 
 /// A silence: while it lasts, the firings and resolutions of the rules it
@@ -435,7 +469,7 @@ impl Silence {
 
     /// Whether it silences `rule` at `now`: it lasts, and each of its
     /// fields that is set names the rule (`rule_id`) or a server the rule
-    /// concerns (`server_id`: the rule's own `serverId`).
+    /// concerns (`server_id`: the rule's own `serverId` or an action's).
     pub fn matches(&self, rule: &AlertRule, now: DateTime<Utc>) -> bool {
         self.active(now)
             && self.rule_id.is_none_or(|id| id == rule.id)
@@ -444,9 +478,10 @@ impl Silence {
 }
 
 impl AlertRule {
-    /// Whether the rule concerns `server`: its own narrowing.
+    /// Whether the rule concerns `server`: its own narrowing, or one of
+    /// its actions runs there.
     pub fn concerns(&self, server: &ServerId) -> bool {
-        self.server_id.as_ref() == Some(server)
+        self.server_id.as_ref() == Some(server) || self.actions.iter().any(|a| &a.server_id == server)
     }
 }
 

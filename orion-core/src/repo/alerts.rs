@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::RepoResult;
 use crate::model::alert::{AlertEvent, AlertRule, RuleState, Silence};
-use crate::model::{ProjectId, RuleId, SilenceId};
+use crate::model::{AlertEventId, Command, ProjectId, RuleId, SilenceId};
 
 /// Stores alert rules and their state.
 #[async_trait]
@@ -34,14 +34,30 @@ pub trait AlertRuleRepository: Send + Sync {
         expected: Option<DateTime<Utc>>,
         state: &RuleState,
     ) -> RepoResult<bool>;
+    /// Like [`Self::save_state`] and, only when the state is saved, in the
+    /// same transaction: stores `commands` (pending) and records each as
+    /// an action of the event `event` (pending, in order), so of racing
+    /// evaluations exactly one queues the commands, once. Returns whether
+    /// it was saved.
+    async fn save_state_and_queue(
+        &self,
+        id: RuleId,
+        expected: Option<DateTime<Utc>>,
+        state: &RuleState,
+        event: AlertEventId,
+        commands: &[Command],
+    ) -> RepoResult<bool>;
 }
 
 /// Stores the alert history.
 #[async_trait]
 pub trait AlertEventRepository: Send + Sync {
-    /// Appends an event.
+    /// Appends an event (its `actions` were stored by
+    /// [`AlertRuleRepository::save_state_and_queue`] and are ignored here).
     async fn insert(&self, event: &AlertEvent) -> RepoResult<()>;
-    /// The project's events, newest first (by `at`, then insertion), at most `limit`.
+    /// The project's events, newest first (by `at`, then insertion), at
+    /// most `limit`, each with the actions recorded for it (in order, with
+    /// their latest outcome).
     async fn list(&self, project: ProjectId, limit: u32) -> RepoResult<Vec<AlertEvent>>;
 }
 

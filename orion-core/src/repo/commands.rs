@@ -18,7 +18,8 @@ pub trait CommandRepository: Send + Sync {
     /// The server's commands (any status), newest first, at most `limit`.
     async fn list(&self, project: ProjectId, server_id: &ServerId, limit: u32) -> RepoResult<Vec<Command>>;
     /// Records the outcome of a pending command atomically (a conditional
-    /// update on `status = pending`). `NotFound` if no such command of that
+    /// update on `status = pending`), and in the same transaction on the
+    /// alert event action that queued it, if one did. `NotFound` if no such command of that
     /// server exists; `Conflict` if it was already acknowledged.
     async fn acknowledge(
         &self,

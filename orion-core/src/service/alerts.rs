@@ -20,10 +20,13 @@ use super::principal::Principal;
 use super::projects::ProjectService;
 use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::alert::{
-    AlertEvent, AlertEventKind, AlertRule, Channel, Condition, Decision, Delivery, Metric, RuleState, decide,
+    ActionOutcome, AlertEvent, AlertEventKind, AlertRule, Channel, Condition, Decision, Delivery,
+    MAX_ACTIONS, Metric, RuleAction, RuleState, decide,
 };
 use crate::model::log::{Level, LogFilter, parse_query};
-use crate::model::{AlertEventId, Project, RuleId, ServerId, SourceName};
+use crate::model::{
+    AlertEventId, Command, CommandId, CommandKind, CommandStatus, Project, RuleId, ServerId, SourceName,
+};
 use crate::port::notify::{Notification, NotificationKind};
 
 /// Largest window, in minutes (one day).
@@ -55,6 +58,19 @@ pub struct RuleInput {
     pub server_id: Option<String>,
     /// Default 60.
     pub repeat_minutes: Option<u32>,
+    /// At most 5 commands queued when the rule fires.
+    pub actions: Vec<ActionInput>,
+}
+
+/// One action of a rule as a client sends it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActionInput {
+    /// `restart`, `stop` or `start`.
+    pub kind: String,
+    /// A server of the project.
+    pub server_id: String,
+    /// The script, 1–128 characters.
+    pub script_name: String,
 }
 
 /// One rule's outcome in an evaluation run.
@@ -99,7 +115,8 @@ impl AlertService {
     ) -> ServiceResult<AlertRule> {
         let project = self.projects.owned(principal, project).await?;
         let now = self.deps.clock.now().trunc_subsecs(3);
-        let rule = validate(input, self.deps.next_id::<RuleId>().await?, &project, now, now)?;
+        let actions = self.check_actions(&project, &input.actions).await?;
+        let rule = validate(input, actions, self.deps.next_id::<RuleId>().await?, &project, now, now)?;
         self.deps.repos.alert_rules.insert(&rule).await?;
         Ok(rule)
     }
@@ -115,7 +132,8 @@ impl AlertService {
     ) -> ServiceResult<AlertRule> {
         let (project, existing) = self.owned_rule(principal, project, id).await?;
         let now = self.deps.clock.now().trunc_subsecs(3);
-        let rule = validate(input, existing.id, &project, existing.created_at, now)?;
+        let actions = self.check_actions(&project, &input.actions).await?;
+        let rule = validate(input, actions, existing.id, &project, existing.created_at, now)?;
         self.deps.repos.alert_rules.update(&rule).await.map_err(rule_not_found)?;
         Ok(rule)
     }
@@ -236,8 +254,42 @@ impl AlertService {
             }
         };
         // Claim the transition first: if another server evaluated this rule
-        // since we read its state, it notifies, not us.
-        if !self.deps.repos.alert_rules.save_state(rule.id, state.evaluated_at, &next).await? {
+        // since we read its state, it notifies (and queues), not us. A
+        // firing's commands are stored with the claim, in its transaction,
+        // so a race queues them once.
+        let mut event_id = None;
+        let mut outcomes = Vec::new();
+        let claimed = if decision == Decision::Fire && !silenced && !rule.actions.is_empty() {
+            let id = self.deps.next_id::<AlertEventId>().await?;
+            let mut commands = Vec::with_capacity(rule.actions.len());
+            for action in &rule.actions {
+                let command = Command {
+                    id: self.deps.next_id::<CommandId>().await?,
+                    project_id: project.id,
+                    server_id: action.server_id.clone(),
+                    kind: action.kind,
+                    script_name: Some(action.script_name.clone()),
+                    payload: serde_json::Map::new(),
+                    status: CommandStatus::Pending,
+                    output: None,
+                    created_at: now,
+                    acked_at: None,
+                };
+                outcomes.push(ActionOutcome {
+                    command_id: command.id,
+                    action: action.clone(),
+                    status: CommandStatus::Pending,
+                    output: None,
+                });
+                commands.push(command);
+            }
+            event_id = Some(id);
+            let rules = &self.deps.repos.alert_rules;
+            rules.save_state_and_queue(rule.id, state.evaluated_at, &next, id, &commands).await?
+        } else {
+            self.deps.repos.alert_rules.save_state(rule.id, state.evaluated_at, &next).await?
+        };
+        if !claimed {
             return Ok(Evaluation { rule_id: rule.id, value, decision: Decision::Quiet, silenced: false });
         }
         if let Some(kind) = kind {
@@ -256,8 +308,12 @@ impl AlertService {
             };
             let deliveries =
                 if silenced { Vec::new() } else { self.deliver(&project, rule, &notification).await? };
+            let id = match event_id {
+                Some(id) => id,
+                None => self.deps.next_id::<AlertEventId>().await?,
+            };
             let event = AlertEvent {
-                id: self.deps.next_id::<AlertEventId>().await?,
+                id,
                 project_id: project.id,
                 rule_id: rule.id,
                 rule_name: rule.name.clone(),
@@ -268,6 +324,7 @@ impl AlertService {
                 at: now,
                 deliveries,
                 silenced,
+                actions: outcomes,
             };
             self.deps.repos.alert_events.insert(&event).await?;
         }
@@ -345,6 +402,56 @@ impl AlertService {
         Ok(Some(value))
     }
 
+    /// A rule's actions, checked against the project's servers: at most
+    /// [`MAX_ACTIONS`], each with a known type, a server of the project and
+    /// a script name. The problems come back to be reported with the
+    /// rule's others.
+    async fn check_actions(
+        &self,
+        project: &Project,
+        inputs: &[ActionInput],
+    ) -> ServiceResult<(Vec<RuleAction>, Vec<FieldError>)> {
+        let mut errors = Vec::new();
+        let mut actions = Vec::new();
+        if inputs.len() > MAX_ACTIONS {
+            errors.push(FieldError::new("actions", format!("must list at most {MAX_ACTIONS} actions")));
+            return Ok((actions, errors));
+        }
+        for (i, input) in inputs.iter().enumerate() {
+            let field = |name: &str| format!("actions[{i}].{name}");
+            let kind = CommandKind::parse(&input.kind);
+            if kind.is_none() {
+                errors.push(FieldError::new(field("type"), "must be `restart`, `stop` or `start`"));
+            }
+            let server_id = match ServerId::parse(&input.server_id) {
+                Err(e) => {
+                    errors.push(FieldError::new(field("serverId"), e.message));
+                    None
+                }
+                Ok(id) => {
+                    let found = self.deps.repos.servers.find(project.id, &id).await?.map(|s| s.server_id);
+                    if found.is_none() {
+                        errors.push(FieldError::new(field("serverId"), "no such server in this project"));
+                    }
+                    found
+                }
+            };
+            let script = input.script_name.trim();
+            let script_ok =
+                !script.is_empty() && script.chars().count() <= 128 && !script.chars().any(char::is_control);
+            if !script_ok {
+                errors.push(FieldError::new(
+                    field("scriptName"),
+                    "must be 1 to 128 characters once trimmed, without control characters",
+                ));
+            }
+            if let (Some(kind), Some(server_id), true) = (kind, server_id, script_ok) {
+                actions.push(RuleAction { kind, server_id, script_name: script.to_owned() });
+            }
+        }
+        Ok((actions, errors))
+    }
+
     /// Sends on every channel (the owner's email resolved), one outcome each.
     async fn deliver(
         &self,
@@ -401,6 +508,7 @@ fn rule_not_found(err: RepositoryError) -> ServiceError {
 
 fn validate(
     input: RuleInput,
+    (actions, action_errors): (Vec<RuleAction>, Vec<FieldError>),
     id: RuleId,
     project: &Project,
     created_at: DateTime<Utc>,
@@ -446,6 +554,7 @@ fn validate(
         Some(raw) => ServerId::parse(raw).map(Some).map_err(|e| errors.push(e)).unwrap_or(None),
         None => None,
     };
+    errors.extend(action_errors);
     let Some(condition) = condition.filter(|_| errors.is_empty()) else {
         return Err(ServiceError::Validation(errors));
     };
@@ -461,6 +570,7 @@ fn validate(
         filter,
         server_id,
         repeat_minutes,
+        actions,
         created_at,
         updated_at: now,
     })

@@ -5,6 +5,7 @@
 //! Notifications go to [`TestNotifier`], which records every call and fails
 //! on purpose for the [`BROKEN`] channel.
 
+mod actions;
 mod decide;
 mod engine;
 mod filters;

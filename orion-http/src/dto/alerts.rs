@@ -1,8 +1,8 @@
 //! Alert wire types: a rule as sent and as shown, one entry of the history,
 //! and the outcome of a test send.
 
-use orion_core::model::alert::{AlertEvent, AlertRule, Delivery};
-use orion_core::service::RuleInput;
+use orion_core::model::alert::{ActionOutcome, AlertEvent, AlertRule, Delivery, RuleAction};
+use orion_core::service::{ActionInput, RuleInput};
 use serde::{Deserialize, Serialize};
 
 use super::timestamp;
@@ -30,6 +30,21 @@ pub struct RuleBody {
     pub server_id: Option<String>,
     /// Default 60.
     pub repeat_minutes: Option<u32>,
+    /// At most 5 commands queued when the rule fires.
+    pub actions: Vec<ActionBody>,
+}
+
+/// `{type, serverId, scriptName}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActionBody {
+    /// `restart`, `stop` or `start`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A server of the project.
+    pub server_id: String,
+    /// The script.
+    pub script_name: String,
 }
 
 impl From<RuleBody> for RuleInput {
@@ -44,6 +59,11 @@ impl From<RuleBody> for RuleInput {
             filter: b.filter,
             server_id: b.server_id,
             repeat_minutes: b.repeat_minutes,
+            actions: b
+                .actions
+                .into_iter()
+                .map(|a| ActionInput { kind: a.kind, server_id: a.server_id, script_name: a.script_name })
+                .collect(),
         }
     }
 }
@@ -72,6 +92,8 @@ pub struct RuleView<'a> {
     pub server_id: Option<&'a str>,
     /// Re-notify interval while firing.
     pub repeat_minutes: u32,
+    /// Commands queued when it fires.
+    pub actions: Vec<ActionView<'a>>,
     /// Creation time.
     pub created_at: String,
     /// Last change.
@@ -91,8 +113,54 @@ impl<'a> From<&'a AlertRule> for RuleView<'a> {
             filter: r.filter.as_deref(),
             server_id: r.server_id.as_ref().map(|s| s.as_str()),
             repeat_minutes: r.repeat_minutes,
+            actions: r.actions.iter().map(ActionView::from).collect(),
             created_at: timestamp(r.created_at),
             updated_at: timestamp(r.updated_at),
+        }
+    }
+}
+
+/// An action of a rule.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionView<'a> {
+    /// `restart`, `stop` or `start`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The server whose agent runs it.
+    pub server_id: &'a str,
+    /// The script.
+    pub script_name: &'a str,
+}
+
+impl<'a> From<&'a RuleAction> for ActionView<'a> {
+    fn from(a: &'a RuleAction) -> Self {
+        Self { kind: a.kind.as_str(), server_id: a.server_id.as_str(), script_name: &a.script_name }
+    }
+}
+
+/// What one action of a firing did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeView<'a> {
+    /// The queued command.
+    pub command_id: i64,
+    /// The action as it was.
+    #[serde(flatten)]
+    pub action: ActionView<'a>,
+    /// `pending` until the agent acknowledges, then `ok` or `failed`.
+    pub status: &'static str,
+    /// What the agent reported, or null.
+    pub output: Option<&'a str>,
+}
+
+impl<'a> From<&'a ActionOutcome> for OutcomeView<'a> {
+    fn from(o: &'a ActionOutcome) -> Self {
+        Self {
+            command_id: o.command_id.get(),
+            action: ActionView::from(&o.action),
+            status: o.status.as_str(),
+            output: o.output.as_deref(),
         }
     }
 }
@@ -152,6 +220,8 @@ pub struct EventView<'a> {
     pub deliveries: Vec<DeliveryView<'a>>,
     /// Whether a silence matched: nobody was notified, no action ran.
     pub silenced: bool,
+    /// The commands a firing queued, with their outcomes.
+    pub actions: Vec<OutcomeView<'a>>,
 }
 
 impl<'a> From<&'a AlertEvent> for EventView<'a> {
@@ -167,6 +237,7 @@ impl<'a> From<&'a AlertEvent> for EventView<'a> {
             at: timestamp(e.at),
             deliveries: e.deliveries.iter().map(DeliveryView::from).collect(),
             silenced: e.silenced,
+            actions: e.actions.iter().map(OutcomeView::from).collect(),
         }
     }
 }

@@ -52,6 +52,7 @@ async fn a_created_rule_is_answered_in_full_with_its_defaults() {
         "filter": null,
         "serverId": null,
         "repeatMinutes": 60,
+        "actions": [],
         "createdAt": "2024-03-01T12:00:00.000Z",
         "updatedAt": "2024-03-01T12:00:00.000Z",
     });
@@ -399,6 +400,69 @@ async fn an_event_shows_the_rule_as_it_was_and_each_delivery() {
                 {"channel": "email", "ok": false, "error": reason},
             ],
             "silenced": false,
+            "actions": [],
         })
     );
+}
+
+#[tokio::test]
+async fn actions_round_trip_and_bad_ones_are_a_400_naming_each() {
+    let (server, ada) = with_project().await;
+    let agent = server.agent_token(&ada, "web", "web-1").await;
+    let restart = json!({"type": "restart", "serverId": "web-1", "scriptName": "api"});
+    let mut body = rule_body("errors", "log_count >= 0", &[HOOK]);
+    body["actions"] = json!([restart, {"type": "stop", "serverId": "web-1", "scriptName": " worker "}]);
+    let rule = server.create_rule(&ada, "web", body).await;
+    assert_eq!(
+        rule["actions"],
+        json!([restart, {"type": "stop", "serverId": "web-1", "scriptName": "worker"}])
+    );
+    let plain = server.create_rule(&ada, "web", rule_body("plain", "log_count > 99", &[HOOK])).await;
+    assert_eq!(plain["actions"], json!([]));
+
+    let six: Vec<_> = (0..6).map(|_| restart.clone()).collect();
+    let cases: &[(Value, &[&str])] = &[
+        (json!([{"type": "reboot", "serverId": "web-1", "scriptName": "api"}]), &["actions[0].type"]),
+        (
+            json!([restart, {"type": "stop", "serverId": "web-9", "scriptName": "api"}]),
+            &["actions[1].serverId"],
+        ),
+        (json!([{"type": "start", "serverId": "web-1", "scriptName": ""}]), &["actions[0].scriptName"]),
+        (json!(six), &["actions"]),
+        (json!([{"type": 3, "serverId": "web-1", "scriptName": "api"}]), &["actions[0].type"]),
+        (json!({"type": "restart"}), &["actions"]),
+    ];
+    for (actions, fields) in cases {
+        let mut body = rule_body("bad", "log_count > 1", &[HOOK]);
+        body["actions"] = actions.clone();
+        let answer = server.post_rule(&ada, "web", body).await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "validation_failed");
+        assert_eq!(detail_fields(&answer.1), *fields, "{actions}: {}", answer.1);
+    }
+    assert_eq!(server.rules(&ada, "web").await.len(), 2, "a refused rule was stored");
+
+    // It fires: the history shows the queued command, then the agent's outcome.
+    server.evaluate().await;
+    let (_, pending) = server.get("/api/agent/commands", &agent).await;
+    let pending = pending.as_array().expect("an array").clone();
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    let events = server.alert_events(&ada, "web").await;
+    let event = events.iter().find(|e| e["ruleId"] == rule["id"]).unwrap();
+    assert_eq!(
+        event["actions"],
+        json!([
+            {"commandId": pending[0]["id"], "type": "restart", "serverId": "web-1", "scriptName": "api", "status": "pending", "output": null},
+            {"commandId": pending[1]["id"], "type": "stop", "serverId": "web-1", "scriptName": "worker", "status": "pending", "output": null},
+        ])
+    );
+    let ack = format!("/api/agent/commands/{}/ack", pending[0]["id"]);
+    let (status, reply) = server.post(&ack, &agent, json!({"status": "ok", "output": "restarted"})).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    let events = server.alert_events(&ada, "web").await;
+    let event = events.iter().find(|e| e["ruleId"] == rule["id"]).unwrap();
+    assert_eq!(
+        (&event["actions"][0]["status"], &event["actions"][0]["output"]),
+        (&json!("ok"), &json!("restarted"))
+    );
+    assert_eq!(event["actions"][1]["status"], "pending");
 }

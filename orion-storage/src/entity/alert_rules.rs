@@ -21,6 +21,7 @@ pub(crate) struct Model {
     pub filter: Option<String>,
     pub server_id: Option<String>,
     pub repeat_minutes: i64,
+    pub actions: Option<Json>,
     pub created_at: i64,
     pub updated_at: i64,
 }

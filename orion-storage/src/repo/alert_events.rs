@@ -3,14 +3,17 @@
 
 use async_trait::async_trait;
 use orion_core::error::RepoResult;
-use orion_core::model::ProjectId;
-use orion_core::model::alert::{AlertEvent, AlertEventKind, Delivery};
+use std::collections::HashMap;
+
+use orion_core::model::alert::{ActionOutcome, AlertEvent, AlertEventKind, Delivery, RuleAction};
+use orion_core::model::{CommandKind, CommandStatus, ProjectId, ServerId};
 use orion_core::repo::AlertEventRepository;
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::{instant, micros, parse_id};
+use crate::entity::alert_event_actions as actions;
 use crate::entity::alert_events::{self, Column, Entity};
 use crate::error::{CorruptRow, parent_err, repo_err};
 
@@ -67,8 +70,48 @@ impl AlertEventRepository for AlertEventRepo {
             .all(&self.0)
             .await
             .map_err(repo_err)?;
-        rows.into_iter().map(to_domain).collect()
+        let mut events: Vec<AlertEvent> = rows.into_iter().map(to_domain).collect::<RepoResult<_>>()?;
+        // The actions of the page's events, in one query.
+        let ids: Vec<i64> =
+            events.iter().filter(|e| e.kind == AlertEventKind::Firing).map(|e| e.id.get()).collect();
+        if ids.is_empty() {
+            return Ok(events);
+        }
+        let mut by_event: HashMap<i64, Vec<ActionOutcome>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let rows = actions::Entity::find()
+                .filter(actions::Column::ProjectId.eq(project.get()))
+                .filter(actions::Column::EventId.is_in(chunk.iter().copied()))
+                .order_by_asc(actions::Column::EventId)
+                .order_by_asc(actions::Column::Position)
+                .all(&self.0)
+                .await
+                .map_err(repo_err)?;
+            for row in rows {
+                by_event.entry(row.event_id).or_default().push(action_to_domain(row)?);
+            }
+        }
+        for event in &mut events {
+            event.actions = by_event.remove(&event.id.get()).unwrap_or_default();
+        }
+        Ok(events)
     }
+}
+
+fn action_to_domain(row: actions::Model) -> RepoResult<ActionOutcome> {
+    let bad = |what: String| {
+        CorruptRow::in_table("alert_event_actions", format!("{what} of command {}", row.command_id))
+    };
+    Ok(ActionOutcome {
+        command_id: parse_id("alert_event_actions", row.command_id)?,
+        action: RuleAction {
+            kind: CommandKind::parse(&row.kind).ok_or_else(|| bad(format!("type `{}`", row.kind)))?,
+            server_id: ServerId::parse(&row.server_id).map_err(|e| bad(e.message))?,
+            script_name: row.script_name.clone(),
+        },
+        status: CommandStatus::parse(&row.status).ok_or_else(|| bad(format!("status `{}`", row.status)))?,
+        output: row.output,
+    })
 }
 
 fn to_domain(row: alert_events::Model) -> RepoResult<AlertEvent> {
@@ -92,5 +135,6 @@ fn to_domain(row: alert_events::Model) -> RepoResult<AlertEvent> {
             .map(|d| Delivery { channel: d.channel, ok: d.ok, error: d.error })
             .collect(),
         silenced: row.silenced,
+        actions: Vec::new(),
     })
 }

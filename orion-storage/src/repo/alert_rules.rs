@@ -12,16 +12,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::error::{RepoResult, RepositoryError};
-use orion_core::model::alert::{AlertRule, Channel, Condition, RuleState};
-use orion_core::model::{ProjectId, RuleId, ServerId};
+use orion_core::model::alert::{AlertRule, Channel, Condition, RuleAction, RuleState};
+use orion_core::model::{AlertEventId, Command, CommandKind, ProjectId, RuleId, ServerId};
 use orion_core::repo::AlertRuleRepository;
 use sea_orm::entity::prelude::*;
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, DatabaseConnection, JoinType, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::NotSet, ActiveValue::Set, ConnectionTrait, DatabaseConnection, JoinType, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use super::{instant, micros, parse_id};
+use crate::entity::alert_event_actions as actions;
 use crate::entity::alert_rule_states as states;
 use crate::entity::alert_rules::{self, Column, Entity};
 use crate::error::{CorruptRow, parent_err, repo_err};
@@ -141,21 +142,80 @@ impl AlertRuleRepository for AlertRuleRepo {
         expected: Option<DateTime<Utc>>,
         state: &RuleState,
     ) -> RepoResult<bool> {
-        let unchanged = match expected {
-            // `= NULL` is never true in SQL: the NULL case needs `IS NULL`.
-            None => states::Column::EvaluatedAt.is_null(),
-            Some(at) => states::Column::EvaluatedAt.eq(micros(at)),
-        };
-        let row = states::ActiveModel { rule_id: NotSet, ..state_row(id, state) };
-        let done = states::Entity::update_many()
-            .set(row)
-            .filter(states::Column::RuleId.eq(id.get()))
-            .filter(unchanged)
-            .exec(&self.0)
-            .await
-            .map_err(repo_err)?;
-        Ok(done.rows_affected == 1)
+        compare_and_set(&self.0, id, expected, state).await
     }
+
+    async fn save_state_and_queue(
+        &self,
+        id: RuleId,
+        expected: Option<DateTime<Utc>>,
+        state: &RuleState,
+        event: AlertEventId,
+        commands: &[Command],
+    ) -> RepoResult<bool> {
+        // The loser of a race matches no row (on PostgreSQL its UPDATE
+        // waits for the winner's row lock, then re-checks) and inserts
+        // nothing; the winner's commands commit with its claim or not at
+        // all.
+        let txn = self.0.begin().await.map_err(repo_err)?;
+        if !compare_and_set(&txn, id, expected, state).await? {
+            txn.rollback().await.map_err(repo_err)?;
+            return Ok(false);
+        }
+        for (position, command) in commands.iter().enumerate() {
+            crate::entity::commands::Entity::insert(super::commands::row(command))
+                .exec_without_returning(&txn)
+                .await
+                .map_err(parent_err)?;
+            let action = actions::ActiveModel {
+                command_id: Set(command.id.get()),
+                event_id: Set(event.get()),
+                project_id: Set(command.project_id.get()),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                kind: Set(command.kind.as_str().to_owned()),
+                server_id: Set(command.server_id.as_str().to_owned()),
+                script_name: Set(command.script_name.clone().unwrap_or_default()),
+                status: Set(command.status.as_str().to_owned()),
+                output: Set(command.output.clone()),
+            };
+            actions::Entity::insert(action).exec_without_returning(&txn).await.map_err(parent_err)?;
+        }
+        txn.commit().await.map_err(repo_err)?;
+        Ok(true)
+    }
+}
+
+/// The conditional `UPDATE` of the rule's state (see the module).
+async fn compare_and_set<C: ConnectionTrait>(
+    db: &C,
+    id: RuleId,
+    expected: Option<DateTime<Utc>>,
+    state: &RuleState,
+) -> RepoResult<bool> {
+    let unchanged = match expected {
+        // `= NULL` is never true in SQL: the NULL case needs `IS NULL`.
+        None => states::Column::EvaluatedAt.is_null(),
+        Some(at) => states::Column::EvaluatedAt.eq(micros(at)),
+    };
+    let row = states::ActiveModel { rule_id: NotSet, ..state_row(id, state) };
+    let done = states::Entity::update_many()
+        .set(row)
+        .filter(states::Column::RuleId.eq(id.get()))
+        .filter(unchanged)
+        .exec(db)
+        .await
+        .map_err(repo_err)?;
+    Ok(done.rows_affected == 1)
+}
+
+/// One element of the `actions` JSON column: the storage's own shape.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredAction {
+    #[serde(rename = "type")]
+    kind: String,
+    server_id: String,
+    script_name: String,
 }
 
 /// Every column of `rule` but the keys (`seq`, `id`), which an update
@@ -164,6 +224,17 @@ fn to_row(rule: &AlertRule) -> RepoResult<alert_rules::ActiveModel> {
     let channels: Vec<String> = rule.channels.iter().map(Channel::to_wire).collect();
     let channels = serde_json::to_value(channels)
         .map_err(|e| CorruptRow::in_table(TABLE, format!("channels of rule {}: {e}", rule.id)))?;
+    let actions: Vec<StoredAction> = rule
+        .actions
+        .iter()
+        .map(|a| StoredAction {
+            kind: a.kind.as_str().to_owned(),
+            server_id: a.server_id.as_str().to_owned(),
+            script_name: a.script_name.clone(),
+        })
+        .collect();
+    let actions = serde_json::to_value(actions)
+        .map_err(|e| CorruptRow::in_table(TABLE, format!("actions of rule {}: {e}", rule.id)))?;
     Ok(alert_rules::ActiveModel {
         seq: NotSet,
         id: NotSet,
@@ -179,6 +250,7 @@ fn to_row(rule: &AlertRule) -> RepoResult<alert_rules::ActiveModel> {
         filter: Set(rule.filter.clone()),
         server_id: Set(rule.server_id.as_ref().map(|s| s.as_str().to_owned())),
         repeat_minutes: Set(i64::from(rule.repeat_minutes)),
+        actions: Set(Some(actions)),
         created_at: Set(micros(rule.created_at)),
         updated_at: Set(micros(rule.updated_at)),
     })
@@ -191,6 +263,20 @@ fn to_domain(row: alert_rules::Model) -> RepoResult<AlertRule> {
         |column: &str, value: i64| u32::try_from(value).map_err(|_| bad(format!("{column} {value}")));
     let channels: Vec<String> =
         serde_json::from_value(row.channels).map_err(|e| bad(format!("channels ({e})")))?;
+    let actions: Vec<StoredAction> = match row.actions {
+        Some(json) => serde_json::from_value(json).map_err(|e| bad(format!("actions ({e})")))?,
+        None => Vec::new(),
+    };
+    let actions = actions
+        .into_iter()
+        .map(|a| {
+            Ok(RuleAction {
+                kind: CommandKind::parse(&a.kind).ok_or_else(|| bad(format!("action type `{}`", a.kind)))?,
+                server_id: ServerId::parse(&a.server_id).map_err(|e| bad(e.message))?,
+                script_name: a.script_name,
+            })
+        })
+        .collect::<RepoResult<Vec<_>>>()?;
     Ok(AlertRule {
         id: parse_id(TABLE, id)?,
         project_id: parse_id(TABLE, row.project_id)?,
@@ -206,6 +292,7 @@ fn to_domain(row: alert_rules::Model) -> RepoResult<AlertRule> {
         filter: row.filter,
         server_id: row.server_id.as_deref().map(ServerId::parse).transpose().map_err(|e| bad(e.message))?,
         repeat_minutes: minutes("repeat_minutes", row.repeat_minutes)?,
+        actions,
         created_at: instant(TABLE, row.created_at)?,
         updated_at: instant(TABLE, row.updated_at)?,
     })

@@ -14,9 +14,11 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, Condition, DatabaseConnection, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
 use super::{instant, micros, micros_bound, parse_id};
+use crate::entity::alert_event_actions as actions;
 use crate::entity::commands::{self, Column, Entity};
 use crate::error::{CorruptRow, parent_err, repo_err};
 
@@ -51,20 +53,7 @@ impl CommandRepo {
 #[async_trait]
 impl CommandRepository for CommandRepo {
     async fn insert(&self, command: &Command) -> RepoResult<()> {
-        let row = commands::ActiveModel {
-            seq: NotSet,
-            id: Set(command.id.get()),
-            project_id: Set(command.project_id.get()),
-            server_id: Set(command.server_id.as_str().to_owned()),
-            kind: Set(command.kind.as_str().to_owned()),
-            script_name: Set(command.script_name.clone()),
-            payload: Set(Json::Object(command.payload.clone())),
-            status: Set(command.status.as_str().to_owned()),
-            output: Set(command.output.clone()),
-            created_at: Set(micros(command.created_at)),
-            acked_at: Set(command.acked_at.map(micros)),
-        };
-        Entity::insert(row).exec_without_returning(&self.0).await.map_err(parent_err)?;
+        Entity::insert(row(command)).exec_without_returning(&self.0).await.map_err(parent_err)?;
         Ok(())
     }
 
@@ -110,6 +99,7 @@ impl CommandRepository for CommandRepo {
         output: Option<&str>,
         at: DateTime<Utc>,
     ) -> RepoResult<Command> {
+        let txn = self.0.begin().await.map_err(repo_err)?;
         let done = Entity::update_many()
             .col_expr(Column::Status, Expr::value(status.as_str()))
             .col_expr(Column::Output, Expr::value(output.map(str::to_owned)))
@@ -119,9 +109,21 @@ impl CommandRepository for CommandRepo {
                     .add(Column::Id.eq(id.get()))
                     .add(Column::Status.eq(CommandStatus::Pending.as_str())),
             )
-            .exec(&self.0)
+            .exec(&txn)
             .await
             .map_err(repo_err)?;
+        if done.rows_affected == 1 {
+            // The alert action that queued it, if one did, shows the outcome.
+            actions::Entity::update_many()
+                .col_expr(actions::Column::Status, Expr::value(status.as_str()))
+                .col_expr(actions::Column::Output, Expr::value(output.map(str::to_owned)))
+                .filter(actions::Column::CommandId.eq(id.get()))
+                .filter(actions::Column::ProjectId.eq(project.get()))
+                .exec(&txn)
+                .await
+                .map_err(repo_err)?;
+        }
+        txn.commit().await.map_err(repo_err)?;
         // Once acknowledged a command never changes again, so reading it
         // back after the update cannot see anyone else's write.
         let current = self.of(project, server_id, id).await?;
@@ -139,6 +141,24 @@ impl CommandRepository for CommandRepo {
             .add(Column::Status.ne(CommandStatus::Pending.as_str()))
             .add(Column::AckedAt.lt(micros_bound(cutoff)));
         super::delete_batch::<Entity>(&self.0, Column::Seq, expired, batch).await
+    }
+}
+
+/// The row of a new command (the alert engine inserts them too, in the
+/// transaction that claims a firing).
+pub(super) fn row(command: &Command) -> commands::ActiveModel {
+    commands::ActiveModel {
+        seq: NotSet,
+        id: Set(command.id.get()),
+        project_id: Set(command.project_id.get()),
+        server_id: Set(command.server_id.as_str().to_owned()),
+        kind: Set(command.kind.as_str().to_owned()),
+        script_name: Set(command.script_name.clone()),
+        payload: Set(Json::Object(command.payload.clone())),
+        status: Set(command.status.as_str().to_owned()),
+        output: Set(command.output.clone()),
+        created_at: Set(micros(command.created_at)),
+        acked_at: Set(command.acked_at.map(micros)),
     }
 }
 

@@ -16,8 +16,8 @@ use sea_orm::{
 use super::{parse_id, stored};
 use crate::entity::projects::{self, Column, Entity};
 use crate::entity::{
-    alert_events, alert_rule_states, alert_rules, alert_silences, api_tokens, commands, heartbeats,
-    incidents, saved_searches, servers, sources,
+    alert_event_actions, alert_events, alert_rule_states, alert_rules, alert_silences, api_tokens, commands,
+    heartbeats, incidents, saved_searches, servers, sources,
 };
 use crate::error::{CorruptRow, repo_err};
 
@@ -173,6 +173,11 @@ async fn delete_alert_rows<C: ConnectionTrait>(txn: &C, project: i64) -> RepoRes
         .map_err(repo_err)?;
     alert_rules::Entity::delete_many()
         .filter(alert_rules::Column::ProjectId.eq(project))
+        .exec(txn)
+        .await
+        .map_err(repo_err)?;
+    alert_event_actions::Entity::delete_many()
+        .filter(alert_event_actions::Column::ProjectId.eq(project))
         .exec(txn)
         .await
         .map_err(repo_err)?;

@@ -4,6 +4,7 @@
 //! deletion by the repository and by the foreign keys alone, the schema
 //! step, and metric windows at their microsecond edges — on both backends.
 
+mod actions;
 mod deletion;
 mod metrics;
 mod schema;

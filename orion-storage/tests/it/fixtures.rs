@@ -173,6 +173,7 @@ pub fn rule(project: ProjectId) -> AlertRule {
         filter: None,
         server_id: None,
         repeat_minutes: 60,
+        actions: Vec::new(),
         created_at: at(0),
         updated_at: at(0),
     }
@@ -203,5 +204,6 @@ pub fn event(rule: &AlertRule, at: chrono::DateTime<Utc>) -> AlertEvent {
             error: Some("connection refused".into()),
         }],
         silenced: false,
+        actions: Vec::new(),
     }
 }

@@ -10,9 +10,9 @@
 use chrono::{DateTime, Duration, Utc};
 use orion_core::Repos;
 use orion_core::model::alert::{
-    AlertEvent, AlertEventKind, AlertRule, Channel, Condition, Delivery, Metric, Op, RuleState,
+    AlertEvent, AlertEventKind, AlertRule, Channel, Condition, Delivery, Metric, Op, RuleAction, RuleState,
 };
-use orion_core::model::{AlertEventId, ProjectId, RuleId, ServerId};
+use orion_core::model::{AlertEventId, CommandKind, ProjectId, RuleId, ServerId};
 
 use super::{assert_not_found, at, random, stored_project};
 
@@ -51,6 +51,18 @@ pub(super) fn rule(project: ProjectId, created_at: DateTime<Utc>) -> AlertRule {
         filter: Some(r#"level>=warn -"health check" meta.path="/a b" tag:ünï"#.into()),
         server_id: Some(ServerId::parse("web-1.eu:node_2").expect("valid server id")),
         repeat_minutes: 240,
+        actions: vec![
+            RuleAction {
+                kind: CommandKind::Restart,
+                server_id: ServerId::parse("web-1.eu:node_2").expect("valid server id"),
+                script_name: "api «v2»".into(),
+            },
+            RuleAction {
+                kind: CommandKind::Stop,
+                server_id: ServerId::parse("db-1").expect("valid server id"),
+                script_name: "worker".into(),
+            },
+        ],
         created_at,
         updated_at: created_at + Duration::milliseconds(5),
     }
@@ -67,6 +79,7 @@ fn bare_rule(project: ProjectId, created_at: DateTime<Utc>) -> AlertRule {
         filter: None,
         server_id: None,
         repeat_minutes: 60,
+        actions: Vec::new(),
         ..rule(project, created_at)
     }
 }
@@ -104,6 +117,7 @@ pub(super) fn event(rule: &AlertRule, kind: AlertEventKind, at: DateTime<Utc>) -
             },
         ],
         silenced: false,
+        actions: Vec::new(),
     }
 }
 

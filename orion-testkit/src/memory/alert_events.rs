@@ -27,7 +27,8 @@ impl AlertEventRepository for AlertEvents {
             return Err(RepositoryError::Conflict("id".into()));
         }
         let seq = store.next_seq();
-        store.alert_events.insert(seq, event.clone());
+        // The actions were stored with the firing's claim.
+        store.alert_events.insert(seq, AlertEvent { actions: Vec::new(), ..event.clone() });
         Ok(())
     }
 
@@ -39,8 +40,18 @@ impl AlertEventRepository for AlertEvents {
             .filter(|(_, e)| e.project_id == project)
             .map(|(seq, e)| (*seq, e.clone()))
             .collect();
-        drop(store);
         rows.sort_by_key(|(seq, e)| Reverse((e.at, *seq)));
-        Ok(rows.into_iter().take(limit as usize).map(|(_, e)| e).collect())
+        let events = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|(_, mut e)| {
+                let mut actions: Vec<_> =
+                    store.alert_event_actions.values().filter(|(event, ..)| *event == e.id).collect();
+                actions.sort_by_key(|(_, _, position, _)| *position);
+                e.actions = actions.into_iter().map(|(.., outcome)| outcome.clone()).collect();
+                e
+            })
+            .collect();
+        Ok(events)
     }
 }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::alert::{AlertRule, RuleState};
-use orion_core::model::{ProjectId, RuleId};
+use orion_core::model::alert::{ActionOutcome, AlertRule, RuleAction, RuleState};
+use orion_core::model::{AlertEventId, Command, ProjectId, RuleId};
 use orion_core::repo::AlertRuleRepository;
 
 use super::{Db, oldest_first};
@@ -96,6 +96,51 @@ impl AlertRuleRepository for AlertRules {
             return Ok(false);
         }
         *stored = state.clone();
+        Ok(true)
+    }
+
+    async fn save_state_and_queue(
+        &self,
+        id: RuleId,
+        expected: Option<DateTime<Utc>>,
+        state: &RuleState,
+        event: AlertEventId,
+        commands: &[Command],
+    ) -> RepoResult<bool> {
+        let mut store = self.0.lock();
+        // Check everything first, then apply: all or nothing, under the one lock.
+        let Some((_, _, stored)) = store.alert_rules.get(&id) else {
+            return Ok(false);
+        };
+        if stored.evaluated_at != expected {
+            return Ok(false);
+        }
+        for command in commands {
+            if !store.projects.contains_key(&command.project_id) {
+                return Err(RepositoryError::NotFound);
+            }
+            if store.commands.contains_key(&command.id) {
+                return Err(RepositoryError::Conflict("id".into()));
+            }
+        }
+        if let Some((_, _, stored)) = store.alert_rules.get_mut(&id) {
+            *stored = state.clone();
+        }
+        for (position, command) in commands.iter().enumerate() {
+            let seq = store.next_seq();
+            store.commands.insert(command.id, (seq, command.clone()));
+            let outcome = ActionOutcome {
+                command_id: command.id,
+                action: RuleAction {
+                    kind: command.kind,
+                    server_id: command.server_id.clone(),
+                    script_name: command.script_name.clone().unwrap_or_default(),
+                },
+                status: command.status,
+                output: command.output.clone(),
+            };
+            store.alert_event_actions.insert(command.id, (event, command.project_id, position, outcome));
+        }
         Ok(true)
     }
 }

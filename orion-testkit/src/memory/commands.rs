@@ -92,7 +92,13 @@ impl CommandRepository for Commands {
         command.status = status;
         command.output = output.map(str::to_owned);
         command.acked_at = Some(at);
-        Ok(command.clone())
+        let command = command.clone();
+        // The alert action that queued it, if one did, shows the outcome.
+        if let Some((_, _, _, outcome)) = store.alert_event_actions.get_mut(&id) {
+            outcome.status = status;
+            outcome.output = output.map(str::to_owned);
+        }
+        Ok(command)
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {

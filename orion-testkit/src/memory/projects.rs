@@ -72,6 +72,7 @@ impl ProjectRepository for Projects {
         store.alert_events.retain(|_, e| e.project_id != id);
         store.searches.retain(|_, s| s.project_id != id);
         store.silences.retain(|_, s| s.project_id != id);
+        store.alert_event_actions.retain(|_, (_, project, ..)| *project != id);
         Ok(())
     }
 }

@@ -168,6 +168,7 @@ fn validate(
         filter,
         server_id,
         repeat_minutes: 60,
+        actions: Vec::new(),
         created_at: now,
         updated_at: now,
     };

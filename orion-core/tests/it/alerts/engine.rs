@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use orion_core::Repos;
 use orion_core::error::RepoResult;
 use orion_core::model::alert::{AlertEventKind, AlertRule, Channel, Decision, Delivery, RuleState};
-use orion_core::model::{ProjectId, RuleId};
+use orion_core::model::{AlertEventId, Command, ProjectId, RuleId};
 use orion_core::port::NotificationKind;
 use orion_core::repo::AlertRuleRepository;
 use orion_core::service::RuleInput;
@@ -224,6 +224,16 @@ impl AlertRuleRepository for YieldAfterListing {
         state: &RuleState,
     ) -> RepoResult<bool> {
         self.0.save_state(id, expected, state).await
+    }
+    async fn save_state_and_queue(
+        &self,
+        id: RuleId,
+        expected: Option<DateTime<Utc>>,
+        state: &RuleState,
+        event: AlertEventId,
+        commands: &[Command],
+    ) -> RepoResult<bool> {
+        self.0.save_state_and_queue(id, expected, state, event, commands).await
     }
 }
 

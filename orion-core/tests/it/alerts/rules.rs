@@ -79,6 +79,11 @@ async fn every_invalid_field_is_named_at_once() {
         filter: Some("level:nope".into()),
         server_id: Some("has space".into()),
         repeat_minutes: Some(0),
+        actions: vec![orion_core::service::ActionInput {
+            kind: "reboot".into(),
+            server_id: "web-1".into(),
+            script_name: "api".into(),
+        }],
     };
     let fields: Vec<String> = validation(f.orion.alerts().create_rule(&f.owner.principal, "shop", bad).await)
         .into_iter()
@@ -96,7 +101,8 @@ async fn every_invalid_field_is_named_at_once() {
             "channels[3]",
             "source",
             "filter",
-            "serverId"
+            "serverId",
+            "actions[0].type"
         ]
     );
 }
