@@ -64,6 +64,10 @@ test('actions in words', () => {
   assert.equal(describeAction({ type: 'stop', serverId: 'db', scriptName: 'pg' }), 'Stop pg on db');
   assert.equal(describeEventAction({ commandId: 12, status: 'ok', output: 'restarted in 0.4 s' }), 'command 12: ok — restarted in 0.4 s');
   assert.equal(describeEventAction({ commandId: 13, status: null, output: null }), 'command 13: pending');
+  assert.equal(
+    describeEventAction({ commandId: 14, type: 'restart', serverId: 'web-1', scriptName: 'billing', status: 'failed', output: 'no such script' }),
+    'Restart billing on web-1, command 14: failed — no such script',
+  );
 });
 
 test('silences: until, body and scope', () => {

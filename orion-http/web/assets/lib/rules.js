@@ -95,10 +95,11 @@ export function describeAction(a) {
   return `${verb} ${a.scriptName} on ${a.serverId}`;
 }
 
-/** An event's actions as text: `"Restart api on web-1: command 12, ok — restarted"`. */
+/** An event's action as text: `"Restart api on web-1, command 12: ok — restarted"` (the command alone when the event does not name it). */
 export function describeEventAction(a) {
   const status = a.status || 'pending';
-  return `command ${a.commandId}: ${status}${a.output ? ` — ${a.output}` : ''}`;
+  const what = a.type && a.serverId && a.scriptName ? `${describeAction(a)}, command` : 'command';
+  return `${what} ${a.commandId}: ${status}${a.output ? ` — ${a.output}` : ''}`;
 }
 
 // ---- silences ----
