@@ -133,6 +133,14 @@ def incident_context_and_resolve(run):
     assert page.evaluate("() => window.__pwned") is None, "a context line ran"
     assert page.locator("img[src=x]").count() == 0, "a context line became an element"
     run.shot("incident-context")
+    # Live: a fourth report reaches the open page (an `incident` event on its WebSocket) without a refresh.
+    run.api("POST", "/agent/alert", token=run.agent_token, body=crash_report(4))
+    expect(page.get_by_role("status").filter(has_text=f"Incident {incident['id']} has a new report.")).to_be_visible()
+    expect(panel).to_contain_text("4 reports")
+    expect(lines).to_contain_text("charging invoice 4")
+    expect(row).to_have_count(0)   # the row of the third report's message is gone…
+    expect(table.get_by_role("row").filter(has_text="billing exited with code 2 (restart 4)")).to_contain_text("4")
+    assert any("ticket=wst_" in u and "eyJ" not in u for u in run.sockets), run.sockets
     # The link is shareable: a reload opens the same incident with the same filter.
     page.reload()
     expect(panel).to_be_visible()
@@ -147,7 +155,7 @@ def incident_context_and_resolve(run):
     expect(table.get_by_role("row").filter(has_text="billing")).to_have_count(0)
     page.get_by_label("Show").select_option("resolved")
     page.wait_for_url(re.compile(r".*[?&]status=resolved"))
-    resolved_row = table.get_by_role("row").filter(has_text="billing exited with code 2 (restart 3)")
+    resolved_row = table.get_by_role("row").filter(has_text="billing exited with code 2 (restart 4)")
     expect(resolved_row).to_contain_text("Resolved")
     expect(table.get_by_role("row").filter(has_text="worker exited")).to_have_count(0)   # still open
     page.get_by_label("Show").select_option("all")

@@ -5,6 +5,8 @@
 // last lines (stream and time), how the process ended, its restarts and
 // the machine's figures at that moment. Open ones have a Resolve button.
 // Every text an agent sent (message, script, lines) is rendered as text.
+// Live `incident` events (opened, repeated, resolved) refresh the list and
+// the open incident without a reload.
 // API: GET /projects/:p/incidents?status&from&to&limit,
 // GET /projects/:p/incidents/:id, POST /projects/:p/incidents/:id/resolve.
 
@@ -13,6 +15,7 @@ import { api, projectPath } from '../api.js';
 import { useAsync, useTitle, useUrlState, useKeyAction } from '../components/hooks.js';
 import { ErrorNotice, Loading, Link, Select, Status } from '../components/ui.js';
 import { TimeRangePicker } from '../components/timerange.js';
+import { useLiveEvents } from '../components/liveevents.js';
 import { resolveRange, toIso } from '../lib/timerange.js';
 import { formatTime, formatCount, formatPercent, formatBytes, formatRate, formatUptime } from '../lib/format.js';
 import { statusParam, describeCount, describeStatus, contextView, sortIncidents } from '../lib/incident.js';
@@ -50,8 +53,8 @@ function Metrics({ m }) {
   </dl>`;
 }
 
-function IncidentDetails({ project, id, focus, onClose, onResolved }) {
-  const one = useAsync((signal) => api.get(projectPath(project, `/incidents/${id}`), undefined, { signal }), [project, id]);
+function IncidentDetails({ project, id, focus, version, onClose, onResolved }) {
+  const one = useAsync((signal) => api.get(projectPath(project, `/incidents/${id}`), undefined, { signal }), [project, id, version]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const heading = useRef(null);
@@ -174,6 +177,17 @@ export function IncidentsView({ project }) {
     return true;
   });
 
+  // A report or a resolution elsewhere: the list and the open incident follow.
+  const [version, setVersion] = useState(0);
+  const CHANGES = { opened: 'opened', repeated: 'has a new report', resolved: 'resolved' };
+  useLiveEvents(project, ['incident'], (m) => {
+    const i = m.incident;
+    if (!i) return;
+    setTick((t) => t + 1); // the range again from now: the new report's lastAt is after the old `to`
+    if (i.id === state.sel) setVersion((v) => v + 1);
+    setMessage(`Incident ${i.id} ${CHANGES[m.change] || 'changed'}.`);
+  });
+
   const resolved = (i) => {
     setMessage(`Incident ${i.id} resolved.`);
     list.reload();
@@ -228,6 +242,6 @@ export function IncidentsView({ project }) {
       </tbody>
     </table></div>`}
     ${state.sel !== null &&
-    html`<${IncidentDetails} key=${state.sel} project=${project} id=${state.sel} focus=${focusDetails.current} onClose=${() => setState({ sel: null }, { replace: true })} onResolved=${resolved} />`}
+    html`<${IncidentDetails} key=${state.sel} project=${project} id=${state.sel} focus=${focusDetails.current} version=${version} onClose=${() => setState({ sel: null }, { replace: true })} onResolved=${resolved} />`}
   </div>`;
 }
