@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use orion_core::port::notify::Notification;
 
@@ -63,8 +63,10 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(notification.subject())
-            .header(ContentType::TEXT_PLAIN)
-            .body(notification.text())
+            .multipart(MultiPart::alternative_plain_html(
+                notification.text(),
+                crate::payload::email_html(notification),
+            ))
             .map_err(|err| format!("cannot build the email: {err}"))?;
         let mut attempt = 1;
         loop {

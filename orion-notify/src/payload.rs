@@ -22,7 +22,42 @@ pub fn webhook(n: &Notification) -> Value {
         "at": n.at.to_rfc3339_opts(SecondsFormat::Millis, true),
         "subject": n.subject(),
         "text": n.text(),
+        "crash": n.crash.as_ref().map(|c| json!({
+            "scriptName": c.script_name,
+            "serverId": c.server_id,
+            "message": c.message,
+            "count": c.count,
+            "exitCode": c.context.exit_code,
+            "signal": c.context.signal,
+            "restarts": c.context.restarts,
+            "summary": c.summary(),
+            "lines": c.lines(),
+        })),
     })
+}
+
+/// The email's HTML part: the subject as a heading and the text in a
+/// `<pre>`, both HTML-escaped (crash lines are whatever a script printed).
+pub fn email_html(n: &Notification) -> String {
+    format!(
+        "<!DOCTYPE html><html><body><h2>{}</h2><pre>{}</pre></body></html>",
+        html_escape(&n.subject()),
+        html_escape(&n.text())
+    )
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Text for inside a Markdown code block: a backtick becomes `ˋ` (U+02CB),
+/// so no line a script printed can close the block.
+fn in_code_block(text: &str) -> String {
+    text.replace('`', "\u{2cb}")
 }
 
 /// A Slack incoming-webhook body: `{"text": …}` in Slack's markup, the
@@ -30,14 +65,18 @@ pub fn webhook(n: &Notification) -> Value {
 /// `>` are escaped as Slack requires, which also keeps a rule named
 /// `<!channel>` from pinging anyone.
 pub fn slack(n: &Notification) -> Value {
-    let text = format!("*{}*\n```\n{}```", slack_escape(&n.subject()), slack_escape(&n.text()));
+    let text =
+        format!("*{}*\n```\n{}```", slack_escape(&n.subject()), slack_escape(&in_code_block(&n.text())));
     json!({ "text": text })
 }
 
 /// A Discord webhook body: `{"content": …}` (at most 2000 characters) with
 /// mentions disabled, so `@everyone` in a rule name stays text.
 pub fn discord(n: &Notification) -> Value {
-    let content = truncate(&format!("**{}**\n```\n{}```", n.subject(), n.text()), DISCORD_MAX_CHARS);
+    // The block is cut, not the message: its closing fence always stays.
+    let head = truncate(&format!("**{}**\n```\n", n.subject()), DISCORD_MAX_CHARS / 4);
+    let budget = DISCORD_MAX_CHARS - head.chars().count() - "```".len();
+    let content = format!("{head}{}```", truncate(&in_code_block(&n.text()), budget));
     json!({ "content": content, "allowed_mentions": { "parse": [] } })
 }
 

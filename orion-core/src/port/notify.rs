@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::model::alert::Channel;
+use crate::model::server::{CrashContext, OutputStream};
 
 /// Why a notification is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,96 @@ pub struct Notification {
     pub window_minutes: u32,
     /// When.
     pub at: DateTime<Utc>,
+    /// The latest crash, when a crash metric fired the rule.
+    pub crash: Option<CrashDetails>,
+}
+
+/// Most crash lines a notification shows (the newest).
+pub const MAX_NOTIFIED_LINES: usize = 20;
+/// Longest crash line a notification shows, in characters.
+pub const MAX_NOTIFIED_LINE_CHARS: usize = 200;
+
+/// The incident behind a crash notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrashDetails {
+    /// The crashed script, if known.
+    pub script_name: Option<String>,
+    /// The reporting server, if known.
+    pub server_id: Option<String>,
+    /// The latest report's text.
+    pub message: String,
+    /// Reports grouped into the incident.
+    pub count: u64,
+    /// What the agent sent with the latest report.
+    pub context: CrashContext,
+}
+
+impl CrashDetails {
+    /// The newest [`MAX_NOTIFIED_LINES`] lines as `time stream | text`,
+    /// each cut to [`MAX_NOTIFIED_LINE_CHARS`] characters, control
+    /// characters (terminal escapes) replaced by `�`; oldest first.
+    pub fn lines(&self) -> Vec<String> {
+        let lines = &self.context.lines;
+        lines[lines.len().saturating_sub(MAX_NOTIFIED_LINES)..]
+            .iter()
+            .map(|l| {
+                let stream = match l.stream {
+                    OutputStream::Stdout => "out",
+                    OutputStream::Stderr => "err",
+                };
+                let text: String = l
+                    .line
+                    .chars()
+                    .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+                    .collect();
+                let text = if text.chars().count() > MAX_NOTIFIED_LINE_CHARS {
+                    let mut cut: String = text.chars().take(MAX_NOTIFIED_LINE_CHARS - 1).collect();
+                    cut.push('…');
+                    cut
+                } else {
+                    text
+                };
+                format!("{} {stream} | {text}", l.timestamp.format("%H:%M:%S%.3f"))
+            })
+            .collect()
+    }
+
+    /// How it ended, restarts and the machine's figures, one line each.
+    pub fn summary(&self) -> Vec<String> {
+        let c = &self.context;
+        let mut out = Vec::new();
+        let what = self.script_name.as_deref().unwrap_or("a script");
+        let mut ended = match self.server_id.as_deref() {
+            Some(server) => format!("{what} on {server}"),
+            None => what.to_owned(),
+        };
+        if let Some(code) = c.exit_code {
+            let _ = write!(ended, ", exit code {code}");
+        }
+        if let Some(signal) = c.signal {
+            let _ = write!(ended, ", signal {signal}");
+        }
+        if let Some(restarts) = c.restarts {
+            let _ = write!(ended, ", {restarts} restart(s)");
+        }
+        let _ = write!(ended, "; {} report(s)", self.count);
+        out.push(ended);
+        if let Some(m) = &c.metrics {
+            let m = &m.metrics;
+            let pct = |v: Option<f64>| v.map_or("?".to_owned(), |v| format!("{v:.1} %"));
+            let mut line = format!(
+                "cpu {}, ram {}, disk {}",
+                pct(m.cpu_percent),
+                pct(m.ram_percent()),
+                pct(m.disk_percent())
+            );
+            if let Some([one, five, fifteen]) = m.load_average {
+                let _ = write!(line, ", load {one:.2} {five:.2} {fifteen:.2}");
+            }
+            out.push(line);
+        }
+        out
+    }
 }
 
 impl Notification {
@@ -81,6 +172,19 @@ impl Notification {
         let _ = writeln!(body, "Window:    last {} minute(s)", self.window_minutes);
         let _ = writeln!(body, "Status:    {}", self.kind.as_str());
         let _ = writeln!(body, "Time:      {}", self.at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        if let Some(crash) = &self.crash {
+            let _ = writeln!(body, "\nCrash:     {}", crash.message);
+            for line in crash.summary() {
+                let _ = writeln!(body, "           {line}");
+            }
+            let lines = crash.lines();
+            if !lines.is_empty() {
+                let _ = writeln!(body, "Last lines:");
+                for line in lines {
+                    let _ = writeln!(body, "  {line}");
+                }
+            }
+        }
         body
     }
 }

@@ -27,7 +27,7 @@ use crate::model::log::{Level, LogFilter, parse_query};
 use crate::model::{
     AlertEventId, Command, CommandId, CommandKind, CommandStatus, Project, RuleId, ServerId, SourceName,
 };
-use crate::port::notify::{Notification, NotificationKind};
+use crate::port::notify::{CrashDetails, Notification, NotificationKind};
 
 /// Largest window, in minutes (one day).
 pub const MAX_WINDOW_MINUTES: u32 = 1_440;
@@ -163,6 +163,7 @@ impl AlertService {
             value: None,
             window_minutes: rule.window_minutes,
             at: self.deps.clock.now().trunc_subsecs(3),
+            crash: None,
         };
         self.deliver(&project, &rule, &notification).await
     }
@@ -293,6 +294,14 @@ impl AlertService {
             return Ok(Evaluation { rule_id: rule.id, value, decision: Decision::Quiet, silenced: false });
         }
         if let Some(kind) = kind {
+            let crash = match kind {
+                AlertEventKind::Firing | AlertEventKind::Repeat
+                    if rule.condition.metric == Metric::CrashCount && !silenced =>
+                {
+                    self.latest_crash(rule, now).await?
+                }
+                _ => None,
+            };
             let notification = Notification {
                 kind: match kind {
                     AlertEventKind::Firing => NotificationKind::Firing,
@@ -305,6 +314,7 @@ impl AlertService {
                 value: Some(value.unwrap_or(0.0)),
                 window_minutes: rule.window_minutes,
                 at: now,
+                crash,
             };
             let deliveries =
                 if silenced { Vec::new() } else { self.deliver(&project, rule, &notification).await? };
@@ -329,6 +339,30 @@ impl AlertService {
             self.deps.repos.alert_events.insert(&event).await?;
         }
         Ok(Evaluation { rule_id: rule.id, value, decision, silenced })
+    }
+
+    /// The newest incident of the rule's window (of its server, when it
+    /// has one) that carries a crash context, for the notification.
+    async fn latest_crash(
+        &self,
+        rule: &AlertRule,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Option<CrashDetails>> {
+        let from = now - Duration::minutes(i64::from(rule.window_minutes));
+        let incidents =
+            self.deps.repos.incidents.list(rule.project_id, None, Some(from), Some(now), 50).await?;
+        Ok(incidents
+            .into_iter()
+            .filter(|i| rule.server_id.is_none() || i.server_id == rule.server_id)
+            .find_map(|i| {
+                Some(CrashDetails {
+                    script_name: i.script_name,
+                    server_id: i.server_id.map(|s| s.as_str().to_owned()),
+                    message: i.message,
+                    count: i.count,
+                    context: i.context?,
+                })
+            }))
     }
 
     /// The rule's metric over `[now - window, now)`; `None` when there is

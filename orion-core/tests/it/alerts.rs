@@ -6,6 +6,7 @@
 //! on purpose for the [`BROKEN`] channel.
 
 mod actions;
+mod crash_context;
 mod decide;
 mod engine;
 mod filters;

@@ -22,7 +22,12 @@ async fn an_email_arrives_with_the_subject_sender_recipient_and_text() {
     assert_eq!(mail.subject.as_deref(), Some(n.subject().as_str()));
     assert_eq!(mail.header("To").as_deref(), Some("oncall@example.com"));
     assert_eq!(mail.header("From").as_deref(), Some("Orion <orion@example.com>"));
-    assert_eq!(mail.body.trim_end(), n.text().trim_end());
+    // A plain-text part with the text, and an HTML alternative.
+    let plain = mail.body.split("Content-Type: text/html").next().unwrap();
+    assert!(plain.contains("Content-Type: text/plain"), "{}", mail.body);
+    assert!(plain.contains(n.text().trim_end()), "{}", mail.body);
+    assert!(mail.body.contains("Content-Type: text/html"), "{}", mail.body);
+    assert!(mail.body.contains("&gt;"), "the HTML part is escaped: {}", mail.body);
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ pub fn firing() -> Notification {
         value: Some(4.0),
         window_minutes: 5,
         at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+        crash: None,
     }
 }
 
