@@ -18,6 +18,7 @@ mod m20261127_000007_create_ingest_keys;
 mod m20261201_000008_log_blocks;
 mod m20261202_000009_incidents_lifecycle;
 mod m20261202_000010_saved_searches;
+mod m20261202_000020_log_block_runs;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_log_blocks::Migration),
             Box::new(m20261202_000009_incidents_lifecycle::Migration),
             Box::new(m20261202_000010_saved_searches::Migration),
+            Box::new(m20261202_000020_log_block_runs::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ use orion_logstore::{
 use sea_orm::ConnectionTrait;
 
 use super::cache::DecodedParts;
+use super::directory::Directories;
 use super::store::{self, Listed};
 
 /// Blocks whose filters (and parts) are fetched per round trip: a few at
@@ -74,6 +75,8 @@ pub(super) struct Reader<'a, C> {
     db: &'a C,
     /// Decoded parts shared by every query of the repository.
     parts: &'a DecodedParts,
+    /// Directories shared likewise.
+    directories: &'a Directories,
     project: ProjectId,
     query: Query,
     /// Whether pruning needs the filter BLOB (positive needles, tags,
@@ -98,7 +101,7 @@ struct Decoded {
 impl<'a, C: ConnectionTrait> Reader<'a, C> {
     pub(super) fn new(
         db: &'a C,
-        parts: &'a DecodedParts,
+        (parts, directories): (&'a DecodedParts, &'a Directories),
         project: ProjectId,
         filter: &LogFilter,
         after: Option<LogCursor>,
@@ -108,16 +111,22 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             query = query.after(cursor);
         }
         let wants_filter = query.wants_filter();
-        Self { db, parts, project, query, wants_filter }
+        Self { db, parts, directories, project, query, wants_filter }
     }
 
-    /// The directory, newest first, narrowed by the time range.
+    /// The directory, newest first, narrowed by the time range and the
+    /// summaries.
     async fn listed(&self) -> RepoResult<Vec<Listed>> {
         let f = self.query.filter();
-        let blocks =
-            store::directory(self.db, self.project.get(), f.from.map(ceil_micros), f.to.map(ceil_micros))
-                .await?;
-        Ok(blocks.into_iter().filter(|b| may_match(&b.summary, &self.query)).collect())
+        let (from, to) = (f.from.map(ceil_micros), f.to.map(ceil_micros));
+        let blocks = self.directories.get(self.db, self.project.get()).await?;
+        Ok(blocks
+            .iter()
+            .filter(|b| from.is_none_or(|from| b.summary.max_ts >= from))
+            .filter(|b| to.is_none_or(|to| b.summary.min_ts < to))
+            .filter(|b| may_match(&b.summary, &self.query))
+            .cloned()
+            .collect())
     }
 
     /// Prunes a batch of listed blocks with their filters.
