@@ -59,6 +59,8 @@ pub(crate) struct LogRepo {
     parts: cache::DecodedParts,
     /// The directories of the projects queried lately.
     directories: directory::Directories,
+    /// Held by whichever merge runs (one at a time per repository).
+    merging: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Dropped with the repository: tells the background merger to stop.
     _alive: std::sync::Arc<()>,
 }
@@ -79,7 +81,8 @@ impl LogRepo {
     /// started on the current runtime (the merger stops with the pool).
     pub(crate) fn new(db: DatabaseConnection, options: IngestOptions) -> Self {
         let alive = std::sync::Arc::new(());
-        let (merger, watch) = (db.clone(), std::sync::Arc::downgrade(&alive));
+        let merging = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+        let (merger, watch, lock) = (db.clone(), std::sync::Arc::downgrade(&alive), merging.clone());
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(MERGE_EVERY);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -90,7 +93,7 @@ impl LogRepo {
                 if watch.upgrade().is_none() {
                     return;
                 }
-                if let Err(e) = merge::merge_all(&merger, MERGES_PER_ROUND).await {
+                if let Err(e) = merge::merge_all(&merger, &lock, MERGES_PER_ROUND).await {
                     tracing::warn!(error = %e, "merging log blocks failed; will retry");
                 }
             }
@@ -99,6 +102,7 @@ impl LogRepo {
             writer: Writer::spawn(db.clone(), options),
             parts: cache::DecodedParts::new(DECODED_CACHE_BYTES),
             directories: directory::Directories::default(),
+            merging,
             db,
             _alive: alive,
         }
@@ -112,7 +116,7 @@ impl LogRepo {
     /// Merges every project's full tiers now, until none is left; returns
     /// how many blocks were merged away.
     pub(crate) async fn merge_now(&self) -> RepoResult<u64> {
-        merge::merge_all(&self.db, usize::MAX).await
+        merge::merge_all(&self.db, &self.merging, usize::MAX).await
     }
 
     /// A read snapshot: every statement of a query sees the same blocks,

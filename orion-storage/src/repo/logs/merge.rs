@@ -62,8 +62,16 @@ pub(super) const FINAL_RUN: u64 = (BLOCK_ENTRIES * FANOUT * FANOUT * FANOUT) as 
 
 /// Merges one tier of one project at a time, until no tier of any project
 /// is full (or `max_merges` merges ran); returns how many blocks were
-/// merged away.
-pub(super) async fn merge_all(db: &DatabaseConnection, max_merges: usize) -> RepoResult<u64> {
+/// merged away. `one_at_a_time` is the repository's merge lock: the
+/// background merger and an explicit merge never race each other in one
+/// process (across instances, the advisory lock and the unchanged-input
+/// check do).
+pub(super) async fn merge_all(
+    db: &DatabaseConnection,
+    one_at_a_time: &tokio::sync::Mutex<()>,
+    max_merges: usize,
+) -> RepoResult<u64> {
+    let _turn = one_at_a_time.lock().await;
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT project_id FROM log_blocks GROUP BY project_id HAVING count(*) >= ")
         .bind(SMALL_FANOUT as i64);
@@ -72,16 +80,33 @@ pub(super) async fn merge_all(db: &DatabaseConnection, max_merges: usize) -> Rep
     let mut merges = 0;
     for row in rows {
         let project: i64 = row.try_get_by_index(0).map_err(repo_err)?;
+        let mut conflicts = 0;
         while merges < max_merges {
-            let gone = merge_project(db, ProjectId(project)).await?;
-            if gone == 0 {
-                break;
+            match merge_project(db, ProjectId(project)).await? {
+                Merged::Nothing => break,
+                // Another instance or retention changed an input: look
+                // again, a few times, then leave it to the next round.
+                Merged::Conflict if conflicts < 3 => conflicts += 1,
+                Merged::Conflict => break,
+                Merged::Blocks(gone) => {
+                    merged += gone;
+                    merges += 1;
+                }
             }
-            merged += gone;
-            merges += 1;
         }
     }
     Ok(merged)
+}
+
+/// What one merge did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Merged {
+    /// No tier was due (or another instance holds the project's lock).
+    Nothing,
+    /// An input changed before the write; nothing was written.
+    Conflict,
+    /// This many blocks were merged away.
+    Blocks(u64),
 }
 
 /// A run as the directory lists it: its blocks in number order (which is
@@ -170,10 +195,8 @@ fn options_for(entries: u64) -> EncodeOptions {
     }
 }
 
-/// Merges the next full tier of one project; returns how many blocks went
-/// (0 when nothing was due, or another merger or retention got there
-/// first).
-pub(super) async fn merge_project(db: &DatabaseConnection, project: ProjectId) -> RepoResult<u64> {
+/// Merges the next full tier of one project.
+pub(super) async fn merge_project(db: &DatabaseConnection, project: ProjectId) -> RepoResult<Merged> {
     let backend = db.get_database_backend();
     let read = if backend == DbBackend::Postgres {
         let txn = db
@@ -181,7 +204,7 @@ pub(super) async fn merge_project(db: &DatabaseConnection, project: ProjectId) -
             .await
             .map_err(repo_err)?;
         if !advisory_lock(&txn, project).await? {
-            return Ok(0);
+            return Ok(Merged::Nothing);
         }
         txn
     } else {
@@ -189,7 +212,7 @@ pub(super) async fn merge_project(db: &DatabaseConnection, project: ProjectId) -
     };
     let inputs = plan(store::directory(&read, project.get(), None, None).await?);
     if inputs.is_empty() {
-        return Ok(0);
+        return Ok(Merged::Nothing);
     }
     let total: u64 = inputs.iter().map(|r| r.entries).sum();
     let options = options_for(total);
@@ -217,7 +240,7 @@ pub(super) async fn merge_project(db: &DatabaseConnection, project: ProjectId) -
     for &(id, count) in &doomed {
         if !delete_unchanged(&write, id, count).await? {
             // Changed meanwhile: roll back (dropping the transaction).
-            return Ok(0);
+            return Ok(Merged::Conflict);
         }
     }
     let first = store::allocate(&write, outputs.len() as i64).await?;
@@ -226,7 +249,7 @@ pub(super) async fn merge_project(db: &DatabaseConnection, project: ProjectId) -
     }
     write.commit().await.map_err(repo_err)?;
     drop(read);
-    Ok(doomed.len() as u64)
+    Ok(Merged::Blocks(doomed.len() as u64))
 }
 
 /// Takes the project's merge lock for the transaction (PostgreSQL); false
@@ -278,6 +301,13 @@ impl Cursor {
     }
 }
 
+/// An output block being encoded on a blocking thread.
+type Encoding = tokio::task::JoinHandle<orion_logstore::Result<EncodedBlock>>;
+
+async fn encoded(encoding: Encoding) -> RepoResult<EncodedBlock> {
+    encoding.await.map_err(RepositoryError::unavailable)?.map_err(RepositoryError::unavailable)
+}
+
 fn order(e: &LogEntry) -> (i64, i64) {
     (to_micros(e.entry.timestamp), e.id)
 }
@@ -305,7 +335,8 @@ async fn merge_runs<C: ConnectionTrait>(
         heads.push(head);
     }
     let options = std::sync::Arc::new(options);
-    let mut pending: Vec<tokio::task::JoinHandle<orion_logstore::Result<EncodedBlock>>> = Vec::new();
+    let mut pending: Option<Encoding> = None;
+    let mut outputs = Vec::new();
     let mut buffer = Vec::with_capacity(MERGED_BLOCK_ENTRIES);
     while let Some(Reverse((_, i))) = heap.pop() {
         if let Some(e) = heads[i].take() {
@@ -316,15 +347,20 @@ async fn merge_runs<C: ConnectionTrait>(
             heap.push(Reverse((order(e), i)));
         }
         if buffer.len() == MERGED_BLOCK_ENTRIES || (heap.is_empty() && !buffer.is_empty()) {
+            // One block encoding while the next is gathered, no more: a
+            // merge takes about one core beside ingest, and the entries
+            // waiting to be encoded stay one block's worth (queueing them
+            // all held a whole run of decoded entries in memory).
+            if let Some(previous) = pending.take() {
+                outputs.push(encoded(previous).await?);
+            }
             let block = std::mem::replace(&mut buffer, Vec::with_capacity(MERGED_BLOCK_ENTRIES));
             let options = options.clone();
-            pending.push(tokio::task::spawn_blocking(move || encode_block_with(&block, &options)));
+            pending = Some(tokio::task::spawn_blocking(move || encode_block_with(&block, &options)));
         }
     }
-    let mut outputs = Vec::with_capacity(pending.len());
-    for handle in pending {
-        outputs
-            .push(handle.await.map_err(RepositoryError::unavailable)?.map_err(RepositoryError::unavailable)?);
+    if let Some(last) = pending {
+        outputs.push(encoded(last).await?);
     }
     Ok(outputs)
 }
