@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
@@ -59,9 +59,14 @@ pub async fn setup(base: &str) -> anyhow::Result<Credentials> {
 
 /// Serialised request bodies, made before the clock starts so the load
 /// generator's JSON work is not counted against the server.
-pub fn bodies(workload: Workload, total: u64, batch: u64, seed: u64) -> Vec<bytes::Bytes> {
+pub fn bodies(
+    workload: Workload,
+    total: u64,
+    batch: u64,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Vec<bytes::Bytes> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let now = Utc::now();
     (0..total.div_ceil(batch))
         .map(|b| {
             let entries: Vec<Value> = (b * batch..((b + 1) * batch).min(total))

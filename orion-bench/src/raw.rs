@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use orion_core::Orion;
 use orion_core::service::{LoginOutcome, Registration};
 use rand::SeedableRng;
@@ -14,16 +14,27 @@ use rand::rngs::StdRng;
 
 use crate::workload::Workload;
 
-/// Result of the raw run.
+/// Result of the raw run: the store stays open for (c)'s in-process
+/// queries.
 pub struct RawRun {
     /// Entries stored.
     pub entries: u64,
     /// Time spent in the inserts only.
     pub elapsed: Duration,
+    /// The store.
+    pub storage: orion_storage::Storage,
+    /// The project holding the entries.
+    pub project: orion_core::model::ProjectId,
 }
 
 /// Inserts `total` entries in batches of `batch`.
-pub async fn run(url: &str, workload: Workload, total: u64, batch: u64) -> anyhow::Result<RawRun> {
+pub async fn run(
+    url: &str,
+    workload: Workload,
+    total: u64,
+    batch: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<RawRun> {
     let storage = orion_storage::Storage::open(url).await?;
     let orion = Orion::builder(storage.repos()).bcrypt_cost(4).build();
     orion
@@ -45,7 +56,6 @@ pub async fn run(url: &str, workload: Workload, total: u64, batch: u64) -> anyho
 
     // Build every batch before the clock starts.
     let mut rng = StdRng::seed_from_u64(7);
-    let now = Utc::now();
     let batches: Vec<Vec<_>> = (0..total.div_ceil(batch))
         .map(|b| {
             (b * batch..((b + 1) * batch).min(total))
@@ -61,6 +71,5 @@ pub async fn run(url: &str, workload: Workload, total: u64, batch: u64) -> anyho
             orion_storage::bench::raw_insert(&storage, &batch).await.context("raw insert")?.len() as u64;
     }
     let elapsed = started.elapsed();
-    storage.close().await;
-    Ok(RawRun { entries, elapsed })
+    Ok(RawRun { entries, elapsed, storage, project: project.id })
 }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -17,6 +18,17 @@ pub struct Server {
     /// `http://127.0.0.1:port`.
     pub base_url: String,
     peak_rss_kib: Arc<AtomicU64>,
+    recording: Arc<AtomicBool>,
+    recorded_kib: Arc<Mutex<Vec<u64>>>,
+}
+
+/// Resident memory over a recorded stretch.
+pub struct RssSummary {
+    /// Median of the second half's samples, MiB.
+    pub steady_median: f64,
+    /// Mean of the last quarter minus mean of the first, MiB: how far
+    /// memory moved while the load stayed the same.
+    pub drift: f64,
 }
 
 /// The `orion` binary next to this one (both built by the same cargo run).
@@ -64,13 +76,21 @@ impl Server {
         let peak_rss_kib = Arc::new(AtomicU64::new(0));
         let pid = child.id().context("pid")?;
         let peak = peak_rss_kib.clone();
+        let recording = Arc::new(AtomicBool::new(false));
+        let recorded_kib = Arc::new(Mutex::new(Vec::new()));
+        let (on, kept) = (recording.clone(), recorded_kib.clone());
         tokio::spawn(async move {
+            let mut tick = 0u64;
             while let Some(kib) = rss_kib(pid) {
                 peak.fetch_max(kib, Ordering::Relaxed);
+                tick += 1;
+                if on.load(Ordering::Relaxed) && tick.is_multiple_of(10) {
+                    kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(kib);
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         });
-        Ok(Self { child, base_url, peak_rss_kib })
+        Ok(Self { child, base_url, peak_rss_kib, recording, recorded_kib })
     }
 
     /// Highest resident set size sampled since the last reset, in MiB.
@@ -81,6 +101,26 @@ impl Server {
     /// Current resident set size in MiB.
     pub fn rss_mib(&self) -> f64 {
         self.child.id().and_then(rss_kib).unwrap_or(0) as f64 / 1024.0
+    }
+
+    /// Starts (or stops) keeping an RSS sample every 500 ms.
+    pub fn record_rss(&self, on: bool) {
+        self.recording.store(on, Ordering::Relaxed);
+    }
+
+    /// The recorded samples summed up.
+    pub fn rss_summary(&self) -> RssSummary {
+        let samples = self.recorded_kib.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let mib = |kib: &[u64]| -> f64 {
+            if kib.is_empty() { 0.0 } else { kib.iter().sum::<u64>() as f64 / kib.len() as f64 / 1024.0 }
+        };
+        let n = samples.len();
+        let mut second: Vec<u64> = samples[n / 2..].to_vec();
+        second.sort_unstable();
+        let steady_median = second.get(second.len() / 2).map_or(0.0, |&k| k as f64 / 1024.0);
+        let quarter = (n / 4).max(1).min(n);
+        let drift = if n < 4 { 0.0 } else { mib(&samples[n - quarter..]) - mib(&samples[..quarter]) };
+        RssSummary { steady_median, drift }
     }
 
     /// Forgets the peak so far.

@@ -7,9 +7,11 @@
 //!   (issue 9): ~85-character access-log messages with exactly one tag and
 //!   no metadata, timestamps spread the same way.
 //!
-//! In both, one message in [`RARE_EVERY`] carries [`RARE_NEEDLE`] (a
-//! rare-substring search has a known, small answer), most carry
+//! In both, a few messages carry [`RARE_NEEDLE`] (20 per run by default:
+//! a rare-substring search has a known, small answer), most carry
 //! [`COMMON_NEEDLE`], and one entry in four carries [`TAG`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use orion_core::model::ProjectId;
@@ -20,8 +22,21 @@ use serde_json::{Map, Value, json};
 
 /// The substring a rare search looks for.
 pub const RARE_NEEDLE: &str = "quasar-overflow";
-/// One entry in this many carries the rare needle.
-pub const RARE_EVERY: u64 = 20_000;
+/// One entry in this many carries the rare needle (see [`set_rare_hits`]).
+static RARE_EVERY: AtomicU64 = AtomicU64::new(20_000);
+
+/// Makes the rare needle appear in `hits` of a run's `total` entries.
+pub fn set_rare_hits(total: u64, hits: u64) {
+    RARE_EVERY.store((total / hits.max(1)).max(1), Ordering::Relaxed);
+}
+
+fn rare(n: u64) -> String {
+    if n.is_multiple_of(RARE_EVERY.load(Ordering::Relaxed)) {
+        format!(" {RARE_NEEDLE}")
+    } else {
+        String::new()
+    }
+}
 /// A substring most messages carry.
 pub const COMMON_NEEDLE: &str = "request";
 /// A tag one entry in four carries.
@@ -82,7 +97,7 @@ pub fn entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
     let latency: u32 = rng.random_range(1..900);
     let user: u32 = rng.random_range(1..100_000);
     let status = [200, 200, 200, 201, 304, 404, 500][rng.random_range(0..7)];
-    let rare = if n.is_multiple_of(RARE_EVERY) { format!(" {RARE_NEEDLE}") } else { String::new() };
+    let rare = rare(n);
     let message = format!(
         "{} {path}/{user} request completed with status {status} in {latency}ms for user {user} \
          (region={region}, cache={}) trace={:016x}{rare}",
@@ -110,7 +125,7 @@ pub fn entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
 pub fn peer_entry(rng: &mut StdRng, n: u64, now: DateTime<Utc>) -> Entry {
     let path = PATHS[rng.random_range(0..PATHS.len())];
     let status = [200, 200, 200, 201, 304, 404, 500][rng.random_range(0..7)];
-    let rare = if n.is_multiple_of(RARE_EVERY) { format!(" {RARE_NEEDLE}") } else { String::new() };
+    let rare = rare(n);
     let message = format!(
         "{} {path}/{} {status} {}ms {COMMON_NEEDLE} done ip=10.{}.{}.{}{rare}",
         ["GET", "POST", "PUT"][rng.random_range(0..3)],

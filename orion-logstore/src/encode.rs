@@ -42,6 +42,10 @@ pub struct EncodeOptions {
     /// A Bloom filter with more than this share of bits set is dropped
     /// (stored as "no information").
     pub max_fill: f64,
+    /// Whether the filter lists the words every message of the block
+    /// contains ([`BlockFilter::always_contains`]): costs a pass over the
+    /// messages, so merges do it and ingest does not.
+    pub common_words: bool,
 }
 
 impl EncodeOptions {
@@ -58,12 +62,13 @@ impl EncodeOptions {
             pair_bits: 10.0,
             filter_budget: 0.2,
             max_fill: 0.95,
+            common_words: false,
         }
     }
 
     /// Blocks written by merges: stronger compression.
     pub fn merged() -> Self {
-        Self { zstd_level: 9, ..Self::ingest() }
+        Self { zstd_level: 9, common_words: true, ..Self::ingest() }
     }
 }
 
@@ -167,7 +172,11 @@ pub fn encode_block_with(entries: &[LogEntry], options: &EncodeOptions) -> Resul
     }
     pair_filter.drop_if_saturated(options.max_fill);
 
-    let filter = encode_filter(&dictionaries(&columns, tag, gram_len, blooms, pair_filter));
+    let mut dict = dictionaries(&columns, tag, gram_len, blooms, pair_filter);
+    if options.common_words {
+        dict.common = common_words(entries);
+    }
+    let filter = encode_filter(&dict);
     Ok(EncodedBlock { summary, filter, head, metadata, frames })
 }
 
@@ -234,7 +243,35 @@ fn dictionaries(c: &Columns<'_>, tag: u32, gram_len: u8, frames: Vec<Bloom>, met
         sources: owned(&c.sources),
         no_server: c.has_no_server(),
         servers: owned(&c.servers),
+        common: Vec::new(),
     }
+}
+
+/// Words the filter lists at most.
+const MAX_COMMON_WORDS: usize = 16;
+
+/// The words (alphanumeric runs of 3 or more bytes, lower-cased as the
+/// matcher lower-cases) that every message of `entries` contains as a
+/// substring of its lower-cased text, longest first. A needle inside one
+/// of them is then in every message: counts need no scan.
+pub(crate) fn common_words(entries: &[LogEntry]) -> Vec<String> {
+    let Some(first) = entries.first() else { return Vec::new() };
+    let lower = first.entry.message.to_lowercase();
+    let mut words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 3).collect();
+    words.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    words.dedup();
+    let mut kept: Vec<memchr::memmem::Finder<'_>> =
+        words.iter().take(4 * MAX_COMMON_WORDS).map(|w| memchr::memmem::Finder::new(w.as_bytes())).collect();
+    for e in &entries[1..] {
+        if kept.is_empty() {
+            break;
+        }
+        // `str::to_lowercase`, exactly as the matcher folds (a final
+        // sigma depends on its neighbours).
+        let text = e.entry.message.to_lowercase();
+        kept.retain(|f| f.find(text.as_bytes()).is_some());
+    }
+    kept.iter().take(MAX_COMMON_WORDS).map(|f| String::from_utf8_lossy(f.needle()).into_owned()).collect()
 }
 
 #[cfg(test)]
@@ -242,6 +279,69 @@ mod tests {
     use super::*;
     use crate::testutil::entry;
     use orion_core::model::log::Level;
+
+    #[test]
+    fn common_words_are_in_every_message_as_the_matcher_folds_them() {
+        let block: Vec<LogEntry> = [
+            "GET /a Request done in 3ms ΟΔΟΣ",
+            "request FAILED: timeout, retry",
+            "POST /b request done STRASSE ΟΔΟΣ",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| entry(i as i64 + 1, m, Level::Info, &[], None))
+        .collect();
+        let words = common_words(&block);
+        assert_eq!(words, vec!["request".to_owned()]);
+        for w in &words {
+            for e in &block {
+                assert!(orion_core::model::log::contains_case_insensitive(&e.entry.message, w));
+            }
+        }
+        // Only merges list them; the filter answers "surely" for needles
+        // inside a listed word, "unknown" otherwise.
+        let ingest = encode_block(&block).unwrap();
+        assert!(crate::decode_filter(&ingest.filter).unwrap().common.is_empty());
+        let merged = encode_block_with(&block, &EncodeOptions::merged()).unwrap();
+        let filter = crate::decode_filter(&merged.filter).unwrap();
+        assert!(filter.always_contains(b"request") && filter.always_contains(b"ques"));
+        assert!(
+            !filter.always_contains(b"done")
+                && !filter.always_contains(b"")
+                && !filter.always_contains(b"REQUEST")
+        );
+    }
+
+    #[test]
+    fn a_needle_every_message_holds_is_counted_from_the_summary() {
+        use crate::{Query, count_without_scan, needles_settled};
+        use orion_core::model::log::LogFilter;
+        let block: Vec<LogEntry> = (1..=300)
+            .map(|i| entry(i, &format!("req {i} Request completed"), Level::ALL[i as usize % 6], &[], None))
+            .collect();
+        let merged = encode_block_with(&block, &EncodeOptions::merged()).unwrap();
+        let filter = crate::decode_filter(&merged.filter).unwrap();
+        let query = |search: &str, levels: Option<Level>| {
+            let mut f = LogFilter { search: Some(search.to_owned()), ..LogFilter::default() };
+            if let Some(l) = levels {
+                f.levels = orion_core::model::log::LevelFilter::OneOf(vec![l]);
+            }
+            Query::new(&f)
+        };
+        let expected = |pred: &dyn Fn(&LogEntry) -> bool| block.iter().filter(|e| pred(e)).count() as u64;
+        let q = query("REQUEST", None);
+        assert!(needles_settled(Some(&filter), &q));
+        assert_eq!(count_without_scan(&merged.summary, Some(&filter), &q), Some(300));
+        let q = query("complete", Some(Level::Error));
+        assert_eq!(
+            count_without_scan(&merged.summary, Some(&filter), &q),
+            Some(expected(&|e| e.entry.level == Level::Error))
+        );
+        // "req 1" is not in every message: the block must be scanned.
+        let q = query("req 1", None);
+        assert!(!needles_settled(Some(&filter), &q));
+        assert_eq!(count_without_scan(&merged.summary, Some(&filter), &q), None);
+    }
 
     #[test]
     fn frames_split_by_entries_and_bytes() {

@@ -10,6 +10,7 @@
 //! varint tags · tags × (string · varint entries carrying it)
 //! u8 some entry has no source · strings(sources)
 //! u8 some entry has no server id · strings(server ids)
+//! [strings(words every message contains)]   (merged blocks; absent = none)
 //! ```
 //!
 //! `bloom(..)` is a [blocked, foldable Bloom filter](crate::bloom); the
@@ -36,6 +37,8 @@ pub struct BlockFilter {
     pub(crate) sources: Vec<String>,
     pub(crate) no_server: bool,
     pub(crate) servers: Vec<String>,
+    /// Lower-cased words every message contains (merged blocks only).
+    pub(crate) common: Vec<String>,
 }
 
 impl BlockFilter {
@@ -87,6 +90,13 @@ impl BlockFilter {
     /// Whether some entry has no server id.
     pub fn has_no_server(&self) -> bool {
         self.no_server
+    }
+
+    /// Whether every message of the block surely contains `lower` (a
+    /// lower-cased needle): it lies inside a word every message contains.
+    /// `false` means "unknown", never "no".
+    pub fn always_contains(&self, lower: &[u8]) -> bool {
+        !lower.is_empty() && self.common.iter().any(|w| memchr::memmem::find(w.as_bytes(), lower).is_some())
     }
 
     /// Whether some entry may have `metadata[key]` equal to `value` (as
@@ -176,6 +186,9 @@ pub(crate) fn encode_filter(f: &BlockFilter) -> Vec<u8> {
     write_strings(&mut out, f.sources.iter().map(String::as_str));
     out.push(u8::from(f.no_server));
     write_strings(&mut out, f.servers.iter().map(String::as_str));
+    if !f.common.is_empty() {
+        write_strings(&mut out, f.common.iter().map(String::as_str));
+    }
     seal(out)
 }
 
@@ -211,6 +224,7 @@ pub fn decode_filter(bytes: &[u8]) -> Result<BlockFilter> {
     let sources = read_strings(&mut r)?;
     let no_server = flag(&mut r)?;
     let servers = read_strings(&mut r)?;
+    let common = if r.remaining() > 0 { read_strings(&mut r)? } else { Vec::new() };
     r.finish()?;
     Ok(BlockFilter {
         tag,
@@ -223,6 +237,7 @@ pub fn decode_filter(bytes: &[u8]) -> Result<BlockFilter> {
         sources,
         no_server,
         servers,
+        common,
     })
 }
 

@@ -174,7 +174,7 @@ pub use merge::{MERGED_BLOCK_ENTRIES, merge, merge_with};
 pub use metadata::{Metadata, decode_metadata};
 pub use prune::{
     Prune, bucket_start, count_without_scan, histogram_without_scan, level_counts_without_scan, may_match,
-    prune,
+    needles_settled, prune,
 };
 pub use query::Query;
 pub use scan::BlockScan;

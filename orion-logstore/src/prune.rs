@@ -82,6 +82,16 @@ pub fn prune(summary: &BlockSummary, filter: &BlockFilter, query: &Query) -> Res
     Ok(if frames.is_empty() { Prune::Skip } else { Prune::Scan { frames } })
 }
 
+/// Whether the block's common words settle every needle of a query that
+/// is otherwise countable: each positive needle is in every message (and
+/// there is no negated one), so the block matches as if the query had no
+/// needle ([`Query::without_needles`]) and no frame need be read.
+pub fn needles_settled(filter: Option<&BlockFilter>, query: &Query) -> bool {
+    query.countable_but_needles()
+        && !query.needles.is_empty()
+        && filter.is_some_and(|f| query.needles.iter().all(|n| f.always_contains(n.finder.needle())))
+}
+
 /// Source and server sets, tag dictionary and metadata Bloom.
 fn filter_may_match(filter: &BlockFilter, query: &Query) -> bool {
     if query.sources.iter().any(|s| !filter.sources.contains(s))
@@ -115,7 +125,11 @@ pub fn level_counts_without_scan(
         return Some(none);
     }
     if !query.countable() {
-        return None;
+        // Positive needles every message surely holds settle nothing
+        // away: the count is the block's.
+        if !needles_settled(filter, query) {
+            return None;
+        }
     }
     let inside = query.from_us.is_none_or(|from| summary.min_ts >= from)
         && query.to_us.is_none_or(|to| summary.max_ts < to)

@@ -233,8 +233,21 @@ impl Query {
     /// Whether every match follows from the level counts, time range,
     /// source, and tag dictionary: no needle, no metadata, no server and
     /// no negated source or tag.
+    /// The same query without its positive needles: what a block whose
+    /// common words settle them ([`needles_settled`](crate::needles_settled))
+    /// is scanned with.
+    pub fn without_needles(&self) -> Query {
+        Query { needles: Vec::new(), ..self.clone() }
+    }
+
     pub(crate) fn countable(&self) -> bool {
-        !self.has_needle()
+        !self.has_needle() && self.countable_but_needles()
+    }
+
+    /// [`countable`](Self::countable) but for positive needles, which a
+    /// block's common words may settle.
+    pub(crate) fn countable_but_needles(&self) -> bool {
+        self.excluded.is_empty()
             && !self.has_metadata_filter()
             && self.servers.is_empty()
             && self.not_sources.is_empty()

@@ -48,5 +48,6 @@ impl BlockFilter {
             + self.tags.iter().map(|(t, _)| t.len() + PER_ALLOCATION + 4).sum::<usize>()
             + strings(&self.sources)
             + strings(&self.servers)
+            + strings(&self.common)
     }
 }

@@ -64,6 +64,47 @@ pub mod bench {
     pub async fn raw_insert(storage: &Storage, entries: &[NewLogEntry]) -> RepoResult<Vec<i64>> {
         storage.logs.insert_directly(entries).await
     }
+
+    /// What a SQLite database's log store holds, read through a plain
+    /// connection of its own (no migration, no writer, no merger), so a
+    /// benchmark can watch a running server's file.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct BlockStats {
+        /// Blocks.
+        pub blocks: u64,
+        /// Sorted runs (a block no merge touched counts as one).
+        pub runs: u64,
+        /// Entries.
+        pub entries: u64,
+        /// Bytes of the file's pages in use (freed pages excluded).
+        pub used_bytes: u64,
+    }
+
+    /// Reads [`BlockStats`] of the SQLite database at `url`.
+    pub async fn block_stats(url: &str) -> Result<BlockStats, sea_orm::DbErr> {
+        use sea_orm::{ConnectionTrait, Database};
+        let db = Database::connect(url).await?;
+        let one = |sql: &str| sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, sql.to_owned());
+        let int = |row: &Option<sea_orm::QueryResult>, i: usize| -> Result<u64, sea_orm::DbErr> {
+            let v: Option<i64> = match row {
+                Some(r) => r.try_get_by_index(i)?,
+                None => None,
+            };
+            Ok(v.unwrap_or(0).max(0) as u64)
+        };
+        let row = db
+            .query_one_raw(one(
+                "SELECT count(*), count(DISTINCT run) + sum(CASE WHEN run IS NULL THEN 1 ELSE 0 END), \
+                 sum(entry_count) FROM log_blocks",
+            ))
+            .await?;
+        let (blocks, runs, entries) = (int(&row, 0)?, int(&row, 1)?, int(&row, 2)?);
+        let pages = int(&db.query_one_raw(one("PRAGMA page_count")).await?, 0)?;
+        let free = int(&db.query_one_raw(one("PRAGMA freelist_count")).await?, 0)?;
+        let size = int(&db.query_one_raw(one("PRAGMA page_size")).await?, 0)?;
+        db.close().await?;
+        Ok(BlockStats { blocks, runs, entries, used_bytes: pages.saturating_sub(free) * size })
+    }
 }
 
 pub use connection::Backend;

@@ -21,6 +21,7 @@ mod m20261202_000010_saved_searches;
 mod m20261202_000011_alert_rule_filters;
 mod m20261202_000012_alert_silences;
 mod m20261202_000013_alert_actions;
+mod m20261202_000014_log_block_runs;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_alert_rule_filters::Migration),
             Box::new(m20261202_000012_alert_silences::Migration),
             Box::new(m20261202_000013_alert_actions::Migration),
+            Box::new(m20261202_000014_log_block_runs::Migration),
         ]
     }
 }

@@ -10,7 +10,8 @@
 //! - `read`: pages, counts, histograms and level counts over blocks.
 //! - `cache`: decoded parts kept in process, capped in bytes.
 //! - `retention`: whole-block deletes, rewriting blocks that straddle.
-//! - `merge`: small blocks merged in the background (ids unchanged).
+//! - `merge`: blocks merged into sorted runs in the background (ids unchanged).
+//! - `directory`: each project's directory kept in process, by version.
 //! - `check`: verifying every block (`orion check`).
 //! - `sql`: placeholder numbering for both backends.
 
@@ -33,6 +34,7 @@ use super::micros_bound;
 
 mod cache;
 mod check;
+mod directory;
 mod keys;
 mod merge;
 mod pack;
@@ -55,6 +57,10 @@ pub(crate) struct LogRepo {
     writer: Writer,
     /// Decoded filters, heads, metadata and frames of recent reads.
     parts: cache::DecodedParts,
+    /// The directories of the projects queried lately.
+    directories: directory::Directories,
+    /// Held by whichever merge runs (one at a time per repository).
+    merging: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Dropped with the repository: tells the background merger to stop.
     _alive: std::sync::Arc<()>,
 }
@@ -63,15 +69,20 @@ pub(crate) struct LogRepo {
 /// of a server's memory budget: ingest peaks near 40 MiB beside it).
 const DECODED_CACHE_BYTES: u64 = 64 << 20;
 
-/// How often the background merger looks for small blocks.
-const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often the background merger looks for full tiers.
+const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Merges one background round may run before it yields to the next tick
+/// (and lets the repository's drop stop it).
+const MERGES_PER_ROUND: usize = 64;
 
 impl LogRepo {
     /// The repository, with its writer task and its background merger
     /// started on the current runtime (the merger stops with the pool).
     pub(crate) fn new(db: DatabaseConnection, options: IngestOptions) -> Self {
         let alive = std::sync::Arc::new(());
-        let (merger, watch) = (db.clone(), std::sync::Arc::downgrade(&alive));
+        let merging = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+        let (merger, watch, lock) = (db.clone(), std::sync::Arc::downgrade(&alive), merging.clone());
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(MERGE_EVERY);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -82,14 +93,16 @@ impl LogRepo {
                 if watch.upgrade().is_none() {
                     return;
                 }
-                if let Err(e) = merge::merge_all(&merger).await {
-                    tracing::warn!(error = %e, "merging small log blocks failed; will retry");
+                if let Err(e) = merge::merge_all(&merger, &lock, MERGES_PER_ROUND).await {
+                    tracing::warn!(error = %e, "merging log blocks failed; will retry");
                 }
             }
         });
         Self {
             writer: Writer::spawn(db.clone(), options),
             parts: cache::DecodedParts::new(DECODED_CACHE_BYTES),
+            directories: directory::Directories::default(),
+            merging,
             db,
             _alive: alive,
         }
@@ -100,10 +113,10 @@ impl LogRepo {
         check::check(&self.db, progress).await
     }
 
-    /// Merges every project's small blocks now; returns how many blocks
-    /// were merged away.
+    /// Merges every project's full tiers now, until none is left; returns
+    /// how many blocks were merged away.
     pub(crate) async fn merge_now(&self) -> RepoResult<u64> {
-        merge::merge_all(&self.db).await
+        merge::merge_all(&self.db, &self.merging, usize::MAX).await
     }
 
     /// A read snapshot: every statement of a query sees the same blocks,
@@ -175,7 +188,7 @@ impl LogRepository for LogRepo {
 
     async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {
         let txn = self.snapshot().await?;
-        let reader = Reader::new(&txn, &self.parts, project, &query.filter, None);
+        let reader = Reader::new(&txn, (&self.parts, &self.directories), project, &query.filter, None);
         let logs = reader.page(query.offset as usize, query.limit as usize).await?;
         // A short first page is the whole answer: no need to count.
         let matched = if query.offset == 0 && (logs.len() as u64) < u64::from(query.limit) {
@@ -202,7 +215,9 @@ impl LogRepository for LogRepo {
         limit: u32,
     ) -> RepoResult<Vec<LogEntry>> {
         let txn = self.snapshot().await?;
-        Reader::new(&txn, &self.parts, project, filter, after).page(0, limit as usize).await
+        Reader::new(&txn, (&self.parts, &self.directories), project, filter, after)
+            .page(0, limit as usize)
+            .await
     }
 
     async fn histogram(
@@ -212,12 +227,12 @@ impl LogRepository for LogRepo {
         interval: Interval,
     ) -> RepoResult<Vec<HistogramCount>> {
         let txn = self.snapshot().await?;
-        Reader::new(&txn, &self.parts, project, filter, None).histogram(interval).await
+        Reader::new(&txn, (&self.parts, &self.directories), project, filter, None).histogram(interval).await
     }
 
     async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
         let txn = self.snapshot().await?;
-        Reader::new(&txn, &self.parts, project, filter, None).level_counts().await
+        Reader::new(&txn, (&self.parts, &self.directories), project, filter, None).level_counts().await
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {

@@ -67,7 +67,7 @@ pub(super) async fn insert_at<C: ConnectionTrait>(
 /// Stores blocks [`pack`] made, under the numbers they were made with.
 pub(super) async fn store_packed<C: ConnectionTrait>(db: &C, packed: &Packed) -> RepoResult<()> {
     for (n, (project, block)) in packed.blocks.iter().enumerate() {
-        store::insert(db, *project, packed.first + n as i64, block).await?;
+        store::insert(db, *project, packed.first + n as i64, block, None).await?;
     }
     Ok(())
 }

@@ -23,11 +23,12 @@ use orion_core::model::log::{HistogramCount, Interval, LogCursor, LogEntry, LogF
 use orion_logstore::{
     BlockError, BlockFilter, BlockScan, Frame, Head, Metadata, Prune, Query, ceil_micros, count_without_scan,
     decode_filter, decode_frame, decode_head, decode_metadata, histogram_without_scan,
-    level_counts_without_scan, may_match, prune,
+    level_counts_without_scan, may_match, needles_settled, prune,
 };
 use sea_orm::ConnectionTrait;
 
 use super::cache::DecodedParts;
+use super::directory::Directories;
 use super::store::{self, Listed};
 
 /// Blocks whose filters (and parts) are fetched per round trip: a few at
@@ -74,11 +75,16 @@ pub(super) struct Reader<'a, C> {
     db: &'a C,
     /// Decoded parts shared by every query of the repository.
     parts: &'a DecodedParts,
+    /// Directories shared likewise.
+    directories: &'a Directories,
     project: ProjectId,
     query: Query,
     /// Whether pruning needs the filter BLOB (positive needles, tags,
     /// metadata pairs, sources or servers; negated terms never prune).
     wants_filter: bool,
+    /// The query without its positive needles, for blocks whose common
+    /// words settle them (counted from heads, no frame read).
+    unneedled: Query,
 }
 
 /// A block surviving its summary and filter: which frames can match.
@@ -98,7 +104,7 @@ struct Decoded {
 impl<'a, C: ConnectionTrait> Reader<'a, C> {
     pub(super) fn new(
         db: &'a C,
-        parts: &'a DecodedParts,
+        (parts, directories): (&'a DecodedParts, &'a Directories),
         project: ProjectId,
         filter: &LogFilter,
         after: Option<LogCursor>,
@@ -108,16 +114,23 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             query = query.after(cursor);
         }
         let wants_filter = query.wants_filter();
-        Self { db, parts, project, query, wants_filter }
+        let unneedled = query.without_needles();
+        Self { db, parts, directories, project, query, wants_filter, unneedled }
     }
 
-    /// The directory, newest first, narrowed by the time range.
+    /// The directory, newest first, narrowed by the time range and the
+    /// summaries.
     async fn listed(&self) -> RepoResult<Vec<Listed>> {
         let f = self.query.filter();
-        let blocks =
-            store::directory(self.db, self.project.get(), f.from.map(ceil_micros), f.to.map(ceil_micros))
-                .await?;
-        Ok(blocks.into_iter().filter(|b| may_match(&b.summary, &self.query)).collect())
+        let (from, to) = (f.from.map(ceil_micros), f.to.map(ceil_micros));
+        let blocks = self.directories.get(self.db, self.project.get()).await?;
+        Ok(blocks
+            .iter()
+            .filter(|b| from.is_none_or(|from| b.summary.max_ts >= from))
+            .filter(|b| to.is_none_or(|to| b.summary.min_ts < to))
+            .filter(|b| may_match(&b.summary, &self.query))
+            .cloned()
+            .collect())
     }
 
     /// Prunes a batch of listed blocks with their filters.
@@ -403,6 +416,32 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             .collect()
     }
 
+    /// `to_scan` split into the blocks whose common words settle the
+    /// query's needles (scanned with their heads only) and the others.
+    fn split_settled(&self, to_scan: Vec<Candidate>) -> (Vec<Candidate>, Vec<Candidate>) {
+        to_scan.into_iter().partition(|c| needles_settled(c.filter.as_deref(), &self.query))
+    }
+
+    /// Scans of `settled` blocks with the needle-less query, from their
+    /// heads alone, handed to `each`.
+    async fn scan_settled(
+        &self,
+        settled: &[Candidate],
+        mut each: impl FnMut(&Candidate, BlockScan<'_>) -> RepoResult<()>,
+    ) -> RepoResult<()> {
+        if settled.is_empty() {
+            return Ok(());
+        }
+        let heads = self.heads(settled).await?;
+        for c in settled {
+            let Some(head) = heads.get(&c.listed.id) else { continue };
+            let scan = BlockScan::new(&self.unneedled, head, None, &[], &c.frames)
+                .map_err(|e| damaged(c.listed.id, e))?;
+            each(c, scan)?;
+        }
+        Ok(())
+    }
+
     /// Matches, counted no further than `cap`.
     pub(super) async fn count(&self, cap: u64) -> RepoResult<u64> {
         let mut total = 0u64;
@@ -420,6 +459,12 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             if total >= cap || to_scan.is_empty() {
                 continue;
             }
+            let (settled, to_scan) = self.split_settled(to_scan);
+            self.scan_settled(&settled, |c, scan| {
+                total += scan.count(cap.saturating_sub(total)).map_err(|e| damaged(c.listed.id, e))?;
+                Ok(())
+            })
+            .await?;
             let mut decoded = self.decode(&to_scan, self.query.has_metadata_filter(), false).await?;
             for c in &to_scan {
                 if total >= cap {
@@ -445,6 +490,12 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     None => to_scan.push(c),
                 }
             }
+            let (settled, to_scan) = self.split_settled(to_scan);
+            self.scan_settled(&settled, |c, scan| {
+                add(&mut counts, scan.level_counts().map_err(|e| damaged(c.listed.id, e))?);
+                Ok(())
+            })
+            .await?;
             let mut decoded = self.decode(&to_scan, self.query.has_metadata_filter(), false).await?;
             for c in &to_scan {
                 let Some(d) = decoded.remove(&c.listed.id) else { continue };
@@ -471,6 +522,12 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     None => to_scan.push(c),
                 }
             }
+            let (settled, to_scan) = self.split_settled(to_scan);
+            self.scan_settled(&settled, |c, scan| {
+                add(scan.histogram(interval).map_err(|e| damaged(c.listed.id, e))?);
+                Ok(())
+            })
+            .await?;
             let mut decoded = self.decode(&to_scan, self.query.has_metadata_filter(), false).await?;
             for c in &to_scan {
                 let Some(d) = decoded.remove(&c.listed.id) else { continue };

@@ -48,7 +48,7 @@ pub(super) async fn delete_older_than(
             let txn = db.begin_with_options(options).await.map_err(repo_err)?;
             let s = &listed.summary;
             let gone = if s.max_ts < cutoff_us && u64::from(s.count) <= budget - deleted {
-                if !delete_if_present(&txn, listed.id).await? {
+                if !delete_if_present(&txn, project, listed.id).await? {
                     continue;
                 }
                 u64::from(s.count)
@@ -67,12 +67,12 @@ pub(super) async fn delete_older_than(
                     .filter(|(i, _)| !doomed.contains(i))
                     .map(|(_, e)| e)
                     .collect();
-                if !delete_if_present(&txn, listed.id).await? {
+                if !delete_if_present(&txn, project, listed.id).await? {
                     continue;
                 }
                 if !kept.is_empty() {
                     let block = encode_block(&kept).map_err(RepositoryError::unavailable)?;
-                    store::insert(&txn, project, listed.id, &block).await?;
+                    store::insert(&txn, project, listed.id, &block, listed.run).await?;
                 }
                 doomed.len() as u64
             };
@@ -85,7 +85,7 @@ pub(super) async fn delete_older_than(
 
 /// Deletes the block and its frames; `false` when another instance's
 /// retention or merge got there first (nothing is changed then).
-pub(super) async fn delete_if_present<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<bool> {
+pub(super) async fn delete_if_present<C: ConnectionTrait>(db: &C, project: i64, id: i64) -> RepoResult<bool> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("DELETE FROM log_blocks WHERE id = ").bind(id);
     let done = db.execute_raw(sql.build()).await.map_err(repo_err)?;
@@ -95,5 +95,6 @@ pub(super) async fn delete_if_present<C: ConnectionTrait>(db: &C, id: i64) -> Re
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("DELETE FROM log_frames WHERE block_id = ").bind(id);
     db.execute_raw(sql.build()).await.map_err(repo_err)?;
+    store::touch(db, project).await?;
     Ok(true)
 }

@@ -23,7 +23,7 @@ pub(super) const ORDINAL_BITS: u32 = 16;
 /// The summary columns, in the order [`summary_of`] reads them.
 const SUMMARY_COLUMNS: &str = "id, min_ts, max_ts, min_id, max_id, entry_count, \
      trace_count, debug_count, info_count, warn_count, error_count, fatal_count, \
-     source, flags, frame_count, message_bytes";
+     source, flags, frame_count, message_bytes, run";
 
 /// One block in the directory: its number and its summary.
 #[derive(Debug, Clone)]
@@ -32,6 +32,35 @@ pub(super) struct Listed {
     pub(super) id: i64,
     /// Its plain columns.
     pub(super) summary: BlockSummary,
+    /// The sorted run a merge made it part of (see `merge`); `None` for a
+    /// block as the writer made it.
+    pub(super) run: Option<i64>,
+}
+
+/// The name of `project`'s directory version in `id_sequences`.
+fn version_name(project: i64) -> String {
+    format!("log_directory:{project}")
+}
+
+/// Bumps `project`'s directory version inside `db`'s transaction: every
+/// statement that adds or removes one of its blocks calls this, so an
+/// unchanged version means an unchanged set of blocks (see `directory`).
+pub(super) async fn touch<C: ConnectionTrait>(db: &C, project: i64) -> RepoResult<()> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("INSERT INTO id_sequences (name, last) VALUES (")
+        .bind(version_name(project))
+        .push(", 1) ON CONFLICT (name) DO UPDATE SET last = id_sequences.last + 1");
+    db.execute_raw(sql.build()).await.map_err(repo_err)?;
+    Ok(())
+}
+
+/// `project`'s directory version as `db`'s snapshot sees it (0 before
+/// its first block).
+pub(super) async fn version<C: ConnectionTrait>(db: &C, project: i64) -> RepoResult<i64> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT last FROM id_sequences WHERE name = ").bind(version_name(project));
+    let row = db.query_one_raw(sql.build()).await.map_err(repo_err)?;
+    row.map_or(Ok(0), |r| r.try_get_by_index::<i64>(0).map_err(repo_err))
 }
 
 /// Draws `n` consecutive block numbers inside `db`'s transaction; returns
@@ -53,21 +82,25 @@ pub(super) async fn allocate<C: ConnectionTrait>(db: &C, n: i64) -> RepoResult<i
     Ok(last - n + 1)
 }
 
-/// Stores one encoded block of `project` as block `id` (and its frames).
+/// Stores one encoded block of `project` as block `id` (and its frames),
+/// in sorted run `run` if a merge made it.
 pub(super) async fn insert<C: ConnectionTrait>(
     db: &C,
     project: i64,
     id: i64,
     block: &EncodedBlock,
+    run: Option<i64>,
 ) -> RepoResult<()> {
     let s = &block.summary;
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("INSERT INTO log_blocks (id, project_id, min_ts, max_ts, min_id, max_id, entry_count, ")
+    sql.push("INSERT INTO log_blocks (id, project_id, run, min_ts, max_ts, min_id, max_id, entry_count, ")
         .push("trace_count, debug_count, info_count, warn_count, error_count, fatal_count, ")
         .push("source, flags, frame_count, message_bytes, filter, head, metadata) VALUES (")
         .bind(id)
         .push(", ")
         .bind(project)
+        .push(", ")
+        .bind(run)
         .push(", ")
         .bind_list([s.min_ts, s.max_ts, s.min_id, s.max_id, i64::from(s.count)], ", ")
         .push(", ")
@@ -103,7 +136,7 @@ pub(super) async fn insert<C: ConnectionTrait>(
         }
         db.execute_raw(sql.build()).await.map_err(repo_err)?;
     }
-    Ok(())
+    touch(db, project).await
 }
 
 /// The project's blocks that overlap `[from_us, to_us)` (either bound
@@ -174,7 +207,7 @@ pub(super) async fn expiring<C: ConnectionTrait>(
     let rows = db.query_all_raw(sql.build()).await.map_err(repo_err)?;
     rows.iter()
         .map(|row| {
-            let project: i64 = row.try_get_by_index(16).map_err(repo_err)?;
+            let project: i64 = row.try_get_by_index(17).map_err(repo_err)?;
             Ok((project, summary_of(row)?))
         })
         .collect()
@@ -204,6 +237,7 @@ fn summary_of(row: &QueryResult) -> RepoResult<Listed> {
             frame_count: small(14)?,
             message_bytes: u64::try_from(int(15)?).unwrap_or(0),
         },
+        run: row.try_get_by_index::<Option<i64>>(16).map_err(repo_err)?,
     })
 }
 
