@@ -14,9 +14,10 @@
 //! runs below 8,192 entries, each tier above eight times as much; when a
 //! tier holds [`FANOUT`] runs, they are merged (a k-way merge, one block
 //! per run decoded at a time) into one run of the next tier. Runs of
-//! [`FINAL_RUN`] entries or more are left alone, so an entry is rewritten
-//! at most three times and one merge holds at most ~512k entries' encoded
-//! blocks in memory. Quiet projects (blocks of a few entries) merge as
+//! [`FINAL_RUN`] (262,144) entries or more are left alone, so an entry is
+//! rewritten a handful of times, and one merge takes at most
+//! [`MAX_MERGE`] entries (a full tier of large runs merges a few at a
+//! time), so it holds at most ~25 MB of encoded output. Quiet projects (blocks of a few entries) merge as
 //! soon as four small blocks wait.
 //!
 //! A merge reads and encodes inside a read snapshot, without the write
@@ -58,7 +59,12 @@ pub(super) const FANOUT: usize = 8;
 const SMALL_FANOUT: usize = 4;
 
 /// Runs this large are never merged again.
-pub(super) const FINAL_RUN: u64 = (BLOCK_ENTRIES * FANOUT * FANOUT * FANOUT) as u64;
+pub(super) const FINAL_RUN: u64 = (BLOCK_ENTRIES * FANOUT * FANOUT * FANOUT / 2) as u64;
+
+/// Entries one merge takes at most: its encoded output (~25 MB at this
+/// size) is held in memory until the write, so a full tier of large runs
+/// is merged a few runs at a time rather than all at once.
+pub(super) const MAX_MERGE: u64 = 2 * FINAL_RUN;
 
 /// Merges one tier of one project at a time, until no tier of any project
 /// is full (or `max_merges` merges ran); returns how many blocks were
@@ -167,6 +173,13 @@ fn plan(listed: Vec<Listed>) -> Vec<Run> {
             t == 0 && runs.iter().filter(|r| r.entries < u64::from(SMALL_BLOCK)).count() >= SMALL_FANOUT;
         if runs.len() >= FANOUT {
             runs.truncate(FANOUT);
+            // Oldest first, as many as one merge may hold (at least two
+            // fit: every run here is below FINAL_RUN).
+            let mut size = 0;
+            runs.retain(|r| {
+                size += r.entries;
+                size <= MAX_MERGE
+            });
             return runs;
         }
         if small {
@@ -385,7 +398,7 @@ mod tests {
         assert_eq!(tier(8_192), 1);
         assert_eq!(tier(65_535), 1);
         assert_eq!(tier(65_536), 2);
-        assert_eq!(FINAL_RUN, 524_288);
+        assert_eq!(FINAL_RUN, 262_144);
     }
 
     #[test]
@@ -407,6 +420,23 @@ mod tests {
         let finals: Vec<Listed> =
             (0..10).map(|r| listed(100 + r, FINAL_RUN as u32, Some(100 + r), r)).collect();
         assert!(plan(finals).is_empty());
+    }
+
+    #[test]
+    fn a_merge_never_holds_more_than_its_cap() {
+        // Eight runs of tier 2, each just below final: merged a few at a
+        // time, oldest first, never more than MAX_MERGE entries.
+        let big = (FINAL_RUN - 1) as u32;
+        let runs: Vec<Listed> =
+            (0..8).map(|r| listed(10 * (r + 1), big, Some(10 * (r + 1)), 100 - r)).collect();
+        let chosen = plan(runs);
+        assert_eq!(chosen.len(), 2);
+        assert!(chosen.iter().map(|r| r.entries).sum::<u64>() <= MAX_MERGE);
+        assert_eq!(chosen[0].blocks[0].id, 80, "the oldest run first");
+        // Small tier-2 runs still merge eight at a time.
+        let small: Vec<Listed> =
+            (0..8).map(|r| listed(10 * (r + 1), 65_536, Some(10 * (r + 1)), r)).collect();
+        assert_eq!(plan(small).len(), 8);
     }
 
     #[test]
