@@ -52,6 +52,18 @@ fn batches(listed: &[Listed]) -> impl Iterator<Item = &[Listed]> {
     })
 }
 
+/// Keeps the `need` newest of `hits` (by `(timestamp, id)`), the last of
+/// them (`hits[need - 1]`) the oldest kept: a selection, not a sort, since an export's page
+/// near its cursor collects every older entry of each run's block (a
+/// hundred thousand hits for a page of a thousand).
+fn keep_newest(hits: &mut Vec<(i64, i64, i64, u32)>, need: usize) {
+    if need == 0 || hits.len() < need {
+        return;
+    }
+    hits.select_nth_unstable_by_key(need - 1, |h| std::cmp::Reverse((h.0, h.1)));
+    hits.truncate(need);
+}
+
 /// A damaged block: logged once with its id, and failing the query that
 /// touched it (never a silently incomplete answer).
 #[derive(Debug, thiserror::Error)]
@@ -275,8 +287,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         let mut kept: HashMap<i64, (Candidate, Decoded)> = HashMap::new();
         for batch in batches(&listed) {
             if hits.len() >= need {
-                hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
-                hits.truncate(need);
+                keep_newest(&mut hits, need);
                 let (ts, id) = (hits[need - 1].0, hits[need - 1].1);
                 let next = &batch[0].summary;
                 if (next.max_ts, next.max_id) < (ts, id) {

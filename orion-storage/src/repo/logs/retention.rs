@@ -47,6 +47,13 @@ pub(super) async fn delete_older_than(
             };
             let txn = db.begin_with_options(options).await.map_err(repo_err)?;
             let s = &listed.summary;
+            // Listed before this transaction: a merge (or another
+            // instance's retention) may have replaced or shrunk the block
+            // since; its entries then live on where the next listing
+            // finds them.
+            if store::entry_count(&txn, listed.id).await? != Some(s.count) {
+                continue;
+            }
             let gone = if s.max_ts < cutoff_us && u64::from(s.count) <= budget - deleted {
                 if !delete_if_present(&txn, project, listed.id).await? {
                     continue;

@@ -182,6 +182,17 @@ pub(super) async fn blocks_holding<C: ConnectionTrait>(
     rows.iter().map(|row| row.try_get_by_index::<i64>(0).map_err(repo_err)).collect()
 }
 
+/// How many entries block `id` holds, if it exists (as `db`'s snapshot
+/// sees it).
+pub(super) async fn entry_count<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<Option<u32>> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT entry_count FROM log_blocks WHERE id = ").bind(id);
+    let row = db.query_one_raw(sql.build()).await.map_err(repo_err)?;
+    row.map(|r| r.try_get_by_index::<i64>(0).map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+        .transpose()
+        .map_err(repo_err)
+}
+
 /// The directory row of block `id`.
 pub(super) async fn directory_row<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<Listed> {
     let mut sql = Sql::new(db.get_database_backend());
