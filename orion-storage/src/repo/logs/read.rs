@@ -106,6 +106,10 @@ struct Candidate {
     frames: Vec<u32>,
 }
 
+/// A block's head and metadata as the cache held them (either may be
+/// absent).
+type CachedParts = (Option<Arc<Head>>, Option<Arc<Metadata>>);
+
 /// A decoded block: its head, metadata when read, and the frames read.
 struct Decoded {
     head: Arc<Head>,
@@ -157,15 +161,23 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 })
                 .collect());
         }
-        let missing: Vec<i64> = batch
-            .iter()
-            .filter(|l| self.parts.filter(l.id, l.summary.count).is_none())
-            .map(|l| l.id)
-            .collect();
+        // Cached filters are taken (not just looked at) before the rest
+        // is fetched: the cache may evict one meanwhile, and a filter
+        // looked up twice could then be neither cached nor fetched.
+        let mut cached: HashMap<i64, Arc<BlockFilter>> = HashMap::with_capacity(batch.len());
+        let mut missing = Vec::new();
+        for l in batch {
+            match self.parts.filter(l.id, l.summary.count) {
+                Some(filter) => {
+                    cached.insert(l.id, filter);
+                }
+                None => missing.push(l.id),
+            }
+        }
         let mut blobs = store::filters(self.db, &missing).await?;
         let mut out = Vec::new();
         for listed in batch {
-            let filter = match self.parts.filter(listed.id, listed.summary.count) {
+            let filter = match cached.remove(&listed.id) {
                 Some(filter) => filter,
                 None => {
                     let bytes = blobs.remove(&listed.id).ok_or_else(|| {
@@ -198,22 +210,28 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         metadata: bool,
         all_frames: bool,
     ) -> RepoResult<HashMap<i64, Decoded>> {
-        // Heads (and metadata) not cached yet, in one round trip.
-        let missing: Vec<i64> = candidates
-            .iter()
-            .filter(|c| {
-                let (id, count) = (c.listed.id, c.listed.summary.count);
-                self.parts.head(id, count).is_none() || (metadata && self.parts.metadata(id, count).is_none())
-            })
-            .map(|c| c.listed.id)
-            .collect();
+        // Heads (and metadata) not cached yet, in one round trip. Cached
+        // ones are taken first, so an eviction meanwhile cannot leave a
+        // part neither cached nor fetched.
+        let mut cached: HashMap<i64, CachedParts> = HashMap::with_capacity(candidates.len());
+        let mut missing = Vec::new();
+        for c in candidates {
+            let (id, count) = (c.listed.id, c.listed.summary.count);
+            let head = self.parts.head(id, count);
+            let meta = if metadata { self.parts.metadata(id, count) } else { None };
+            if head.is_none() || (metadata && meta.is_none()) {
+                missing.push(id);
+            }
+            cached.insert(id, (head, meta));
+        }
         let mut heads = store::heads(self.db, &missing, metadata).await?;
         let mut out = HashMap::with_capacity(candidates.len());
         for c in candidates {
             let (id, count) = (c.listed.id, c.listed.summary.count);
             let fetched = heads.remove(&id);
+            let (cached_head, cached_meta) = cached.remove(&id).unwrap_or((None, None));
             let missing = |part| damaged(id, BlockError::Missing { part, index: 0 });
-            let head = match self.parts.head(id, count) {
+            let head = match cached_head {
                 Some(head) => head,
                 None => {
                     let (bytes, _) = fetched.as_ref().ok_or_else(|| missing(orion_logstore::Part::Head))?;
@@ -224,7 +242,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             };
             let metadata = if !metadata {
                 None
-            } else if let Some(cached) = self.parts.metadata(id, count) {
+            } else if let Some(cached) = cached_meta {
                 Some(cached)
             } else {
                 match fetched.as_ref().and_then(|(_, m)| m.as_ref()) {
