@@ -151,16 +151,19 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("    ratio a/b = {:.2} ({:.0}% of the raw limit)", rate / raw_rate, 100.0 * rate / raw_rate);
     let rss = server.rss_summary();
+    let (anon, file) = server.rss_split_mib();
     println!(
         "    server RSS: {idle_rss:.1} MiB idle, {:.1} MiB peak; steady (second half of the ingest) median {:.1} MiB, \
-         first to last quarter {:+.1} MiB",
+         first to last quarter {:+.1} MiB; at the end {anon:.1} MiB private + {file:.1} MiB of mapped database file",
         server.peak_rss_mib(),
         rss.steady_median,
         rss.drift
     );
     let settled = settle::wait(&url).await?;
+    let (anon, file) = server.rss_split_mib();
     println!(
-        "    background merges settled {:.0} s after the ingest: {} blocks in {} runs, {:.1} bytes/entry; RSS {:.1} MiB",
+        "    background merges settled {:.0} s after the ingest: {} blocks in {} runs, {:.1} bytes/entry; \
+         RSS {:.1} MiB = {anon:.1} private + {file:.1} mapped database file",
         settled.waited.as_secs_f64(),
         settled.stats.blocks,
         settled.stats.runs,

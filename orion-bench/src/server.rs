@@ -41,10 +41,14 @@ pub fn default_orion_binary() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
 }
 
 impl Server {
@@ -101,6 +105,14 @@ impl Server {
     /// Current resident set size in MiB.
     pub fn rss_mib(&self) -> f64 {
         self.child.id().and_then(rss_kib).unwrap_or(0) as f64 / 1024.0
+    }
+
+    /// Current resident memory split into private (heap, stacks) and
+    /// file-backed (SQLite's memory-mapped database file, shared with the
+    /// page cache and reclaimable) MiB.
+    pub fn rss_split_mib(&self) -> (f64, f64) {
+        let kib = |field| self.child.id().and_then(|pid| status_kib(pid, field)).unwrap_or(0) as f64 / 1024.0;
+        (kib("RssAnon:"), kib("RssFile:") + kib("RssShmem:"))
     }
 
     /// Starts (or stops) keeping an RSS sample every 500 ms.
