@@ -250,13 +250,17 @@ pub(super) async fn merge_project(db: &DatabaseConnection, project: ProjectId) -
         })
         .await
         .map_err(repo_err)?;
+    // Numbers first, then the directory version (which deleting bumps):
+    // the writer takes the two rows in that order too, and the opposite
+    // order deadlocks against it on PostgreSQL. A conflict below only
+    // leaves a gap in the numbers.
+    let first = store::allocate(&write, outputs.len() as i64).await?;
     for &(id, count) in &doomed {
-        if !delete_unchanged(&write, id, count).await? {
+        if !store::delete_unchanged(&write, project.get(), id, count).await? {
             // Changed meanwhile: roll back (dropping the transaction).
             return Ok(Merged::Conflict);
         }
     }
-    let first = store::allocate(&write, outputs.len() as i64).await?;
     for (n, block) in outputs.iter().enumerate() {
         store::insert(&write, project.get(), first + n as i64, block, Some(first)).await?;
     }
@@ -273,22 +277,6 @@ async fn advisory_lock(txn: &DatabaseTransaction, project: ProjectId) -> RepoRes
     sql.push("SELECT pg_try_advisory_xact_lock(").bind(project.get() as i32).push(", 1869768045)");
     let row = txn.query_one_raw(sql.build()).await.map_err(repo_err)?;
     row.map_or(Ok(false), |r| r.try_get_by_index(0)).map_err(repo_err)
-}
-
-/// Deletes block `id` (and its frames) if it still holds `count` entries.
-async fn delete_unchanged<C: ConnectionTrait>(db: &C, id: i64, count: u32) -> RepoResult<bool> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("DELETE FROM log_blocks WHERE id = ")
-        .bind(id)
-        .push(" AND entry_count = ")
-        .bind(i64::from(count));
-    if db.execute_raw(sql.build()).await.map_err(repo_err)?.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("DELETE FROM log_frames WHERE block_id = ").bind(id);
-    db.execute_raw(sql.build()).await.map_err(repo_err)?;
-    Ok(true)
 }
 
 /// One input run being read: its blocks still to decode and the entries

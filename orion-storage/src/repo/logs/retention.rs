@@ -8,13 +8,9 @@ use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_logstore::{encode_block, to_micros};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
 use super::read::whole_block;
-use super::sql::Sql;
 use super::store;
 use crate::error::repo_err;
 
@@ -49,17 +45,17 @@ pub(super) async fn delete_older_than(
             let s = &listed.summary;
             // Listed before this transaction: a merge (or another
             // instance's retention) may have replaced or shrunk the block
-            // since; its entries then live on where the next listing
-            // finds them.
-            if store::entry_count(&txn, listed.id).await? != Some(s.count) {
-                continue;
-            }
+            // since; its entries then live on where the next listing finds
+            // them. Deletes check the count; a rewrite checks it first.
             let gone = if s.max_ts < cutoff_us && u64::from(s.count) <= budget - deleted {
-                if !delete_if_present(&txn, project, listed.id).await? {
+                if !store::delete_unchanged(&txn, project, listed.id, s.count).await? {
                     continue;
                 }
                 u64::from(s.count)
             } else {
+                if store::entry_count(&txn, listed.id).await? != Some(s.count) {
+                    continue;
+                }
                 let entries = whole_block(&txn, ProjectId(project), listed.id).await?;
                 // Expired entries oldest first; only as many as the budget.
                 let mut expired: Vec<usize> = (0..entries.len())
@@ -74,7 +70,7 @@ pub(super) async fn delete_older_than(
                     .filter(|(i, _)| !doomed.contains(i))
                     .map(|(_, e)| e)
                     .collect();
-                if !delete_if_present(&txn, project, listed.id).await? {
+                if !store::delete_unchanged(&txn, project, listed.id, s.count).await? {
                     continue;
                 }
                 if !kept.is_empty() {
@@ -88,20 +84,4 @@ pub(super) async fn delete_older_than(
         }
     }
     Ok(deleted)
-}
-
-/// Deletes the block and its frames; `false` when another instance's
-/// retention or merge got there first (nothing is changed then).
-pub(super) async fn delete_if_present<C: ConnectionTrait>(db: &C, project: i64, id: i64) -> RepoResult<bool> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("DELETE FROM log_blocks WHERE id = ").bind(id);
-    let done = db.execute_raw(sql.build()).await.map_err(repo_err)?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("DELETE FROM log_frames WHERE block_id = ").bind(id);
-    db.execute_raw(sql.build()).await.map_err(repo_err)?;
-    store::touch(db, project).await?;
-    Ok(true)
 }

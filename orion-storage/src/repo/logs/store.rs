@@ -182,6 +182,32 @@ pub(super) async fn blocks_holding<C: ConnectionTrait>(
     rows.iter().map(|row| row.try_get_by_index::<i64>(0).map_err(repo_err)).collect()
 }
 
+/// Deletes block `id` of `project` (and its frames) only if it still
+/// holds `count` entries, bumping the project's directory version (a
+/// transaction that also draws numbers must [`allocate`] first); `false`
+/// (nothing changed) when a merge, retention or another instance replaced
+/// or shrank it first.
+pub(super) async fn delete_unchanged<C: ConnectionTrait>(
+    db: &C,
+    project: i64,
+    id: i64,
+    count: u32,
+) -> RepoResult<bool> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("DELETE FROM log_blocks WHERE id = ")
+        .bind(id)
+        .push(" AND entry_count = ")
+        .bind(i64::from(count));
+    if db.execute_raw(sql.build()).await.map_err(repo_err)?.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("DELETE FROM log_frames WHERE block_id = ").bind(id);
+    db.execute_raw(sql.build()).await.map_err(repo_err)?;
+    touch(db, project).await?;
+    Ok(true)
+}
+
 /// How many entries block `id` holds, if it exists (as `db`'s snapshot
 /// sees it).
 pub(super) async fn entry_count<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<Option<u32>> {
