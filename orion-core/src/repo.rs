@@ -29,7 +29,7 @@ pub use auth::{ChallengeRepository, LoginAttemptRepository};
 pub use commands::CommandRepository;
 pub use ids::IdRepository;
 pub use incidents::IncidentRepository;
-pub use logs::{AppendOutcome, LogRepository};
+pub use logs::{AppendOutcome, LogPages, LogRepository};
 pub use projects::ProjectRepository;
 pub use searches::SavedSearchRepository;
 pub use servers::{HeartbeatRepository, ServerRepository};

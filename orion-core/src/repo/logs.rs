@@ -24,6 +24,18 @@ pub enum AppendOutcome {
     },
 }
 
+/// An export's pages, newest first, from a store that can keep its place
+/// between pages (see [`LogRepository::export_pages`]).
+#[async_trait]
+pub trait LogPages: Send + Sync + std::fmt::Debug {
+    /// Exactly what [`LogRepository::page_after`] with the same filter,
+    /// `after` and `limit` answers now. `after` is the last entry the
+    /// caller was given (`None` at the start): a store keeps its place for
+    /// the cursor it handed out last and starts over for any other one, so
+    /// a caller can never be answered from a stale position.
+    async fn next_page(&mut self, after: Option<LogCursor>, limit: u32) -> RepoResult<Vec<LogEntry>>;
+}
+
 /// Stores and queries log entries. Implementors must guarantee:
 /// - `append` is all-or-nothing and returns only once the entries are
 ///   durably committed; when the write queue is full it fails fast with
@@ -81,6 +93,14 @@ pub trait LogRepository: Send + Sync {
         after: Option<LogCursor>,
         limit: u32,
     ) -> RepoResult<Vec<LogEntry>>;
+
+    /// Pages for an export of `filter`, if the store can page more cheaply
+    /// than by calling [`Self::page_after`] afresh for each page (a store
+    /// of merged blocks then visits each block once per export, not once
+    /// per page). `None`, the default, makes exports call `page_after`.
+    fn export_pages(&self, _project: ProjectId, _filter: &LogFilter) -> Option<Box<dyn LogPages>> {
+        None
+    }
 
     /// Counts per bucket and level, computed by the store (no rows loaded).
     /// Buckets start at multiples of the interval since the Unix epoch;

@@ -30,7 +30,7 @@ use crate::model::log::{
 };
 use crate::model::{Permission, Project, ProjectId, Source, SourceId, SourceName, UserId};
 use crate::port::live::{LiveEvent, LiveSubscription};
-use crate::repo::AppendOutcome;
+use crate::repo::{AppendOutcome, LogPages};
 
 /// Most entries in one ingest request.
 pub const MAX_BATCH: usize = 10_000;
@@ -82,6 +82,8 @@ pub struct LogExport {
     filter: LogFilter,
     cursor: Option<LogCursor>,
     done: bool,
+    /// The store's own pages, when it keeps its place between them.
+    pages: Option<Box<dyn LogPages>>,
 }
 
 impl LogExport {
@@ -90,7 +92,10 @@ impl LogExport {
         if self.done {
             return Ok(Vec::new());
         }
-        let page = self.deps.repos.logs.page_after(self.project.id, &self.filter, self.cursor, size).await?;
+        let page = match &mut self.pages {
+            Some(pages) => pages.next_page(self.cursor, size).await?,
+            None => self.deps.repos.logs.page_after(self.project.id, &self.filter, self.cursor, size).await?,
+        };
         match page.last() {
             Some(last) => self.cursor = Some(LogCursor { timestamp: last.entry.timestamp, id: last.id }),
             None => self.done = true,
@@ -321,7 +326,8 @@ impl LogService {
         filter: LogFilter,
     ) -> ServiceResult<LogExport> {
         let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
-        Ok(LogExport { deps: self.deps.clone(), project, filter, cursor: None, done: false })
+        let pages = self.deps.repos.logs.export_pages(project.id, &filter);
+        Ok(LogExport { deps: self.deps.clone(), project, filter, cursor: None, done: false, pages })
     }
 
     /// Counts per bucket and level under the filter.

@@ -8,6 +8,7 @@
 //! - `keys`: idempotency keys, recorded in the writer's transaction.
 //! - `store`: the SQL of blocks and frames.
 //! - `read`: pages, counts, histograms and level counts over blocks.
+//! - `export`: exports that keep their place in the blocks between pages.
 //! - `cache`: decoded parts kept in process, capped in bytes.
 //! - `retention`: whole-block deletes, rewriting blocks that straddle.
 //! - `merge`: blocks merged into sorted runs in the background (ids unchanged).
@@ -23,10 +24,12 @@ use orion_core::model::log::{
     HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogId, LogPage, LogQuery,
     NewLogEntry, TOTAL_COUNT_CAP,
 };
-use orion_core::repo::{AppendOutcome, LogRepository};
+use orion_core::repo::{AppendOutcome, LogPages, LogRepository};
 use sea_orm::{
     AccessMode, DatabaseConnection, DatabaseTransaction, DbBackend, IsolationLevel, TransactionTrait,
 };
+
+use std::sync::Arc;
 
 use crate::error::repo_err;
 
@@ -35,6 +38,7 @@ use super::micros_bound;
 mod cache;
 mod check;
 mod directory;
+mod export;
 mod keys;
 mod merge;
 mod pack;
@@ -50,15 +54,27 @@ pub use writer::{IngestOptions, IngestStats};
 use read::Reader;
 use writer::{Claim, Item, Writer, Written};
 
+/// A read snapshot: every statement of a query sees the same blocks, even
+/// while a merge or retention commits (PostgreSQL `REPEATABLE READ`;
+/// SQLite's deferred transaction holds its WAL snapshot).
+async fn snapshot(db: &DatabaseConnection) -> RepoResult<DatabaseTransaction> {
+    let txn = if db.get_database_backend() == DbBackend::Postgres {
+        db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
+    } else {
+        db.begin().await
+    };
+    txn.map_err(repo_err)
+}
+
 /// Log entries stored through the group-commit writer.
 #[derive(Debug)]
 pub(crate) struct LogRepo {
     db: DatabaseConnection,
     writer: Writer,
     /// Decoded filters, heads, metadata and frames of recent reads.
-    parts: cache::DecodedParts,
+    parts: Arc<cache::DecodedParts>,
     /// The directories of the projects queried lately.
-    directories: directory::Directories,
+    directories: Arc<directory::Directories>,
     /// Held by whichever merge runs (one at a time per repository).
     merging: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Dropped with the repository: tells the background merger to stop.
@@ -100,8 +116,8 @@ impl LogRepo {
         });
         Self {
             writer: Writer::spawn(db.clone(), options),
-            parts: cache::DecodedParts::new(DECODED_CACHE_BYTES),
-            directories: directory::Directories::default(),
+            parts: Arc::new(cache::DecodedParts::new(DECODED_CACHE_BYTES)),
+            directories: Arc::default(),
             merging,
             db,
             _alive: alive,
@@ -119,17 +135,8 @@ impl LogRepo {
         merge::merge_all(&self.db, &self.merging, usize::MAX).await
     }
 
-    /// A read snapshot: every statement of a query sees the same blocks,
-    /// even while a merge or retention commits (PostgreSQL `REPEATABLE
-    /// READ`; SQLite's deferred transaction holds its WAL snapshot).
     async fn snapshot(&self) -> RepoResult<DatabaseTransaction> {
-        let pg = self.db.get_database_backend() == DbBackend::Postgres;
-        let txn = if pg {
-            self.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await
-        } else {
-            self.db.begin().await
-        };
-        txn.map_err(repo_err)
+        snapshot(&self.db).await
     }
 
     /// The project's entries with ids `first..=last` (one stored request,
@@ -218,6 +225,11 @@ impl LogRepository for LogRepo {
         Reader::new(&txn, (&self.parts, &self.directories), project, filter, after)
             .page(0, limit as usize)
             .await
+    }
+
+    fn export_pages(&self, project: ProjectId, filter: &LogFilter) -> Option<Box<dyn LogPages>> {
+        let shared = (self.parts.clone(), self.directories.clone());
+        Some(Box::new(export::ExportPages::new(self.db.clone(), shared, project, filter.clone())))
     }
 
     async fn histogram(

@@ -6,6 +6,7 @@
 mod block_upkeep;
 mod damage;
 mod differential;
+mod export_pages;
 mod search_paths;
 mod two_instances;
 mod writer;

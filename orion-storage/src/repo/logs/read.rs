@@ -100,8 +100,8 @@ pub(super) struct Reader<'a, C> {
 }
 
 /// A block surviving its summary and filter: which frames can match.
-struct Candidate {
-    listed: Listed,
+pub(super) struct Candidate {
+    pub(super) listed: Listed,
     filter: Option<Arc<BlockFilter>>,
     frames: Vec<u32>,
 }
@@ -111,8 +111,8 @@ struct Candidate {
 type CachedParts = (Option<Arc<Head>>, Option<Arc<Metadata>>);
 
 /// A decoded block: its head, metadata when read, and the frames read.
-struct Decoded {
-    head: Arc<Head>,
+pub(super) struct Decoded {
+    pub(super) head: Arc<Head>,
     metadata: Option<Arc<Metadata>>,
     frames: Vec<Frame>,
 }
@@ -134,23 +134,34 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         Self { db, parts, directories, project, query, wants_filter, unneedled }
     }
 
+    /// The project's directory as this reader's snapshot sees it.
+    pub(super) async fn directory(&self) -> RepoResult<Arc<Vec<Listed>>> {
+        self.directories.get(self.db, self.project.get()).await
+    }
+
+    /// Whether scans need the blocks' metadata (the filter has pairs).
+    pub(super) fn wants_metadata(&self) -> bool {
+        self.query.has_metadata_filter()
+    }
+
+    /// Whether a block can hold a match, by its summary and the time range.
+    pub(super) fn admits(&self, block: &Listed) -> bool {
+        let f = self.query.filter();
+        let (from, to) = (f.from.map(ceil_micros), f.to.map(ceil_micros));
+        from.is_none_or(|from| block.summary.max_ts >= from)
+            && to.is_none_or(|to| block.summary.min_ts < to)
+            && may_match(&block.summary, &self.query)
+    }
+
     /// The directory, newest first, narrowed by the time range and the
     /// summaries.
     async fn listed(&self) -> RepoResult<Vec<Listed>> {
-        let f = self.query.filter();
-        let (from, to) = (f.from.map(ceil_micros), f.to.map(ceil_micros));
-        let blocks = self.directories.get(self.db, self.project.get()).await?;
-        Ok(blocks
-            .iter()
-            .filter(|b| from.is_none_or(|from| b.summary.max_ts >= from))
-            .filter(|b| to.is_none_or(|to| b.summary.min_ts < to))
-            .filter(|b| may_match(&b.summary, &self.query))
-            .cloned()
-            .collect())
+        let blocks = self.directory().await?;
+        Ok(blocks.iter().filter(|b| self.admits(b)).cloned().collect())
     }
 
     /// Prunes a batch of listed blocks with their filters.
-    async fn candidates(&self, batch: &[Listed]) -> RepoResult<Vec<Candidate>> {
+    pub(super) async fn candidates(&self, batch: &[Listed]) -> RepoResult<Vec<Candidate>> {
         if !self.wants_filter {
             return Ok(batch
                 .iter()
@@ -204,7 +215,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
     /// Reads and decodes the parts a scan of `candidates` needs: heads,
     /// metadata when `metadata`, and the candidate frames when the query
     /// has a needle (or `all_frames`).
-    async fn decode(
+    pub(super) async fn decode(
         &self,
         candidates: &[Candidate],
         metadata: bool,
@@ -288,7 +299,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         Ok(frames)
     }
 
-    fn scan<'d>(&'d self, c: &Candidate, d: &'d Decoded) -> RepoResult<BlockScan<'d>> {
+    pub(super) fn scan<'d>(&'d self, c: &Candidate, d: &'d Decoded) -> RepoResult<BlockScan<'d>> {
         BlockScan::new(&self.query, &d.head, d.metadata.as_deref(), &d.frames, &c.frames)
             .map_err(|e| damaged(c.listed.id, e))
     }
@@ -337,7 +348,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         }
         hits.sort_unstable_by_key(|h| std::cmp::Reverse((h.0, h.1)));
         let chosen: Vec<(i64, i64, i64, u32)> = hits.into_iter().skip(offset).take(limit).collect();
-        self.materialize(&chosen, kept).await
+        self.materialize(&chosen, &mut kept).await
     }
 
     /// The decoded heads of `candidates`, from the cache where it has them
@@ -389,10 +400,12 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
 
     /// Rebuilds the chosen matches, reading the metadata and the frames
     /// that hold them.
-    async fn materialize(
+    /// The frames and metadata read stay in `kept` (an export reads on
+    /// from the same blocks).
+    pub(super) async fn materialize(
         &self,
         chosen: &[(i64, i64, i64, u32)],
-        mut kept: HashMap<i64, (Candidate, Decoded)>,
+        kept: &mut HashMap<i64, (Candidate, Decoded)>,
     ) -> RepoResult<Vec<LogEntry>> {
         let mut per_block: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
         for &(_, _, block, pos) in chosen {
@@ -400,7 +413,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         }
         let mut rebuilt: HashMap<(i64, u32), LogEntry> = HashMap::with_capacity(chosen.len());
         for (block, positions) in per_block {
-            let Some((c, mut d)) = kept.remove(&block) else { continue };
+            let Some((c, d)) = kept.get_mut(&block) else { continue };
             let mut frames: Vec<u32> =
                 positions.iter().map(|&p| d.head.frame_of(p as usize) as u32).collect();
             frames.sort_unstable();

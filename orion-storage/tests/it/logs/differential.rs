@@ -47,7 +47,7 @@ const WORDS: &[&str] = &[
 const TAGS: &[&str] = &["app", "eu", "checkout", "ß-tag", "x"];
 const SOURCES: &[&str] = &["api", "worker", "db"];
 
-fn base() -> DateTime<Utc> {
+pub(super) fn base() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
 }
 
@@ -76,7 +76,7 @@ fn metadata(rng: &mut StdRng) -> Map<String, Value> {
     m
 }
 
-fn entry(rng: &mut StdRng, project: ProjectId) -> NewLogEntry {
+pub(super) fn entry(rng: &mut StdRng, project: ProjectId) -> NewLogEntry {
     // Few distinct instants, so equal timestamps are common.
     let timestamp = base() + Duration::milliseconds(rng.random_range(0..400) * 250);
     let tags =
@@ -94,7 +94,7 @@ fn entry(rng: &mut StdRng, project: ProjectId) -> NewLogEntry {
     }
 }
 
-fn filter(rng: &mut StdRng, stored: &[NewLogEntry]) -> LogFilter {
+pub(super) fn filter(rng: &mut StdRng, stored: &[NewLogEntry]) -> LogFilter {
     let mut f = LogFilter::default();
     if rng.random_bool(0.3) {
         f.levels = if rng.random_bool(0.5) {
@@ -187,7 +187,7 @@ fn term(rng: &mut StdRng, stored: &[NewLogEntry]) -> Term {
 }
 
 /// A project with this id in both stores (same owner row too).
-async fn twin_project(repos: [&Repos; 2], n: u64) -> ProjectId {
+pub(super) async fn twin_project(repos: [&Repos; 2], n: u64) -> ProjectId {
     let owner = user(
         &format!("d{n}-{}@example.com", orion_testkit::fresh_id()),
         &format!("d{n}x{}", orion_testkit::fresh_id() % 1_000_000),
@@ -241,6 +241,16 @@ async fn compare(
         }
     }
     assert_eq!(exported[0], exported[1], "seed {seed}: export of {f:?} by {page}");
+    // ...and by the store's own export pages, which keep their place.
+    let mut pages = store.logs.export_pages(project, f).expect("the block store pages exports itself");
+    let (mut after, mut own) = (None, Vec::new());
+    loop {
+        let got = pages.next_page(after, page).await.unwrap();
+        let Some(last) = got.last() else { break };
+        after = Some(orion_core::model::log::LogCursor { timestamp: last.entry.timestamp, id: last.id });
+        own.extend(strip(got));
+    }
+    assert_eq!(exported[0], own, "seed {seed}: export pages of {f:?} by {page}");
 
     let interval = [Interval::Minute, Interval::FiveMinutes, Interval::Hour][rng.random_range(0..3)];
     assert_eq!(
@@ -306,7 +316,7 @@ async fn differential(url: String, seed: u64, projects: u64, queries: usize) {
     }
 }
 
-fn seed() -> u64 {
+pub(super) fn seed() -> u64 {
     std::env::var("ORION_DIFF_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
