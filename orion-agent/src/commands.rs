@@ -12,7 +12,8 @@ use std::time::Duration;
 use orion_client::{AckStatus, AgentCommand, Client, RetryPolicy};
 use tokio::sync::watch;
 
-use super::supervisor::{Action, Supervisor};
+use super::board::Action;
+use super::supervisor::Supervisor;
 
 /// Outcomes done but not yet acknowledged, by command id.
 type Unacked = HashMap<i64, (AckStatus, String)>;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use orion_client::{Client, RetryPolicy};
 use tokio::sync::watch;
 
+use super::board::{Figures, StatusBoard};
 use super::metrics::Sampler;
-use super::supervisor::{Figures, StatusBoard};
 
 /// Sends heartbeats until `stop` turns true.
 pub async fn run(

@@ -34,7 +34,9 @@
 //! - `run`: `orion-agent run` — wiring and the shutdown order.
 //! - `metrics`: CPU, memory, disk, network, uptime, load from `sysinfo`.
 //! - `heartbeat`: the heartbeat loop.
-//! - `supervisor`: the scripts, their status board, start/stop/restart.
+//! - `supervisor`: the scripts, started, acted on and stopped together.
+//! - `board`: the actions (start/stop/restart), the status board and the
+//!   latest figures the script tasks share.
 //! - `script`: one script's life: spawn, capture, restart policy, crash alerts.
 //! - `capture`: bounded line reading and the level of a line.
 //! - `backoff`: exponential backoff for restarts and retries.
@@ -47,6 +49,7 @@
 
 mod alerts;
 mod backoff;
+mod board;
 mod buffer;
 mod capture;
 pub mod cli;

@@ -13,9 +13,10 @@ use orion_client::Client;
 use tokio::sync::watch;
 
 use super::alerts::Alerts;
+use super::board::Figures;
 use super::config::AgentConfig;
 use super::shipper::{Shipper, ShipperSettings};
-use super::supervisor::{Figures, Supervisor};
+use super::supervisor::Supervisor;
 use super::{commands, heartbeat};
 
 /// How long a stopping agent keeps sending buffered logs.

@@ -18,10 +18,10 @@ use tokio::task::JoinHandle;
 
 use super::alerts::Alerts;
 use super::backoff::Backoff;
+use super::board::{Action, Figures, StatusBoard};
 use super::capture::{LineReader, Stream, entry};
 use super::config::ScriptConfig;
 use super::shipper::Spooled;
-use super::supervisor::{Action, Figures, StatusBoard};
 
 /// Lines of output a crash report carries.
 const CONTEXT_LINES: usize = 50;

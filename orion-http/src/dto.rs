@@ -12,6 +12,7 @@ pub mod agents;
 pub mod alert_preview;
 pub mod alerts;
 pub mod auth;
+pub mod ingest;
 pub mod log_views;
 pub mod logs;
 pub mod projects;

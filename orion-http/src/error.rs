@@ -183,7 +183,7 @@ fn classify(rejection: &Rejection) -> ApiError {
         return err.clone();
     }
     if rejection.find::<PayloadTooLarge>().is_some() {
-        return ApiError::payload_too_large(crate::filters::BODY_LIMIT);
+        return ApiError::payload_too_large(crate::limits::BODY_LIMIT);
     }
     if rejection.find::<warp::filters::body::BodyDeserializeError>().is_some() {
         return ApiError::invalid_json("the request body is not valid JSON");

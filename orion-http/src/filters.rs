@@ -36,8 +36,7 @@ use warp::{Buf, Filter, Rejection};
 
 use crate::error::{ApiError, reject};
 
-/// Largest accepted request body, in bytes (1 MiB).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+pub use crate::limits::BODY_LIMIT;
 
 /// Hands a clone of the facade to a handler.
 pub fn orion(
@@ -211,6 +210,18 @@ pub(crate) fn strip_position(message: &str) -> String {
 pub fn query<T: DeserializeOwned + Send + 'static>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone
 {
     warp::query::<T>()
+}
+
+/// The `Idempotency-Key` header, if present. A value that is not visible
+/// ASCII is passed on as one that fails the service's validation (a 400
+/// naming the header), rather than rejected here.
+pub fn idempotency_key() -> impl Filter<Extract = (Option<String>,), Error = std::convert::Infallible> + Clone
+{
+    warp::header::headers_cloned().map(|headers: warp::http::HeaderMap| {
+        headers
+            .get("idempotency-key")
+            .map(|value| value.to_str().map_or_else(|_| "\u{fffd}".to_owned(), str::to_owned))
+    })
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@
 //! - [`filters`]: reusable filters — bearer auth → `Principal` (and the
 //!   `?token=` variant for WebSockets), bodies with a size limit, JSON
 //!   parsing.
+//! - [`limits`]: the request-size limit the filters enforce and 413s name.
 //! - [`dashboard`]: the web dashboard's embedded files (`web/`), served at
 //!   `/` and every path outside the API's prefixes, with versioned URLs,
 //!   ETags, gzip and a strict Content-Security-Policy.
@@ -63,6 +64,7 @@ pub mod dto;
 pub mod error;
 pub mod export;
 pub mod filters;
+pub mod limits;
 pub mod live;
 pub mod observe;
 pub mod query;

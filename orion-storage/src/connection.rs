@@ -85,7 +85,7 @@ pub(crate) async fn open(url: &str) -> Result<DatabaseConnection, StorageError> 
         Backend::Sqlite => {
             options.acquire_timeout(SQLITE_ACQUIRE_TIMEOUT);
             configure_sqlite(url, &mut options)?;
-            Database::connect(options).await.map_err(StorageError::Connect)
+            Database::connect(options).await.map_err(StorageError::connect)
         }
         Backend::Postgres => {
             options
@@ -109,7 +109,7 @@ async fn connect_waiting(options: ConnectOptions) -> Result<DatabaseConnection, 
             Err(err) if is_unreachable(&err) && tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            Err(err) => return Err(StorageError::Connect(err)),
+            Err(err) => return Err(StorageError::connect(err)),
         }
     }
 }
@@ -163,7 +163,7 @@ fn create_parent_dir(url: &str) -> Result<(), StorageError> {
 /// PostgreSQL's is an advisory lock. DDL is transactional on both, so a
 /// failed run leaves the schema as it was.
 pub(crate) async fn migrate(db: &DatabaseConnection) -> Result<MigrationReport, StorageError> {
-    let err = StorageError::Migrate;
+    let err = StorageError::migrate;
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..TransactionOptions::default()

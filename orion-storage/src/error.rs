@@ -35,11 +35,28 @@ pub enum StorageError {
     },
     /// The database could not be reached or opened.
     #[error("cannot connect to the database")]
-    Connect(#[source] DbErr),
+    Connect(#[source] DatabaseError),
     /// Applying the schema migrations failed.
     #[error("database migration failed")]
-    Migrate(#[source] DbErr),
+    Migrate(#[source] DatabaseError),
 }
+
+impl StorageError {
+    pub(crate) fn connect(err: DbErr) -> Self {
+        Self::Connect(DatabaseError(Box::new(err)))
+    }
+
+    pub(crate) fn migrate(err: DbErr) -> Self {
+        Self::Migrate(DatabaseError(Box::new(err)))
+    }
+}
+
+/// What the database reported, boxed so that SeaORM's error type is not
+/// part of this crate's API (a SeaORM upgrade changes no caller); its
+/// message and source chain carry the details for the log.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DatabaseError(Box<DbErr>);
 
 /// A stored row that cannot be turned back into a domain value (an unknown
 /// token kind, a malformed id): reported as `Unavailable`, never a panic.

@@ -108,7 +108,7 @@ pub mod bench {
 }
 
 pub use connection::Backend;
-pub use error::StorageError;
+pub use error::{DatabaseError, StorageError};
 pub use live::PgLiveBus;
 pub use repo::logs::{CheckReport, IngestOptions, IngestStats};
 

@@ -4,7 +4,8 @@
 //! `CREATE TABLE` (SQLite cannot add them later); one change per `ALTER` on
 //! SQLite; a released migration is never edited — add a new step instead.
 //! Unique indexes are named `ux_<table>_<columns>` because conflict errors
-//! report that name (see `crate::error`).
+//! report that name (see `crate::error`). Helpers the steps share live in
+//! `schema`, frozen with them.
 
 use sea_orm_migration::prelude::*;
 
@@ -22,6 +23,7 @@ mod m20261202_000011_alert_rule_filters;
 mod m20261202_000012_alert_silences;
 mod m20261202_000013_alert_actions;
 mod m20261202_000014_log_block_runs;
+mod schema;
 
 /// Every migration, oldest first.
 #[derive(Debug)]

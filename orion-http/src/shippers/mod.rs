@@ -38,7 +38,7 @@ pub mod otlp;
 
 /// Largest request body as sent (compressed or not), in bytes: the native
 /// ingest limit (10 MiB).
-pub const SHIPPER_BODY_LIMIT: usize = crate::routes::ingest::INGEST_BODY_LIMIT;
+pub const SHIPPER_BODY_LIMIT: usize = crate::limits::INGEST_BODY_LIMIT;
 /// Largest body once decompressed, in bytes (also 10 MiB): a small gzip or
 /// snappy body cannot expand past it (decompression stops there, 413).
 pub const DECODED_BODY_LIMIT: usize = 10 * 1024 * 1024;

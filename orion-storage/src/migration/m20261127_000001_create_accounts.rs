@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::schema::unique_index;
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
@@ -166,24 +168,4 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-/// Creates a unique index; its name must contain the column names, since
-/// conflict errors report it.
-pub(crate) async fn unique_index<T, C>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    cols: impl IntoIterator<Item = C>,
-) -> Result<(), DbErr>
-where
-    T: IntoIden,
-    C: IntoIden,
-{
-    let mut index = Index::create();
-    index.name(name).table(table).unique();
-    for col in cols {
-        index.col(col);
-    }
-    manager.create_index(index.to_owned()).await
 }

@@ -3,7 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::m20261127_000001_create_accounts::{Users, unique_index};
+use super::m20261127_000001_create_accounts::Users;
+use super::schema::unique_index;
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;

@@ -9,7 +9,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::m20261127_000001_create_accounts::unique_index;
+use super::schema::unique_index;
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;

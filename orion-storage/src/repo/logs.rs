@@ -51,8 +51,9 @@ mod writer;
 pub use check::CheckReport;
 pub use writer::{IngestOptions, IngestStats};
 
+use keys::Claim;
 use read::Reader;
-use writer::{Claim, Item, Writer, Written};
+use writer::{Item, Writer, Written};
 
 /// A read snapshot: every statement of a query sees the same blocks, even
 /// while a merge or retention commits (PostgreSQL `REPEATABLE READ`;

@@ -11,13 +11,21 @@
 
 use chrono::{DateTime, Utc};
 use orion_core::error::RepoResult;
+use orion_core::model::ProjectId;
 use orion_core::model::log::IDEMPOTENCY_WINDOW;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::super::micros;
 use super::sql::Sql;
-use super::writer::Claim;
 use crate::error::repo_err;
+
+/// An idempotency key to record with a request's entries (by the writer,
+/// in the entries' transaction).
+pub(super) struct Claim {
+    pub(super) project: ProjectId,
+    pub(super) key: String,
+    pub(super) at: DateTime<Utc>,
+}
 
 /// Records `claim` with `accepted` entries; `None` when the key is now
 /// ours, `Some(first count)` when it was already recorded in the window.

@@ -44,17 +44,16 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::ProjectId;
 use orion_core::model::log::{LogEntry, NewLogEntry};
 use orion_core::repo::AppendOutcome;
 use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 
+use super::keys::{self, Claim};
 use super::pack::{self, Packed};
-use super::{keys, store};
+use super::store;
 use crate::error::repo_err;
 use crate::live::Pointer;
 
@@ -103,13 +102,6 @@ struct Counters {
     split_batches: AtomicU64,
     encoded_ahead: AtomicU64,
     encoded_inside: AtomicU64,
-}
-
-/// An idempotency key to record with a request's entries.
-pub(super) struct Claim {
-    pub(super) project: ProjectId,
-    pub(super) key: String,
-    pub(super) at: DateTime<Utc>,
 }
 
 /// One caller's entries and where to send the outcome.
