@@ -82,9 +82,17 @@ pub(crate) struct LogRepo {
     _alive: std::sync::Arc<()>,
 }
 
-/// Bytes of decoded block parts kept in process for later queries (most
-/// of a server's memory budget: ingest peaks near 40 MiB beside it).
-const DECODED_CACHE_BYTES: u64 = 64 << 20;
+/// Bytes of decoded block filters kept in process for later queries:
+/// about the merged filters of 10M bench entries (~8 bytes an entry, see
+/// docs/performance.md), so a rare needle there reads no filter BLOB. Held
+/// only once queries have read them; past that size each query with a
+/// needle reads the filters that do not fit again.
+const FILTER_CACHE_BYTES: u64 = 96 << 20;
+
+/// Bytes of decoded heads, metadata and frames kept likewise (with the
+/// filters, most of a server's memory budget: ingest peaks near 40 MiB
+/// beside them).
+const PART_CACHE_BYTES: u64 = 32 << 20;
 
 /// How often the background merger looks for full tiers.
 const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -117,7 +125,7 @@ impl LogRepo {
         });
         Self {
             writer: Writer::spawn(db.clone(), options),
-            parts: Arc::new(cache::DecodedParts::new(DECODED_CACHE_BYTES)),
+            parts: Arc::new(cache::DecodedParts::new(FILTER_CACHE_BYTES, PART_CACHE_BYTES)),
             directories: Arc::default(),
             merging,
             db,

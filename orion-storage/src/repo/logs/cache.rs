@@ -10,7 +10,13 @@
 //! PostgreSQL too: no invalidation messages are needed.
 //!
 //! The cache is capped in bytes ([`DecodedParts::new`]), weighted by each
-//! part's decoded size (`heap_size` in orion-logstore). It holds decoded
+//! part's decoded size (`heap_size` in orion-logstore), in two pools:
+//! filters apart from heads, metadata and frames. Every query that has a
+//! needle, a tag or a metadata pair consults the filter of every block it
+//! lists (a rare needle: all of them), while a histogram or an export
+//! decodes heads and frames of many blocks once; in one pool such a scan
+//! evicted the filters, and the next rare-needle search read every filter
+//! BLOB from the database again. It holds decoded
 //! values, not BLOBs: a part is checked (CRC, bounds) once when it is
 //! decoded; damage to the file after that is found by the next decode
 //! after eviction, a restart, or `orion check`, which reads the file.
@@ -64,52 +70,59 @@ impl Weighter<Key, Part> for DecodedSize {
 /// The byte-capped cache of decoded parts, shared by every query of one
 /// repository.
 pub(super) struct DecodedParts {
+    /// Block filters.
+    filters: Cache<Key, Part, DecodedSize>,
+    /// Heads, metadata and frames.
     parts: Cache<Key, Part, DecodedSize>,
 }
 
 impl std::fmt::Debug for DecodedParts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DecodedParts")
+            .field("filters", &self.filters.len())
+            .field("filter_bytes", &self.filters.weight())
             .field("parts", &self.parts.len())
-            .field("bytes", &self.parts.weight())
+            .field("part_bytes", &self.parts.weight())
             .finish()
     }
 }
 
 /// Generates a typed getter and putter for one kind of part.
 macro_rules! part_accessors {
-    ($get:ident, $put:ident, $kind:expr, $variant:ident, $ty:ty $(, $arg:ident)?) => {
+    ($pool:ident, $get:ident, $put:ident, $kind:expr, $variant:ident, $ty:ty $(, $arg:ident)?) => {
         pub(super) fn $get(&self, block: i64, count: u32 $(, $arg: u32)?) -> Option<Arc<$ty>> {
-            match self.parts.get(&Key { block, count, kind: $kind })? {
+            match self.$pool.get(&Key { block, count, kind: $kind })? {
                 Part::$variant(part) => Some(part),
                 _ => None,
             }
         }
 
         pub(super) fn $put(&self, block: i64, count: u32 $(, $arg: u32)?, part: Arc<$ty>) {
-            self.parts.insert(Key { block, count, kind: $kind }, Part::$variant(part));
+            self.$pool.insert(Key { block, count, kind: $kind }, Part::$variant(part));
         }
     };
 }
 
 impl DecodedParts {
-    /// A cache holding at most about `bytes` of decoded parts.
-    pub(super) fn new(bytes: u64) -> Self {
+    /// A cache holding at most about `filter_bytes` of decoded filters
+    /// and `part_bytes` of the other parts.
+    pub(super) fn new(filter_bytes: u64, part_bytes: u64) -> Self {
         // quick_cache sizes its table from an item estimate: parts average
         // a few tens of KiB.
-        let estimated = (bytes / 16_384).max(16) as usize;
-        Self { parts: Cache::with_weighter(estimated, bytes.max(1), DecodedSize) }
+        let pool =
+            |bytes: u64| Cache::with_weighter((bytes / 16_384).max(16) as usize, bytes.max(1), DecodedSize);
+        Self { filters: pool(filter_bytes), parts: pool(part_bytes) }
     }
 
-    part_accessors!(filter, put_filter, Kind::Filter, Filter, BlockFilter);
-    part_accessors!(head, put_head, Kind::Head, Head, Head);
-    part_accessors!(metadata, put_metadata, Kind::Metadata, Metadata, Metadata);
-    part_accessors!(frame, put_frame, Kind::Frame(index), Frame, Frame, index);
+    part_accessors!(filters, filter, put_filter, Kind::Filter, Filter, BlockFilter);
+    part_accessors!(parts, head, put_head, Kind::Head, Head, Head);
+    part_accessors!(parts, metadata, put_metadata, Kind::Metadata, Metadata, Metadata);
+    part_accessors!(parts, frame, put_frame, Kind::Frame(index), Frame, Frame, index);
 
-    /// Bytes held now (weights as estimated).
+    /// Bytes held now (weights as estimated), filters and other parts.
     #[cfg(test)]
-    pub(super) fn bytes(&self) -> u64 {
-        self.parts.weight()
+    pub(super) fn bytes(&self) -> (u64, u64) {
+        (self.filters.weight(), self.parts.weight())
     }
 }
 
@@ -146,7 +159,7 @@ mod tests {
 
     #[test]
     fn parts_come_back_only_under_the_same_block_number_and_entry_count() {
-        let parts = DecodedParts::new(1 << 20);
+        let parts = DecodedParts::new(1 << 20, 1 << 20);
         let encoded = block(100, 3);
         let head = Arc::new(decode_head(&encoded.head).unwrap());
         parts.put_head(3, 100, head.clone());
@@ -162,7 +175,7 @@ mod tests {
     #[test]
     fn the_cache_stays_within_its_byte_cap() {
         let cap = 256 * 1024;
-        let parts = DecodedParts::new(cap);
+        let parts = DecodedParts::new(cap, cap);
         let mut inserted = 0u64;
         for n in 0..200 {
             let encoded = block(1_024, n);
@@ -173,7 +186,35 @@ mod tests {
             }
         }
         assert!(inserted > 10 * cap, "the test inserts far more than fits ({inserted} bytes)");
-        assert!(parts.bytes() <= cap, "{} bytes held, cap {cap}", parts.bytes());
-        assert!(parts.bytes() > cap / 4, "the cache still holds a useful share: {} bytes", parts.bytes());
+        let (_, held) = parts.bytes();
+        assert!(held <= cap, "{held} bytes held, cap {cap}");
+        assert!(held > cap / 4, "the cache still holds a useful share: {held} bytes");
+    }
+
+    #[test]
+    fn a_scan_of_frames_and_heads_never_evicts_the_filters() {
+        let parts = DecodedParts::new(1 << 20, 128 * 1024);
+        let filters: Vec<_> = (0..20)
+            .map(|n| {
+                let filter = Arc::new(orion_logstore::decode_filter(&block(1_024, n).filter).unwrap());
+                parts.put_filter(n, 1_024, filter.clone());
+                filter
+            })
+            .collect();
+        // A histogram or an export over many blocks: far more heads and
+        // frames than their pool holds.
+        for n in 100..160 {
+            let encoded = block(1_024, n);
+            parts.put_head(n, 1_024, Arc::new(decode_head(&encoded.head).unwrap()));
+            for (index, raw) in encoded.frames.iter().enumerate() {
+                parts.put_frame(n, 1_024, index as u32, Arc::new(decode_frame(raw).unwrap()));
+            }
+        }
+        for (n, filter) in filters.iter().enumerate() {
+            let kept = parts.filter(n as i64, 1_024);
+            assert!(kept.is_some_and(|f| Arc::ptr_eq(&f, filter)), "filter {n} was evicted by the scan");
+        }
+        let (filter_bytes, part_bytes) = parts.bytes();
+        assert!(part_bytes <= 128 * 1024 && filter_bytes <= 1 << 20, "{filter_bytes} + {part_bytes} bytes");
     }
 }
