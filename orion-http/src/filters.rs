@@ -62,6 +62,12 @@ pub fn principal(orion: &Orion) -> impl Filter<Extract = (Principal,), Error = R
     })
 }
 
+/// The caller ([`principal`]) and the facade, for a handler that needs
+/// both (every authenticated route).
+pub fn authed(orion: &Orion) -> impl Filter<Extract = (Principal, Orion), Error = Rejection> + Clone + use<> {
+    principal(orion).and(self::orion(orion))
+}
+
 /// The caller of a WebSocket handshake. A browser cannot set headers on
 /// one, so besides `Authorization: Bearer …` (which wins when present) the
 /// query may carry `?ticket=wst_…` (single-use, from `POST

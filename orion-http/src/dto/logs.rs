@@ -7,7 +7,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::timestamp;
+use super::{Timestamp, timestamp};
 
 /// One entry of `POST /api/agent/log`. Every field is optional on the
 /// wire; the service validates them all and names each problem.
@@ -56,9 +56,9 @@ pub struct LogView<'a> {
     /// Store-assigned id (increases with insertion).
     pub id: i64,
     /// When it happened.
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     /// When Orion received it.
-    pub received_at: String,
+    pub received_at: Timestamp,
     /// Canonical level name.
     pub level: &'static str,
     /// The text.
@@ -78,8 +78,8 @@ impl<'a> From<&'a LogEntry> for LogView<'a> {
         let e = &log.entry;
         Self {
             id: log.id,
-            timestamp: timestamp(e.timestamp),
-            received_at: timestamp(e.received_at),
+            timestamp: Timestamp(e.timestamp),
+            received_at: Timestamp(e.received_at),
             level: e.level.as_str(),
             message: &e.message,
             metadata: &e.metadata,

@@ -20,7 +20,7 @@ use crate::dto::agents::{
 };
 use crate::dto::servers::PendingCommandView;
 use crate::error::ApiError;
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::query::{Params, params};
 use crate::respond::{json, result};
 
@@ -39,10 +39,9 @@ pub fn routes(orion: &Orion) -> Routes {
 fn register(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "agent" / "register")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, body: Body| async move {
             let body: RegisterAgent = match checked(access::registrar(&who), || body.json()).await {
                 Ok(body) => body,
                 Err(refused) => return Ok(refused),
@@ -57,10 +56,9 @@ fn register(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::R
 fn heartbeat(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "agent" / "heartbeat")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, body: Body| async move {
             let parsed = || body.json::<HeartbeatRequest>()?.into_input().map_err(ApiError::validation);
             let input = match checked(access::token(&who, Permission::HeartbeatWrite), parsed).await {
                 Ok(input) => input,
@@ -74,10 +72,9 @@ fn heartbeat(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::
 fn alert(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "agent" / "alert")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, body: Body| async move {
             let body: AlertRequest =
                 match checked(access::token(&who, Permission::LogsWrite), || body.json()).await {
                     Ok(body) => body,
@@ -91,10 +88,9 @@ fn alert(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Reje
 fn source(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "agent" / "source")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, body: Body| async move {
             let gate = access::token(&who, Permission::AgentRegister);
             let body: SourceRequest = match checked(gate, || body.json()).await {
                 Ok(body) => body,
@@ -107,29 +103,25 @@ fn source(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 
 /// GET /api/agent/commands
 fn commands(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "agent" / "commands")
-        .and(warp::get())
-        .and(principal(orion))
-        .and(params())
-        .and(with_orion(orion))
-        .and_then(|who: Principal, params: Params, orion: Orion| async move {
+    warp::path!("api" / "agent" / "commands").and(warp::get()).and(authed(orion)).and(params()).and_then(
+        |who: Principal, orion: Orion, params: Params| async move {
             // Only tokens not bound to a server need it; a bound token's
             // server wins.
             let server_id = params.get("serverId").filter(|s| !s.is_empty());
             result(orion.agents().pending_commands(&who, server_id).await, |commands| {
                 json(StatusCode::OK, &commands.iter().map(PendingCommandView::from).collect::<Vec<_>>())
             })
-        })
+        },
+    )
 }
 
 /// POST /api/agent/commands/{commandId}/ack
 fn ack(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "agent" / "commands" / String / "ack")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|id: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|id: String, who: Principal, orion: Orion, body: Body| async move {
             let body: AckRequest = match checked(orion.agents().command(&who, &id), || body.json()).await {
                 Ok(body) => body,
                 Err(refused) => return Ok(refused),

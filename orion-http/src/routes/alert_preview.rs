@@ -11,7 +11,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::alert_preview::{PreviewBody, PreviewView};
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::respond::{json, result};
 
 /// The preview route.
@@ -23,10 +23,9 @@ pub fn routes(orion: &Orion) -> Routes {
 fn preview(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "rules" / "preview")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, body: Body| async move {
             let body: PreviewBody =
                 match checked(orion.projects().owned(&who, &project), || body.json()).await {
                     Ok(body) => body,

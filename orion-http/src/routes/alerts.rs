@@ -12,7 +12,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::alerts::{EventView, RuleBody, RuleView, TestResults};
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::query::{self, Params, params};
 use crate::respond::{json, no_content, result};
 
@@ -31,8 +31,7 @@ pub fn routes(orion: &Orion) -> Routes {
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "rules")
         .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, who: Principal, orion: Orion| async move {
             result(orion.alerts().list_rules(&who, &project).await, |rules| {
                 json(StatusCode::OK, &rules.iter().map(RuleView::from).collect::<Vec<_>>())
@@ -44,10 +43,9 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
 fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "rules")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, body: Body| async move {
             let body: RuleBody = match checked(orion.projects().owned(&who, &project), || body.json()).await {
                 Ok(body) => body,
                 Err(refused) => return Ok(refused),
@@ -61,10 +59,9 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 fn replace(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "rules" / String)
         .and(warp::put())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, id: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, id: String, who: Principal, orion: Orion, body: Body| async move {
             let rule = orion.alerts().owned_rule(&who, &project, &id);
             let body: RuleBody = match checked(rule, || body.json()).await {
                 Ok(body) => body,
@@ -79,8 +76,7 @@ fn replace(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
 fn delete(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "rules" / String)
         .and(warp::delete())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             result(orion.alerts().delete_rule(&who, &project, &id).await, |()| no_content())
         })
@@ -90,8 +86,7 @@ fn delete(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 fn test(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "rules" / String / "test")
         .and(warp::post())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             result(orion.alerts().test_rule(&who, &project, &id).await, |deliveries| {
                 json(StatusCode::OK, &TestResults::from(deliveries.as_slice()))
@@ -103,10 +98,9 @@ fn test(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
 fn events(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "events")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
             let limit = match checked(orion.projects().owned(&who, &project), || query::limit(&params)).await
             {
                 Ok(limit) => limit,

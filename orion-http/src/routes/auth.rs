@@ -14,7 +14,7 @@ use crate::dto::auth::{
     CodeRequest, EnableResponse, LoginRequest, LoginResponse, Me, RegisterRequest, SetupResponse,
     TokenResponse, VerifyRequest,
 };
-use crate::filters::{BODY_LIMIT, Body, body, json_body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body, json_body, orion as with_orion};
 use crate::respond::{json, result};
 
 /// The authentication routes.
@@ -66,7 +66,7 @@ fn verify(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 
 /// GET /api/auth/me
 fn me(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "auth" / "me").and(warp::get()).and(principal(orion)).and(with_orion(orion)).and_then(
+    warp::path!("api" / "auth" / "me").and(warp::get()).and(authed(orion)).and_then(
         |who: Principal, orion: Orion| async move {
             result(orion.accounts().me(&who).await, |user| json(StatusCode::OK, &Me::from(&user)))
         },
@@ -75,23 +75,20 @@ fn me(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejecti
 
 /// POST /api/auth/2fa/setup
 fn setup(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "auth" / "2fa" / "setup")
-        .and(warp::post())
-        .and(principal(orion))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, orion: Orion| async move {
+    warp::path!("api" / "auth" / "2fa" / "setup").and(warp::post()).and(authed(orion)).and_then(
+        |who: Principal, orion: Orion| async move {
             result(orion.two_factor().setup(&who).await, |s| json(StatusCode::OK, &SetupResponse::from(s)))
-        })
+        },
+    )
 }
 
 /// POST /api/auth/2fa/enable
 fn enable(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "auth" / "2fa" / "enable")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, body: Body| async move {
             let body: CodeRequest = match checked(access::user(&who), || body.json()).await {
                 Ok(body) => body,
                 Err(refused) => return Ok(refused),
@@ -106,10 +103,9 @@ fn enable(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 fn disable(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "auth" / "2fa" / "disable")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, body: Body| async move {
             let body: CodeRequest = match checked(access::user(&who), || body.json()).await {
                 Ok(body) => body,
                 Err(refused) => return Ok(refused),

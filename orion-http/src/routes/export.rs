@@ -13,7 +13,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::export::{self, Format};
-use crate::filters::{orion as with_orion, principal};
+use crate::filters::authed;
 use crate::query::{self, Params, params};
 use crate::respond::result;
 
@@ -26,10 +26,9 @@ pub fn routes(orion: &Orion) -> Routes {
 fn export(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "logs" / "export")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
             let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
             let parsed = || query::both(Format::parse(params.get("format")), query::filter(&params));
             let (format, filter) = match checked(readable, parsed).await {

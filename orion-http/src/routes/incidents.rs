@@ -16,7 +16,7 @@ use super::Routes;
 use crate::access::checked;
 use crate::dto::servers::IncidentView;
 use crate::error::ApiError;
-use crate::filters::{orion as with_orion, principal};
+use crate::filters::authed;
 use crate::query::{self, Params, params};
 use crate::respond::{json, result};
 
@@ -42,10 +42,9 @@ fn status(params: &Params) -> Result<Option<IncidentStatus>, ApiError> {
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "incidents")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
             let parsed = || query::both(query::window(&params), status(&params));
             let (window, status) = match checked(orion.projects().owned(&who, &project), parsed).await {
                 Ok(parsed) => parsed,
@@ -63,8 +62,7 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
 fn one(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "incidents" / String)
         .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             result(orion.agents().incident(&who, &project, &id).await, |(_, incident)| {
                 json(StatusCode::OK, &IncidentView::from(&incident))
@@ -76,8 +74,7 @@ fn one(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Reject
 fn resolve(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "incidents" / String / "resolve")
         .and(warp::post())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             result(orion.agents().resolve_incident(&who, &project, &id).await, |incident| {
                 json(StatusCode::OK, &IncidentView::from(&incident))

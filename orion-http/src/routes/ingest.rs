@@ -23,7 +23,7 @@ use super::Routes;
 use crate::access::{self, checked};
 use crate::dto::ingest::parse_batch;
 use crate::dto::logs::Accepted;
-use crate::filters::{Body, body, idempotency_key, orion as with_orion, principal};
+use crate::filters::{Body, authed, body, idempotency_key};
 use crate::respond::{json, result};
 
 pub use crate::limits::INGEST_BODY_LIMIT;
@@ -37,11 +37,10 @@ pub fn routes(orion: &Orion) -> Routes {
 fn ingest(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "agent" / "log")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(idempotency_key())
         .and(body(INGEST_BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, key: Option<String>, body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, key: Option<String>, body: Body| async move {
             let parsed = || parse_batch(&body.bytes()?);
             let inputs = match checked(access::token(&who, Permission::LogsWrite), parsed).await {
                 Ok(inputs) => inputs,

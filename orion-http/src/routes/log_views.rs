@@ -15,7 +15,7 @@ use super::Routes;
 use crate::access::checked;
 use crate::dto::log_views::{ContextView, FacetsView};
 use crate::error::ApiError;
-use crate::filters::{orion as with_orion, principal};
+use crate::filters::authed;
 use crate::query::{self, Params, params};
 use crate::respond::{json, result};
 
@@ -39,10 +39,9 @@ pub fn routes(orion: &Orion) -> Routes {
 fn context(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "logs" / String / "context")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, id: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, id: String, who: Principal, orion: Orion, params: Params| async move {
             let found = orion.logs().entry(&who, &project, &id);
             let parsed = || {
                 let counts = count(&params, "before", MAX_CONTEXT, DEFAULT_CONTEXT)
@@ -63,10 +62,9 @@ fn context(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
 fn facets(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "logs" / "facets")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
             let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
             let parsed = || {
                 let fields = fields(&params);

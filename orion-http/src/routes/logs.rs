@@ -13,7 +13,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::logs::{HistogramView, PageView};
-use crate::filters::{orion as with_orion, principal};
+use crate::filters::authed;
 use crate::query::{self, Params, params};
 use crate::respond::{json, result};
 
@@ -29,10 +29,9 @@ pub fn routes(orion: &Orion) -> Routes {
 fn search(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "logs")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
             let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
             let query = match checked(readable, || query::page(&params)).await {
                 Ok(query) => query,
@@ -50,11 +49,10 @@ fn search_source(
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "sources" / String / "logs")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
         .and_then(
-            |project: String, source: String, who: Principal, params: Params, orion: Orion| async move {
+            |project: String, source: String, who: Principal, orion: Orion, params: Params| async move {
                 let readable = orion.logs().readable_source(&who, &project, &source);
                 let query = match checked(readable, || query::page(&params)).await {
                     Ok(query) => query,
@@ -71,10 +69,9 @@ fn search_source(
 fn histogram(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "logs" / "histogram")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
             let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
             let parsed = || query::both(query::filter(&params), query::interval(&params));
             let (filter, interval) = match checked(readable, parsed).await {

@@ -14,7 +14,7 @@ use super::Routes;
 use crate::access::{self, checked};
 use crate::dto::projects::{CreateProject, CreatedProject, ProjectView};
 use crate::error::ApiError;
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::query::{Params, params};
 use crate::respond::{json, no_content, result};
 
@@ -30,12 +30,8 @@ pub fn routes(orion: &Orion) -> Routes {
 
 /// GET /api/projects
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects")
-        .and(warp::get())
-        .and(principal(orion))
-        .and(params())
-        .and(with_orion(orion))
-        .and_then(|who: Principal, params: Params, orion: Orion| async move {
+    warp::path!("api" / "projects").and(warp::get()).and(authed(orion)).and(params()).and_then(
+        |who: Principal, orion: Orion, params: Params| async move {
             let filter = match checked(access::user(&who), || archived(&params)).await {
                 Ok(filter) => filter,
                 Err(refused) => return Ok(refused),
@@ -43,7 +39,8 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
             result(orion.projects().list(&who, filter).await, |projects| {
                 json(StatusCode::OK, &projects.iter().map(ProjectView::from).collect::<Vec<_>>())
             })
-        })
+        },
+    )
 }
 
 /// `?archived=false|true|all`; absent means the active ones.
@@ -55,30 +52,25 @@ fn archived(params: &Params) -> Result<ArchivedFilter, ApiError> {
 
 /// POST /api/projects
 fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects")
-        .and(warp::post())
-        .and(principal(orion))
-        .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, body: Body, orion: Orion| async move {
+    warp::path!("api" / "projects").and(warp::post()).and(authed(orion)).and(body(BODY_LIMIT)).and_then(
+        |who: Principal, orion: Orion, body: Body| async move {
             let body: CreateProject = match checked(access::user(&who), || body.json()).await {
                 Ok(body) => body,
                 Err(refused) => return Ok(refused),
             };
             let created = orion.projects().create(&who, &body.name, body.label.as_deref()).await;
             result(created, |p| json(StatusCode::CREATED, &CreatedProject::from(&p)))
-        })
+        },
+    )
 }
 
 /// DELETE /api/projects/{projectName}
 fn delete(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects" / String)
-        .and(warp::delete())
-        .and(principal(orion))
-        .and(with_orion(orion))
-        .and_then(|name: String, who: Principal, orion: Orion| async move {
+    warp::path!("api" / "projects" / String).and(warp::delete()).and(authed(orion)).and_then(
+        |name: String, who: Principal, orion: Orion| async move {
             result(orion.projects().delete(&who, &name).await, |()| no_content())
-        })
+        },
+    )
 }
 
 /// PATCH /api/projects/{projectName}/archive
@@ -103,8 +95,7 @@ fn set_archived(
         .and(warp::path(action))
         .and(warp::path::end())
         .and(warp::patch())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(move |name: String, who: Principal, orion: Orion| async move {
             let project = orion.projects().set_archived(&who, &name, archived).await;
             result(project, |p| json(StatusCode::OK, &ProjectView::from(&p)))

@@ -12,7 +12,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::searches::{SearchBody, SearchView};
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::respond::{json, no_content, result};
 
 /// The saved-search routes.
@@ -26,25 +26,22 @@ pub fn routes(orion: &Orion) -> Routes {
 
 /// GET /api/projects/{projectName}/searches
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects" / String / "searches")
-        .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, orion: Orion| async move {
+    warp::path!("api" / "projects" / String / "searches").and(warp::get()).and(authed(orion)).and_then(
+        |project: String, who: Principal, orion: Orion| async move {
             result(orion.logs().saved_searches(&who, &project).await, |list| {
                 json(StatusCode::OK, &list.iter().map(SearchView::from).collect::<Vec<_>>())
             })
-        })
+        },
+    )
 }
 
 /// POST /api/projects/{projectName}/searches
 fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "searches")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, body: Body| async move {
             let body: SearchBody = match checked(orion.projects().owned(&who, &project), || body.json()).await
             {
                 Ok(body) => body,
@@ -59,10 +56,9 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 fn replace(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "searches" / String)
         .and(warp::put())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, id: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, id: String, who: Principal, orion: Orion, body: Body| async move {
             let found = orion.logs().owned_search(&who, &project, &id);
             let body: SearchBody = match checked(found, || body.json()).await {
                 Ok(body) => body,
@@ -77,8 +73,7 @@ fn replace(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
 fn delete(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "searches" / String)
         .and(warp::delete())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             result(orion.logs().delete_search(&who, &project, &id).await, |()| no_content())
         })

@@ -11,7 +11,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::server_metrics::ServerMetricsView;
-use crate::filters::{orion as with_orion, principal};
+use crate::filters::authed;
 use crate::query::{self, Params, params};
 use crate::respond::{json, result};
 
@@ -24,10 +24,9 @@ pub fn routes(orion: &Orion) -> Routes {
 fn metrics(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "servers" / "metrics")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, params: Params, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
             let owned = orion.projects().owned(&who, &project);
             let range = match checked(owned, || query::metrics_range(&params)).await {
                 Ok(range) => range,

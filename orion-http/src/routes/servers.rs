@@ -12,7 +12,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::servers::{CommandView, EnqueueCommand, HeartbeatView, ServerView};
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::query::{self, Params, params};
 use crate::respond::{json, result};
 
@@ -27,26 +27,23 @@ pub fn routes(orion: &Orion) -> Routes {
 
 /// GET /api/projects/{projectName}/servers
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects" / String / "servers")
-        .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, orion: Orion| async move {
+    warp::path!("api" / "projects" / String / "servers").and(warp::get()).and(authed(orion)).and_then(
+        |project: String, who: Principal, orion: Orion| async move {
             result(orion.agents().servers(&who, &project).await, |servers| {
                 json(StatusCode::OK, &servers.iter().map(ServerView::from).collect::<Vec<_>>())
             })
-        })
+        },
+    )
 }
 
 /// GET /api/projects/{projectName}/servers/{serverId}/heartbeats
 fn heartbeats(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "servers" / String / "heartbeats")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
         .and_then(
-            |project: String, server: String, who: Principal, params: Params, orion: Orion| async move {
+            |project: String, server: String, who: Principal, orion: Orion, params: Params| async move {
                 let owned = orion.agents().owned_server(&who, &project, &server);
                 let window = match checked(owned, || query::window(&params)).await {
                     Ok(window) => window,
@@ -64,10 +61,9 @@ fn heartbeats(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp:
 fn enqueue(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "servers" / String / "commands")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, server: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, server: String, who: Principal, orion: Orion, body: Body| async move {
             let owned = orion.agents().owned_server(&who, &project, &server);
             let body: EnqueueCommand = match checked(owned, || body.json()).await {
                 Ok(body) => body,
@@ -84,11 +80,10 @@ fn enqueue(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
 fn commands(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "servers" / String / "commands")
         .and(warp::get())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(params())
-        .and(with_orion(orion))
         .and_then(
-            |project: String, server: String, who: Principal, params: Params, orion: Orion| async move {
+            |project: String, server: String, who: Principal, orion: Orion, params: Params| async move {
                 let owned = orion.agents().owned_server(&who, &project, &server);
                 let limit = match checked(owned, || query::limit(&params)).await {
                     Ok(limit) => limit,

@@ -12,7 +12,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::silences::{SilenceBody, SilenceView};
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::respond::{json, no_content, result};
 
 /// The silence routes.
@@ -27,8 +27,7 @@ pub fn routes(orion: &Orion) -> Routes {
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "silences")
         .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, who: Principal, orion: Orion| async move {
             result(orion.alerts().silences(&who, &project).await, |list| {
                 json(StatusCode::OK, &list.iter().map(SilenceView::from).collect::<Vec<_>>())
@@ -40,10 +39,9 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
 fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "silences")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, body: Body| async move {
             let body: SilenceBody =
                 match checked(orion.projects().owned(&who, &project), || body.json()).await {
                     Ok(body) => body,
@@ -58,8 +56,7 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 fn delete(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "alerts" / "silences" / String)
         .and(warp::delete())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             result(orion.alerts().delete_silence(&who, &project, &id).await, |()| no_content())
         })

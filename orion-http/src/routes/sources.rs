@@ -10,7 +10,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::sources::{CreateSource, CreatedSource, SourceView};
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::respond::{json, result};
 
 /// The source routes.
@@ -24,25 +24,22 @@ pub fn routes(orion: &Orion) -> Routes {
 
 /// GET /api/projects/{projectName}/sources
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects" / String / "sources")
-        .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, orion: Orion| async move {
+    warp::path!("api" / "projects" / String / "sources").and(warp::get()).and(authed(orion)).and_then(
+        |project: String, who: Principal, orion: Orion| async move {
             result(orion.sources().list(&who, &project).await, |sources| {
                 json(StatusCode::OK, &sources.iter().map(SourceView::from).collect::<Vec<_>>())
             })
-        })
+        },
+    )
 }
 
 /// POST /api/projects/{projectName}/sources
 fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "sources")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, body: Body| async move {
             let body: CreateSource =
                 match checked(orion.projects().owned(&who, &project), || body.json()).await {
                     Ok(body) => body,

@@ -11,7 +11,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::tokens::{CreateToken, CreatedToken, RotatedToken, TokenView};
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::respond::{json, no_content, result};
 
 /// The token routes.
@@ -25,25 +25,22 @@ pub fn routes(orion: &Orion) -> Routes {
 
 /// GET /api/projects/{projectName}/tokens
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects" / String / "tokens")
-        .and(warp::get())
-        .and(principal(orion))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, orion: Orion| async move {
+    warp::path!("api" / "projects" / String / "tokens").and(warp::get()).and(authed(orion)).and_then(
+        |project: String, who: Principal, orion: Orion| async move {
             result(orion.tokens().list(&who, &project).await, |tokens| {
                 json(StatusCode::OK, &tokens.iter().map(TokenView::from).collect::<Vec<_>>())
             })
-        })
+        },
+    )
 }
 
 /// POST /api/projects/{projectName}/tokens
 fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "tokens")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|project: String, who: Principal, body: Body, orion: Orion| async move {
+        .and_then(|project: String, who: Principal, orion: Orion, body: Body| async move {
             let body: CreateToken =
                 match checked(orion.projects().owned(&who, &project), || body.json()).await {
                     Ok(body) => body,
@@ -58,8 +55,7 @@ fn create(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 fn revoke(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "tokens" / String)
         .and(warp::delete())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             result(orion.tokens().revoke(&who, &project, &id).await, |()| no_content())
         })
@@ -69,8 +65,7 @@ fn revoke(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 fn rotate(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "tokens" / String / "rotate")
         .and(warp::post())
-        .and(principal(orion))
-        .and(with_orion(orion))
+        .and(authed(orion))
         .and_then(|project: String, id: String, who: Principal, orion: Orion| async move {
             let rotated = orion.tokens().rotate(&who, &project, &id).await;
             result(rotated, |issued| json(StatusCode::OK, &RotatedToken::from(issued)))

@@ -11,7 +11,7 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
-use crate::filters::{BODY_LIMIT, Body, body, orion as with_orion, principal};
+use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::respond::{json, result};
 
 /// The ticket route.
@@ -33,11 +33,10 @@ pub struct TicketResponse {
 fn ticket(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "auth" / "ws-ticket")
         .and(warp::post())
-        .and(principal(orion))
+        .and(authed(orion))
         // Read (bounded) and dropped: the request takes no input.
         .and(body(BODY_LIMIT))
-        .and(with_orion(orion))
-        .and_then(|who: Principal, _body: Body, orion: Orion| async move {
+        .and_then(|who: Principal, orion: Orion, _body: Body| async move {
             result(orion.accounts().issue_ws_ticket(&who).await, |(ticket, expires_at)| {
                 json(StatusCode::CREATED, &TicketResponse { ticket, expires_at })
             })
