@@ -46,6 +46,10 @@ pub struct EncodeOptions {
     /// contains ([`BlockFilter::always_contains`]): costs a pass over the
     /// messages, so merges do it and ingest does not.
     pub common_words: bool,
+    /// Whether the filter counts entries per minute and level
+    /// ([`BlockFilter::minute_counts`]) when the block spans at most
+    /// [`MAX_MINUTES`](crate::filter::MAX_MINUTES) minutes: merges do.
+    pub minute_counts: bool,
 }
 
 impl EncodeOptions {
@@ -63,12 +67,13 @@ impl EncodeOptions {
             filter_budget: 0.2,
             max_fill: 0.95,
             common_words: false,
+            minute_counts: false,
         }
     }
 
     /// Blocks written by merges: stronger compression.
     pub fn merged() -> Self {
-        Self { zstd_level: 9, common_words: true, ..Self::ingest() }
+        Self { zstd_level: 9, common_words: true, minute_counts: true, ..Self::ingest() }
     }
 }
 
@@ -176,6 +181,9 @@ pub fn encode_block_with(entries: &[LogEntry], options: &EncodeOptions) -> Resul
     if options.common_words {
         dict.common = common_words(entries);
     }
+    if options.minute_counts {
+        dict.minutes = minute_counts(entries);
+    }
     let filter = encode_filter(&dict);
     Ok(EncodedBlock { summary, filter, head, metadata, frames })
 }
@@ -244,6 +252,7 @@ fn dictionaries(c: &Columns<'_>, tag: u32, gram_len: u8, frames: Vec<Bloom>, met
         no_server: c.has_no_server(),
         servers: owned(&c.servers),
         common: Vec::new(),
+        minutes: Vec::new(),
     }
 }
 
@@ -254,6 +263,20 @@ const MAX_COMMON_WORDS: usize = 16;
 /// matcher lower-cases) that every message of `entries` contains as a
 /// substring of its lower-cased text, longest first. A needle inside one
 /// of them is then in every message: counts need no scan.
+/// Entries per minute since the epoch and level, ascending; empty past
+/// [`MAX_MINUTES`](crate::filter::MAX_MINUTES) distinct minutes.
+fn minute_counts(entries: &[LogEntry]) -> Vec<(i64, [u32; 6])> {
+    let mut minutes: std::collections::BTreeMap<i64, [u32; 6]> = std::collections::BTreeMap::new();
+    for e in entries {
+        let minute = crate::time::to_micros(e.entry.timestamp).div_euclid(60_000_000);
+        minutes.entry(minute).or_default()[e.entry.level.rank() as usize] += 1;
+        if minutes.len() > crate::filter::MAX_MINUTES {
+            return Vec::new();
+        }
+    }
+    minutes.into_iter().collect()
+}
+
 pub(crate) fn common_words(entries: &[LogEntry]) -> Vec<String> {
     let Some(first) = entries.first() else { return Vec::new() };
     let lower = first.entry.message.to_lowercase();

@@ -10,8 +10,16 @@
 //! varint tags · tags × (string · varint entries carrying it)
 //! u8 some entry has no source · strings(sources)
 //! u8 some entry has no server id · strings(server ids)
-//! [strings(words every message contains)]   (merged blocks; absent = none)
+//! [strings(words every message contains)    (merged blocks; absent = none)
+//!  [varint minutes · minutes × (ivarint minute since the last, or since
+//!   the epoch for the first · 6 × varint entries of that level)]]
+//!                                          (merged blocks spanning at most
+//!                                           MAX_MINUTES minutes; absent = none)
 //! ```
+//!
+//! The minute counts let a histogram count a block that straddles its
+//! buckets without decoding its head: every interval is a whole number of
+//! minutes from the epoch.
 //!
 //! `bloom(..)` is a [blocked, foldable Bloom filter](crate::bloom); the
 //! n-gram and pair hashes are described in [`grams`](crate::grams).
@@ -22,7 +30,7 @@ use crate::dict::{read_strings, write_strings};
 use crate::envelope::{begin, open, seal};
 use crate::error::{Part, Result};
 use crate::grams::{for_each_gram_padded, lower_into, pair_hash};
-use crate::wire::{Reader, put_len, put_str};
+use crate::wire::{Reader, put_ivarint, put_len, put_str};
 
 /// The decoded filter of a block.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +47,14 @@ pub struct BlockFilter {
     pub(crate) servers: Vec<String>,
     /// Lower-cased words every message contains (merged blocks only).
     pub(crate) common: Vec<String>,
+    /// Entries per minute since the epoch and level, ascending by minute
+    /// (merged blocks spanning at most [`MAX_MINUTES`]; empty = unknown).
+    pub(crate) minutes: Vec<(i64, [u32; 6])>,
 }
+
+/// Most distinct minutes a block's filter counts entries by (more would
+/// cost bytes for blocks spread over hours, which histograms scan anyway).
+pub const MAX_MINUTES: usize = 64;
 
 impl BlockFilter {
     /// The block tag.
@@ -97,6 +112,12 @@ impl BlockFilter {
     /// `false` means "unknown", never "no".
     pub fn always_contains(&self, lower: &[u8]) -> bool {
         !lower.is_empty() && self.common.iter().any(|w| memchr::memmem::find(w.as_bytes(), lower).is_some())
+    }
+
+    /// Entries per minute (since the epoch) and level, ascending by minute,
+    /// if the block records them.
+    pub fn minute_counts(&self) -> Option<&[(i64, [u32; 6])]> {
+        (!self.minutes.is_empty()).then_some(self.minutes.as_slice())
     }
 
     /// Whether some entry may have `metadata[key]` equal to `value` (as
@@ -186,8 +207,19 @@ pub(crate) fn encode_filter(f: &BlockFilter) -> Vec<u8> {
     write_strings(&mut out, f.sources.iter().map(String::as_str));
     out.push(u8::from(f.no_server));
     write_strings(&mut out, f.servers.iter().map(String::as_str));
-    if !f.common.is_empty() {
+    if !f.common.is_empty() || !f.minutes.is_empty() {
         write_strings(&mut out, f.common.iter().map(String::as_str));
+    }
+    if !f.minutes.is_empty() {
+        put_len(&mut out, f.minutes.len());
+        let mut last = 0;
+        for (minute, counts) in &f.minutes {
+            put_ivarint(&mut out, minute - last);
+            last = *minute;
+            for &c in counts {
+                put_len(&mut out, c as usize);
+            }
+        }
     }
     seal(out)
 }
@@ -225,6 +257,7 @@ pub fn decode_filter(bytes: &[u8]) -> Result<BlockFilter> {
     let no_server = flag(&mut r)?;
     let servers = read_strings(&mut r)?;
     let common = if r.remaining() > 0 { read_strings(&mut r)? } else { Vec::new() };
+    let minutes = if r.remaining() > 0 { read_minutes(&mut r, count)? } else { Vec::new() };
     r.finish()?;
     Ok(BlockFilter {
         tag,
@@ -238,7 +271,35 @@ pub fn decode_filter(bytes: &[u8]) -> Result<BlockFilter> {
         no_server,
         servers,
         common,
+        minutes,
     })
+}
+
+/// The minute counts: ascending, non-empty, adding up to the block's count.
+fn read_minutes(r: &mut Reader<'_>, count: usize) -> Result<Vec<(i64, [u32; 6])>> {
+    let n = r.len(MAX_MINUTES)?;
+    if n == 0 {
+        return Err(r.err("an empty minute count list"));
+    }
+    let (mut minutes, mut last, mut total) = (Vec::with_capacity(n), 0i64, 0usize);
+    for i in 0..n {
+        let minute = last.checked_add(r.ivarint()?).ok_or_else(|| r.err("minute out of range"))?;
+        if i > 0 && minute <= last {
+            return Err(r.err("minutes not ascending"));
+        }
+        let mut counts = [0u32; 6];
+        for c in &mut counts {
+            let v = r.len(count)?;
+            total += v;
+            *c = v as u32;
+        }
+        minutes.push((minute, counts));
+        last = minute;
+    }
+    if total != count {
+        return Err(r.err("minute counts do not add up to the entry count"));
+    }
+    Ok(minutes)
 }
 
 fn flag(r: &mut Reader<'_>) -> Result<bool> {

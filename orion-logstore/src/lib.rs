@@ -167,7 +167,7 @@ mod wire;
 pub use decode::decode_block;
 pub use encode::{EncodeOptions, EncodedBlock, encode_block, encode_block_with};
 pub use error::{BlockError, Part, Result};
-pub use filter::{BlockFilter, decode_filter};
+pub use filter::{BlockFilter, MAX_MINUTES, decode_filter};
 pub use frame::{Frame, decode_frame};
 pub use head::{Head, decode_head};
 pub use merge::{MERGED_BLOCK_ENTRIES, merge, merge_with};

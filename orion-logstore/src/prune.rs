@@ -166,8 +166,9 @@ pub fn count_without_scan(
 }
 
 /// The histogram of the block's matches when it follows from the summary
-/// alone: the counts do (see [`level_counts_without_scan`]) and the whole
-/// block falls in one bucket.
+/// and filter alone: the counts do (see [`level_counts_without_scan`]) and
+/// the whole block falls in one bucket, or its filter counts entries per
+/// minute.
 pub fn histogram_without_scan(
     summary: &BlockSummary,
     filter: Option<&BlockFilter>,
@@ -181,7 +182,27 @@ pub fn histogram_without_scan(
         return Some(Vec::new());
     }
     if bucket != bucket_start(summary.max_ts, width) {
-        return None;
+        // Straddling its buckets: the minute counts still tell, since
+        // every interval is whole minutes from the epoch and every entry
+        // of a passing level matches (what the counts above established).
+        let minutes = filter.and_then(BlockFilter::minute_counts)?;
+        let mut out: Vec<HistogramCount> = Vec::new();
+        for (minute, per_level) in minutes {
+            let start = (minute * 60).div_euclid(width) * width;
+            let at = Utc.timestamp_opt(start, 0).single()?;
+            for (rank, &n) in per_level.iter().enumerate() {
+                if n == 0 || !query.level_passes(rank as u8) {
+                    continue;
+                }
+                let level = Level::ALL[rank];
+                match out.iter_mut().find(|h| h.bucket == at && h.level == level) {
+                    Some(h) => h.count += u64::from(n),
+                    None => out.push(HistogramCount { bucket: at, level, count: u64::from(n) }),
+                }
+            }
+        }
+        out.sort_by_key(|h| (h.bucket, h.level));
+        return Some(out);
     }
     let at = Utc.timestamp_opt(bucket, 0).single()?;
     Some(

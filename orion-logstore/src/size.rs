@@ -49,5 +49,6 @@ impl BlockFilter {
             + strings(&self.sources)
             + strings(&self.servers)
             + strings(&self.common)
+            + self.minutes.len() * std::mem::size_of::<(i64, [u32; 6])>()
     }
 }

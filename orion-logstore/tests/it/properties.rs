@@ -24,6 +24,8 @@ fn random_options(rng: &mut StdRng) -> EncodeOptions {
     // Tight budgets fold the Bloom filters hard: still no false negative.
     o.filter_budget = [0.2, 0.2, 0.0, 0.01, 1.0][rng.random_range(0..5)];
     o.gram_bits = [8.0, 1.0, 16.0][rng.random_range(0..3)];
+    o.common_words = rng.random_bool(0.5);
+    o.minute_counts = rng.random_bool(0.5);
     o
 }
 
@@ -99,6 +101,41 @@ fn prune_and_scan_answer_exactly_like_log_filter_matches() {
                 query = query.after(arb::cursor(rng, &entries));
             }
             check(&block, &entries, &query, rng);
+        }
+    });
+}
+
+#[test]
+fn a_block_straddling_its_buckets_is_counted_by_its_minutes_exactly() {
+    for_seeds(30_000, 200, |rng| {
+        // A merged block spread over up to an hour and a half: every
+        // interval's buckets cut through it.
+        let n = rng.random_range(1..400);
+        let start = 1_700_000_000 + rng.random_range(-100_000..100_000);
+        let span = rng.random_range(1..5_400);
+        let mut entries = arb::entries(rng, n);
+        for e in &mut entries {
+            let at = chrono::DateTime::from_timestamp(start + rng.random_range(0..span), 0).unwrap();
+            e.entry.timestamp = at + chrono::Duration::milliseconds(rng.random_range(0..1_000));
+        }
+        let block = encode_block_with(&entries, &EncodeOptions::merged()).unwrap();
+        let filter = decode_filter(&block.filter).unwrap();
+        let spans_minutes = entries
+            .iter()
+            .map(|e| e.entry.timestamp.timestamp().div_euclid(60))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        assert_eq!(filter.minute_counts().is_some(), spans_minutes <= orion_logstore::MAX_MINUTES);
+        let levels = arb::filter(rng, &entries).levels;
+        let query = Query::new(&LogFilter { levels, ..LogFilter::default() });
+        let want = expected(&entries, &query);
+        for interval in [Interval::Minute, Interval::FiveMinutes, Interval::Hour, Interval::Day] {
+            let counted = histogram_without_scan(&block.summary, Some(&filter), &query, interval);
+            if spans_minutes <= orion_logstore::MAX_MINUTES {
+                let mut got = counted.expect("counted from the minutes");
+                got.sort_by_key(|h| (h.bucket, h.level));
+                assert_eq!(got, reference_histogram(&want, interval), "{interval:?}");
+            }
         }
     });
 }

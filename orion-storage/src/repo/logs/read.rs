@@ -162,7 +162,14 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
 
     /// Prunes a batch of listed blocks with their filters.
     pub(super) async fn candidates(&self, batch: &[Listed]) -> RepoResult<Vec<Candidate>> {
-        if !self.wants_filter {
+        self.candidates_with(batch, self.wants_filter).await
+    }
+
+    /// [`Self::candidates`], reading the filters also when pruning needs
+    /// none (`with_filters`: a histogram counts merged blocks by their
+    /// filters' minute counts).
+    async fn candidates_with(&self, batch: &[Listed], with_filters: bool) -> RepoResult<Vec<Candidate>> {
+        if !with_filters {
             return Ok(batch
                 .iter()
                 .map(|l| Candidate {
@@ -558,7 +565,10 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         };
         for batch in batches(&self.listed().await?) {
             let mut to_scan = Vec::new();
-            for c in self.candidates(batch).await? {
+            // Merged blocks' filters count entries per minute: with them a
+            // block straddling its buckets needs no head.
+            let with_filters = self.wants_filter || batch.iter().any(|l| l.summary.is_sorted());
+            for c in self.candidates_with(batch, with_filters).await? {
                 match histogram_without_scan(&c.listed.summary, c.filter.as_deref(), &self.query, interval) {
                     Some(counts) => add(counts),
                     None => to_scan.push(c),
