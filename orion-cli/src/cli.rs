@@ -53,7 +53,7 @@ pub struct CommonArgs {
     /// TOML file with any of the settings (keys as the flags, with `_`:
     /// `bind`, `database_url`, `jwt_secret`, `log_format`, `log_level`, `bcrypt_cost`,
     /// `retention_days`, `smtp_url`, `smtp_from`, `alert_interval`, `offline_after`,
-    /// `syslog_tcp`, `syslog_udp`, `syslog_token`).
+    /// `syslog_tcp`, `syslog_udp`, `syslog_token`, `log_cache_mib`).
     #[arg(long, env = "ORION_CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -129,6 +129,12 @@ pub struct ServeArgs {
     /// app name).
     #[arg(long, env = "ORION_SYSLOG_TOKEN", hide_env_values = true)]
     pub syslog_token: Option<String>,
+
+    /// MiB of decoded log blocks kept in memory for searches, three
+    /// quarters of it for the blocks' filters (which a rare-word search
+    /// reads for every block). [default: 128]
+    #[arg(long, env = "ORION_LOG_CACHE_MIB")]
+    pub log_cache_mib: Option<u64>,
 
     #[command(flatten)]
     pub common: CommonArgs,

@@ -26,7 +26,8 @@ const ALERT_RUN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 /// Runs the server until a shutdown signal.
 pub async fn run(settings: ServeSettings) -> anyhow::Result<()> {
     let url = settings.database_url.expose();
-    let storage = orion_storage::Storage::open(url)
+    let options = orion_storage::StorageOptions { log_cache: settings.log_cache, ..Default::default() };
+    let storage = orion_storage::Storage::open_with(url, options)
         .await
         .with_context(|| format!("cannot open the database at {}", redacted_url(url)))?;
     let repos = storage.repos();

@@ -16,6 +16,11 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://orion-data/orion.db";
 const DEFAULT_BIND: &str = "127.0.0.1:3001";
 const DEFAULT_BCRYPT_COST: u32 = 12;
 const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// The decoded log cache's size, MiB (see `orion_storage::LogCache`).
+const DEFAULT_LOG_CACHE_MIB: u64 = 128;
+/// Its bounds: below 8 MiB a search re-reads most of what it needs; 64 GiB
+/// is more than any machine Orion targets.
+const LOG_CACHE_MIB: std::ops::RangeInclusive<u64> = 8..=65_536;
 const DEFAULT_ALERT_INTERVAL: Duration = Duration::from_secs(30);
 const DEFAULT_OFFLINE_AFTER: Duration = Duration::from_secs(180);
 /// Shortest alert interval and offline threshold: below this the engine
@@ -47,6 +52,7 @@ struct FileSettings {
     syslog_tcp: Option<SocketAddr>,
     syslog_udp: Option<SocketAddr>,
     syslog_token: Option<String>,
+    log_cache_mib: Option<u64>,
 }
 
 impl FileSettings {
@@ -98,6 +104,8 @@ pub struct ServeSettings {
     pub alert_interval: Duration,
     /// Silence after which a server is offline.
     pub offline_after: Duration,
+    /// Bytes of decoded log blocks kept in memory.
+    pub log_cache: orion_storage::LogCache,
     /// Syslog listeners, when any is enabled.
     pub syslog: Option<crate::syslog::listen::SyslogConfig>,
 }
@@ -174,6 +182,7 @@ impl ServeSettings {
             DEFAULT_OFFLINE_AFTER,
             MAX_OFFLINE_AFTER,
         )?;
+        let log_cache = log_cache_setting(args.log_cache_mib.or(common.file.log_cache_mib))?;
         let syslog = syslog_setting(
             args.syslog_tcp.or(common.file.syslog_tcp),
             args.syslog_udp.or(common.file.syslog_udp),
@@ -196,9 +205,22 @@ impl ServeSettings {
             smtp,
             alert_interval,
             offline_after,
+            log_cache,
             syslog,
         })
     }
+}
+
+/// The decoded log cache: the flag or file value in MiB, else the default.
+fn log_cache_setting(mib: Option<u64>) -> anyhow::Result<orion_storage::LogCache> {
+    let mib = mib.unwrap_or(DEFAULT_LOG_CACHE_MIB);
+    anyhow::ensure!(
+        LOG_CACHE_MIB.contains(&mib),
+        "the log cache must be between {} and {} MiB (--log-cache-mib)",
+        LOG_CACHE_MIB.start(),
+        LOG_CACHE_MIB.end()
+    );
+    Ok(orion_storage::LogCache::total(mib << 20))
 }
 
 /// The syslog listeners: none, or at least one address with a token.
@@ -302,6 +324,17 @@ mod tests {
         for token in [None, Some("  ".to_owned())] {
             let err = syslog_setting(None, Some(addr), token).unwrap_err().to_string();
             assert!(err.contains("--syslog-token"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_log_cache_defaults_to_the_storage_default_and_is_bounded() {
+        assert_eq!(log_cache_setting(None).unwrap(), orion_storage::LogCache::default());
+        let big = log_cache_setting(Some(1_024)).unwrap();
+        assert_eq!((big.filter_bytes, big.part_bytes), (768 << 20, 256 << 20));
+        for wrong in [0, 7, 65_537] {
+            let err = log_cache_setting(Some(wrong)).unwrap_err().to_string();
+            assert!(err.contains("between 8 and 65536 MiB"), "{err}");
         }
     }
 

@@ -110,13 +110,15 @@ pub mod bench {
 pub use connection::Backend;
 pub use error::{DatabaseError, StorageError};
 pub use live::PgLiveBus;
-pub use repo::logs::{CheckReport, IngestOptions, IngestStats};
+pub use repo::logs::{CheckReport, IngestOptions, IngestStats, LogCache};
 
 /// Tuning for [`Storage::open_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StorageOptions {
     /// The log writer's queue and batch sizes.
     pub ingest: IngestOptions,
+    /// Bytes of decoded log parts kept in process.
+    pub log_cache: LogCache,
 }
 
 /// Opens the database at `url` (`sqlite://PATH`, `sqlite::memory:`,
@@ -166,7 +168,7 @@ impl Storage {
         let backend = Backend::from_url(url)?;
         let db = connection::open(url).await?;
         connection::migrate(&db).await?;
-        let logs = Arc::new(repo::logs::LogRepo::new(db.clone(), options.ingest));
+        let logs = Arc::new(repo::logs::LogRepo::new(db.clone(), options.ingest, options.log_cache));
         Ok(Self { db, backend, logs })
     }
 

@@ -48,6 +48,7 @@ mod sql;
 mod store;
 mod writer;
 
+pub use cache::LogCache;
 pub use check::CheckReport;
 pub use writer::{IngestOptions, IngestStats};
 
@@ -82,18 +83,6 @@ pub(crate) struct LogRepo {
     _alive: std::sync::Arc<()>,
 }
 
-/// Bytes of decoded block filters kept in process for later queries:
-/// about the merged filters of 10M bench entries (~8 bytes an entry, see
-/// docs/performance.md), so a rare needle there reads no filter BLOB. Held
-/// only once queries have read them; past that size each query with a
-/// needle reads the filters that do not fit again.
-const FILTER_CACHE_BYTES: u64 = 96 << 20;
-
-/// Bytes of decoded heads, metadata and frames kept likewise (with the
-/// filters, most of a server's memory budget: ingest peaks near 40 MiB
-/// beside them).
-const PART_CACHE_BYTES: u64 = 32 << 20;
-
 /// How often the background merger looks for full tiers.
 const MERGE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -104,7 +93,7 @@ const MERGES_PER_ROUND: usize = 64;
 impl LogRepo {
     /// The repository, with its writer task and its background merger
     /// started on the current runtime (the merger stops with the pool).
-    pub(crate) fn new(db: DatabaseConnection, options: IngestOptions) -> Self {
+    pub(crate) fn new(db: DatabaseConnection, options: IngestOptions, cache: LogCache) -> Self {
         let alive = std::sync::Arc::new(());
         let merging = std::sync::Arc::new(tokio::sync::Mutex::new(()));
         let (merger, watch, lock) = (db.clone(), std::sync::Arc::downgrade(&alive), merging.clone());
@@ -125,7 +114,7 @@ impl LogRepo {
         });
         Self {
             writer: Writer::spawn(db.clone(), options),
-            parts: Arc::new(cache::DecodedParts::new(FILTER_CACHE_BYTES, PART_CACHE_BYTES)),
+            parts: Arc::new(cache::DecodedParts::new(cache)),
             directories: Arc::default(),
             merging,
             db,

@@ -21,7 +21,8 @@ use sea_orm::{
 /// a second, independent connection to the same file.
 async fn sqlite_storage(ingest: IngestOptions) -> (tempfile::TempDir, Storage, DatabaseConnection) {
     let (dir, url) = crate::backends::sqlite_url();
-    let storage = Storage::open_with(&url, StorageOptions { ingest }).await.unwrap();
+    let storage =
+        Storage::open_with(&url, StorageOptions { ingest, ..StorageOptions::default() }).await.unwrap();
     let raw = Database::connect(url.as_str()).await.unwrap();
     (dir, storage, raw)
 }

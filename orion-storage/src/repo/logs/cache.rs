@@ -27,6 +27,32 @@ use orion_logstore::{BlockFilter, Frame, Head, Metadata};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+/// How many bytes of decoded log parts a repository keeps in process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogCache {
+    /// Decoded block filters (every needle, tag or metadata query reads
+    /// the filter of each block it lists).
+    pub filter_bytes: u64,
+    /// Decoded heads, metadata and frames.
+    pub part_bytes: u64,
+}
+
+impl LogCache {
+    /// `total` bytes, three quarters for filters (the default's split).
+    pub fn total(total: u64) -> Self {
+        let filter_bytes = total / 4 * 3;
+        Self { filter_bytes, part_bytes: total - filter_bytes }
+    }
+}
+
+impl Default for LogCache {
+    /// 96 MiB of filters (about the merged filters of 10M bench entries:
+    /// a rare needle there reads no filter BLOB) and 32 MiB of the rest.
+    fn default() -> Self {
+        Self::total(128 << 20)
+    }
+}
+
 /// Which part of a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
@@ -106,7 +132,7 @@ macro_rules! part_accessors {
 impl DecodedParts {
     /// A cache holding at most about `filter_bytes` of decoded filters
     /// and `part_bytes` of the other parts.
-    pub(super) fn new(filter_bytes: u64, part_bytes: u64) -> Self {
+    pub(super) fn new(LogCache { filter_bytes, part_bytes }: LogCache) -> Self {
         // quick_cache sizes its table from an item estimate: parts average
         // a few tens of KiB.
         let pool =
@@ -159,7 +185,7 @@ mod tests {
 
     #[test]
     fn parts_come_back_only_under_the_same_block_number_and_entry_count() {
-        let parts = DecodedParts::new(1 << 20, 1 << 20);
+        let parts = DecodedParts::new(LogCache { filter_bytes: 1 << 20, part_bytes: 1 << 20 });
         let encoded = block(100, 3);
         let head = Arc::new(decode_head(&encoded.head).unwrap());
         parts.put_head(3, 100, head.clone());
@@ -175,7 +201,7 @@ mod tests {
     #[test]
     fn the_cache_stays_within_its_byte_cap() {
         let cap = 256 * 1024;
-        let parts = DecodedParts::new(cap, cap);
+        let parts = DecodedParts::new(LogCache { filter_bytes: cap, part_bytes: cap });
         let mut inserted = 0u64;
         for n in 0..200 {
             let encoded = block(1_024, n);
@@ -193,7 +219,7 @@ mod tests {
 
     #[test]
     fn a_scan_of_frames_and_heads_never_evicts_the_filters() {
-        let parts = DecodedParts::new(1 << 20, 128 * 1024);
+        let parts = DecodedParts::new(LogCache { filter_bytes: 1 << 20, part_bytes: 128 * 1024 });
         let filters: Vec<_> = (0..20)
             .map(|n| {
                 let filter = Arc::new(orion_logstore::decode_filter(&block(1_024, n).filter).unwrap());
