@@ -362,15 +362,24 @@ async fn the_block_engine_answers_like_the_oracle_on_postgres() {
     on_postgres(move |url| differential(url, seed, 4, 10)).await;
 }
 
+/// A fresh store at `url` with one project (twinned in a fresh oracle),
+/// and the seeded generator.
+pub(super) async fn one_project(
+    url: &str,
+    seed: u64,
+) -> (orion_storage::Storage, Repos, Repos, StdRng, ProjectId) {
+    let storage = orion_storage::Storage::open(url).await.unwrap();
+    let store = storage.repos();
+    let oracle = orion_testkit::InMemoryRepos::new();
+    let project = twin_project([&oracle, &store], 0).await;
+    (storage, store, oracle, StdRng::seed_from_u64(seed), project)
+}
+
 /// Enough overlapping full blocks to fill merge tiers: 1,024-entry blocks
 /// spanning the whole time range, merged into sorted runs and runs of
 /// runs between queries; no answer may move.
 async fn tiered(url: String, seed: u64, batches: usize, queries: usize) {
-    let storage = orion_storage::Storage::open(&url).await.unwrap();
-    let store = storage.repos();
-    let oracle = orion_testkit::InMemoryRepos::new();
-    let mut rng = StdRng::seed_from_u64(seed);
-    let project = twin_project([&oracle, &store], 0).await;
+    let (storage, store, oracle, mut rng, project) = one_project(&url, seed).await;
     let mut stored = Vec::new();
     let mut merged = 0;
     for b in 0..batches {

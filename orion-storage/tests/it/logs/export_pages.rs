@@ -9,10 +9,9 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use orion_core::model::log::{LogCursor, LogEntry, LogFilter};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
-use super::differential::{base, entry, filter, seed, twin_project};
+use super::differential::{base, entry, filter, one_project, seed};
 use crate::backends::{on_postgres, sqlite_url};
 
 fn cursor(last: &LogEntry) -> LogCursor {
@@ -20,11 +19,7 @@ fn cursor(last: &LogEntry) -> LogCursor {
 }
 
 async fn moving_export(url: String, seed: u64, exports: usize) {
-    let storage = orion_storage::Storage::open(&url).await.unwrap();
-    let store = storage.repos();
-    let oracle = orion_testkit::InMemoryRepos::new();
-    let mut rng = StdRng::seed_from_u64(seed);
-    let project = twin_project([&oracle, &store], 0).await;
+    let (storage, store, _oracle, mut rng, project) = one_project(&url, seed).await;
     let mut stored = Vec::new();
     // Overlapping full blocks, so merges have tiers to fill.
     for _ in 0..10 {
