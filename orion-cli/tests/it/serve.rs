@@ -113,12 +113,11 @@ async fn the_database_password_never_reaches_the_logs() {
     assert!(!printed.contains("hunter2secret"), "the password leaked: {printed}");
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn serve_runs_on_postgresql_when_given_a_postgres_url() {
-    let Ok(admin_url) = std::env::var("ORION_TEST_POSTGRES_URL") else {
-        eprintln!("ORION_TEST_POSTGRES_URL is unset: PostgreSQL serve test not run");
-        return;
-    };
+    let admin_url = std::env::var("ORION_TEST_POSTGRES_URL")
+        .expect("this test needs ORION_TEST_POSTGRES_URL=postgres://user@host/postgres (.ci/run starts one)");
     let db = format!("orion_cli_{}", std::process::id());
     let psql = |sql: String| {
         let admin_url = admin_url.clone();

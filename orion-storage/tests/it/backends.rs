@@ -17,20 +17,19 @@ pub fn sqlite_url() -> (TempDir, String) {
 }
 
 /// Runs `test` with the URL of a fresh PostgreSQL database, then drops it,
-/// even when the test panics. Without `ORION_TEST_POSTGRES_URL` it prints a
-/// note and returns.
+/// even when the test panics. Every test that calls it is
+/// `#[ignore = "needs ORION_TEST_POSTGRES_URL"]`, so the plain test command
+/// lists it as ignored instead of passing it unrun; run with `--ignored`
+/// (as `.ci/run` does) and no URL, it fails saying what is missing.
 pub async fn on_postgres<F, Fut>(test: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Ok(admin_url) = std::env::var("ORION_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "note: ORION_TEST_POSTGRES_URL is unset, skipping the PostgreSQL half of this test \
-             (CI sets it; locally: ORION_TEST_POSTGRES_URL=postgres://user@host/postgres)"
-        );
-        return;
-    };
+    let admin_url = std::env::var("ORION_TEST_POSTGRES_URL").expect(
+        "this PostgreSQL test needs ORION_TEST_POSTGRES_URL=postgres://user@host/postgres \
+         (an admin URL: each test creates and drops its own database; .ci/run starts one)",
+    );
     let name = format!("orion_test_{}", uuid::Uuid::new_v4().simple());
     let admin = Database::connect(admin_url.as_str()).await.expect("connect to the admin URL");
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test db");

@@ -41,6 +41,7 @@ async fn duplicates_are_conflicts_on_sqlite() {
     duplicates_are_conflicts_naming_the_column(orion_storage::connect(&url).await.unwrap()).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn duplicates_are_conflicts_on_postgres() {
     on_postgres(|url| async move {

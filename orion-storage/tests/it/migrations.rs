@@ -18,6 +18,7 @@ async fn concurrent_opens_of_a_fresh_sqlite_file_all_succeed() {
     concurrent_opens_all_succeed(&url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_opens_of_a_fresh_postgres_database_all_succeed() {
     on_postgres(|url| async move { concurrent_opens_all_succeed(&url).await }).await;

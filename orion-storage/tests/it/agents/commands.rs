@@ -44,6 +44,7 @@ async fn of_two_racing_acknowledgements_one_wins_and_one_conflicts_on_sqlite() {
         .await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_racing_acknowledgements_one_wins_and_one_conflicts_on_postgres() {
     on_postgres(|url| async move {
@@ -78,6 +79,7 @@ async fn commands_of_one_millisecond_keep_their_insertion_order_on_sqlite() {
     commands_of_one_millisecond_keep_their_insertion_order(orion_storage::connect(&url).await.unwrap()).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn commands_of_one_millisecond_keep_their_insertion_order_on_postgres() {
     on_postgres(|url| async move {
@@ -111,6 +113,7 @@ async fn a_command_for_an_unknown_server_is_not_found_on_sqlite() {
     a_command_for_an_unknown_server_is_not_found(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn a_command_for_an_unknown_server_is_not_found_on_postgres() {
     on_postgres(a_command_for_an_unknown_server_is_not_found).await;

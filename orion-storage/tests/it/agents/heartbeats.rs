@@ -30,6 +30,7 @@ async fn a_heartbeat_of_an_unknown_server_stores_nothing_on_sqlite() {
     a_heartbeat_of_an_unknown_server_stores_nothing(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn a_heartbeat_of_an_unknown_server_stores_nothing_on_postgres() {
     on_postgres(a_heartbeat_of_an_unknown_server_stores_nothing).await;
@@ -67,6 +68,7 @@ async fn a_heartbeat_that_fails_to_store_leaves_last_seen_at_untouched_on_sqlite
     a_heartbeat_that_fails_to_store_leaves_last_seen_at_untouched(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn a_heartbeat_that_fails_to_store_leaves_last_seen_at_untouched_on_postgres() {
     on_postgres(a_heartbeat_that_fails_to_store_leaves_last_seen_at_untouched).await;

@@ -26,6 +26,7 @@ async fn the_agent_migration_runs_once_and_keeps_its_data_on_sqlite() {
     the_agent_migration_runs_once_and_keeps_its_data(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn the_agent_migration_runs_once_and_keeps_its_data_on_postgres() {
     on_postgres(the_agent_migration_runs_once_and_keeps_its_data).await;

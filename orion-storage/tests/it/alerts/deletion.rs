@@ -63,6 +63,7 @@ async fn deleting_a_rule_keeps_its_history_but_not_its_state_on_sqlite() {
     deleting_a_rule_keeps_its_history_but_not_its_state(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn deleting_a_rule_keeps_its_history_but_not_its_state_on_postgres() {
     on_postgres(deleting_a_rule_keeps_its_history_but_not_its_state).await;
@@ -84,6 +85,7 @@ async fn a_rule_of_another_project_is_not_deleted_on_sqlite() {
     a_rule_of_another_project_is_not_deleted(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn a_rule_of_another_project_is_not_deleted_on_postgres() {
     on_postgres(a_rule_of_another_project_is_not_deleted).await;
@@ -105,6 +107,7 @@ async fn deleting_a_project_removes_its_rules_states_and_history_on_sqlite() {
     deleting_a_project_removes_its_rules_states_and_history(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn deleting_a_project_removes_its_rules_states_and_history_on_postgres() {
     on_postgres(deleting_a_project_removes_its_rules_states_and_history).await;
@@ -134,6 +137,7 @@ async fn the_foreign_keys_alone_cascade_to_the_alert_tables_on_sqlite() {
     the_foreign_keys_alone_cascade_to_the_alert_tables(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn the_foreign_keys_alone_cascade_to_the_alert_tables_on_postgres() {
     on_postgres(the_foreign_keys_alone_cascade_to_the_alert_tables).await;

@@ -36,6 +36,7 @@ async fn the_alert_migrations_run_once_and_keep_their_data_on_sqlite() {
     the_alert_migrations_run_once_and_keep_their_data(url).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_alert_migrations_run_once_and_keep_their_data_on_postgres() {
     on_postgres(the_alert_migrations_run_once_and_keep_their_data).await;

@@ -355,6 +355,7 @@ async fn the_block_engine_answers_like_the_oracle_with_caches_of_a_few_parts() {
     differential_with(url, seed, 8, 16, options).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_block_engine_answers_like_the_oracle_on_postgres() {
     let seed = seed();
@@ -423,6 +424,7 @@ async fn merging_overlapping_blocks_into_runs_never_changes_an_answer_on_sqlite(
     tiered(url, seed, 18, 2).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merging_overlapping_blocks_into_runs_never_changes_an_answer_on_postgres() {
     let seed = seed();

@@ -93,6 +93,7 @@ async fn common_needles_page_and_count_like_the_reference_on_sqlite() {
     common_needles_page_and_count_like_the_reference(orion_storage::connect(&url).await.unwrap()).await;
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn common_needles_page_and_count_like_the_reference_on_postgres() {
     on_postgres(|url| async move {

@@ -32,6 +32,7 @@ async fn export(repos: &Repos, project: ProjectId) -> Vec<i64> {
     }
 }
 
+#[ignore = "needs ORION_TEST_POSTGRES_URL"]
 #[tokio::test]
 async fn ingest_on_both_merges_on_one_exports_on_the_other_never_miss_or_repeat_an_entry() {
     on_postgres(|url| async move {
