@@ -96,6 +96,31 @@ def test_opentelemetry_sdk_otlp_http_exporter():
     assert retrying["level"] == "warn"
 
 
+def test_opentelemetry_js_sdk_exports_otlp_json():
+    m = marker()
+    client = os.environ["ORION_OTLP_JS_CLIENT"]
+    subprocess.run(["node", client, URL, WRITER, m], check=True, timeout=60)
+    declined, retrying = search(m, expect=2)
+    assert declined["message"] == f"{m} payment declined"
+    assert declined["level"] == "error"
+    assert declined["source"] == "checkout-js"
+    assert recent(declined["timestamp"])
+    meta = declined["metadata"]
+    assert meta["user_id"] == 42 and meta["amount"] == 9.5 and meta["retried"] is False
+    assert meta["resource"]["deployment.environment"] == "ci"
+    assert meta["scope"]["name"] == "otlp-js-ci"
+    assert retrying["message"] == f"{m} retrying"
+    assert retrying["level"] == "warn"
+
+
+def test_otlp_js_exporter_with_a_reader_token_fails_and_stores_nothing():
+    m = marker()
+    client = os.environ["ORION_OTLP_JS_CLIENT"]
+    run = subprocess.run(["node", client, URL, READER, m], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert search(m, expect=1, wait=1.0) == []
+
+
 def test_otlp_exporter_with_a_token_without_logs_write_is_refused():
     from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
     from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
