@@ -13,6 +13,7 @@ pub mod alert_preview;
 pub mod alerts;
 pub mod auth;
 pub mod ingest;
+pub mod live;
 pub mod log_views;
 pub mod logs;
 pub mod projects;

@@ -29,19 +29,19 @@ use std::time::Duration;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use orion_core::Orion;
-use orion_core::model::log::LogFilter;
 use orion_core::port::live::{LiveEvent, LiveSubscription};
-use orion_core::service::{LiveScope, Principal};
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use orion_core::service::Principal;
+use serde_json::{Map, Value};
 use tokio::sync::{Notify, watch};
 use warp::ws::{Message, WebSocket};
 
+use crate::dto::live::{ErrorMessage, HeartbeatMessage, IncidentMessage, Lagged, LogMessage, Subscribed};
 use crate::dto::logs::LogView;
 use crate::dto::servers::{HeartbeatView, IncidentView};
 use crate::error::ApiError;
 use crate::query::{self, Params};
-use outbox::{Item, Next, Outbox, Selection};
+pub use outbox::Selection;
+use outbox::{Item, Next, Outbox};
 
 /// Largest message a client may send (a `subscribe` is tiny).
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
@@ -148,43 +148,11 @@ pub struct Session {
     pub orion: Orion,
     /// The authenticated caller.
     pub principal: Principal,
-    /// The projects it may see now.
-    pub scope: LiveScope,
-    /// Its current filters.
-    pub filter: LogFilter,
+    /// What it may see and asked for: the projects of its scope and its
+    /// filters (shared with its relay once it runs, and kept nowhere else).
+    pub selection: Selection,
     /// Its queue of events.
     pub events: LiveSubscription,
-}
-
-/// `{"type": "log", "project", "log"}`.
-#[derive(Serialize)]
-struct LogMessage<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    project: &'a str,
-    log: LogView<'a>,
-}
-
-/// `{"type": "heartbeat", "project", "serverId", "heartbeat"}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct HeartbeatMessage<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    project: &'a str,
-    server_id: &'a str,
-    heartbeat: HeartbeatView<'a>,
-}
-
-/// `{"type": "incident", "project", "incident"}`.
-#[derive(Serialize)]
-struct IncidentMessage<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    project: &'a str,
-    /// `opened`, `repeated` or `resolved`.
-    change: &'static str,
-    incident: IncidentView<'a>,
 }
 
 impl Session {
@@ -197,8 +165,7 @@ impl Session {
             // Sees a `close_all` made before this session started, too.
             let _ = closing.wait_for(|closing| *closing).await;
         };
-        let selection =
-            Arc::new(RwLock::new(Selection { scope: self.scope.clone(), filter: self.filter.clone() }));
+        let selection = Arc::new(RwLock::new(self.selection.clone()));
         let events = std::mem::replace(&mut self.events, LiveSubscription::ended());
         let (outbox, _relay) = Outbox::start(events, selection.clone(), hub.inner.options.queue_capacity);
         let (mut tx, mut rx) = socket.split();
@@ -221,7 +188,7 @@ impl Session {
     /// The session loop: events out, client messages in, pings, until the
     /// client leaves or the socket fails.
     async fn serve(
-        &mut self,
+        &self,
         tx: &mut SplitSink<WebSocket, Message>,
         rx: &mut SplitStream<WebSocket>,
         outbox: &Outbox,
@@ -233,21 +200,15 @@ impl Session {
         loop {
             let outgoing = tokio::select! {
                 next = outbox.next() => match next {
-                    Next::Item(item) => self.render(&item),
-                    Next::Lagged(dropped) => Some(json!({"type": "lagged", "dropped": dropped}).to_string()),
+                    Next::Item(item) => render(&item, selection),
+                    Next::Lagged(dropped) => Some(to_text(&Lagged { kind: "lagged", dropped })),
                     Next::Closed => return,
                 },
                 incoming = rx.next() => match incoming {
                     Some(Ok(message)) if message.is_close() => return,
                     Some(Ok(message)) => match message.to_str() {
-                        Ok(text) => {
-                            let answer = self.on_message(text).await;
-                            // The relay filters with the new selection from now on.
-                            if let Ok(mut current) = selection.write() {
-                                *current = Selection { scope: self.scope.clone(), filter: self.filter.clone() };
-                            }
-                            Some(answer)
-                        }
+                        // The relay filters with the new selection from now on.
+                        Ok(text) => Some(self.on_message(text, selection).await),
                         // Binary, ping and pong frames (pings are answered by
                         // the WebSocket layer).
                         Err(()) => None,
@@ -269,60 +230,23 @@ impl Session {
         }
     }
 
-    /// The wire message for an event, if this session may see it and its
-    /// filters keep it.
-    /// (Checked again here: an event queued before a `subscribe` was
-    /// filtered with the old selection.)
-    fn render(&self, item: &Item) -> Option<String> {
-        if !outbox::wants(&self.scope, &self.filter, &item.event, item.index) {
-            return None;
-        }
-        match item.event.as_ref() {
-            LiveEvent::Logs { project, entries, .. } => {
-                let entry = entries.get(item.index)?;
-                let message =
-                    LogMessage { kind: "log", project: project.as_str(), log: LogView::from(entry) };
-                Some(serde_json::to_string(&message).unwrap_or_default())
-            }
-            LiveEvent::Heartbeat { project, heartbeat, .. } => {
-                let message = HeartbeatMessage {
-                    kind: "heartbeat",
-                    project: project.as_str(),
-                    server_id: heartbeat.server_id.as_str(),
-                    heartbeat: HeartbeatView::from(heartbeat),
-                };
-                Some(serde_json::to_string(&message).unwrap_or_default())
-            }
-            LiveEvent::Incident { project, incident, change, .. } => {
-                let message = IncidentMessage {
-                    kind: "incident",
-                    project: project.as_str(),
-                    change: change.as_str(),
-                    incident: IncidentView::from(incident),
-                };
-                Some(serde_json::to_string(&message).unwrap_or_default())
-            }
-        }
-    }
-
-    /// Answers a client message: `subscribed`, or an `error` that leaves
-    /// the subscription as it was.
-    async fn on_message(&mut self, text: &str) -> String {
+    /// Answers a client message: `subscribed` (the new selection in place),
+    /// or an `error` that leaves the subscription as it was.
+    async fn on_message(&self, text: &str, selection: &RwLock<Selection>) -> String {
         match self.subscribe(text).await {
-            Ok(project) => json!({"type": "subscribed", "project": project}).to_string(),
-            Err(err) => {
-                let mut body = json!({"type": "error", "error": err.message, "code": err.code});
-                if !err.details.is_empty() {
-                    body["details"] = json!(err.details);
+            Ok((project, new)) => {
+                if let Ok(mut current) = selection.write() {
+                    *current = new;
                 }
-                body.to_string()
+                to_text(&Subscribed { kind: "subscribed", project })
             }
+            Err(err) => to_text(&ErrorMessage::from(&err)),
         }
     }
 
     /// `{"type": "subscribe", "project"?, "filters"?}`: a new scope (access
     /// checked again) and new filters, both or neither.
-    async fn subscribe(&mut self, text: &str) -> Result<Option<String>, ApiError> {
+    async fn subscribe(&self, text: &str) -> Result<(Option<String>, Selection), ApiError> {
         let message: Value = serde_json::from_str(text)
             .map_err(|e| ApiError::invalid_json(format!("the message is not valid JSON: {e}")))?;
         let invalid = |field: &str, why: &str| {
@@ -343,8 +267,39 @@ impl Session {
         };
         let filter = query::filter(&Params::from_json(&filters)?)?;
         let scope = self.orion.logs().live_scope(&self.principal, project.as_deref()).await?;
-        self.scope = scope;
-        self.filter = filter;
-        Ok(project)
+        Ok((project, Selection { scope, filter }))
     }
+}
+
+/// The wire message for an event, if the session may see it and its
+/// filters keep it. (Checked again here: an event queued before a
+/// `subscribe` was filtered with the old selection.)
+fn render(item: &Item, selection: &RwLock<Selection>) -> Option<String> {
+    let wanted = selection.read().is_ok_and(|s| s.wants(&item.event, item.index));
+    if !wanted {
+        return None;
+    }
+    match item.event.as_ref() {
+        LiveEvent::Logs { project, entries, .. } => {
+            let entry = entries.get(item.index)?;
+            Some(to_text(&LogMessage { kind: "log", project: project.as_str(), log: LogView::from(entry) }))
+        }
+        LiveEvent::Heartbeat { project, heartbeat, .. } => Some(to_text(&HeartbeatMessage {
+            kind: "heartbeat",
+            project: project.as_str(),
+            server_id: heartbeat.server_id.as_str(),
+            heartbeat: HeartbeatView::from(heartbeat),
+        })),
+        LiveEvent::Incident { project, incident, change, .. } => Some(to_text(&IncidentMessage {
+            kind: "incident",
+            project: project.as_str(),
+            change: change.as_str(),
+            incident: IncidentView::from(incident),
+        })),
+    }
+}
+
+fn to_text(message: &impl serde::Serialize) -> String {
+    // Serialising views of domain values into a String cannot fail.
+    serde_json::to_string(message).unwrap_or_default()
 }

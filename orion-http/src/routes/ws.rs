@@ -18,7 +18,7 @@ use warp::ws::Ws;
 use super::Routes;
 use crate::error::reply;
 use crate::filters::{orion as with_orion, principal_or_query_token};
-use crate::live::{Hub, MAX_CLIENT_MESSAGE, Session};
+use crate::live::{Hub, MAX_CLIENT_MESSAGE, Selection, Session};
 use crate::query::{self, Params, params};
 
 /// The WebSocket route; its sessions follow `hub`.
@@ -51,7 +51,8 @@ fn live(
                 Err(err) => return Ok(err.into_response()),
             };
             let events = orion.logs().subscribe();
-            let session = Session { orion, principal: who, scope, filter, events };
+            let selection = Selection { scope, filter };
+            let session = Session { orion, principal: who, selection, events };
             let upgrade =
                 ws.max_message_size(MAX_CLIENT_MESSAGE).on_upgrade(move |socket| session.run(socket, hub));
             Ok(warp::Reply::into_response(upgrade))
