@@ -212,12 +212,6 @@ pub(crate) fn strip_position(message: &str) -> String {
     }
 }
 
-/// The query string as `T`; an unparsable one is a 400.
-pub fn query<T: DeserializeOwned + Send + 'static>() -> impl Filter<Extract = (T,), Error = Rejection> + Clone
-{
-    warp::query::<T>()
-}
-
 /// The `Idempotency-Key` header, if present. A value that is not visible
 /// ASCII is passed on as one that fails the service's validation (a 400
 /// naming the header), rather than rejected here.

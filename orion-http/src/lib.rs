@@ -51,6 +51,11 @@
 
 #![forbid(unsafe_code)]
 
+// The modules are the crate's own rooms: what other crates use is
+// re-exported below (the server, its routes and endpoint table, the live
+// options, the shipper decoders for the syslog listener, fuzzing and the
+// benchmark, and the few constants tests compare with).
+
 use std::future::Future;
 
 use orion_core::Orion;
@@ -58,20 +63,22 @@ use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-pub mod access;
-pub mod dashboard;
-pub mod dto;
-pub mod error;
-pub mod export;
-pub mod filters;
-pub mod limits;
-pub mod live;
-pub mod observe;
-pub mod query;
-pub mod respond;
-pub mod routes;
+pub(crate) mod access;
+pub(crate) mod dashboard;
+pub(crate) mod dto;
+pub(crate) mod error;
+pub(crate) mod export;
+pub(crate) mod filters;
+pub(crate) mod limits;
+pub(crate) mod live;
+pub(crate) mod observe;
+pub(crate) mod query;
+pub(crate) mod respond;
+pub(crate) mod routes;
 pub mod shippers;
 
+pub use error::NO_ROUTE;
+pub use limits::BODY_LIMIT;
 pub use live::{Hub, LiveOptions};
 pub use routes::Endpoint;
 
@@ -105,6 +112,12 @@ pub fn routes_with(orion: Orion, hub: &Hub) -> BoxedFilter<(Response,)> {
         .and(api)
         .map(move |path: warp::path::FullPath, response| allow.add_to(path.as_str(), response));
     observe::wrap(api)
+}
+
+/// This build's dashboard asset version (12 hex digits), as its pages'
+/// versioned URLs carry it.
+pub fn dashboard_version() -> &'static str {
+    dashboard::embedded().version()
 }
 
 /// The table of `(method, path template)` pairs [`routes()`] serves, in

@@ -109,7 +109,7 @@ async fn versioned_assets_are_immutable_and_others_revalidate() {
     let (_, _, shell) = get(&server, "/", &[]).await;
     let shell = String::from_utf8(shell).unwrap();
     let app = app_url(&shell);
-    let version = orion_http::dashboard::embedded().version();
+    let version = orion_http::dashboard_version();
     assert_eq!(app, format!("/assets/v/{version}/app.js"));
     assert!(!shell.contains("\"/assets/app.js\""), "every shell reference is versioned");
 

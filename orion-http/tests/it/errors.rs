@@ -25,7 +25,7 @@ async fn an_unknown_path_is_a_json_404() {
     {
         let answer = server.request(Method::GET, path, None, None).await;
         assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
-        assert_eq!(answer.1["error"], orion_http::error::NO_ROUTE, "{path}");
+        assert_eq!(answer.1["error"], orion_http::NO_ROUTE, "{path}");
     }
 }
 
@@ -83,7 +83,7 @@ async fn wrong_field_types_are_validation_errors_naming_the_field() {
 #[tokio::test]
 async fn an_oversized_body_is_413_and_stores_nothing() {
     let (server, token) = with_user().await;
-    let label = "x".repeat(orion_http::filters::BODY_LIMIT);
+    let label = "x".repeat(orion_http::BODY_LIMIT);
     let answer = server.post("/api/projects", &token, json!({ "name": "big", "label": label })).await;
     assert_error(&answer, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     assert_eq!(server.get("/api/projects?archived=all", &token).await.1, json!([]));
@@ -93,7 +93,7 @@ async fn an_oversized_body_is_413_and_stores_nothing() {
 async fn a_body_just_under_the_limit_is_read() {
     let (server, token) = with_user().await;
     // Under the limit, so it reaches the service, which refuses the label length.
-    let label = "x".repeat(orion_http::filters::BODY_LIMIT - 100);
+    let label = "x".repeat(orion_http::BODY_LIMIT - 100);
     let answer = server.post("/api/projects", &token, json!({ "name": "big", "label": label })).await;
     assert_eq!(detail_fields(&answer.1), ["label"]);
 }

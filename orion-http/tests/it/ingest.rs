@@ -229,7 +229,7 @@ async fn a_body_over_10_mib_is_413_and_stores_nothing() {
 async fn a_body_under_10_mib_is_accepted_though_over_the_usual_limit() {
     let t = with_logs().await;
     let body = batch_body(150, 64 * 1024 - 100);
-    assert!(body.len() > orion_http::filters::BODY_LIMIT && body.len() < 10 * 1024 * 1024);
+    assert!(body.len() > orion_http::BODY_LIMIT && body.len() < 10 * 1024 * 1024);
     let response =
         t.server.http(Method::POST, "/api/agent/log").bearer_auth(&t.writer).body(body).send().await.unwrap();
     assert_eq!(TestServer::read(response).await, (StatusCode::CREATED, json!({ "accepted": 150 })));

@@ -72,7 +72,7 @@ async fn every_documented_endpoint_answers_at_its_method_and_path() {
         assert!(!path.contains('{'), "unknown parameter in {template}");
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let (status, body) = server.request(method.clone(), &path, None, Some(json!({}))).await;
-        let no_route = status == StatusCode::NOT_FOUND && body["error"] == orion_http::error::NO_ROUTE;
+        let no_route = status == StatusCode::NOT_FOUND && body["error"] == orion_http::NO_ROUTE;
         assert!(
             !no_route && status != StatusCode::METHOD_NOT_ALLOWED,
             "{method} {template}: {status} {body}"
