@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{Notify, watch};
 use warp::ws::{Message, WebSocket};
 
-use crate::dto::live::{ErrorMessage, HeartbeatMessage, IncidentMessage, Lagged, LogMessage, Subscribed};
+use crate::dto::live::ServerMessage;
 use crate::dto::logs::LogView;
 use crate::dto::servers::{HeartbeatView, IncidentView};
 use crate::error::ApiError;
@@ -201,7 +201,7 @@ impl Session {
             let outgoing = tokio::select! {
                 next = outbox.next() => match next {
                     Next::Item(item) => render(&item, selection),
-                    Next::Lagged(dropped) => Some(to_text(&Lagged { kind: "lagged", dropped })),
+                    Next::Lagged(dropped) => Some(ServerMessage::Lagged { dropped }.to_text()),
                     Next::Closed => return,
                 },
                 incoming = rx.next() => match incoming {
@@ -238,9 +238,9 @@ impl Session {
                 if let Ok(mut current) = selection.write() {
                     *current = new;
                 }
-                to_text(&Subscribed { kind: "subscribed", project })
+                ServerMessage::Subscribed { project }.to_text()
             }
-            Err(err) => to_text(&ErrorMessage::from(&err)),
+            Err(err) => ServerMessage::from(&err).to_text(),
         }
     }
 
@@ -279,27 +279,20 @@ fn render(item: &Item, selection: &RwLock<Selection>) -> Option<String> {
     if !wanted {
         return None;
     }
-    match item.event.as_ref() {
+    let message = match item.event.as_ref() {
         LiveEvent::Logs { project, entries, .. } => {
-            let entry = entries.get(item.index)?;
-            Some(to_text(&LogMessage { kind: "log", project: project.as_str(), log: LogView::from(entry) }))
+            ServerMessage::Log { project: project.as_str(), log: LogView::from(entries.get(item.index)?) }
         }
-        LiveEvent::Heartbeat { project, heartbeat, .. } => Some(to_text(&HeartbeatMessage {
-            kind: "heartbeat",
+        LiveEvent::Heartbeat { project, heartbeat, .. } => ServerMessage::Heartbeat {
             project: project.as_str(),
             server_id: heartbeat.server_id.as_str(),
             heartbeat: HeartbeatView::from(heartbeat),
-        })),
-        LiveEvent::Incident { project, incident, change, .. } => Some(to_text(&IncidentMessage {
-            kind: "incident",
+        },
+        LiveEvent::Incident { project, incident, change, .. } => ServerMessage::Incident {
             project: project.as_str(),
             change: change.as_str(),
             incident: IncidentView::from(incident),
-        })),
-    }
-}
-
-fn to_text(message: &impl serde::Serialize) -> String {
-    // Serialising views of domain values into a String cannot fail.
-    serde_json::to_string(message).unwrap_or_default()
+        },
+    };
+    Some(message.to_text())
 }
