@@ -364,4 +364,34 @@ mod tests {
         assert!(decode_filter(&good).is_ok());
         assert!(decode_filter(&good[..good.len() - 1]).is_err());
     }
+
+    #[test]
+    fn minute_counts_round_trip_and_bad_ones_are_refused() {
+        let mut entries: Vec<_> =
+            (0..10).map(|i| entry(i, "request served", Level::Info, &[], None)).collect();
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.entry.timestamp = chrono::DateTime::from_timestamp(1_700_000_000 + 40 * i as i64, 0).unwrap();
+        }
+        let options = crate::encode::EncodeOptions::merged();
+        let block = crate::encode::encode_block_with(&entries, &options).unwrap();
+        let filter = decode_filter(&block.filter).unwrap();
+        let minutes = filter.minute_counts().expect("a merged block counts its minutes").to_vec();
+        assert_eq!(minutes.iter().map(|(_, c)| c.iter().sum::<u32>()).sum::<u32>(), 10);
+        assert!(minutes.windows(2).all(|w| w[0].0 < w[1].0));
+
+        // Re-sealed with a valid checksum, so only the section's own checks
+        // can refuse them.
+        let refused = |minutes: Vec<(i64, [u32; 6])>| {
+            let bytes = encode_filter(&BlockFilter { minutes, ..filter.clone() });
+            decode_filter(&bytes).unwrap_err().to_string()
+        };
+        let mut short = minutes.clone();
+        short[0].1[Level::Info.rank() as usize] -= 1;
+        assert!(refused(short).contains("do not add up"));
+        let mut unordered = minutes.clone();
+        unordered.swap(0, 1);
+        assert!(refused(unordered).contains("not ascending"));
+        let too_many: Vec<_> = (0..=MAX_MINUTES as i64).map(|m| (m, [0u32; 6])).collect();
+        assert!(!refused(too_many).is_empty());
+    }
 }

@@ -188,7 +188,7 @@ pub fn histogram_without_scan(
         let minutes = filter.and_then(BlockFilter::minute_counts)?;
         let mut out: Vec<HistogramCount> = Vec::new();
         for (minute, per_level) in minutes {
-            let start = (minute * 60).div_euclid(width) * width;
+            let start = bucket_start(minute.checked_mul(60_000_000)?, width);
             let at = Utc.timestamp_opt(start, 0).single()?;
             for (rank, &n) in per_level.iter().enumerate() {
                 if n == 0 || !query.level_passes(rank as u8) {
