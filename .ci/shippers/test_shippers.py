@@ -16,6 +16,8 @@ import uuid
 
 import pytest
 
+import rsyslogd  # beside this file
+
 URL = os.environ["ORION_URL"]
 JWT = os.environ["ORION_JWT"]
 WRITER = os.environ["ORION_WRITER"]
@@ -262,3 +264,37 @@ def test_a_malformed_line_is_kept_at_info_and_the_listener_goes_on():
     m2 = marker()
     logger("--tcp", "-P", os.environ["ORION_SYSLOG_TCP"], "--rfc5424", "-t", "after", f"{m2} still here")
     assert len(search(m2)) == 1
+
+
+# ------------------------------------------------------------------ rsyslog
+
+
+def test_rsyslog_forwards_with_the_documented_action(tmp_path):
+    """A real rsyslogd with docs/ingest.md's omfwd action (TCP, RFC 5424
+    template, octet-counted framing), fed by `logger` over its imtcp input."""
+    m = marker()
+    sent = {  # message -> (priority, level)
+        f"{m} card declined": ("local0.err", "error"),
+        f"{m} ledger corrupt": ("local0.crit", "fatal"),
+        f"{m} slow gateway": ("daemon.warning", "warn"),
+        f"{m} invoice sent": ("local0.notice", "info"),
+        f"{m} cache hit": ("local0.debug", "debug"),
+    }
+    with rsyslogd.forwarding_to(os.environ["ORION_SYSLOG_TCP"], tmp_path) as port:
+        for text, (priority, _) in sent.items():
+            logger("--tcp", "-P", str(port), "--rfc5424", "--octet-count", "-t", "billing-rs", "-p", priority,
+                   "--id=4242", "--msgid", "PAY1", "--sd-id", "order@32473", "--sd-param", 'id="77"', text)
+        entries = search(m, expect=len(sent), wait=20.0)
+        assert len(entries) == len(sent), f"stored {[e['message'] for e in entries]}\n{rsyslogd.diagnostics(tmp_path)}"
+    by_message = {e["message"]: e for e in entries}
+    assert set(by_message) == set(sent)
+    for text, (priority, level) in sent.items():
+        entry = by_message[text]
+        assert (entry["source"], entry["level"]) == ("billing-rs", level), text
+        assert recent(entry["timestamp"], slack=60)
+        meta = entry["metadata"]
+        assert meta["hostname"] == socket.gethostname()
+        assert meta["appName"] == "billing-rs" and meta["procId"] == "4242" and meta["msgId"] == "PAY1"
+        assert meta["facility"] == priority.split(".")[0]
+        assert meta["order@32473"] == {"id": "77"}
+        assert meta["timeQuality"]["tzKnown"] == "1"  # logger's own element, passed on by rsyslog
