@@ -9,6 +9,8 @@
 //!   shipper, or no type, as Loki itself reads it): a snappy block holding
 //!   a `logproto.PushRequest`.
 //! - Success: 204 with no body. Errors: Orion's JSON error body.
+//! - `GET /ready` answers `ready`, as Loki does: Vector's `loki` sink
+//!   checks it before it sends (its endpoint is the server's root).
 //!
 //! Mapping (one entry per line): the line → message (`(empty)` when
 //! blank, cut to 64 KiB with `truncated: true`); the `service_name`, else
@@ -25,7 +27,7 @@ use orion_core::service::{LogInput, Principal};
 use prost::Message;
 use serde_json::{Map, Value};
 use warp::Filter;
-use warp::http::Method;
+use warp::http::{HeaderValue, Method, header};
 use warp::reply::Response;
 
 use super::{DECODED_BODY_LIMIT, SHIPPER_BODY_LIMIT, auth, decode, invalid_body, map, store, writer};
@@ -97,7 +99,19 @@ pub struct Timestamp {
 
 /// The Loki route.
 pub fn routes(orion: &Orion) -> Routes {
-    Routes::new().add(Method::POST, "/loki/api/v1/push", push(orion))
+    Routes::new().add(Method::POST, "/loki/api/v1/push", push(orion)).add(Method::GET, "/ready", ready())
+}
+
+/// `GET /ready`: Loki's readiness probe, unauthenticated like Loki's (it
+/// says only that the server is up, as `/api/health` does).
+fn ready() -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("ready").and(warp::get()).map(|| {
+        let mut response = Response::new("ready\n".into());
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        response
+    })
 }
 
 fn push(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {

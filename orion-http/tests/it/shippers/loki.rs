@@ -101,3 +101,12 @@ async fn the_json_form_gzipped() {
     assert_eq!(logs[0]["metadata"]["route"], "/cart");
     assert_eq!(logs[0]["timestamp"], "2024-01-15T10:30:00.000Z");
 }
+
+#[tokio::test]
+async fn the_readiness_probe_vector_makes_is_answered_without_a_token() {
+    let t = with_logs().await;
+    let res = reqwest::get(t.server.url("/ready")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!res.headers()["content-type"].to_str().unwrap().contains("html"), "not the dashboard's shell");
+    assert_eq!(res.text().await.unwrap(), "ready\n");
+}
