@@ -74,6 +74,10 @@ async fn a_bulk_request_stores_every_document_and_answers_per_item() {
     assert_eq!(body["items"][0]["create"]["_id"], "a1");
     assert_eq!(body["items"][0]["create"]["_index"], "logs-checkout");
     assert_eq!(body["items"][1]["index"]["_index"], "applogs");
+    assert_eq!(body["items"][1]["index"]["result"], "created");
+    assert_eq!(body["items"][1]["index"]["_seq_no"], 1);
+    let generated = body["items"][1]["index"]["_id"].as_str().unwrap();
+    assert!(generated.len() > 16 && generated != "a1", "an id is generated: {generated}");
     let logs = stored(&t).await;
     assert_eq!(logs.len(), 2);
     let (slow, placed) = (&logs[0], &logs[1]);
@@ -115,6 +119,12 @@ async fn one_refused_item_stores_nothing_and_the_others_are_to_be_resent() {
         .map(|i| i.as_object().unwrap().values().next().unwrap()["status"].clone())
         .collect();
     assert_eq!(statuses, [json!(429), json!(400), json!(429)]);
+    let refused = &body["items"][1]["delete"]["error"];
+    assert_eq!(refused["type"], "illegal_argument_exception");
+    assert!(refused["reason"].as_str().unwrap().contains("append-only"), "{refused}");
+    let resend = &body["items"][2]["index"]["error"];
+    assert_eq!(resend["type"], "es_rejected_execution_exception");
+    assert!(resend["reason"].as_str().unwrap().contains("item 1 of the same request"), "{resend}");
     assert!(stored(&t).await.is_empty());
 
     // The first refusal was the delete; the metadata of item 2 is over the limit too.
