@@ -64,7 +64,7 @@ pub mod repo;
 pub mod service;
 
 pub use config::Config;
-pub use error::{RepositoryError, ServiceError};
+pub use error::{ConflictKey, RepositoryError, ServiceError};
 pub use repo::Repos;
 
 use port::{

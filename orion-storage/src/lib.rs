@@ -33,6 +33,7 @@ use std::sync::Arc;
 use orion_core::Repos;
 use sea_orm::DatabaseConnection;
 
+mod conflict;
 mod connection;
 mod entity;
 pub mod error;

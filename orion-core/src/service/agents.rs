@@ -11,7 +11,7 @@ use super::Deps;
 use super::principal::{Principal, TokenPrincipal};
 use super::projects::ProjectService;
 use super::tokens::{IssuedToken, mint};
-use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult, collect};
+use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult, collect};
 use crate::model::{
     Command, CommandId, CommandKind, CommandStatus, ContextLine, ContextMetrics, CrashContext, Heartbeat,
     Incident, IncidentChange, IncidentId, IncidentStatus, Label, Metrics, OutputStream, Permission, Project,
@@ -533,7 +533,7 @@ impl AgentService {
                 match sources.insert(&source, None).await {
                     Ok(()) => source,
                     // A concurrent registration created it first.
-                    Err(RepositoryError::Conflict(_)) => sources
+                    Err(RepositoryError::Conflict(ConflictKey::Name)) => sources
                         .find_by_name(token.project_id, &name)
                         .await?
                         .ok_or(ServiceError::NotFound("source"))?,
@@ -621,7 +621,7 @@ impl AgentService {
             .await
             .map_err(|e| match e {
                 RepositoryError::NotFound => ServiceError::NotFound("command"),
-                RepositoryError::Conflict(_) => {
+                RepositoryError::Conflict(ConflictKey::Acknowledged) => {
                     ServiceError::Conflict("this command was already acknowledged".into())
                 }
                 other => other.into(),

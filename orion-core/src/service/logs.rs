@@ -23,7 +23,7 @@ pub use views::{
 use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;
-use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
+use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::{
     HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
     LogPage, LogQuery, MAX_MESSAGE_BYTES, MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
@@ -261,7 +261,7 @@ impl LogService {
                 };
                 match self.deps.repos.sources.insert(&source, None).await {
                     // Another request created it first: that is the outcome we wanted.
-                    Ok(()) | Err(RepositoryError::Conflict(_)) => {}
+                    Ok(()) | Err(RepositoryError::Conflict(ConflictKey::Name)) => {}
                     Err(other) => return Err(other.into()),
                 }
             }

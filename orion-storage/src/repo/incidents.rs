@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::error::{RepoResult, RepositoryError};
+use orion_core::error::{ConflictKey, RepoResult, RepositoryError};
 use orion_core::model::{
     ContextLine, ContextMetrics, CrashContext, Incident, IncidentChange, IncidentId, IncidentStatus, Metrics,
     OutputStream, ProjectId, ServerId, Usage,
@@ -223,7 +223,7 @@ impl IncidentRepository for IncidentRepo {
         loop {
             attempt += 1;
             match self.record_once(report).await {
-                Err(RepositoryError::Conflict(what)) if what.contains("open_key") && attempt < ATTEMPTS => {}
+                Err(RepositoryError::Conflict(ConflictKey::OpenKey)) if attempt < ATTEMPTS => {}
                 other => return other,
             }
         }

@@ -5,10 +5,10 @@ use std::cmp::Reverse;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::{Incident, IncidentId, IncidentStatus, ProjectId, ServerId};
 use orion_core::repo::IncidentRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::{Db, in_window};
 
@@ -42,7 +42,7 @@ impl IncidentRepository for Incidents {
             }
             None => {
                 if store.incidents.contains_key(&report.id) {
-                    return Err(RepositoryError::Conflict("id".into()));
+                    return Err(RepositoryError::Conflict(ConflictKey::Id));
                 }
                 let seq = store.next_seq();
                 store.incidents.insert(report.id, (seq, report.clone()));
