@@ -111,7 +111,7 @@ pub mod bench {
 pub use connection::Backend;
 pub use error::{DatabaseError, StorageError};
 pub use live::PgLiveBus;
-pub use repo::logs::{CheckReport, IngestOptions, IngestStats, LogCache};
+pub use repo::logs::{CheckReport, Damage, IngestOptions, IngestStats, LogCache};
 
 /// Tuning for [`Storage::open_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

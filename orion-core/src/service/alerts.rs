@@ -516,7 +516,7 @@ impl AlertService {
             deliveries.push(Delivery {
                 channel: channel.to_wire(),
                 ok: outcome.is_ok(),
-                error: outcome.err(),
+                error: outcome.err().map(|e| e.to_string()),
             });
         }
         Ok(deliveries)
@@ -573,7 +573,7 @@ fn validate(
             // A channel listed twice (`email` and ` email`) is notified once.
             Ok(channel) if channels.contains(&channel) => {}
             Ok(channel) => channels.push(channel),
-            Err(message) => errors.push(FieldError::new(format!("channels[{i}]"), message)),
+            Err(err) => errors.push(FieldError::new(format!("channels[{i}]"), err.to_string())),
         }
     }
     let source = match input.source.as_deref().filter(|s| !s.is_empty()) {
