@@ -146,7 +146,7 @@ impl Entry {
         json!({
             "message": self.message,
             "level": self.level.as_str(),
-            "timestamp": self.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "timestamp": orion_core::rfc3339::millis(self.timestamp),
             "tags": self.tags,
             "metadata": self.metadata,
         })

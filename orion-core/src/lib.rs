@@ -61,6 +61,7 @@ pub mod maintenance;
 pub mod model;
 pub mod port;
 pub mod repo;
+pub mod rfc3339;
 pub mod service;
 
 pub use config::Config;

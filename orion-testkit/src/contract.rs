@@ -29,7 +29,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use orion_core::model::user::TwoFactor;
 use orion_core::model::{
     ApiToken, Email, Label, PermissionSet, PersonName, Project, ProjectId, ProjectName, Pseudo, Server,
-    ServerId, Source, SourceId, SourceName, TokenId, TokenKind, User, UserId,
+    ServerId, Source, SourceId, SourceName, TokenId, TokenKind, User, UserId, Window,
 };
 use orion_core::{ConflictKey, Repos, RepositoryError};
 
@@ -176,6 +176,11 @@ fn assert_conflict<T: std::fmt::Debug>(result: Result<T, RepositoryError>, key: 
         Err(RepositoryError::Conflict(got)) => assert_eq!(got, key, "Conflict on the wrong key"),
         other => panic!("expected Conflict on {key:?}, got {other:?}"),
     }
+}
+
+/// A window the suites know to be valid.
+fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, limit: u32) -> Window {
+    Window::new(from, to, limit).expect("a valid window")
 }
 
 /// Panics unless `result` is `NotFound`.

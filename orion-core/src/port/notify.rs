@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::model::alert::Channel;
 use crate::model::server::{CrashContext, OutputStream};
@@ -175,7 +175,7 @@ impl Notification {
         }
         let _ = writeln!(body, "Window:    last {} minute(s)", self.window_minutes);
         let _ = writeln!(body, "Status:    {}", self.kind.as_str());
-        let _ = writeln!(body, "Time:      {}", self.at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        let _ = writeln!(body, "Time:      {}", crate::rfc3339::millis(self.at));
         if let Some(crash) = &self.crash {
             let _ = writeln!(body, "\nCrash:     {}", crash.message);
             for line in crash.summary() {

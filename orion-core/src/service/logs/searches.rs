@@ -9,6 +9,7 @@ use tracing::instrument;
 use super::LogService;
 use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::parse_query;
+use crate::model::text::bounded_text;
 use crate::model::{Project, ProjectId, SavedSearch, SearchId};
 use crate::service::principal::Principal;
 
@@ -53,8 +54,7 @@ fn validate(
     errors: &mut Vec<FieldError>,
 ) -> (String, String, Option<String>, Option<String>) {
     let name = input.name.trim().to_owned();
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_SEARCH_NAME_CHARS || name.chars().any(char::is_control) {
+    if bounded_text(&name, 1..=MAX_SEARCH_NAME_CHARS).is_err() {
         errors.push(FieldError::new(
             "name",
             format!("must be 1 to {MAX_SEARCH_NAME_CHARS} characters, without control characters"),
