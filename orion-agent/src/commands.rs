@@ -69,6 +69,6 @@ async fn execute(supervisor: &Supervisor, command: &AgentCommand) -> (AckStatus,
     tracing::info!(command = %command.id, kind = %command.kind, script, "carrying out a command");
     match supervisor.act(script, action).await {
         Ok(output) => (AckStatus::Ok, output),
-        Err(output) => (AckStatus::Failed, output),
+        Err(why) => (AckStatus::Failed, why.to_string()),
     }
 }

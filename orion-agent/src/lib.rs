@@ -47,6 +47,7 @@
 
 #![forbid(unsafe_code)]
 
+mod action_error;
 mod alerts;
 mod backoff;
 mod board;

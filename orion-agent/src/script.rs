@@ -16,6 +16,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::action_error::ActionError;
 use super::alerts::Alerts;
 use super::backoff::Backoff;
 use super::board::{Action, Figures, StatusBoard};
@@ -50,7 +51,7 @@ pub struct Sinks {
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// The answer to an action: what happened, or why it could not be done.
-pub type Reply = oneshot::Sender<Result<String, String>>;
+pub type Reply = oneshot::Sender<Result<String, ActionError>>;
 
 /// Messages to a script's task.
 #[derive(Debug)]
@@ -105,7 +106,7 @@ pub struct ScriptTask {
     last_exit_code: Option<i32>,
 }
 
-fn answer(reply: Option<Reply>, result: Result<String, String>) {
+fn answer(reply: Option<Reply>, result: Result<String, ActionError>) {
     if let Some(reply) = reply {
         let _ = reply.send(result);
     }
@@ -168,10 +169,11 @@ impl ScriptTask {
             let (mut child, started) = match self.spawn() {
                 Ok(child) => (child, Instant::now()),
                 Err(e) => {
-                    let why = format!("script `{}` could not be started: {e}", self.config.name);
+                    let why =
+                        ActionError::CannotStart { script: self.config.name.clone(), reason: e.to_string() };
                     tracing::error!(script = %self.config.name, error = %e, "cannot start the script");
                     answer(pending.take(), Err(why.clone()));
-                    let alert = self.crash_alert(why, None).await;
+                    let alert = self.crash_alert(why.to_string(), None).await;
                     self.sinks.alerts.report(alert);
                     self.last_exit_code = None;
                     if !self.config.restart.restarts(false) {

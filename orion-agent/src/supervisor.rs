@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::action_error::ActionError;
 use super::alerts::Alerts;
 use super::board::{Action, Figures, StatusBoard};
 use super::config::ScriptConfig;
@@ -49,16 +50,13 @@ impl Supervisor {
 
     /// Carries out `action` on the script `name`; `Ok` holds what happened,
     /// `Err` why it could not be done.
-    pub async fn act(&self, name: &str, action: Action) -> Result<String, String> {
+    pub async fn act(&self, name: &str, action: Action) -> Result<String, ActionError> {
         let Some((control, _)) = self.scripts.get(name) else {
-            return Err(format!("no script named `{name}` on this agent"));
+            return Err(ActionError::NoSuchScript(name.to_owned()));
         };
         let (reply, answer) = oneshot::channel();
-        control
-            .send(Control::Do(action, reply))
-            .await
-            .map_err(|_| "the script's supervisor has ended".to_owned())?;
-        answer.await.unwrap_or_else(|_| Err("the script's supervisor has ended".to_owned()))
+        control.send(Control::Do(action, reply)).await.map_err(|_| ActionError::SupervisorEnded)?;
+        answer.await.unwrap_or(Err(ActionError::SupervisorEnded))
     }
 
     /// Stops every script (SIGTERM, then SIGKILL after its `stop_timeout`)

@@ -152,10 +152,7 @@ pub fn encode(total: u64, batch: u64, seed: u64) -> Vec<Encoded> {
             for e in b {
                 body.extend_from_slice(b"{\"create\":{\"_index\":\"app\"}}\n");
                 let mut doc = e.metadata.clone();
-                doc.insert(
-                    "@timestamp".into(),
-                    json!(e.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-                );
+                doc.insert("@timestamp".into(), json!(orion_core::rfc3339::millis(e.timestamp)));
                 doc.insert("message".into(), json!(e.message));
                 doc.insert("log.level".into(), json!(e.level.as_str()));
                 serde_json::to_writer(&mut body, &doc).expect("json");

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use orion_core::Orion;
+use orion_core::model::SourceName;
 use orion_core::service::{LoginOutcome, Registration};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -56,10 +57,11 @@ pub async fn run(
 
     // Build every batch before the clock starts.
     let mut rng = StdRng::seed_from_u64(7);
+    let app = SourceName::parse("app").map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let batches: Vec<Vec<_>> = (0..total.div_ceil(batch))
         .map(|b| {
             (b * batch..((b + 1) * batch).min(total))
-                .map(|n| workload.entry(&mut rng, n, now).into_new_entry(project.id, "app", now))
+                .map(|n| workload.entry(&mut rng, n, now).into_new_entry(project.id, &app, now))
                 .collect()
         })
         .collect();

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use orion_core::model::ProjectId;
 use orion_core::model::log::{Interval, LogCursor, LogFilter, LogQuery, parse_query};
 use orion_core::repo::LogRepository;
@@ -99,7 +99,7 @@ fn runs_for(shape: Shape, runs: usize) -> usize {
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    orion_core::rfc3339::millis(t)
 }
 
 fn encode(text: &str) -> String {

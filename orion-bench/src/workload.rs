@@ -14,8 +14,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-use orion_core::model::ProjectId;
 use orion_core::model::log::{Level, NewLogEntry};
+use orion_core::model::{ProjectId, SourceName};
 use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
@@ -146,14 +146,19 @@ impl Entry {
         json!({
             "message": self.message,
             "level": self.level.as_str(),
-            "timestamp": self.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "timestamp": orion_core::rfc3339::millis(self.timestamp),
             "tags": self.tags,
             "metadata": self.metadata,
         })
     }
 
     /// As the domain value the storage layer takes.
-    pub fn into_new_entry(self, project_id: ProjectId, source: &str, now: DateTime<Utc>) -> NewLogEntry {
+    pub fn into_new_entry(
+        self,
+        project_id: ProjectId,
+        source: &SourceName,
+        now: DateTime<Utc>,
+    ) -> NewLogEntry {
         NewLogEntry {
             project_id,
             timestamp: self.timestamp,
@@ -162,7 +167,7 @@ impl Entry {
             message: self.message,
             metadata: self.metadata,
             tags: self.tags,
-            source: Some(source.to_owned()),
+            source: Some(source.clone()),
             server_id: None,
         }
     }

@@ -17,9 +17,10 @@ pub enum RepositoryError {
     /// The row the operation addressed does not exist.
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was violated; the string names what collided.
+    /// A uniqueness rule was violated; the key says which one, so callers
+    /// tell an email clash from a pseudo clash without reading backend text.
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(ConflictKey),
     /// The write queue is full: the caller should back off and retry.
     #[error("storage is overloaded")]
     Overloaded,
@@ -32,6 +33,36 @@ pub enum RepositoryError {
     /// The backend failed otherwise (a corrupt row, a bug).
     #[error("storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Which uniqueness rule a [`RepositoryError::Conflict`] broke. A closed set,
+/// so every producer (the SQL backends, the in-memory repositories) names
+/// the same thing the same way and a consumer's `match` is checked by the
+/// compiler instead of by a substring search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum ConflictKey {
+    /// A row's identity: a reused id or primary key.
+    #[error("id")]
+    Id,
+    /// A user's email (compared case-insensitively).
+    #[error("email")]
+    Email,
+    /// A user's pseudo (compared case-insensitively).
+    #[error("pseudo")]
+    Pseudo,
+    /// A name unique within its owner or project (a project, a source, a
+    /// saved search).
+    #[error("name")]
+    Name,
+    /// The hash of a secret: an API token's, or a login challenge's.
+    #[error("token hash")]
+    TokenHash,
+    /// An incident's open key: one open incident per key and project.
+    #[error("open key")]
+    OpenKey,
+    /// A command's outcome, which can be recorded once only.
+    #[error("command already acknowledged")]
+    Acknowledged,
 }
 
 impl RepositoryError {
@@ -123,7 +154,7 @@ impl From<RepositoryError> for ServiceError {
     fn from(err: RepositoryError) -> Self {
         match err {
             RepositoryError::NotFound => Self::NotFound("resource"),
-            RepositoryError::Conflict(what) => Self::Conflict(what),
+            RepositoryError::Conflict(key) => Self::Conflict(key.to_string()),
             RepositoryError::Overloaded => Self::RateLimited { retry_after: Duration::from_secs(1) },
             RepositoryError::Unreachable(cause) => Self::Unreachable(cause),
             RepositoryError::Unavailable(cause) => Self::Storage(cause),
@@ -140,4 +171,20 @@ pub type RepoResult<T> = Result<T, RepositoryError>;
 /// service validate every field and report all problems at once.
 pub(crate) fn collect<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_no_service_maps_names_its_key() {
+        let err = ServiceError::from(RepositoryError::Conflict(ConflictKey::TokenHash));
+        assert!(matches!(&err, ServiceError::Conflict(_)), "{err:?}");
+        assert_eq!(err.to_string(), "token hash");
+        assert_eq!(
+            RepositoryError::Conflict(ConflictKey::Acknowledged).to_string(),
+            "conflict: command already acknowledged"
+        );
+    }
 }

@@ -61,10 +61,11 @@ pub mod maintenance;
 pub mod model;
 pub mod port;
 pub mod repo;
+pub mod rfc3339;
 pub mod service;
 
 pub use config::Config;
-pub use error::{RepositoryError, ServiceError};
+pub use error::{ConflictKey, RepositoryError, ServiceError};
 pub use repo::Repos;
 
 use port::{

@@ -9,8 +9,10 @@ pub mod project;
 pub mod search;
 pub mod server;
 pub mod source;
+pub mod text;
 pub mod token;
 pub mod user;
+pub mod window;
 
 pub use ids::{
     AlertEventId, CommandId, Id, IdKind, IncidentId, InvalidId, MAX_ID, ProjectId, RuleId, SearchId,
@@ -28,3 +30,4 @@ pub use server::{
 pub use source::Source;
 pub use token::{ApiToken, Permission, PermissionSet, TokenKind};
 pub use user::{LoginChallenge, User};
+pub use window::Window;

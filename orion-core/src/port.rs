@@ -11,6 +11,6 @@ pub mod totp;
 
 pub use clock::{Clock, SystemClock};
 pub use live::{BroadcastBus, LiveBus, LiveEvent};
-pub use notify::{NoNotifier, Notification, NotificationKind, Notifier};
+pub use notify::{DeliveryError, NoNotifier, Notification, NotificationKind, Notifier};
 pub use password::{BcryptHasher, PasswordHasher};
 pub use session::{JwtSigner, SessionSigner};

@@ -6,7 +6,8 @@
 //! validate every field and report all problems at once, which beats
 //! serde's "missing field" for the first one only.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
+use orion_core::rfc3339;
 
 pub mod agents;
 pub mod alert_preview;
@@ -29,7 +30,7 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     let mut buf = [0; 24];
     match format_timestamp(at, &mut buf) {
         Some(text) => text.to_owned(),
-        None => at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        None => rfc3339::millis(at),
     }
 }
 
@@ -104,7 +105,7 @@ mod tests {
 
     #[test]
     fn the_stack_formatter_writes_what_chrono_writes() {
-        let chrono = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let chrono = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut at = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap();
         // Every field's carries and paddings, across ~300 years.
         for step in 0..20_000i64 {

@@ -185,7 +185,7 @@ impl Encoder {
                         [
                             timestamp(e.timestamp).as_str(),
                             e.level.as_str(),
-                            e.source.as_deref().unwrap_or(""),
+                            e.source_str().unwrap_or(""),
                             &e.message,
                             // Tags never contain commas (ingestion refuses them).
                             &e.tags.join(","),
@@ -243,7 +243,7 @@ mod tests {
                 message: message.into(),
                 metadata: json!({"k": "v"}).as_object().unwrap().clone(),
                 tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-                source: Some("api".into()),
+                source: Some(orion_core::model::SourceName::parse("api").unwrap()),
                 server_id: None,
             },
         }

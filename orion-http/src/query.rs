@@ -28,6 +28,7 @@
 
 use chrono::{DateTime, Utc};
 use orion_core::error::FieldError;
+use orion_core::model::Window;
 use orion_core::model::log::{Interval, Level, LevelFilter, LogFilter, LogQuery, parse_query};
 use orion_core::service::agents::{MAX_LIST, MetricsRange, parse_step};
 use orion_core::service::logs::MAX_PAGE;
@@ -141,25 +142,18 @@ pub fn page(params: &Params) -> Result<LogQuery, ApiError> {
     if errors.is_empty() { Ok(LogQuery { filter, limit, offset }) } else { Err(ApiError::validation(errors)) }
 }
 
-/// `from`, `to` and `limit` of a time-bounded list of machine records
-/// (heartbeats, incidents).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Window {
-    /// Inclusive lower bound on `timestamp`.
-    pub from: Option<DateTime<Utc>>,
-    /// Exclusive upper bound on `timestamp`.
-    pub to: Option<DateTime<Utc>>,
-    /// At most this many (1–1000, default 100).
-    pub limit: u32,
-}
-
-/// `from`, `to` and `limit`, for heartbeats and incidents.
+/// `from`, `to` and `limit` (1–1000, default 100), for heartbeats and
+/// incidents. The limit is checked here with the wire's wording first, so
+/// the core's own check never fires for a request.
 pub fn window(params: &Params) -> Result<Window, ApiError> {
     let mut errors = Vec::new();
     let from = date(params, "from", &mut errors);
     let to = date(params, "to", &mut errors);
     let limit = parse_limit(params, MAX_LIST, &mut errors);
-    if errors.is_empty() { Ok(Window { from, to, limit }) } else { Err(ApiError::validation(errors)) }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Window::new(from, to, limit).map_err(|e| ApiError::validation(vec![e]))
 }
 
 /// `from`, `to` and `step` of the servers' metrics series: two RFC 3339
@@ -452,10 +446,10 @@ mod tests {
 
     #[test]
     fn a_window_reads_from_to_and_limit_and_names_every_bad_one() {
-        assert_eq!(window(&Params::default()).unwrap(), Window { from: None, to: None, limit: 100 });
+        assert_eq!(window(&Params::default()).unwrap(), Window::latest(100).unwrap());
         let w = window(&params(&[("from", "2026-01-01T00:00:00Z"), ("limit", "1000")])).unwrap();
         assert_eq!(
-            (w.from, w.to, w.limit),
+            (w.from(), w.to(), w.limit()),
             (Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()), None, 1000)
         );
         let err = window(&params(&[("from", "soon"), ("to", "later"), ("limit", "1001")])).unwrap_err();

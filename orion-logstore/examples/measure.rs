@@ -99,7 +99,7 @@ fn entry(w: Workload, i: usize, rng: &mut StdRng, project: ProjectId) -> LogEntr
             let mut e = base_entry(project, i as i64 + 1, ts, level(rng), message);
             e.entry.received_at = epoch + TimeDelta::milliseconds((i / 1_000 * 1_000 + 1_005) as i64);
             e.entry.tags = vec!["app".to_owned()];
-            e.entry.source = Some("peer-app".to_owned());
+            e.entry.source = orion_core::model::SourceName::parse("peer-app").ok();
             e
         }
         Workload::Bench => {
@@ -144,7 +144,7 @@ fn entry(w: Workload, i: usize, rng: &mut StdRng, project: ProjectId) -> LogEntr
             .as_object()
             .cloned()
             .unwrap_or_default();
-            e.entry.source = Some("bench".to_owned());
+            e.entry.source = orion_core::model::SourceName::parse("bench").ok();
             e
         }
     }

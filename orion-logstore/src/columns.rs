@@ -70,14 +70,14 @@ impl<'a> Columns<'a> {
             max_id = max_id.max(e.id);
             sorted &= prev <= (ts, e.id);
             prev = (ts, e.id);
-            c.source_refs.push(match e.entry.source.as_deref() {
+            c.source_refs.push(match e.entry.source_str() {
                 Some(s) => u64::from(c.sources.index(s)) + 1,
                 None => {
                     unsourced = true;
                     0
                 }
             });
-            c.server_refs.push(e.entry.server_id.as_deref().map_or(0, |s| u64::from(c.servers.index(s)) + 1));
+            c.server_refs.push(e.entry.server_id_str().map_or(0, |s| u64::from(c.servers.index(s)) + 1));
             let tags = e.entry.tags.as_slice();
             has_tags |= !tags.is_empty();
             let list = match last_list {

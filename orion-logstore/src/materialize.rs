@@ -1,7 +1,7 @@
 //! Rebuilding [`LogEntry`] values from decoded parts.
 
-use orion_core::model::ProjectId;
 use orion_core::model::log::{LogEntry, NewLogEntry};
+use orion_core::model::{ProjectId, ServerId, SourceName};
 use serde_json::Map;
 
 use crate::error::{BlockError, Part, Result, corrupt};
@@ -87,8 +87,18 @@ pub(crate) fn materialize(
                 message,
                 metadata,
                 tags: head.tags(i).map(str::to_owned).collect(),
-                source: head.source(i).map(str::to_owned),
-                server_id: head.server_id(i).map(str::to_owned),
+                // Checked again on the way out: a block that passed its
+                // checksums but holds a name the domain refuses is damaged.
+                source: head
+                    .source(i)
+                    .map(SourceName::parse)
+                    .transpose()
+                    .map_err(|_| corrupt(Part::Head, "invalid source name"))?,
+                server_id: head
+                    .server_id(i)
+                    .map(ServerId::parse)
+                    .transpose()
+                    .map_err(|_| corrupt(Part::Head, "invalid server id"))?,
             },
         });
     }

@@ -2,6 +2,7 @@
 
 use chrono::DateTime;
 use orion_core::model::ProjectId;
+use orion_core::model::SourceName;
 use orion_core::model::log::{Level, LogEntry, NewLogEntry};
 use serde_json::{Map, Value};
 
@@ -18,7 +19,7 @@ pub(crate) fn entry(id: i64, message: &str, level: Level, tags: &[&str], source:
             message: message.to_owned(),
             metadata: Map::new(),
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-            source: source.map(str::to_owned),
+            source: source.map(|s| SourceName::parse(s).expect("a valid source name")),
             server_id: None,
         },
     }

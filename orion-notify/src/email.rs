@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use orion_core::port::notify::Notification;
+use orion_core::port::notify::{DeliveryError, Notification};
 
 use crate::config::{ConfigError, SmtpConfig};
 use crate::http::seconds;
@@ -57,8 +57,8 @@ impl Mailer {
     }
 
     /// Sends `notification` to `address`.
-    pub(crate) async fn send(&self, address: &str, notification: &Notification) -> Result<(), String> {
-        let to: Mailbox = address.parse().map_err(|_| format!("`{address}` is not a valid email address"))?;
+    pub(crate) async fn send(&self, address: &str, notification: &Notification) -> Result<(), DeliveryError> {
+        let to: Mailbox = address.parse().map_err(|_| DeliveryError::BadAddress(address.to_owned()))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -67,7 +67,7 @@ impl Mailer {
                 notification.text(),
                 crate::payload::email_html(notification),
             ))
-            .map_err(|err| format!("cannot build the email: {err}"))?;
+            .map_err(|err| DeliveryError::BadEmail(err.to_string()))?;
         let mut attempt = 1;
         loop {
             let outcome = tokio::time::timeout(self.timeout, self.transport.send(message.clone())).await;
@@ -79,9 +79,12 @@ impl Mailer {
                 Err(_) => (true, format!("no answer within {}", seconds(self.timeout))),
             };
             if !retryable || attempt > self.retries {
-                let attempts =
-                    if attempt == 1 { String::new() } else { format!(" (after {attempt} attempts)") };
-                return Err(format!("email to {address} via {} failed: {problem}{attempts}", self.server));
+                return Err(DeliveryError::Email {
+                    address: address.to_owned(),
+                    server: self.server.clone(),
+                    problem,
+                    attempts: attempt,
+                });
             }
             tracing::debug!(server = %self.server, attempt, problem = %problem, "email delivery failed; retrying");
             attempt += 1;

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use orion_core::port::notify::DeliveryError;
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::Value;
 
@@ -39,7 +40,7 @@ impl Poster {
     }
 
     /// POSTs `body` to `url`; `Ok` on any 2xx.
-    pub(crate) async fn post(&self, url: &str, body: &Value) -> Result<(), String> {
+    pub(crate) async fn post(&self, url: &str, body: &Value) -> Result<(), DeliveryError> {
         let target = redact::origin(url);
         let mut attempt = 1;
         loop {
@@ -53,9 +54,7 @@ impl Poster {
                 Err(err) => (!err.is_builder(), self.describe(&err)),
             };
             if !retryable || attempt > self.retries {
-                let attempts =
-                    if attempt == 1 { String::new() } else { format!(" (after {attempt} attempts)") };
-                return Err(format!("POST to {target} failed: {problem}{attempts}"));
+                return Err(DeliveryError::Post { target, problem, attempts: attempt });
             }
             tracing::debug!(target = %target, attempt, problem = %problem, "webhook delivery failed; retrying");
             attempt += 1;

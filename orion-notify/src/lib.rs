@@ -3,7 +3,7 @@
 //! The adapters behind the core's [`Notifier`] port: email over SMTP (with
 //! `lettre`), a generic JSON webhook, and Slack and Discord webhooks. Every
 //! delivery has a timeout and retries once on transport errors and server
-//! errors; a failure comes back as an `Err` with a message safe to show
+//! errors; a failure comes back as a `DeliveryError` whose message is safe to show
 //! users (no SMTP password, no webhook token) and never panics.
 //!
 //! ```no_run
@@ -35,7 +35,7 @@ pub mod redact;
 
 use async_trait::async_trait;
 use orion_core::model::alert::Channel;
-use orion_core::port::notify::{Notification, Notifier};
+use orion_core::port::notify::{DeliveryError, Notification, Notifier};
 
 pub use config::{ConfigError, NotifyConfig, SmtpConfig};
 
@@ -64,14 +64,14 @@ impl Notifiers {
 
 #[async_trait]
 impl Notifier for Notifiers {
-    async fn send(&self, channel: &Channel, notification: &Notification) -> Result<(), String> {
+    async fn send(&self, channel: &Channel, notification: &Notification) -> Result<(), DeliveryError> {
         match channel {
             Channel::Email(address) => match &self.mailer {
                 Some(mailer) => mailer.send(address, notification).await,
-                None => Err(SMTP_NOT_CONFIGURED.to_owned()),
+                None => Err(DeliveryError::NotConfigured(SMTP_NOT_CONFIGURED)),
             },
             // The service resolves the owner's address before calling us.
-            Channel::OwnerEmail => Err("the project owner's email address was not resolved".to_owned()),
+            Channel::OwnerEmail => Err(DeliveryError::OwnerNotResolved),
             Channel::Webhook(url) => self.http.post(url, &payload::webhook(notification)).await,
             Channel::Slack(url) => self.http.post(url, &payload::slack(notification)).await,
             Channel::Discord(url) => self.http.post(url, &payload::discord(notification)).await,

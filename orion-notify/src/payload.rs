@@ -2,8 +2,8 @@
 //! ([`Notification::subject`] and [`Notification::text`]); none links
 //! anywhere.
 
-use chrono::SecondsFormat;
 use orion_core::port::notify::Notification;
+use orion_core::rfc3339;
 use serde_json::{Value, json};
 
 /// Discord refuses `content` longer than this many characters.
@@ -19,7 +19,7 @@ pub fn webhook(n: &Notification) -> Value {
         "condition": n.condition,
         "value": n.value,
         "windowMinutes": n.window_minutes,
-        "at": n.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "at": rfc3339::millis(n.at),
         "subject": n.subject(),
         "text": n.text(),
         "crash": n.crash.as_ref().map(|c| json!({

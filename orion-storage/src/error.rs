@@ -1,10 +1,9 @@
 //! Storage errors, and the one mapping from SeaORM's [`DbErr`] to the
 //! domain's [`RepositoryError`].
 //!
-//! Unique violations become `Conflict` naming the index or column that
-//! collided (index names are chosen in the migrations so that they contain
-//! the column names: the account service tells a duplicate pseudo from a
-//! duplicate email by looking for `pseudo`). A database that cannot be
+//! Unique violations become `Conflict` with the [`ConflictKey`] of the
+//! rule that was broken (read from the backend's message in
+//! [`crate::conflict`]). A database that cannot be
 //! reached (see [`is_unreachable`]) is `Unreachable`, which the HTTP layer
 //! answers with 503 and `Retry-After`. Everything else the database reports
 //! is `Unavailable`, with the original error kept as the source for the
@@ -13,9 +12,13 @@
 
 use std::path::PathBuf;
 
+#[cfg(doc)]
+use orion_core::ConflictKey;
 use orion_core::RepositoryError;
 use sea_orm::sqlx::Error as SqlxError;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+use crate::conflict::conflict_key;
 
 /// What can go wrong while opening or migrating a database.
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +83,9 @@ pub(crate) fn repo_err(err: DbErr) -> RepositoryError {
         DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => RepositoryError::NotFound,
         err if is_unreachable(&err) => RepositoryError::unreachable(err),
         err => match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(message)) => RepositoryError::Conflict(collided(&message)),
+            Some(SqlErr::UniqueConstraintViolation(message)) => {
+                RepositoryError::Conflict(conflict_key(&message))
+            }
             _ => RepositoryError::unavailable(err),
         },
     }
@@ -128,35 +133,9 @@ pub(crate) fn parent_err(err: DbErr) -> RepositoryError {
     }
 }
 
-/// Extracts the name of what collided from a backend's unique-violation
-/// message:
-/// - PostgreSQL: `duplicate key value violates unique constraint "ux_users_email"`
-///   gives `ux_users_email`;
-/// - SQLite: `UNIQUE constraint failed: users.email` gives `users.email`.
-fn collided(message: &str) -> String {
-    let quoted = message.split('"').nth(1).filter(|name| !name.is_empty());
-    let after_colon = message.rsplit_once(": ").map(|(_, cols)| cols.trim());
-    quoted.or(after_colon).unwrap_or(message).to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn postgres_messages_name_the_constraint() {
-        let msg = r#"duplicate key value violates unique constraint "ux_users_pseudo_key""#;
-        assert_eq!(collided(msg), "ux_users_pseudo_key");
-    }
-
-    #[test]
-    fn sqlite_messages_name_the_columns() {
-        assert_eq!(collided("UNIQUE constraint failed: users.email"), "users.email");
-        assert_eq!(
-            collided("UNIQUE constraint failed: projects.owner_id, projects.name"),
-            "projects.owner_id, projects.name"
-        );
-    }
 
     #[test]
     fn record_not_found_is_not_found() {

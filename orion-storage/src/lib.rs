@@ -33,6 +33,7 @@ use std::sync::Arc;
 use orion_core::Repos;
 use sea_orm::DatabaseConnection;
 
+mod conflict;
 mod connection;
 mod entity;
 pub mod error;
@@ -110,7 +111,7 @@ pub mod bench {
 pub use connection::Backend;
 pub use error::{DatabaseError, StorageError};
 pub use live::PgLiveBus;
-pub use repo::logs::{CheckReport, IngestOptions, IngestStats, LogCache};
+pub use repo::logs::{CheckReport, Damage, IngestOptions, IngestStats, LogCache};
 
 /// Tuning for [`Storage::open_with`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

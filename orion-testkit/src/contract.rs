@@ -29,9 +29,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use orion_core::model::user::TwoFactor;
 use orion_core::model::{
     ApiToken, Email, Label, PermissionSet, PersonName, Project, ProjectId, ProjectName, Pseudo, Server,
-    ServerId, Source, SourceId, SourceName, TokenId, TokenKind, User, UserId,
+    ServerId, Source, SourceId, SourceName, TokenId, TokenKind, User, UserId, Window,
 };
-use orion_core::{Repos, RepositoryError};
+use orion_core::{ConflictKey, Repos, RepositoryError};
 
 /// Runs the whole suite against `repos`.
 pub async fn run_all(repos: &Repos) {
@@ -169,15 +169,18 @@ async fn stored_server(repos: &Repos, project: ProjectId) -> Server {
     repos.servers.upsert(&server).await.expect("insert a fresh server")
 }
 
-/// Panics unless `result` is a `Conflict` whose text names `column`.
+/// Panics unless `result` is a `Conflict` on `key`.
 #[track_caller]
-fn assert_conflict<T: std::fmt::Debug>(result: Result<T, RepositoryError>, column: &str) {
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, RepositoryError>, key: ConflictKey) {
     match result {
-        Err(RepositoryError::Conflict(what)) => {
-            assert!(what.contains(column), "Conflict should name `{column}`, got `{what}`");
-        }
-        other => panic!("expected Conflict naming `{column}`, got {other:?}"),
+        Err(RepositoryError::Conflict(got)) => assert_eq!(got, key, "Conflict on the wrong key"),
+        other => panic!("expected Conflict on {key:?}, got {other:?}"),
     }
+}
+
+/// A window the suites know to be valid.
+fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, limit: u32) -> Window {
+    Window::new(from, to, limit).expect("a valid window")
 }
 
 /// Panics unless `result` is `NotFound`.

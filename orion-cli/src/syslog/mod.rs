@@ -19,6 +19,7 @@
 
 pub mod listen;
 pub mod parse;
+mod structured;
 
 use std::time::Duration;
 

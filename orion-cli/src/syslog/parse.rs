@@ -19,6 +19,8 @@ use orion_core::service::LogInput;
 use orion_http::shippers::map;
 use serde_json::{Map, Value};
 
+use super::structured::structured_data;
+
 const FACILITIES: [&str; 24] = [
     "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
     "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6",
@@ -85,84 +87,12 @@ fn rfc5424(rest: &str, level: Level, mut metadata: Map<String, Value>) -> LogInp
             msg
         }
         Err(problem) => {
-            metadata.insert("parseError".into(), Value::String(problem));
+            metadata.insert("parseError".into(), Value::String(problem.to_string()));
             rest.to_owned()
         }
     };
     let message = message.strip_prefix('\u{feff}').unwrap_or(&message).to_owned();
     finish(message, level, time, app, metadata)
-}
-
-type Elements = Vec<(String, Map<String, Value>)>;
-
-/// `-` or `[id k="v" ...]...`, then the message.
-fn structured_data(rest: &str) -> Result<(Elements, String), String> {
-    if let Some(msg) = rest.strip_prefix('-') {
-        return Ok((Vec::new(), msg.strip_prefix(' ').unwrap_or(msg).to_owned()));
-    }
-    let mut elements = Vec::new();
-    let mut chars = rest.char_indices().peekable();
-    while let Some(&(_, '[')) = chars.peek() {
-        chars.next();
-        let mut id = String::new();
-        while let Some(&(_, c)) = chars.peek() {
-            if c == ' ' || c == ']' {
-                break;
-            }
-            id.push(c);
-            chars.next();
-        }
-        if id.is_empty() {
-            return Err("a structured-data element has no id".into());
-        }
-        let mut params = Map::new();
-        loop {
-            match chars.next() {
-                Some((_, ']')) => break,
-                Some((_, ' ')) => {}
-                Some((_, c)) => {
-                    let mut name = c.to_string();
-                    loop {
-                        match chars.next() {
-                            Some((_, '=')) => break,
-                            Some((_, c)) if c != ' ' && c != ']' && c != '"' => name.push(c),
-                            _ => return Err(format!("the parameter `{name}` of `{id}` has no value")),
-                        }
-                    }
-                    if !matches!(chars.next(), Some((_, '"'))) {
-                        return Err(format!("the value of `{name}` in `{id}` is not quoted"));
-                    }
-                    let mut value = String::new();
-                    loop {
-                        match chars.next() {
-                            Some((_, '"')) => break,
-                            Some((_, '\\')) => match chars.next() {
-                                Some((_, c @ ('"' | '\\' | ']'))) => value.push(c),
-                                Some((_, c)) => {
-                                    value.push('\\');
-                                    value.push(c);
-                                }
-                                None => {
-                                    return Err(format!("the value of `{name}` in `{id}` is not terminated"));
-                                }
-                            },
-                            Some((_, c)) => value.push(c),
-                            None => return Err(format!("the value of `{name}` in `{id}` is not terminated")),
-                        }
-                    }
-                    params.insert(name, Value::String(value));
-                }
-                None => return Err(format!("the structured-data element `{id}` is not closed")),
-            }
-        }
-        elements.push((id, params));
-    }
-    let msg = match chars.next() {
-        None => String::new(),
-        Some((i, ' ')) => rest[i + 1..].to_owned(),
-        Some((i, _)) => return Err(format!("unexpected text after the structured data at byte {i}")),
-    };
-    Ok((elements, msg))
 }
 
 /// `Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG` (the hostname is optional, as

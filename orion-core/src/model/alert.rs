@@ -8,6 +8,10 @@ use chrono::{DateTime, Utc};
 use super::ids::{AlertEventId, CommandId, ProjectId, RuleId, SilenceId};
 use super::server::{CommandKind, CommandStatus, ServerId};
 
+mod channel;
+
+pub use channel::{Channel, ChannelError};
+
 /// What a rule measures over its window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
@@ -235,63 +239,6 @@ fn quote(raw: &str) -> String {
         raw.to_owned()
     } else {
         format!("{}…", raw.chars().take(MAX).collect::<String>())
-    }
-}
-
-/// Where a notification goes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Channel {
-    /// The project owner's email.
-    OwnerEmail,
-    /// This address.
-    Email(String),
-    /// A generic JSON POST.
-    Webhook(String),
-    /// A Slack incoming webhook.
-    Slack(String),
-    /// A Discord webhook.
-    Discord(String),
-}
-
-impl Channel {
-    /// Parses `email`, `email:addr@host`, `webhook:https://…`,
-    /// `slack:https://…`, `discord:https://…`.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw == "email" {
-            return Ok(Self::OwnerEmail);
-        }
-        let (kind, target) =
-            raw.split_once(':').ok_or_else(|| format!("unknown channel `{raw}`; use email, email:<address>, webhook:<url>, slack:<url> or discord:<url>"))?;
-        let url = |target: &str| -> Result<String, String> {
-            let ok = (target.starts_with("https://") || target.starts_with("http://"))
-                && target.len() > "https://".len()
-                && target.chars().count() <= 2048
-                && !target.chars().any(|c| c.is_whitespace() || c.is_control());
-            if ok { Ok(target.to_owned()) } else { Err(format!("`{target}` is not an http(s) URL")) }
-        };
-        match kind {
-            "email" => super::names::Email::parse(target)
-                .map(|e| Self::Email(e.as_str().to_owned()))
-                .map_err(|_| format!("`{target}` is not an email address")),
-            "webhook" => url(target).map(Self::Webhook),
-            "slack" => url(target).map(Self::Slack),
-            "discord" => url(target).map(Self::Discord),
-            other => Err(format!(
-                "unknown channel kind `{other}`; use email, email:<address>, webhook:<url>, slack:<url> or discord:<url>"
-            )),
-        }
-    }
-
-    /// The wire form (what `parse` takes).
-    pub fn to_wire(&self) -> String {
-        match self {
-            Self::OwnerEmail => "email".to_owned(),
-            Self::Email(addr) => format!("email:{addr}"),
-            Self::Webhook(url) => format!("webhook:{url}"),
-            Self::Slack(url) => format!("slack:{url}"),
-            Self::Discord(url) => format!("discord:{url}"),
-        }
     }
 }
 

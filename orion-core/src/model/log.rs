@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::ids::ProjectId;
+use super::names::SourceName;
+use super::server::ServerId;
 
 pub mod query_string;
 pub mod term;
@@ -97,10 +99,23 @@ pub struct NewLogEntry {
     pub metadata: Map<String, Value>,
     /// Labels; an entry matches a tag filter when it carries all of them.
     pub tags: Vec<String>,
-    /// Source name, if known.
-    pub source: Option<String>,
-    /// Agent server id, if known.
-    pub server_id: Option<String>,
+    /// Source name, if known; validated when the entry is built, so
+    /// storage and filters never see an invalid one.
+    pub source: Option<SourceName>,
+    /// Agent server id, if known (validated likewise).
+    pub server_id: Option<ServerId>,
+}
+
+impl NewLogEntry {
+    /// The source name as text, for encoders and comparisons.
+    pub fn source_str(&self) -> Option<&str> {
+        self.source.as_ref().map(SourceName::as_str)
+    }
+
+    /// The server id as text, for encoders and comparisons.
+    pub fn server_id_str(&self) -> Option<&str> {
+        self.server_id.as_ref().map(ServerId::as_str)
+    }
 }
 
 /// A stored entry.
@@ -214,7 +229,7 @@ impl LogFilter {
     pub fn matches(&self, entry: &NewLogEntry) -> bool {
         self.levels.matches(entry.level)
             && self.search.as_deref().is_none_or(|needle| contains_case_insensitive(&entry.message, needle))
-            && self.source.as_deref().is_none_or(|s| entry.source.as_deref() == Some(s))
+            && self.source.as_deref().is_none_or(|s| entry.source_str() == Some(s))
             && self.tags.iter().all(|t| entry.tags.contains(t))
             && self.from.is_none_or(|from| entry.timestamp >= from)
             && self.to.is_none_or(|to| entry.timestamp < to)

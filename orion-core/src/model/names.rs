@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::text::{bounded_multiline, bounded_text};
 use crate::error::FieldError;
 
 fn err(field: &str, message: impl Into<String>) -> FieldError {
@@ -77,12 +78,9 @@ pub struct PersonName(String);
 impl PersonName {
     /// Validates a name for the given wire field (`firstName`/`lastName`).
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let name = raw.trim();
-        let count = name.chars().count();
-        if (1..=100).contains(&count) && !name.chars().any(char::is_control) {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(err(field, "must be 1 to 100 characters"))
+        match bounded_text(raw, 1..=100) {
+            Ok(name) => Ok(Self(name.to_owned())),
+            Err(_) => Err(err(field, "must be 1 to 100 characters")),
         }
     }
 
@@ -178,12 +176,10 @@ pub struct Label(String);
 impl Label {
     /// Validates free text for `field`, trimming it.
     pub fn parse(field: &str, raw: &str, max: usize) -> Result<Self, FieldError> {
-        let text = raw.trim();
-        let bad_char = text.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
-        if text.chars().count() > max || bad_char {
-            return Err(err(field, format!("must be at most {max} characters of printable text")));
+        match bounded_multiline(raw, 0..=max) {
+            Ok(text) => Ok(Self(text.to_owned())),
+            Err(_) => Err(err(field, format!("must be at most {max} characters of printable text"))),
         }
-        Ok(Self(text.to_owned()))
     }
 
     /// The text.

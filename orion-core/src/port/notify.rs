@@ -5,10 +5,14 @@
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::model::alert::Channel;
 use crate::model::server::{CrashContext, OutputStream};
+
+mod delivery;
+
+pub use delivery::DeliveryError;
 
 /// Why a notification is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +175,7 @@ impl Notification {
         }
         let _ = writeln!(body, "Window:    last {} minute(s)", self.window_minutes);
         let _ = writeln!(body, "Status:    {}", self.kind.as_str());
-        let _ = writeln!(body, "Time:      {}", self.at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        let _ = writeln!(body, "Time:      {}", crate::rfc3339::millis(self.at));
         if let Some(crash) = &self.crash {
             let _ = writeln!(body, "\nCrash:     {}", crash.message);
             for line in crash.summary() {
@@ -196,12 +200,12 @@ pub fn format_value(value: f64) -> String {
 
 /// Delivers notifications. `channel` is never [`Channel::OwnerEmail`]: the
 /// service resolves it to the owner's address first. Implementations must
-/// time out and never panic; the error string is shown to users, so it must
-/// not contain secrets (SMTP passwords, webhook tokens).
+/// time out and never panic; the error's message is shown to users, so it
+/// must not contain secrets (SMTP passwords, webhook tokens).
 #[async_trait]
 pub trait Notifier: Send + Sync + std::fmt::Debug {
     /// Sends one notification to one channel.
-    async fn send(&self, channel: &Channel, notification: &Notification) -> Result<(), String>;
+    async fn send(&self, channel: &Channel, notification: &Notification) -> Result<(), DeliveryError>;
 }
 
 /// The notifier of an `Orion` built without one: every delivery fails
@@ -211,7 +215,7 @@ pub struct NoNotifier;
 
 #[async_trait]
 impl Notifier for NoNotifier {
-    async fn send(&self, _: &Channel, _: &Notification) -> Result<(), String> {
-        Err("no notifier is configured on this server".to_owned())
+    async fn send(&self, _: &Channel, _: &Notification) -> Result<(), DeliveryError> {
+        Err(DeliveryError::NoNotifier)
     }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoResult;
-use crate::model::{Incident, IncidentId, IncidentStatus, ProjectId, ServerId};
+use crate::model::{Incident, IncidentId, IncidentStatus, ProjectId, ServerId, Window};
 
 /// Stores incidents.
 ///
@@ -54,15 +54,13 @@ pub trait IncidentRepository: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> RepoResult<u64>;
-    /// The project's incidents with `from <= last_at < to` (only those in
-    /// `status` when given), by `last_at` newest first, at most `limit`.
+    /// The project's incidents with their `last_at` in `window` (only those
+    /// in `status` when given), by `last_at` newest first, at most its limit.
     async fn list(
         &self,
         project: ProjectId,
         status: Option<IncidentStatus>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> RepoResult<Vec<Incident>>;
     /// Deletes at most `batch` incidents (of any project) with `last_at`
     /// strictly before `cutoff`, with their occurrences; returns how many

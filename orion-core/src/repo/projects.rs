@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::error::RepoResult;
 use crate::model::{ArchivedFilter, Project, ProjectId, ProjectName, UserId};
 
-/// Stores projects. `(owner_id, name)` is unique (`Conflict` naming `name`).
+/// Stores projects. `(owner_id, name)` is unique (`Conflict` on `ConflictKey::Name`).
 #[async_trait]
 pub trait ProjectRepository: Send + Sync {
     /// Inserts a new project.

@@ -6,7 +6,7 @@ use crate::error::RepoResult;
 use crate::model::{ProjectId, SavedSearch, SearchId};
 
 /// Stores saved searches; `(project_id, name)` is unique (a duplicate is
-/// `Conflict("name")`).
+/// `Conflict(ConflictKey::Name)`).
 #[async_trait]
 pub trait SavedSearchRepository: Send + Sync {
     /// Stores a new search unless its project already has `max` of them

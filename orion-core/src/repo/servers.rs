@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::RepoResult;
-use crate::model::{Heartbeat, HeartbeatAverages, HeartbeatBucket, ProjectId, Server, ServerId};
+use crate::model::{Heartbeat, HeartbeatAverages, HeartbeatBucket, ProjectId, Server, ServerId, Window};
 
 /// Stores servers; `(project_id, server_id)` is unique.
 #[async_trait]
@@ -51,15 +51,13 @@ pub trait HeartbeatRepository: Send + Sync {
         to: DateTime<Utc>,
         step: chrono::Duration,
     ) -> RepoResult<Vec<HeartbeatBucket>>;
-    /// The server's heartbeats with `from <= timestamp < to`, newest first,
-    /// at most `limit`.
+    /// The server's heartbeats with their `timestamp` in `window`, newest
+    /// first, at most its limit.
     async fn list(
         &self,
         project: ProjectId,
         server_id: &ServerId,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> RepoResult<Vec<Heartbeat>>;
     /// Deletes at most `batch` heartbeats (of any project) with `timestamp`
     /// strictly before `cutoff`; returns how many went (retention). Small

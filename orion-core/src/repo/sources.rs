@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use crate::error::RepoResult;
 use crate::model::{ApiToken, ProjectId, Source, SourceName};
 
-/// Stores sources. `(project_id, name)` is unique (`Conflict` naming `name`).
+/// Stores sources. `(project_id, name)` is unique (`Conflict` on `ConflictKey::Name`).
 #[async_trait]
 pub trait SourceRepository: Send + Sync {
     /// Inserts a source and, when given, the token bound to it, in one

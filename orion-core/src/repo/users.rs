@@ -6,7 +6,7 @@ use crate::error::RepoResult;
 use crate::model::{Email, User, UserId};
 
 /// Stores users. Email and pseudo are unique (pseudo case-insensitively);
-/// a duplicate insert is `Conflict` naming `email` or `pseudo`.
+/// a duplicate insert is `Conflict` on `ConflictKey::Email` or `Pseudo`.
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// Inserts a new user.

@@ -8,7 +8,7 @@ use tracing::instrument;
 
 use super::Deps;
 use super::principal::{Principal, TokenPrincipal};
-use crate::error::{RepositoryError, ServiceError, ServiceResult, collect};
+use crate::error::{ConflictKey, RepositoryError, ServiceError, ServiceResult, collect};
 use crate::model::user::TwoFactor;
 use crate::model::{Email, LoginChallenge, Password, PersonName, Pseudo, User, UserId};
 use crate::port::{secrets, totp};
@@ -84,10 +84,10 @@ impl AccountService {
             created_at: self.deps.clock.now(),
         };
         self.deps.repos.users.insert(&user).await.map_err(|e| match e {
-            RepositoryError::Conflict(what) if what.contains("pseudo") => {
+            RepositoryError::Conflict(ConflictKey::Pseudo) => {
                 ServiceError::Conflict("an account with this pseudo already exists".into())
             }
-            RepositoryError::Conflict(_) => {
+            RepositoryError::Conflict(ConflictKey::Email) => {
                 ServiceError::Conflict("an account with this email already exists".into())
             }
             other => other.into(),

@@ -11,11 +11,13 @@ use super::Deps;
 use super::principal::{Principal, TokenPrincipal};
 use super::projects::ProjectService;
 use super::tokens::{IssuedToken, mint};
-use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult, collect};
+use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult, collect};
+use crate::model::text::bounded_text;
 use crate::model::{
     Command, CommandId, CommandKind, CommandStatus, ContextLine, ContextMetrics, CrashContext, Heartbeat,
     Incident, IncidentChange, IncidentId, IncidentStatus, Label, Metrics, OutputStream, Permission, Project,
     ScriptState, ScriptStatus, Server, ServerId, ServerRowId, Source, SourceId, SourceName, TokenKind,
+    Window,
 };
 use crate::port::live::LiveEvent;
 
@@ -31,7 +33,7 @@ pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 /// Most scripts reported in one heartbeat.
 pub const MAX_SCRIPTS: usize = 100;
 /// Largest page of heartbeats, commands or incidents.
-pub const MAX_LIST: u32 = 1_000;
+pub const MAX_LIST: u32 = Window::MAX_LIMIT;
 
 /// `POST /agent/register` input.
 #[derive(Debug, Clone, Default)]
@@ -206,12 +208,9 @@ pub struct AgentService {
 }
 
 fn text(field: &str, raw: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let value = raw.trim();
-    let count = value.chars().count();
-    if count < min || count > max || value.chars().any(char::is_control) {
-        return Err(FieldError::new(field, format!("must be {min} to {max} printable characters")));
-    }
-    Ok(value.to_owned())
+    bounded_text(raw, min..=max)
+        .map(str::to_owned)
+        .map_err(|_| FieldError::new(field, format!("must be {min} to {max} printable characters")))
 }
 
 fn timestamp(field: &str, raw: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
@@ -533,7 +532,7 @@ impl AgentService {
                 match sources.insert(&source, None).await {
                     Ok(()) => source,
                     // A concurrent registration created it first.
-                    Err(RepositoryError::Conflict(_)) => sources
+                    Err(RepositoryError::Conflict(ConflictKey::Name)) => sources
                         .find_by_name(token.project_id, &name)
                         .await?
                         .ok_or(ServiceError::NotFound("source"))?,
@@ -621,7 +620,7 @@ impl AgentService {
             .await
             .map_err(|e| match e {
                 RepositoryError::NotFound => ServiceError::NotFound("command"),
-                RepositoryError::Conflict(_) => {
+                RepositoryError::Conflict(ConflictKey::Acknowledged) => {
                     ServiceError::Conflict("this command was already acknowledged".into())
                 }
                 other => other.into(),
@@ -664,13 +663,10 @@ impl AgentService {
         principal: &Principal,
         project: &str,
         server_id: &str,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> ServiceResult<Vec<Heartbeat>> {
         let (project, server) = self.owned_server(principal, project, server_id).await?;
-        check_limit(limit)?;
-        Ok(self.deps.repos.heartbeats.list(project.id, &server.server_id, from, to, limit).await?)
+        Ok(self.deps.repos.heartbeats.list(project.id, &server.server_id, window).await?)
     }
 
     /// Queues a command for a server's agent.
@@ -748,13 +744,10 @@ impl AgentService {
         principal: &Principal,
         project: &str,
         status: Option<IncidentStatus>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> ServiceResult<Vec<Incident>> {
         let project = self.projects.owned(principal, project).await?;
-        check_limit(limit)?;
-        Ok(self.deps.repos.incidents.list(project.id, status, from, to, limit).await?)
+        Ok(self.deps.repos.incidents.list(project.id, status, window).await?)
     }
 
     /// The owner's project and its incident `id`; an unknown or malformed

@@ -24,8 +24,10 @@ use crate::model::alert::{
     MAX_ACTIONS, Metric, RuleAction, RuleState, decide,
 };
 use crate::model::log::{Level, LogFilter, parse_query};
+use crate::model::text::bounded_text;
 use crate::model::{
     AlertEventId, Command, CommandId, CommandKind, CommandStatus, Project, RuleId, ServerId, SourceName,
+    Window,
 };
 use crate::port::notify::{CrashDetails, Notification, NotificationKind};
 
@@ -349,8 +351,9 @@ impl AlertService {
         now: DateTime<Utc>,
     ) -> ServiceResult<Option<CrashDetails>> {
         let from = now - Duration::minutes(i64::from(rule.window_minutes));
-        let incidents =
-            self.deps.repos.incidents.list(rule.project_id, None, Some(from), Some(now), 50).await?;
+        // 50 is within any window's limit; the error arm is unreachable.
+        let window = Window::new(Some(from), Some(now), 50).map_err(|e| ServiceError::Internal(e.message))?;
+        let incidents = self.deps.repos.incidents.list(rule.project_id, None, window).await?;
         Ok(incidents
             .into_iter()
             .filter(|i| rule.server_id.is_none() || i.server_id == rule.server_id)
@@ -471,8 +474,7 @@ impl AlertService {
                 }
             };
             let script = input.script_name.trim();
-            let script_ok =
-                !script.is_empty() && script.chars().count() <= 128 && !script.chars().any(char::is_control);
+            let script_ok = bounded_text(script, 1..=128).is_ok();
             if !script_ok {
                 errors.push(FieldError::new(
                     field("scriptName"),
@@ -516,7 +518,7 @@ impl AlertService {
             deliveries.push(Delivery {
                 channel: channel.to_wire(),
                 ok: outcome.is_ok(),
-                error: outcome.err(),
+                error: outcome.err().map(|e| e.to_string()),
             });
         }
         Ok(deliveries)
@@ -550,7 +552,7 @@ fn validate(
 ) -> ServiceResult<AlertRule> {
     let mut errors = Vec::new();
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if bounded_text(name, 1..=100).is_err() {
         errors.push(FieldError::new("name", "must be 1 to 100 printable characters"));
     }
     let condition = Condition::parse(&input.condition)
@@ -573,7 +575,7 @@ fn validate(
             // A channel listed twice (`email` and ` email`) is notified once.
             Ok(channel) if channels.contains(&channel) => {}
             Ok(channel) => channels.push(channel),
-            Err(message) => errors.push(FieldError::new(format!("channels[{i}]"), message)),
+            Err(err) => errors.push(FieldError::new(format!("channels[{i}]"), err.to_string())),
         }
     }
     let source = match input.source.as_deref().filter(|s| !s.is_empty()) {

@@ -23,12 +23,12 @@ pub use views::{
 use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;
-use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
+use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::{
     HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
     LogPage, LogQuery, MAX_MESSAGE_BYTES, MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
 };
-use crate::model::{Permission, Project, ProjectId, Source, SourceId, SourceName, UserId};
+use crate::model::{Permission, Project, ProjectId, ServerId, Source, SourceId, SourceName, UserId};
 use crate::port::live::{LiveEvent, LiveSubscription};
 use crate::repo::{AppendOutcome, LogPages};
 
@@ -114,7 +114,7 @@ pub struct LogService {
     projects: ProjectService,
     /// Source names by id: sources are never renamed, so a token's bound
     /// source is looked up once, not on every ingest request.
-    source_names: Arc<Mutex<HashMap<SourceId, String>>>,
+    source_names: Arc<Mutex<HashMap<SourceId, SourceName>>>,
     /// Sources known to exist, so named sources are created once.
     known_sources: Arc<Mutex<HashSet<(ProjectId, String)>>>,
     /// When expired idempotency keys were last purged by this service.
@@ -176,10 +176,19 @@ impl LogService {
             None => None,
         };
 
+        // The token's server id was checked when the agent registered;
+        // parsing it once here lets every entry hold a `ServerId`.
+        let server_id = match token.server_id.as_deref() {
+            Some(raw) => Some(
+                ServerId::parse(raw)
+                    .map_err(|_| ServiceError::Internal("the token's server id is not valid".into()))?,
+            ),
+            None => None,
+        };
         let mut errors = Vec::new();
         let mut entries = Vec::with_capacity(inputs.len());
         for (index, input) in inputs.into_iter().enumerate() {
-            match validate(input, index, &project, now, bound_source.as_deref(), token.server_id.as_deref()) {
+            match validate(input, index, &project, now, bound_source.as_ref(), server_id.as_ref()) {
                 Ok(entry) => entries.push(entry),
                 Err(mut errs) => errors.append(&mut errs),
             }
@@ -231,37 +240,35 @@ impl LogService {
         }
     }
 
-    async fn source_name(&self, project: ProjectId, id: SourceId) -> ServiceResult<String> {
+    async fn source_name(&self, project: ProjectId, id: SourceId) -> ServiceResult<SourceName> {
         if let Some(name) = self.source_names.lock().expect("poisoned").get(&id) {
             return Ok(name.clone());
         }
         let sources = self.deps.repos.sources.list_by_project(project).await?;
         let source = sources.into_iter().find(|s| s.id == id).ok_or(ServiceError::NotFound("source"))?;
-        let name = source.name.as_str().to_owned();
-        self.source_names.lock().expect("poisoned").insert(id, name.clone());
-        Ok(name)
+        self.source_names.lock().expect("poisoned").insert(id, source.name.clone());
+        Ok(source.name)
     }
 
     /// Creates the named sources that don't exist yet.
     async fn ensure_sources(&self, project: ProjectId, entries: &[NewLogEntry]) -> ServiceResult<()> {
-        let wanted: HashSet<&str> = entries.iter().filter_map(|e| e.source.as_deref()).collect();
+        let wanted: HashSet<&SourceName> = entries.iter().filter_map(|e| e.source.as_ref()).collect();
         for name in wanted {
-            let key = (project, name.to_owned());
+            let key = (project, name.as_str().to_owned());
             if self.known_sources.lock().expect("poisoned").contains(&key) {
                 continue;
             }
-            let parsed = SourceName::parse(name).map_err(|e| ServiceError::Validation(vec![e]))?;
-            if self.deps.repos.sources.find_by_name(project, &parsed).await?.is_none() {
+            if self.deps.repos.sources.find_by_name(project, name).await?.is_none() {
                 let source = Source {
                     id: self.deps.next_id::<SourceId>().await?,
                     project_id: project,
-                    name: parsed,
+                    name: name.clone(),
                     description: crate::model::Label::parse("description", "", 1).expect("empty is valid"),
                     created_at: self.deps.clock.now(),
                 };
                 match self.deps.repos.sources.insert(&source, None).await {
                     // Another request created it first: that is the outcome we wanted.
-                    Ok(()) | Err(RepositoryError::Conflict(_)) => {}
+                    Ok(()) | Err(RepositoryError::Conflict(ConflictKey::Name)) => {}
                     Err(other) => return Err(other.into()),
                 }
             }
@@ -392,8 +399,8 @@ fn validate(
     index: usize,
     project: &Project,
     now: DateTime<Utc>,
-    bound_source: Option<&str>,
-    server_id: Option<&str>,
+    bound_source: Option<&SourceName>,
+    server_id: Option<&ServerId>,
 ) -> Result<NewLogEntry, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut fail = |field: &str, message: String| {
@@ -443,10 +450,10 @@ fn validate(
         fail("tags", format!("each tag must be 1 to {MAX_TAG_BYTES} bytes, without commas"));
     }
     let source = match (bound_source, input.source) {
-        (Some(bound), _) => Some(bound.to_owned()),
+        (Some(bound), _) => Some(bound.clone()),
         (None, None) => None,
         (None, Some(name)) => match SourceName::parse(&name) {
-            Ok(name) => Some(name.as_str().to_owned()),
+            Ok(name) => Some(name),
             Err(e) => {
                 fail("source", e.message);
                 None
@@ -468,6 +475,6 @@ fn validate(
         metadata,
         tags,
         source,
-        server_id: server_id.map(str::to_owned),
+        server_id: server_id.cloned(),
     })
 }

@@ -7,7 +7,7 @@ use tracing::instrument;
 
 use super::Deps;
 use super::principal::Principal;
-use crate::error::{RepositoryError, ServiceError, ServiceResult, collect};
+use crate::error::{ConflictKey, RepositoryError, ServiceError, ServiceResult, collect};
 use crate::model::{ArchivedFilter, Label, Permission, Project, ProjectId, ProjectName, UserId};
 
 /// Longest project label, in characters.
@@ -102,7 +102,7 @@ impl ProjectService {
             created_at: self.deps.clock.now(),
         };
         self.deps.repos.projects.insert(&project).await.map_err(|e| match e {
-            RepositoryError::Conflict(_) => {
+            RepositoryError::Conflict(ConflictKey::Name) => {
                 ServiceError::Conflict(format!("a project named `{}` already exists", project.name))
             }
             other => other.into(),

@@ -9,7 +9,7 @@ use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;
 use super::tokens::{IssuedToken, mint};
-use crate::error::{RepositoryError, ServiceError, ServiceResult, collect};
+use crate::error::{ConflictKey, RepositoryError, ServiceError, ServiceResult, collect};
 use crate::model::{Label, Source, SourceId, SourceName, TokenKind};
 
 /// Longest source description.
@@ -73,7 +73,7 @@ impl SourceService {
         )
         .await?;
         self.deps.repos.sources.insert(&source, Some(&issued.token)).await.map_err(|e| match e {
-            RepositoryError::Conflict(_) => {
+            RepositoryError::Conflict(ConflictKey::Name) => {
                 ServiceError::Conflict(format!("a source named `{}` already exists", source.name.as_str()))
             }
             other => other.into(),

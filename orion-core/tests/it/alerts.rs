@@ -24,7 +24,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use orion_core::model::Project;
 use orion_core::model::alert::{AlertEvent, AlertRule, Channel};
-use orion_core::port::{Clock, Notification, Notifier};
+use orion_core::port::{Clock, DeliveryError, Notification, Notifier};
 use orion_core::service::{AlertInput, Evaluation, HeartbeatInput, LogInput, Principal, RuleInput};
 use orion_core::{Orion, Repos, ServiceError};
 use orion_testkit::builders::{
@@ -38,7 +38,7 @@ const HOOK: &str = "webhook:https://hooks.example.com/ok";
 /// A webhook [`TestNotifier`] always fails to deliver, with [`BROKEN_ERROR`].
 const BROKEN: &str = "webhook:https://hooks.example.com/broken";
 /// Why [`BROKEN`] fails.
-const BROKEN_ERROR: &str = "HTTP 502 from hooks.example.com";
+const BROKEN_ERROR: &str = "POST to https://hooks.example.com failed: HTTP 502 Bad Gateway";
 
 /// Records every send; fails for [`BROKEN`].
 #[derive(Debug, Default)]
@@ -55,9 +55,16 @@ impl TestNotifier {
 
 #[async_trait]
 impl Notifier for TestNotifier {
-    async fn send(&self, channel: &Channel, notification: &Notification) -> Result<(), String> {
+    async fn send(&self, channel: &Channel, notification: &Notification) -> Result<(), DeliveryError> {
         self.sent.lock().expect("not poisoned").push((channel.clone(), notification.clone()));
-        if channel.to_wire() == BROKEN { Err(BROKEN_ERROR.to_owned()) } else { Ok(()) }
+        if channel.to_wire() != BROKEN {
+            return Ok(());
+        }
+        Err(DeliveryError::Post {
+            target: "https://hooks.example.com".into(),
+            problem: "HTTP 502 Bad Gateway".into(),
+            attempts: 1,
+        })
     }
 }
 

@@ -84,8 +84,8 @@ impl<'a> From<&'a LogEntry> for LogView<'a> {
             message: &e.message,
             metadata: &e.metadata,
             tags: &e.tags,
-            source: e.source.as_deref(),
-            server_id: e.server_id.as_deref(),
+            source: e.source_str(),
+            server_id: e.server_id_str(),
         }
     }
 }

@@ -50,8 +50,7 @@ fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejec
                 Ok(parsed) => parsed,
                 Err(refused) => return Ok(refused),
             };
-            let listed =
-                orion.agents().incidents(&who, &project, status, window.from, window.to, window.limit);
+            let listed = orion.agents().incidents(&who, &project, status, window);
             result(listed.await, |incidents| {
                 json(StatusCode::OK, &incidents.iter().map(IncidentView::from).collect::<Vec<_>>())
             })

@@ -49,8 +49,7 @@ fn heartbeats(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp:
                     Ok(window) => window,
                     Err(refused) => return Ok(refused),
                 };
-                let (from, to, limit) = (window.from, window.to, window.limit);
-                result(orion.agents().heartbeats(&who, &project, &server, from, to, limit).await, |beats| {
+                result(orion.agents().heartbeats(&who, &project, &server, window).await, |beats| {
                     json(StatusCode::OK, &beats.iter().map(HeartbeatView::from).collect::<Vec<_>>())
                 })
             },

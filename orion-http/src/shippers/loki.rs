@@ -36,6 +36,10 @@ use crate::filters::{Body, body, orion as with_orion};
 use crate::respond::no_content;
 use crate::routes::Routes;
 
+mod labels;
+
+pub use labels::{LabelError, parse_labels};
+
 /// `logproto.PushRequest`.
 #[derive(Clone, PartialEq, Message)]
 pub struct PushRequest {
@@ -154,11 +158,11 @@ pub fn parse_protobuf(body: &[u8]) -> Result<Vec<LogInput>, ApiError> {
         .map_err(|e| invalid_body(format!("the body is not a valid Loki PushRequest: {e}")))?;
     let mut out = Vec::new();
     for (index, stream) in request.streams.into_iter().enumerate() {
-        let labels = parse_labels(&stream.labels).map_err(|message| {
+        let labels = parse_labels(&stream.labels).map_err(|err| {
             ApiError::validation(vec![FieldError {
                 index: Some(index),
                 field: "streams.labels".into(),
-                message,
+                message: err.to_string(),
             }])
         })?;
         for entry in stream.entries {
@@ -258,92 +262,9 @@ fn input(
     }
 }
 
-/// A label set in Prometheus syntax (`{a="b", c="d"}`), in order.
-pub fn parse_labels(raw: &str) -> Result<Vec<(String, String)>, String> {
-    let mut chars = raw.trim().chars().peekable();
-    let skip_ws = |chars: &mut std::iter::Peekable<std::str::Chars>| {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-    };
-    if chars.next() != Some('{') {
-        return Err("labels must start with `{`".into());
-    }
-    let mut labels = Vec::new();
-    loop {
-        skip_ws(&mut chars);
-        if chars.peek() == Some(&'}') {
-            chars.next();
-            break;
-        }
-        let mut name = String::new();
-        while let Some(&c) = chars.peek() {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
-                name.push(c);
-                chars.next();
-            } else {
-                break;
-            }
-        }
-        if name.is_empty() {
-            return Err("a label name is missing".into());
-        }
-        skip_ws(&mut chars);
-        if chars.next() != Some('=') {
-            return Err(format!("`=` expected after the label `{name}`"));
-        }
-        skip_ws(&mut chars);
-        if chars.next() != Some('"') {
-            return Err(format!("the value of `{name}` must be a quoted string"));
-        }
-        let mut value = String::new();
-        loop {
-            match chars.next() {
-                None => return Err(format!("the value of `{name}` is not terminated")),
-                Some('"') => break,
-                Some('\\') => match chars.next() {
-                    Some('n') => value.push('\n'),
-                    Some('t') => value.push('\t'),
-                    Some(c) => value.push(c),
-                    None => return Err(format!("the value of `{name}` is not terminated")),
-                },
-                Some(c) => value.push(c),
-            }
-        }
-        labels.push((name, value));
-        skip_ws(&mut chars);
-        match chars.next() {
-            Some(',') => {}
-            Some('}') => break,
-            _ => return Err("`,` or `}` expected after a label".into()),
-        }
-    }
-    skip_ws(&mut chars);
-    if chars.next().is_some() {
-        return Err("unexpected text after `}`".into());
-    }
-    Ok(labels)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn label_sets_in_prometheus_syntax() {
-        assert_eq!(
-            parse_labels(r#"{job="api", level="warn",msg="a \"b\"\n"}"#).unwrap(),
-            [
-                ("job".into(), "api".into()),
-                ("level".into(), "warn".into()),
-                ("msg".into(), "a \"b\"\n".into())
-            ]
-        );
-        assert!(parse_labels("{}").unwrap().is_empty());
-        for bad in ["", "job=\"a\"", "{job}", "{job=a}", "{job=\"a\"", "{job=\"a\"} x", "{=\"a\"}"] {
-            assert!(parse_labels(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn a_snappy_push_maps_labels_and_structured_metadata() {

@@ -6,7 +6,7 @@
 //! still refused is what the native endpoint refuses for sizes
 //! (metadata over 16 KiB, more than 10,000 entries).
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use orion_core::model::log::{Level, MAX_MESSAGE_BYTES};
 
 /// The message stored when a record has none (an OTLP record without a
@@ -115,7 +115,7 @@ pub fn nanos(ns: u64) -> Option<String> {
 
 /// A time as the RFC 3339 string the service parses.
 pub fn rfc3339(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Nanos, true)
+    orion_core::rfc3339::nanos(time)
 }
 
 /// A date-time as shippers write them: RFC 3339, also with a space for the

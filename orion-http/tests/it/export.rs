@@ -13,7 +13,7 @@ use orion_core::model::log::{
     HistogramCount, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery,
     NewLogEntry,
 };
-use orion_core::model::{ArchivedFilter, ProjectId};
+use orion_core::model::{ArchivedFilter, ProjectId, SourceName};
 use orion_core::repo::{AppendOutcome, LogRepository};
 use orion_testkit::{InMemoryRepos, TestServer};
 use reqwest::{Method, StatusCode};
@@ -45,7 +45,7 @@ fn row(project: ProjectId, i: usize) -> NewLogEntry {
         message,
         metadata: json!({ "i": i }).as_object().unwrap().clone(),
         tags: if i.is_multiple_of(3) { vec!["every".into(), "third".into()] } else { vec![] },
-        source: i.is_multiple_of(2).then(|| "api".to_owned()),
+        source: i.is_multiple_of(2).then(|| SourceName::parse("api").unwrap()),
         server_id: None,
     }
 }
@@ -132,7 +132,7 @@ fn check_csv(body: &[u8]) {
         let wanted = [
             at.as_str(),
             expected.level.as_str(),
-            expected.source.as_deref().unwrap_or(""),
+            expected.source_str().unwrap_or(""),
             expected.message.as_str(),
             tags.as_str(),
             metadata.as_str(),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use orion_core::model::log::{
     Level, LevelFilter, LogCursor, LogEntry, LogFilter, MetaCondition, MetaOp, NewLogEntry, Term, TermKind,
 };
+use orion_core::model::{ServerId, SourceName};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -66,9 +67,21 @@ pub const WORDS: &[&str] = &[
     "9f86d081",
 ];
 const TAGS: &[&str] = &["api", "web", "v2", "canary", "Api", "ß", "日本", "", "checkout", "eu-west-1"];
-const SOURCES: &[&str] = &["app", "worker", "App", "", "ß-source"];
+/// Source names entries may hold: only valid ones, since a `SourceName`
+/// cannot be anything else.
+const SOURCES: &[&str] = &["app", "worker", "app-2", "a", "9f86d081"];
+/// Source names filters may ask for: anything, valid or not.
+const ASKED_SOURCES: &[&str] = &["nope", "App", "", "ß-source"];
 const KEYS: &[&str] =
     &["region", "userId", "status", "requestId", "nested", "list", "flag", "ratio", "big", ""];
+
+fn source(name: &str) -> SourceName {
+    SourceName::parse(name).expect("SOURCES holds valid names")
+}
+
+fn server(id: &str) -> ServerId {
+    ServerId::parse(id).expect("a valid server id")
+}
 
 /// A random message of 0 to ~15 words.
 pub fn message(rng: &mut StdRng) -> String {
@@ -163,7 +176,7 @@ pub fn entries(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
     let base_ts = if rng.random_bool(0.05) { -86_400_000_000 } else { 1_700_000_000_000_000 };
     let spread: i64 = [1, 1_000, 3_600_000_000, 86_400_000_000][rng.random_range(0..4)];
     let ms_only = rng.random_bool(0.5);
-    let block_source = SOURCES.choose(rng).copied().map(str::to_owned);
+    let block_source = SOURCES.choose(rng).copied().map(source);
     let first_id: i64 = rng.random_range(-5..1i64 << 40);
     let mut ids: Vec<i64> = if shape.sequential_ids {
         (0..n as i64).map(|i| first_id + i).collect()
@@ -208,12 +221,12 @@ pub fn entries(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
                     } else if rng.random_bool(0.2) {
                         None
                     } else {
-                        SOURCES.choose(rng).copied().map(str::to_owned)
+                        SOURCES.choose(rng).copied().map(source)
                     },
                     server_id: match rng.random_range(0..3) {
                         0 => None,
-                        1 => Some("srv-1".to_owned()),
-                        _ => Some(format!("srv-{}", rng.random_range(0..5))),
+                        1 => Some(server("srv-1")),
+                        _ => Some(server(&format!("srv-{}", rng.random_range(0..5)))),
                     },
                 },
             }
@@ -288,8 +301,8 @@ pub fn filter(rng: &mut StdRng, entries: &[LogEntry]) -> LogFilter {
     };
     if rng.random_bool(0.2) {
         f.source = match rng.random_range(0..4) {
-            0 => Some("nope".to_owned()),
-            _ => pick(rng).source.clone().or(Some("app".to_owned())),
+            0 => ASKED_SOURCES.choose(rng).map(|s| (*s).to_owned()),
+            _ => pick(rng).source_str().map(str::to_owned).or(Some("app".to_owned())),
         };
     }
     if rng.random_bool(0.25) {
@@ -342,14 +355,14 @@ pub fn term(rng: &mut StdRng, entries: &[LogEntry]) -> Term {
         2 => TermKind::Levels(
             (0..rng.random_range(1..3)).map(|_| Level::ALL[rng.random_range(0..6)]).collect(),
         ),
-        3 => TermKind::Source(pick(rng).source.clone().unwrap_or_else(|| "nope".into())),
+        3 => TermKind::Source(pick(rng).source_str().unwrap_or("nope").to_owned()),
         4 => {
             let e = pick(rng);
             TermKind::Tag(
                 e.tags.first().cloned().unwrap_or_else(|| TAGS.choose(rng).copied().unwrap_or("x").into()),
             )
         }
-        5 => TermKind::Server(pick(rng).server_id.clone().unwrap_or_else(|| "srv-none".into())),
+        5 => TermKind::Server(pick(rng).server_id_str().unwrap_or("srv-none").to_owned()),
         _ => {
             let e = pick(rng);
             let (key, value) = match e.metadata.iter().nth(rng.random_range(0..e.metadata.len().max(1))) {

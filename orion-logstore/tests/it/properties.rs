@@ -174,7 +174,7 @@ fn entry(id: i64, message: &str) -> LogEntry {
             message: message.to_owned(),
             metadata: serde_json::Map::new(),
             tags: Vec::new(),
-            source: Some("app".to_owned()),
+            source: Some(orion_core::model::SourceName::parse("app").unwrap()),
             server_id: None,
         },
     }

@@ -42,7 +42,7 @@ fn encode_then_decode_is_the_identity() {
         }
         let first = entries[0].entry.source.clone();
         let uniform = first.is_some() && entries.iter().all(|e| e.entry.source == first);
-        assert_eq!(s.source, if uniform { first } else { None });
+        assert_eq!(s.source.as_deref(), if uniform { first.as_ref().map(|f| f.as_str()) } else { None });
         assert_eq!(s.frame_count as usize, block.frames.len());
         let sorted =
             entries.windows(2).all(|w| (w[0].entry.timestamp, w[0].id) <= (w[1].entry.timestamp, w[1].id));

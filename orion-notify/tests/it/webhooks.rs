@@ -134,7 +134,7 @@ async fn a_webhook_that_keeps_failing_is_an_error_naming_only_scheme_and_host() 
     // Slack and Discord URLs carry their token in the path.
     let url = sink.url_with_path("/services/T000/B000/s3cr3t-token");
 
-    let err = notifiers(WAIT, 1).send(&Channel::Slack(url), &firing()).await.unwrap_err();
+    let err = notifiers(WAIT, 1).send(&Channel::Slack(url), &firing()).await.unwrap_err().to_string();
 
     assert_eq!(sink.received().len(), 2, "first attempt and one retry");
     let origin = sink.url().trim_end_matches("/hook").to_owned();
@@ -152,7 +152,8 @@ async fn a_client_error_is_not_retried_and_its_answer_is_quoted() {
     })
     .await;
 
-    let err = notifiers(WAIT, 1).send(&Channel::Webhook(sink.url()), &firing()).await.unwrap_err();
+    let err =
+        notifiers(WAIT, 1).send(&Channel::Webhook(sink.url()), &firing()).await.unwrap_err().to_string();
 
     assert_eq!(sink.received().len(), 1);
     assert!(err.ends_with(r#"failed: HTTP 404 Not Found: {"error":"sink told to fail"}"#), "{err}");
@@ -162,7 +163,8 @@ async fn a_client_error_is_not_retried_and_its_answer_is_quoted() {
 async fn with_no_retries_a_500_is_reported_after_one_attempt() {
     let sink = WebhookSink::failing_first(usize::MAX).await;
 
-    let err = notifiers(WAIT, 0).send(&Channel::Webhook(sink.url()), &firing()).await.unwrap_err();
+    let err =
+        notifiers(WAIT, 0).send(&Channel::Webhook(sink.url()), &firing()).await.unwrap_err().to_string();
 
     assert_eq!(sink.received().len(), 1);
     assert!(!err.contains("attempts"), "{err}");
@@ -178,7 +180,8 @@ async fn a_slow_webhook_times_out_with_a_clean_message() {
     let err = notifiers(Duration::from_millis(200), 0)
         .send(&Channel::Discord(sink.url_with_path("/api/webhooks/1/tok3n")), &firing())
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
 
     assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
     assert!(err.contains("no answer within 0.2s"), "{err}");
@@ -191,7 +194,7 @@ async fn an_unreachable_webhook_is_retried_then_reported_without_its_path() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/hooks/secret-path");
 
-    let err = notifiers(WAIT, 1).send(&Channel::Webhook(url), &firing()).await.unwrap_err();
+    let err = notifiers(WAIT, 1).send(&Channel::Webhook(url), &firing()).await.unwrap_err().to_string();
 
     assert!(err.starts_with(&format!("POST to http://127.0.0.1:{port} failed: cannot connect")), "{err}");
     assert!(err.contains("after 2 attempts"), "{err}");

@@ -9,8 +9,8 @@
 //! `id_sequences`, started past every converted id (`id >> 16`), so ids
 //! issued after the conversion are larger than every kept one.
 
-use orion_core::model::ProjectId;
 use orion_core::model::log::{Level, LogEntry, NewLogEntry};
+use orion_core::model::{ProjectId, ServerId, SourceName};
 use sea_orm::{DbBackend, Statement, Value};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -223,8 +223,18 @@ fn old_row(row: &sea_orm::QueryResult) -> Result<LogEntry, DbErr> {
             message: row.try_get_by_index(5)?,
             metadata: serde_json::from_str(&metadata).map_err(|_| bad("metadata"))?,
             tags: serde_json::from_str(&tags).map_err(|_| bad("tags"))?,
-            source: row.try_get_by_index(8)?,
-            server_id: row.try_get_by_index(9)?,
+            // The service checked both on ingest; a row that fails now is
+            // as damaged as one with a bad level.
+            source: row
+                .try_get_by_index::<Option<String>>(8)?
+                .map(|raw| SourceName::parse(&raw))
+                .transpose()
+                .map_err(|_| bad("source"))?,
+            server_id: row
+                .try_get_by_index::<Option<String>>(9)?
+                .map(|raw| ServerId::parse(&raw))
+                .transpose()
+                .map_err(|_| bad("server id"))?,
         },
     })
 }

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::error::{RepoResult, RepositoryError};
+use orion_core::error::{ConflictKey, RepoResult, RepositoryError};
 use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, ProjectId, ServerId};
 use orion_core::repo::CommandRepository;
 use sea_orm::entity::prelude::*;
@@ -129,7 +129,7 @@ impl CommandRepository for CommandRepo {
         let current = self.of(project, server_id, id).await?;
         match (done.rows_affected, current) {
             (_, None) => Err(RepositoryError::NotFound),
-            (0, Some(_)) => Err(RepositoryError::Conflict("command already acknowledged".into())),
+            (0, Some(_)) => Err(RepositoryError::Conflict(ConflictKey::Acknowledged)),
             (_, Some(command)) => Ok(command),
         }
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use orion_core::error::{RepoResult, RepositoryError};
 use orion_core::model::{
     Heartbeat, HeartbeatAverages, HeartbeatBucket, Metrics, ProjectId, ScriptState, ScriptStatus, ServerId,
-    Usage,
+    Usage, Window,
 };
 use orion_core::repo::HeartbeatRepository;
 use sea_orm::entity::prelude::*;
@@ -174,21 +174,19 @@ impl HeartbeatRepository for HeartbeatRepo {
         &self,
         project: ProjectId,
         server_id: &ServerId,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> RepoResult<Vec<Heartbeat>> {
         let mut query = Entity::find().filter(of_server(project, server_id));
-        if let Some(from) = from {
+        if let Some(from) = window.from() {
             query = query.filter(Column::Timestamp.gte(micros_bound(from)));
         }
-        if let Some(to) = to {
+        if let Some(to) = window.to() {
             query = query.filter(Column::Timestamp.lt(micros_bound(to)));
         }
         let rows = query
             .order_by_desc(Column::Timestamp)
             .order_by_desc(Column::Id)
-            .limit(u64::from(limit))
+            .limit(u64::from(window.limit()))
             .all(&self.0)
             .await
             .map_err(repo_err)?;

@@ -10,10 +10,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::error::{RepoResult, RepositoryError};
+use orion_core::error::{ConflictKey, RepoResult, RepositoryError};
 use orion_core::model::{
     ContextLine, ContextMetrics, CrashContext, Incident, IncidentChange, IncidentId, IncidentStatus, Metrics,
-    OutputStream, ProjectId, ServerId, Usage,
+    OutputStream, ProjectId, ServerId, Usage, Window,
 };
 use orion_core::repo::IncidentRepository;
 use sea_orm::entity::prelude::*;
@@ -223,7 +223,7 @@ impl IncidentRepository for IncidentRepo {
         loop {
             attempt += 1;
             match self.record_once(report).await {
-                Err(RepositoryError::Conflict(what)) if what.contains("open_key") && attempt < ATTEMPTS => {}
+                Err(RepositoryError::Conflict(ConflictKey::OpenKey)) if attempt < ATTEMPTS => {}
                 other => return other,
             }
         }
@@ -318,24 +318,22 @@ impl IncidentRepository for IncidentRepo {
         &self,
         project: ProjectId,
         status: Option<IncidentStatus>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> RepoResult<Vec<Incident>> {
         let mut query = Entity::find().filter(Column::ProjectId.eq(project.get()));
         if let Some(status) = status {
             query = query.filter(Column::Status.eq(status.as_str()));
         }
-        if let Some(from) = from {
+        if let Some(from) = window.from() {
             query = query.filter(Column::LastAt.gte(micros_bound(from)));
         }
-        if let Some(to) = to {
+        if let Some(to) = window.to() {
             query = query.filter(Column::LastAt.lt(micros_bound(to)));
         }
         let rows = query
             .order_by_desc(Column::LastAt)
             .order_by_desc(Column::Seq)
-            .limit(u64::from(limit))
+            .limit(u64::from(window.limit()))
             .all(&self.0)
             .await
             .map_err(repo_err)?;

@@ -49,7 +49,7 @@ mod store;
 mod writer;
 
 pub use cache::LogCache;
-pub use check::CheckReport;
+pub use check::{CheckReport, Damage};
 pub use writer::{IngestOptions, IngestStats};
 
 use keys::Claim;

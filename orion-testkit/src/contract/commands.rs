@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use orion_core::model::{Command, CommandId, CommandKind, CommandStatus, ProjectId, Server};
-use orion_core::{Repos, RepositoryError};
+use orion_core::{ConflictKey, Repos, RepositoryError};
 use serde_json::{Map, json};
 
 use super::{AGENT_RETENTION, assert_not_found, at, retention_cutoff, stored_project, stored_server};
@@ -166,7 +166,10 @@ pub async fn acknowledging_records_the_outcome_once(repos: &Repos) {
         .commands
         .acknowledge(project.id, &server.server_id, ok.id, CommandStatus::Failed, Some("late"), at(9_000))
         .await;
-    assert!(matches!(again, Err(RepositoryError::Conflict(_))), "expected Conflict, got {again:?}");
+    assert!(
+        matches!(again, Err(RepositoryError::Conflict(ConflictKey::Acknowledged))),
+        "expected Conflict, got {again:?}"
+    );
     assert_eq!(repos.commands.find(project.id, ok.id).await.expect("find"), Some(expected));
     assert!(repos.commands.pending(project.id, &server.server_id).await.expect("pending").is_empty());
 }
@@ -216,7 +219,7 @@ pub async fn of_concurrent_acknowledgements_exactly_one_succeeds(repos: &Repos) 
                 assert_eq!(command.output.as_deref(), Some(output.as_str()));
                 winners.push(command);
             }
-            (_, Err(RepositoryError::Conflict(_))) => {}
+            (_, Err(RepositoryError::Conflict(ConflictKey::Acknowledged))) => {}
             (_, Err(other)) => panic!("a losing racer must see Conflict, got {other:?}"),
         }
     }

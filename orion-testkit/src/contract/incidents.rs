@@ -7,7 +7,9 @@ use orion_core::model::{
     ProjectId, Server, Usage,
 };
 
-use super::{AGENT_RETENTION, at, new_server, random, retention_cutoff, stored_project, stored_server};
+use super::{
+    AGENT_RETENTION, at, new_server, random, retention_cutoff, stored_project, stored_server, window,
+};
 
 /// Runs every incident check.
 pub async fn run(repos: &Repos) {
@@ -86,7 +88,7 @@ fn context(lines: usize) -> CrashContext {
 }
 
 async fn list_all(repos: &Repos, project: ProjectId) -> Vec<Incident> {
-    repos.incidents.list(project, None, None, None, 1_000).await.expect("list")
+    repos.incidents.list(project, None, window(None, None, 1_000)).await.expect("list")
 }
 
 /// With and without a server, script and context, with a long Unicode
@@ -196,11 +198,17 @@ pub async fn resolving_is_conditional_and_the_next_report_opens_a_new_incident(r
     let (next, opened) = repos.incidents.record(&again(&first, 5_000, "back")).await.expect("record");
     assert!(opened);
     assert_ne!(next.id, first.id);
-    let open =
-        repos.incidents.list(project.id, Some(IncidentStatus::Open), None, None, 10).await.expect("list");
+    let open = repos
+        .incidents
+        .list(project.id, Some(IncidentStatus::Open), window(None, None, 10))
+        .await
+        .expect("list");
     assert_eq!(open, std::slice::from_ref(&next));
-    let closed =
-        repos.incidents.list(project.id, Some(IncidentStatus::Resolved), None, None, 10).await.expect("list");
+    let closed = repos
+        .incidents
+        .list(project.id, Some(IncidentStatus::Resolved), window(None, None, 10))
+        .await
+        .expect("list");
     assert_eq!(closed, [resolved]);
     assert_eq!(repos.incidents.open_of_server(project.id, &server.server_id).await.expect("open"), [next]);
 }
@@ -239,7 +247,7 @@ pub async fn incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_
         assert!(incidents.iter().all(|i| i.project_id == project.id), "only the project's own");
         incidents.into_iter().map(|i| i.last_at).collect()
     };
-    let list = |from, to, limit| repos.incidents.list(project.id, None, from, to, limit);
+    let list = |from, to, limit| repos.incidents.list(project.id, None, window(from, to, limit));
 
     let all = stamps(list(None, None, 100).await.expect("list"));
     assert_eq!(all, [30_000, 20_000, 19_999, 15_000, 10_000, 9_999, 0].map(at));

@@ -20,8 +20,8 @@ mod text_search;
 
 use chrono::{DateTime, Utc};
 use orion_core::Repos;
-use orion_core::model::ProjectId;
 use orion_core::model::log::{Level, LogEntry, LogFilter, LogQuery, NewLogEntry};
+use orion_core::model::{ProjectId, ServerId, SourceName};
 use serde_json::Map;
 
 use super::at;
@@ -45,6 +45,16 @@ const MAX_LIMIT: u32 = 1_000;
 /// A minimal entry of `project` at `at(offset_ms)`.
 fn entry(project: ProjectId, offset_ms: i64, level: Level, message: &str) -> NewLogEntry {
     entry_at(project, at(offset_ms), level, message)
+}
+
+/// `name` as a source name; the suites only use valid ones.
+fn source(name: &str) -> SourceName {
+    SourceName::parse(name).expect("a valid source name")
+}
+
+/// `id` as a server id; the suites only use valid ones.
+fn server(id: &str) -> ServerId {
+    ServerId::parse(id).expect("a valid server id")
 }
 
 /// A minimal entry of `project` at `timestamp`.

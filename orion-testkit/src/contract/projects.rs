@@ -1,7 +1,7 @@
 //! Contract of [`ProjectRepository`](orion_core::repo::ProjectRepository).
 
-use orion_core::Repos;
 use orion_core::model::{ArchivedFilter, Project, ProjectId, ProjectName};
+use orion_core::{ConflictKey, Repos};
 
 use super::{
     assert_conflict, assert_not_found, at, new_project, new_source, new_token, random, stored_project,
@@ -37,7 +37,7 @@ pub async fn two_owners_may_use_the_same_name_but_one_owner_may_not(repos: &Repo
     repos.projects.insert(&new_project(ada.id, &name, at(0))).await.expect("ada's");
     repos.projects.insert(&new_project(bob.id, &name, at(0))).await.expect("bob's, same name");
     let duplicate = new_project(ada.id, &name, at(1));
-    assert_conflict(repos.projects.insert(&duplicate).await, "name");
+    assert_conflict(repos.projects.insert(&duplicate).await, ConflictKey::Name);
     assert_eq!(repos.projects.find_by_id(duplicate.id).await.expect("find"), None);
 }
 

@@ -37,7 +37,10 @@ pub async fn saved_searches_round_trip_with_unique_names_and_a_bounded_count(rep
     assert_eq!(s.list(project.id).await.expect("list"), [a.clone(), b.clone()]);
 
     let dup = search(project.id, "a", 20);
-    assert!(matches!(s.insert(&dup, 3).await, Err(orion_core::RepositoryError::Conflict(_))));
+    assert!(matches!(
+        s.insert(&dup, 3).await,
+        Err(orion_core::RepositoryError::Conflict(orion_core::ConflictKey::Name))
+    ));
     assert!(s.insert(&search(other.id, "a", 0), 3).await.expect("another project may use the name"));
     assert!(s.insert(&search(project.id, "c", 30), 3).await.expect("insert"));
     assert!(!s.insert(&search(project.id, "d", 40), 3).await.expect("full"), "the fourth is refused");
@@ -55,7 +58,7 @@ pub async fn saved_searches_round_trip_with_unique_names_and_a_bounded_count(rep
     assert_eq!(s.find(project.id, a.id).await.expect("find"), Some(renamed.clone()));
     assert!(matches!(
         s.update(&SavedSearch { name: "b".into(), ..renamed.clone() }).await,
-        Err(orion_core::RepositoryError::Conflict(_))
+        Err(orion_core::RepositoryError::Conflict(orion_core::ConflictKey::Name))
     ));
     assert_not_found(s.update(&SavedSearch { project_id: other.id, ..renamed.clone() }).await);
     assert_not_found(s.delete(other.id, a.id).await);

@@ -10,7 +10,7 @@ use orion_core::model::{
 
 use super::{
     AGENT_RETENTION, assert_not_found, at, new_server, random, retention_cutoff, stored_project,
-    stored_server,
+    stored_server, window,
 };
 
 /// Runs every server and heartbeat check.
@@ -78,7 +78,11 @@ pub(super) fn heartbeat(server: &Server, timestamp: DateTime<Utc>) -> Heartbeat 
 }
 
 async fn list_all(repos: &Repos, server: &Server) -> Vec<Heartbeat> {
-    repos.heartbeats.list(server.project_id, &server.server_id, None, None, 1_000).await.expect("list")
+    repos
+        .heartbeats
+        .list(server.project_id, &server.server_id, window(None, None, 1_000))
+        .await
+        .expect("list")
 }
 
 /// `upsert` of a new server stores it as given and returns it; `find`
@@ -244,13 +248,14 @@ pub async fn heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive
         assert!(beats.iter().all(|h| h.server_id == server.server_id), "only the named server's");
         beats.into_iter().map(|h| h.timestamp).collect()
     };
-    let list = |from, to, limit| repos.heartbeats.list(project.id, &server.server_id, from, to, limit);
+    let list =
+        |from, to, limit| repos.heartbeats.list(project.id, &server.server_id, window(from, to, limit));
 
     let all = stamps(list(None, None, 100).await.expect("list"));
     let offsets = [30_000, 20_000, 19_999, 15_000, 10_000, 9_999, 0];
     assert_eq!(all, offsets.map(at));
-    let window = stamps(list(Some(at(10_000)), Some(at(20_000)), 100).await.expect("list"));
-    assert_eq!(window, [at(19_999), at(15_000), at(10_000)]);
+    let inside = stamps(list(Some(at(10_000)), Some(at(20_000)), 100).await.expect("list"));
+    assert_eq!(inside, [at(19_999), at(15_000), at(10_000)]);
     let from_only = stamps(list(Some(at(20_000)), None, 100).await.expect("list"));
     assert_eq!(from_only, [at(30_000), at(20_000)]);
     let to_only = stamps(list(None, Some(at(9_999)), 100).await.expect("list"));
@@ -261,7 +266,7 @@ pub async fn heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive
     assert_eq!(limited_window, [at(10_000), at(9_999)]);
     assert!(list(Some(at(20_000)), Some(at(20_000)), 100).await.expect("list").is_empty());
     let foreign =
-        repos.heartbeats.list(ProjectId(crate::fresh_id()), &server.server_id, None, None, 100).await;
+        repos.heartbeats.list(ProjectId(crate::fresh_id()), &server.server_id, window(None, None, 100)).await;
     assert!(foreign.expect("list").is_empty());
 }
 
@@ -375,11 +380,16 @@ pub async fn deleting_a_project_removes_its_servers_heartbeats_commands_and_inci
     let counts = |project: ProjectId, server: Server, command| async move {
         (
             repos.servers.list(project).await.expect("servers").len(),
-            repos.heartbeats.list(project, &server.server_id, None, None, 100).await.expect("hb").len(),
+            repos
+                .heartbeats
+                .list(project, &server.server_id, window(None, None, 100))
+                .await
+                .expect("hb")
+                .len(),
             repos.heartbeats.latest(project, &server.server_id).await.expect("latest").is_some(),
             repos.commands.list(project, &server.server_id, 100).await.expect("commands").len(),
             repos.commands.find(project, command).await.expect("find").is_some(),
-            repos.incidents.list(project, None, None, None, 100).await.expect("incidents").len(),
+            repos.incidents.list(project, None, window(None, None, 100)).await.expect("incidents").len(),
         )
     };
     let (server, command) = rows[0].clone();

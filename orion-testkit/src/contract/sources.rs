@@ -1,7 +1,7 @@
 //! Contract of [`SourceRepository`](orion_core::repo::SourceRepository).
 
-use orion_core::Repos;
 use orion_core::model::SourceName;
+use orion_core::{ConflictKey, Repos};
 
 use super::{assert_conflict, at, new_source, new_token, random, stored_project};
 
@@ -33,7 +33,7 @@ pub async fn a_token_hash_collision_stores_neither_source_nor_token(repos: &Repo
     let source = new_source(project.id, &format!("s-{}", random(10)), at(0));
     let mut clash = new_token(project.id, Some(source.id), at(0));
     clash.hash = existing.hash.clone();
-    assert_conflict(repos.sources.insert(&source, Some(&clash)).await, "hash");
+    assert_conflict(repos.sources.insert(&source, Some(&clash)).await, ConflictKey::TokenHash);
 
     assert_eq!(repos.sources.find_by_name(project.id, &source.name).await.expect("find"), None);
     assert!(repos.sources.list_by_project(project.id).await.expect("list").is_empty());
@@ -50,7 +50,7 @@ pub async fn a_duplicate_name_in_one_project_stores_neither(repos: &Repos) {
 
     let duplicate = new_source(project.id, &name, at(1));
     let token = new_token(project.id, Some(duplicate.id), at(1));
-    assert_conflict(repos.sources.insert(&duplicate, Some(&token)).await, "name");
+    assert_conflict(repos.sources.insert(&duplicate, Some(&token)).await, ConflictKey::Name);
     assert_eq!(repos.tokens.find_by_hash(&token.hash).await.expect("find"), None);
     assert_eq!(repos.sources.list_by_project(project.id).await.expect("list").len(), 1);
 }

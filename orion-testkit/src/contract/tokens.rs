@@ -1,7 +1,7 @@
 //! Contract of [`TokenRepository`](orion_core::repo::TokenRepository).
 
-use orion_core::Repos;
 use orion_core::model::{PermissionSet, TokenId, TokenKind};
+use orion_core::{ConflictKey, Repos};
 
 use super::{assert_conflict, assert_not_found, at, new_source, new_token, random, stored_project};
 
@@ -38,7 +38,7 @@ pub async fn a_duplicate_hash_is_a_conflict_naming_hash(repos: &Repos) {
     repos.tokens.insert(&first).await.expect("insert");
     let mut second = new_token(project.id, None, at(1));
     second.hash = first.hash.clone();
-    assert_conflict(repos.tokens.insert(&second).await, "hash");
+    assert_conflict(repos.tokens.insert(&second).await, ConflictKey::TokenHash);
     assert_eq!(repos.tokens.find(project.id, second.id).await.expect("find"), None);
 }
 

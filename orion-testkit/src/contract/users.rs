@@ -1,7 +1,7 @@
 //! Contract of [`UserRepository`](orion_core::repo::UserRepository).
 
-use orion_core::Repos;
 use orion_core::model::{Pseudo, UserId};
+use orion_core::{ConflictKey, Repos};
 
 use super::{assert_conflict, assert_not_found, at, new_user, random};
 
@@ -56,7 +56,7 @@ pub async fn a_duplicate_email_is_a_conflict_naming_email(repos: &Repos) {
     repos.users.insert(&first).await.expect("insert");
     let mut second = new_user();
     second.email = first.email.clone();
-    assert_conflict(repos.users.insert(&second).await, "email");
+    assert_conflict(repos.users.insert(&second).await, ConflictKey::Email);
     assert_eq!(repos.users.find_by_id(second.id).await.expect("find"), None);
 }
 
@@ -67,6 +67,6 @@ pub async fn a_pseudo_differing_only_in_case_is_a_conflict_naming_pseudo(repos: 
     repos.users.insert(&first).await.expect("insert");
     let mut second = new_user();
     second.pseudo = Pseudo::parse(&first.pseudo.as_str().to_uppercase()).expect("valid");
-    assert_conflict(repos.users.insert(&second).await, "pseudo");
+    assert_conflict(repos.users.insert(&second).await, ConflictKey::Pseudo);
     assert_eq!(repos.users.find_by_email(&second.email).await.expect("find"), None);
 }

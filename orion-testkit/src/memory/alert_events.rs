@@ -4,11 +4,11 @@
 use std::cmp::Reverse;
 
 use async_trait::async_trait;
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
 use orion_core::model::alert::AlertEvent;
 use orion_core::repo::AlertEventRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::Db;
 
@@ -24,7 +24,7 @@ impl AlertEventRepository for AlertEvents {
             return Err(RepositoryError::NotFound);
         }
         if store.alert_events.values().any(|e| e.id == event.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
         let seq = store.next_seq();
         // The actions were stored with the firing's claim.

@@ -4,11 +4,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::alert::{ActionOutcome, AlertRule, RuleAction, RuleState};
 use orion_core::model::{AlertEventId, Command, ProjectId, RuleId};
 use orion_core::repo::AlertRuleRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::{Db, oldest_first};
 
@@ -23,7 +23,7 @@ impl AlertRuleRepository for AlertRules {
             return Err(RepositoryError::NotFound);
         }
         if store.alert_rules.contains_key(&rule.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
         let seq = store.next_seq();
         store.alert_rules.insert(rule.id, (seq, rule.clone(), RuleState::default()));
@@ -120,7 +120,7 @@ impl AlertRuleRepository for AlertRules {
                 return Err(RepositoryError::NotFound);
             }
             if store.commands.contains_key(&command.id) {
-                return Err(RepositoryError::Conflict("id".into()));
+                return Err(RepositoryError::Conflict(ConflictKey::Id));
             }
         }
         if let Some((_, _, stored)) = store.alert_rules.get_mut(&id) {

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::LoginChallenge;
 use orion_core::repo::ChallengeRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::Db;
 
@@ -16,7 +16,7 @@ impl ChallengeRepository for Challenges {
     async fn insert(&self, challenge: &LoginChallenge) -> RepoResult<()> {
         let mut store = self.0.lock();
         if store.challenges.contains_key(&challenge.token_hash) {
-            return Err(RepositoryError::Conflict("token_hash".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::TokenHash));
         }
         store.challenges.insert(challenge.token_hash.clone(), challenge.clone());
         Ok(())

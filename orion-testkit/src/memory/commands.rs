@@ -4,10 +4,10 @@ use std::cmp::Reverse;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::{Command, CommandId, CommandStatus, ProjectId, ServerId};
 use orion_core::repo::CommandRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::{Db, oldest_first};
 
@@ -40,7 +40,7 @@ impl CommandRepository for Commands {
             return Err(RepositoryError::NotFound);
         }
         if store.commands.contains_key(&command.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
         let seq = store.next_seq();
         store.commands.insert(command.id, (seq, command.clone()));
@@ -87,7 +87,7 @@ impl CommandRepository for Commands {
             .ok_or(RepositoryError::NotFound)?;
         // The conditional update: only a pending command takes an outcome.
         if command.status != CommandStatus::Pending {
-            return Err(RepositoryError::Conflict("status".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Acknowledged));
         }
         command.status = status;
         command.output = output.map(str::to_owned);

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::{Heartbeat, HeartbeatAverages, HeartbeatBucket, ProjectId, ServerId};
+use orion_core::model::{Heartbeat, HeartbeatAverages, HeartbeatBucket, ProjectId, ServerId, Window};
 use orion_core::repo::HeartbeatRepository;
 
 use super::{Db, in_window};
@@ -152,15 +152,13 @@ impl HeartbeatRepository for Heartbeats {
         &self,
         project: ProjectId,
         server_id: &ServerId,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> RepoResult<Vec<Heartbeat>> {
         Ok(self
             .newest_first(project, server_id)
             .into_iter()
-            .filter(|h| in_window(h.timestamp, from, to))
-            .take(limit as usize)
+            .filter(|h| window.contains(h.timestamp))
+            .take(window.limit() as usize)
             .collect())
     }
 

@@ -5,10 +5,10 @@ use std::cmp::Reverse;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
-use orion_core::model::{Incident, IncidentId, IncidentStatus, ProjectId, ServerId};
+use orion_core::model::{Incident, IncidentId, IncidentStatus, ProjectId, ServerId, Window};
 use orion_core::repo::IncidentRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::{Db, in_window};
 
@@ -42,7 +42,7 @@ impl IncidentRepository for Incidents {
             }
             None => {
                 if store.incidents.contains_key(&report.id) {
-                    return Err(RepositoryError::Conflict("id".into()));
+                    return Err(RepositoryError::Conflict(ConflictKey::Id));
                 }
                 let seq = store.next_seq();
                 store.incidents.insert(report.id, (seq, report.clone()));
@@ -132,22 +132,20 @@ impl IncidentRepository for Incidents {
         &self,
         project: ProjectId,
         status: Option<IncidentStatus>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        limit: u32,
+        window: Window,
     ) -> RepoResult<Vec<Incident>> {
         let store = self.0.lock();
         let mut rows: Vec<(u64, Incident)> = store
             .incidents
             .values()
-            .filter(|(_, i)| i.project_id == project && in_window(i.last_at, from, to))
+            .filter(|(_, i)| i.project_id == project && window.contains(i.last_at))
             .filter(|(_, i)| status.is_none_or(|s| i.status == s))
             .cloned()
             .collect();
         drop(store);
         // Newest first; among equal times the later insertion first.
         rows.sort_by_key(|(seq, i)| Reverse((i.last_at, *seq)));
-        Ok(rows.into_iter().take(limit as usize).map(|(_, i)| i).collect())
+        Ok(rows.into_iter().take(window.limit() as usize).map(|(_, i)| i).collect())
     }
 
     async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {

@@ -1,10 +1,10 @@
 //! [`ProjectRepository`] in memory.
 
 use async_trait::async_trait;
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::{ArchivedFilter, Project, ProjectId, ProjectName, UserId};
 use orion_core::repo::ProjectRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::{Db, oldest_first};
 
@@ -15,12 +15,12 @@ impl ProjectRepository for Projects {
     async fn insert(&self, project: &Project) -> RepoResult<()> {
         let mut store = self.0.lock();
         if store.projects.contains_key(&project.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
         let taken =
             store.projects.values().any(|(_, p)| p.owner_id == project.owner_id && p.name == project.name);
         if taken {
-            return Err(RepositoryError::Conflict("name".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Name));
         }
         let seq = store.next_seq();
         store.projects.insert(project.id, (seq, project.clone()));

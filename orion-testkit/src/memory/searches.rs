@@ -1,10 +1,10 @@
 //! [`SavedSearchRepository`] in memory.
 
 use async_trait::async_trait;
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::{ProjectId, SavedSearch, SearchId};
 use orion_core::repo::SavedSearchRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::Db;
 
@@ -18,7 +18,7 @@ impl SavedSearchRepository for Searches {
         let mut count = 0;
         for s in mine {
             if s.name == search.name {
-                return Err(RepositoryError::Conflict("name".into()));
+                return Err(RepositoryError::Conflict(ConflictKey::Name));
             }
             count += 1;
         }
@@ -37,7 +37,7 @@ impl SavedSearchRepository for Searches {
             .any(|s| s.project_id == search.project_id && s.id != search.id && s.name == search.name);
         match store.searches.get_mut(&search.id).filter(|s| s.project_id == search.project_id) {
             None => Err(RepositoryError::NotFound),
-            Some(_) if taken => Err(RepositoryError::Conflict("name".into())),
+            Some(_) if taken => Err(RepositoryError::Conflict(ConflictKey::Name)),
             Some(stored) => {
                 *stored = SavedSearch {
                     id: stored.id,

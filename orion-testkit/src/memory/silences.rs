@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::alert::Silence;
 use orion_core::model::{ProjectId, SilenceId};
 use orion_core::repo::SilenceRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::Db;
 
@@ -21,7 +21,7 @@ impl SilenceRepository for Silences {
             return Err(RepositoryError::NotFound);
         }
         if store.silences.contains_key(&silence.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
         store.silences.retain(|_, s| s.project_id != silence.project_id || s.active(now));
         let count = store.silences.values().filter(|s| s.project_id == silence.project_id).count();

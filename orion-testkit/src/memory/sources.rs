@@ -1,10 +1,10 @@
 //! [`SourceRepository`] in memory.
 
 use async_trait::async_trait;
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::{ApiToken, ProjectId, Source, SourceName};
 use orion_core::repo::SourceRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::{Db, oldest_first};
 
@@ -19,19 +19,19 @@ impl SourceRepository for Sources {
             return Err(RepositoryError::NotFound);
         }
         if store.sources.contains_key(&source.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
         let taken =
             store.sources.values().any(|(_, s)| s.project_id == source.project_id && s.name == source.name);
         if taken {
-            return Err(RepositoryError::Conflict("name".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Name));
         }
         if let Some(token) = token {
             if store.tokens.contains_key(&token.id) {
-                return Err(RepositoryError::Conflict("id".into()));
+                return Err(RepositoryError::Conflict(ConflictKey::Id));
             }
             if store.token_hash_taken(&token.hash) {
-                return Err(RepositoryError::Conflict("hash".into()));
+                return Err(RepositoryError::Conflict(ConflictKey::TokenHash));
             }
         }
         let seq = store.next_seq();

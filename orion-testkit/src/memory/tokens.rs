@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::{ApiToken, ProjectId, TokenId};
 use orion_core::repo::TokenRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::{Db, oldest_first};
 
@@ -19,10 +19,10 @@ impl TokenRepository for Tokens {
             return Err(RepositoryError::NotFound);
         }
         if store.tokens.contains_key(&token.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
         if store.token_hash_taken(&token.hash) {
-            return Err(RepositoryError::Conflict("hash".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::TokenHash));
         }
         let seq = store.next_seq();
         store.tokens.insert(token.id, (seq, token.clone()));
@@ -60,7 +60,7 @@ impl TokenRepository for Tokens {
         }
         let collides = store.tokens.values().any(|(_, t)| t.id != id && t.hash == hash);
         if collides {
-            return Err(RepositoryError::Conflict("hash".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::TokenHash));
         }
         let (_, token) = store.tokens.get_mut(&id).ok_or(RepositoryError::NotFound)?;
         token.hash = hash.to_owned();

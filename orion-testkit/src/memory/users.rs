@@ -1,25 +1,25 @@
 //! [`UserRepository`] in memory.
 
 use async_trait::async_trait;
-use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::{Email, User, UserId};
 use orion_core::repo::UserRepository;
+use orion_core::{ConflictKey, RepositoryError};
 
 use super::Db;
 
 pub(super) struct Users(pub(super) Db);
 
 /// Whether another user than `id` already holds `user`'s email or pseudo;
-/// names the colliding column like the SQL backends do.
-fn collision(store: &super::Store, user: &User) -> Option<&'static str> {
+/// names the colliding key like the SQL backends do.
+fn collision(store: &super::Store, user: &User) -> Option<ConflictKey> {
     let others = store.users.values().filter(|u| u.id != user.id);
     for other in others {
         if other.email == user.email {
-            return Some("email");
+            return Some(ConflictKey::Email);
         }
         if other.pseudo.as_str().eq_ignore_ascii_case(user.pseudo.as_str()) {
-            return Some("pseudo");
+            return Some(ConflictKey::Pseudo);
         }
     }
     None
@@ -30,10 +30,10 @@ impl UserRepository for Users {
     async fn insert(&self, user: &User) -> RepoResult<()> {
         let mut store = self.0.lock();
         if store.users.contains_key(&user.id) {
-            return Err(RepositoryError::Conflict("id".into()));
+            return Err(RepositoryError::Conflict(ConflictKey::Id));
         }
-        if let Some(column) = collision(&store, user) {
-            return Err(RepositoryError::Conflict(column.into()));
+        if let Some(key) = collision(&store, user) {
+            return Err(RepositoryError::Conflict(key));
         }
         store.users.insert(user.id, user.clone());
         Ok(())
@@ -52,8 +52,8 @@ impl UserRepository for Users {
         if !store.users.contains_key(&user.id) {
             return Err(RepositoryError::NotFound);
         }
-        if let Some(column) = collision(&store, user) {
-            return Err(RepositoryError::Conflict(column.into()));
+        if let Some(key) = collision(&store, user) {
+            return Err(RepositoryError::Conflict(key));
         }
         store.users.insert(user.id, user.clone());
         Ok(())

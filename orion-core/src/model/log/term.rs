@@ -143,9 +143,9 @@ impl TermKind {
         match self {
             Self::Text(needle) => contains_case_insensitive(&entry.message, needle),
             Self::Levels(levels) => levels.contains(&entry.level),
-            Self::Source(source) => entry.source.as_deref() == Some(source.as_str()),
+            Self::Source(source) => entry.source_str() == Some(source.as_str()),
             Self::Tag(tag) => entry.tags.iter().any(|t| t == tag),
-            Self::Server(server) => entry.server_id.as_deref() == Some(server.as_str()),
+            Self::Server(server) => entry.server_id_str() == Some(server.as_str()),
             Self::Meta(condition) => condition.holds(entry.metadata.get(&condition.key)),
         }
     }

@@ -10,6 +10,7 @@ use tracing::instrument;
 use super::AlertService;
 use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::alert::Silence;
+use crate::model::text::bounded_text;
 use crate::model::{Project, RuleId, ServerId, SilenceId};
 use crate::service::principal::Principal;
 
@@ -157,8 +158,7 @@ impl AlertService {
             }
         };
         let reason = input.reason.trim().to_owned();
-        let chars = reason.chars().count();
-        if chars == 0 || chars > MAX_REASON_CHARS || reason.chars().any(char::is_control) {
+        if bounded_text(&reason, 1..=MAX_REASON_CHARS).is_err() {
             errors.push(FieldError::new(
                 "reason",
                 format!("must be 1 to {MAX_REASON_CHARS} characters, without control characters"),

@@ -7,8 +7,9 @@ use chrono::{DateTime, SubsecRound};
 use tracing::instrument;
 
 use super::LogService;
-use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
+use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::parse_query;
+use crate::model::text::bounded_text;
 use crate::model::{Project, ProjectId, SavedSearch, SearchId};
 use crate::service::principal::Principal;
 
@@ -53,8 +54,7 @@ fn validate(
     errors: &mut Vec<FieldError>,
 ) -> (String, String, Option<String>, Option<String>) {
     let name = input.name.trim().to_owned();
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_SEARCH_NAME_CHARS || name.chars().any(char::is_control) {
+    if bounded_text(&name, 1..=MAX_SEARCH_NAME_CHARS).is_err() {
         errors.push(FieldError::new(
             "name",
             format!("must be 1 to {MAX_SEARCH_NAME_CHARS} characters, without control characters"),
@@ -81,7 +81,7 @@ fn validate(
 fn search_not_found(err: RepositoryError) -> ServiceError {
     match err {
         RepositoryError::NotFound => ServiceError::NotFound("saved search"),
-        RepositoryError::Conflict(_) => name_taken(),
+        RepositoryError::Conflict(ConflictKey::Name) => name_taken(),
         other => other.into(),
     }
 }
@@ -134,7 +134,7 @@ impl LogService {
             Ok(false) => Err(ServiceError::Conflict(format!(
                 "the project already has {MAX_SAVED_SEARCHES} saved searches; delete one first"
             ))),
-            Err(RepositoryError::Conflict(_)) => Err(name_taken()),
+            Err(RepositoryError::Conflict(ConflictKey::Name)) => Err(name_taken()),
             Err(other) => Err(other.into()),
         }
     }

@@ -82,9 +82,9 @@ impl FacetField {
         let e = &entry.entry;
         match self {
             Self::Level => vec![e.level.as_str().to_owned()],
-            Self::Source => e.source.iter().cloned().collect(),
+            Self::Source => e.source_str().map(str::to_owned).into_iter().collect(),
             Self::Tags => e.tags.clone(),
-            Self::ServerId => e.server_id.iter().cloned().collect(),
+            Self::ServerId => e.server_id_str().map(str::to_owned).into_iter().collect(),
             Self::Meta(key) => match e.metadata.get(key) {
                 Some(Value::String(s)) => vec![s.clone()],
                 Some(v @ (Value::Number(_) | Value::Bool(_))) => vec![v.to_string()],

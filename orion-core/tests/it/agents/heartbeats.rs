@@ -3,6 +3,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use orion_core::ServiceError;
+use orion_core::model::Window;
 use orion_core::model::{Heartbeat, Metrics, ScriptState, ScriptStatus, Usage};
 use orion_core::port::Clock;
 use orion_core::port::live::{LiveEvent, LiveItem};
@@ -24,7 +25,7 @@ fn script(name: &str) -> ScriptStatus {
 }
 
 async fn stored(orion: &orion_core::Orion, owner: &orion_core::service::Principal) -> Vec<Heartbeat> {
-    orion.agents().heartbeats(owner, "web", "web-1", None, None, 100).await.expect("heartbeats")
+    orion.agents().heartbeats(owner, "web", "web-1", Window::latest(100).unwrap()).await.expect("heartbeats")
 }
 
 #[tokio::test]
@@ -48,7 +49,8 @@ async fn a_heartbeat_is_stored_for_the_tokens_server_whatever_the_body_says() {
         scripts: vec![script("api"), script("worker")],
     };
     assert_eq!(stored(&orion, &f.owner.principal).await, [expected]);
-    let other = orion.agents().heartbeats(&f.owner.principal, "web", "web-2", None, None, 10).await;
+    let other =
+        orion.agents().heartbeats(&f.owner.principal, "web", "web-2", Window::latest(10).unwrap()).await;
     assert!(other.unwrap().is_empty(), "the body's serverId does not override the token's server");
 }
 
@@ -274,15 +276,16 @@ async fn the_owner_lists_heartbeats_newest_first_in_a_window_with_a_limit() {
             .unwrap();
     }
     let t = |second| Utc.with_ymd_and_hms(2024, 1, 1, 10, 0, second).unwrap();
-    let list =
-        |from, to, limit| orion.agents().heartbeats(&f.owner.principal, "web", "web-1", from, to, limit);
+    let list = |from, to, limit| {
+        orion.agents().heartbeats(&f.owner.principal, "web", "web-1", Window::new(from, to, limit).unwrap())
+    };
     let stamps = |beats: Vec<Heartbeat>| beats.into_iter().map(|h| h.timestamp).collect::<Vec<_>>();
 
     assert_eq!(stamps(list(None, None, 10).await.unwrap()), [t(4), t(3), t(2), t(1)]);
     assert_eq!(stamps(list(Some(t(2)), Some(t(4)), 10).await.unwrap()), [t(3), t(2)], "from in, to out");
     assert_eq!(stamps(list(None, None, 2).await.unwrap()), [t(4), t(3)]);
     for limit in [0, 1_001] {
-        assert_eq!(invalid_fields(list(None, None, limit).await), ["limit"]);
+        assert!(Window::latest(limit).is_err(), "no window holds limit {limit}");
     }
     assert_eq!(list(None, None, 1_000).await.unwrap().len(), 4);
 }
@@ -291,12 +294,14 @@ async fn the_owner_lists_heartbeats_newest_first_in_a_window_with_a_limit() {
 async fn listing_an_unknown_server_or_another_users_is_not_found() {
     let (orion, _) = setup();
     let f = fixture(&orion).await;
-    let result = orion.agents().heartbeats(&f.owner.principal, "web", "ghost", None, None, 10).await;
+    let result =
+        orion.agents().heartbeats(&f.owner.principal, "web", "ghost", Window::latest(10).unwrap()).await;
     assert!(matches!(result, Err(ServiceError::NotFound("server"))), "{result:?}");
-    let result = orion.agents().heartbeats(&f.owner.principal, "web", "not an id", None, None, 10).await;
+    let result =
+        orion.agents().heartbeats(&f.owner.principal, "web", "not an id", Window::latest(10).unwrap()).await;
     assert!(matches!(result, Err(ServiceError::NotFound("server"))), "{result:?}");
     let bob = orion_testkit::builders::register_user(&orion, "bob").await;
-    let result = orion.agents().heartbeats(&bob.principal, "web", "web-1", None, None, 10).await;
+    let result = orion.agents().heartbeats(&bob.principal, "web", "web-1", Window::latest(10).unwrap()).await;
     assert!(matches!(result, Err(ServiceError::NotFound("project"))), "{result:?}");
     let result = orion.agents().servers(&bob.principal, "web").await;
     assert!(matches!(result, Err(ServiceError::NotFound("project"))), "{result:?}");

@@ -6,6 +6,7 @@
 use chrono::Duration;
 use orion_core::Orion;
 use orion_core::ServiceError;
+use orion_core::model::Window;
 use orion_core::model::{
     IncidentChange, IncidentStatus, Metrics, OutputStream, ScriptState, ScriptStatus, Usage,
 };
@@ -80,7 +81,7 @@ fn changes(events: &mut LiveSubscription) -> Vec<(IncidentChange, u64, IncidentS
 }
 
 async fn all(orion: &Orion, owner: &orion_core::service::Principal) -> Vec<orion_core::model::Incident> {
-    orion.agents().incidents(owner, "web", None, None, None, 100).await.expect("incidents")
+    orion.agents().incidents(owner, "web", None, Window::latest(100).unwrap()).await.expect("incidents")
 }
 
 #[tokio::test]
@@ -222,8 +223,12 @@ async fn five_minutes_of_running_heartbeats_resolve_the_incident() {
     // The next crash opens a new incident.
     let next = orion.agents().alert(&f.agent, crash("api", None)).await.unwrap();
     assert_ne!(next.id, incident.id);
-    let open =
-        orion.agents().incidents(&f.owner.principal, "web", Some(IncidentStatus::Open), None, None, 10);
+    let open = orion.agents().incidents(
+        &f.owner.principal,
+        "web",
+        Some(IncidentStatus::Open),
+        Window::latest(10).unwrap(),
+    );
     assert_eq!(open.await.unwrap(), [next]);
 }
 
@@ -269,7 +274,11 @@ async fn the_owner_resolves_an_incident_by_hand_once() {
         let result = orion.agents().incident(who, project, id).await;
         assert!(matches!(result, Err(ServiceError::NotFound(_))), "{result:?}");
     }
-    let resolved_only =
-        orion.agents().incidents(&f.owner.principal, "web", Some(IncidentStatus::Resolved), None, None, 10);
+    let resolved_only = orion.agents().incidents(
+        &f.owner.principal,
+        "web",
+        Some(IncidentStatus::Resolved),
+        Window::latest(10).unwrap(),
+    );
     assert_eq!(resolved_only.await.unwrap(), [resolved]);
 }

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use orion_core::ServiceError;
+use orion_core::model::Window;
 use orion_core::model::{Permission, PermissionSet, TokenKind};
 use orion_core::port::Clock;
 use orion_core::service::{AgentRegistration, Principal};
@@ -186,6 +187,7 @@ async fn re_registering_updates_the_server_and_issues_a_new_token_while_the_old_
     orion.agents().heartbeat(&old, heartbeat_input()).await.expect("and can still send heartbeats");
     let new = orion.accounts().authenticate(&again.value).await.unwrap();
     orion.agents().heartbeat(&new, heartbeat_input()).await.unwrap();
-    let beats = orion.agents().heartbeats(&f.owner.principal, "web", "web-1", None, None, 10).await;
+    let beats =
+        orion.agents().heartbeats(&f.owner.principal, "web", "web-1", Window::latest(10).unwrap()).await;
     assert_eq!(beats.unwrap().len(), 3);
 }

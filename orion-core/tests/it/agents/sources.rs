@@ -45,8 +45,8 @@ async fn the_source_token_ingests_logs_under_its_source_and_server() {
     let page = orion.logs().search(&f.owner.principal, "web", &query).await.unwrap();
     assert_eq!(page.logs.len(), 2);
     for entry in &page.logs {
-        assert_eq!(entry.entry.source.as_deref(), Some("worker"), "the bound source wins");
-        assert_eq!(entry.entry.server_id.as_deref(), Some("web-1"));
+        assert_eq!(entry.entry.source_str(), Some("worker"), "the bound source wins");
+        assert_eq!(entry.entry.server_id_str(), Some("web-1"));
     }
     let names: Vec<_> =
         orion.sources().list(&f.owner.principal, "web").await.unwrap().into_iter().map(|s| s.name).collect();

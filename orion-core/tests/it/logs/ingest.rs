@@ -158,7 +158,7 @@ async fn metadata_tags_and_the_tokens_project_are_stored() {
     );
     assert_eq!(extras.entry.tags, ["prod", "eu"]);
     assert_eq!(extras.entry.project_id, f.project.id);
-    assert_eq!((extras.entry.source.as_deref(), extras.entry.server_id.as_deref()), (None, None));
+    assert_eq!((extras.entry.source_str(), extras.entry.server_id_str()), (None, None));
     let null = logs.iter().find(|e| e.entry.message == "null").unwrap();
     assert!(null.entry.metadata.is_empty(), "null metadata is stored as an empty object");
 }

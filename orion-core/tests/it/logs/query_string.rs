@@ -2,11 +2,11 @@
 //! and errors that say what is wrong and where (byte offsets, like the
 //! alert condition language).
 
-use orion_core::model::ProjectId;
 use orion_core::model::log::{
     Level, LogFilter, MAX_QUERY_BYTES, MAX_TERMS, MetaCondition, MetaOp, NewLogEntry, QueryError, Term,
     TermKind, parse_query,
 };
+use orion_core::model::{ProjectId, SourceName};
 use serde_json::json;
 
 fn meta(key: &str, op: MetaOp, value: &str) -> TermKind {
@@ -158,7 +158,7 @@ fn entry(message: &str) -> NewLogEntry {
             .unwrap()
             .clone(),
         tags: vec!["checkout".into()],
-        source: Some("api".into()),
+        source: Some(SourceName::parse("api").unwrap()),
         server_id: None,
     }
 }

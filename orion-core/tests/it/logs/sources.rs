@@ -23,7 +23,8 @@ async fn a_source_bound_tokens_source_wins_over_the_entrys() {
 
     let page =
         orion.logs().search(&f.owner.principal, "web", &LogQuery { limit: 10, ..LogQuery::default() }).await;
-    let sources: Vec<_> = page.unwrap().logs.into_iter().map(|e| e.entry.source).collect();
+    let sources: Vec<_> =
+        page.unwrap().logs.into_iter().map(|e| e.entry.source_str().map(str::to_owned)).collect();
     assert_eq!(sources, [Some("checkout".to_owned()), Some("checkout".to_owned())]);
     let listed = orion.sources().list(&f.owner.principal, "web").await.unwrap();
     let names: Vec<_> = listed.iter().map(|s| s.name.as_str()).collect();

@@ -6,7 +6,7 @@
 use chrono::Duration;
 use orion_core::Repos;
 use orion_core::model::log::{Level, LevelFilter, LogEntry, LogFilter};
-use orion_core::model::{Metrics, ProjectId, Usage};
+use orion_core::model::{Metrics, ProjectId, SourceName, Usage};
 
 use crate::agents::open;
 use crate::backends::{on_postgres, sqlite_url};
@@ -22,7 +22,8 @@ async fn logs(repos: &Repos) -> (ProjectId, Vec<LogEntry>) {
             let mut e =
                 log(project, i * 10, &format!("entry {i} {}", if i % 4 == 0 { "timeout" } else { "ok" }));
             e.level = Level::ALL[(i as usize * 7) % 6];
-            e.source = [None, Some("api".to_owned()), Some("worker".to_owned())][i as usize % 3].clone();
+            e.source =
+                [None, Some("api"), Some("worker")][i as usize % 3].map(|s| SourceName::parse(s).unwrap());
             if i % 5 == 0 {
                 e.tags.push("slow".into());
             }

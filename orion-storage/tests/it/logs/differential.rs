@@ -12,7 +12,7 @@ use orion_core::Repos;
 use orion_core::model::log::{
     Interval, Level, LevelFilter, LogFilter, LogQuery, MetaCondition, MetaOp, NewLogEntry, Term, TermKind,
 };
-use orion_core::model::{Project, ProjectId};
+use orion_core::model::{Project, ProjectId, ServerId, SourceName};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
@@ -89,8 +89,10 @@ pub(super) fn entry(rng: &mut StdRng, project: ProjectId) -> NewLogEntry {
         message: message(rng),
         metadata: metadata(rng),
         tags,
-        source: rng.random_bool(0.8).then(|| SOURCES[rng.random_range(0..SOURCES.len())].to_owned()),
-        server_id: rng.random_bool(0.3).then(|| "web-1".to_owned()),
+        source: rng
+            .random_bool(0.8)
+            .then(|| SourceName::parse(SOURCES[rng.random_range(0..SOURCES.len())]).unwrap()),
+        server_id: rng.random_bool(0.3).then(|| ServerId::parse("web-1").unwrap()),
     }
 }
 

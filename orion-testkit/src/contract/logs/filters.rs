@@ -36,7 +36,7 @@ async fn data_set(repos: &Repos) -> (ProjectId, Vec<LogEntry>) {
                 Level::ALL[i % 6],
                 &format!("req {i} {}", words[i % 5]),
             );
-            e.source = sources[i % 5].map(str::to_owned);
+            e.source = sources[i % 5].map(super::source);
             e.tags = tags[i % 7].iter().map(|t| (*t).to_owned()).collect();
             let meta = &mut e.metadata;
             if let Some(region) = [Some("eu-1"), Some("us-2"), None][i % 3] {

@@ -7,7 +7,7 @@ use orion_core::Repos;
 use orion_core::model::log::{HistogramCount, Interval, Level, LevelFilter, LogEntry, LogFilter};
 
 use super::super::{at, stored_project};
-use super::{append, entry, entry_at};
+use super::{append, entry, entry_at, source};
 
 /// Runs every histogram check.
 pub async fn run(repos: &Repos) {
@@ -46,7 +46,7 @@ pub async fn counts_agree_with_the_reference_for_every_interval_and_filter(repos
                 [Level::Info, Level::Warn, Level::Error][(i % 3) as usize],
                 &format!("h {i}"),
             );
-            e.source = Some(if i % 4 == 0 { "cron" } else { "web" }.into());
+            e.source = Some(source(if i % 4 == 0 { "cron" } else { "web" }));
             e
         })
         .collect();

@@ -4,7 +4,7 @@ use orion_core::Repos;
 use orion_core::model::log::{Interval, Level, LogFilter};
 
 use super::super::stored_project;
-use super::{append, assert_search_agrees, entry};
+use super::{append, assert_search_agrees, entry, source};
 
 /// Runs every isolation check.
 pub async fn run(repos: &Repos) {
@@ -20,7 +20,7 @@ pub async fn identical_logs_of_another_project_never_appear(repos: &Repos) {
     let make = |project| {
         (0..6).map(move |i| {
             let mut e = entry(project, i * 1_000, Level::ALL[i as usize], "shared text");
-            e.source = Some("same-source".into());
+            e.source = Some(source("same-source"));
             e.tags = vec!["same".into()];
             e
         })

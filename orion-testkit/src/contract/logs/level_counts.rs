@@ -6,7 +6,7 @@ use orion_core::Repos;
 use orion_core::model::log::{Level, LevelFilter, LogEntry, LogFilter};
 
 use super::super::{at, stored_project};
-use super::{append, entry};
+use super::{append, entry, source};
 
 /// Runs every level-count check.
 pub async fn run(repos: &Repos) {
@@ -31,7 +31,7 @@ pub async fn level_counts_agree_with_the_reference_under_windows_and_sources(rep
         .map(|i| {
             let mut e =
                 entry(project, (i / 3) * 1_000, Level::ALL[((i / 2) % 6) as usize], &format!("c {i}"));
-            e.source = [Some("api"), Some("api-2"), None][(i % 3) as usize].map(str::to_owned);
+            e.source = [Some("api"), Some("api-2"), None][(i % 3) as usize].map(source);
             e
         })
         .collect();

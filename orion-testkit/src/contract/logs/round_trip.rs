@@ -6,7 +6,7 @@ use orion_core::model::log::{Level, LogFilter};
 use serde_json::json;
 
 use super::super::{at, stored_project};
-use super::{append, assert_search_agrees, entry};
+use super::{append, assert_search_agrees, entry, server, source};
 
 /// Runs every round-trip check.
 pub async fn run(repos: &Repos) {
@@ -38,8 +38,8 @@ pub async fn every_field_round_trips_and_ids_increase_in_input_order(repos: &Rep
     .cloned()
     .expect("an object");
     rich.tags = vec!["prod".into(), "eu".into(), "ünïcode-tag".into()];
-    rich.source = Some("billing-api".into());
-    rich.server_id = Some("srv-01.example.com".into());
+    rich.source = Some(source("billing-api"));
+    rich.server_id = Some(server("srv-01.example.com"));
 
     // Older than the first entry, so search order differs from input order.
     let mut bare = entry(project.id, -999, Level::Trace, "x");
