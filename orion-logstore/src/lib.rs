@@ -156,6 +156,7 @@ mod merge;
 mod metadata;
 mod prune;
 mod query;
+mod rows;
 mod scan;
 mod size;
 mod summary;
@@ -177,6 +178,7 @@ pub use prune::{
     needles_settled, prune,
 };
 pub use query::Query;
+pub use rows::BlockRows;
 pub use scan::BlockScan;
 pub use summary::{BlockSummary, FLAG_HAS_METADATA, FLAG_HAS_TAGS, FLAG_SORTED};
 pub use time::{ceil_micros, from_micros, to_micros};

@@ -1,5 +1,7 @@
 //! Rebuilding [`LogEntry`] values from decoded parts.
 
+use std::borrow::Borrow;
+
 use orion_core::model::log::{LogEntry, NewLogEntry};
 use orion_core::model::{ProjectId, ServerId, SourceName};
 use serde_json::Map;
@@ -19,9 +21,10 @@ pub(crate) struct FrameSet<'a> {
 impl<'a> FrameSet<'a> {
     /// Checks that every frame belongs to `head`'s block and sits where
     /// the head says.
-    pub(crate) fn new(head: &Head, frames: &'a [Frame]) -> Result<Self> {
+    pub(crate) fn new<F: Borrow<Frame>>(head: &Head, frames: &'a [F]) -> Result<Self> {
         let mut by_index = vec![None; head.frame_count()];
         for f in frames {
+            let f: &'a Frame = f.borrow();
             let i = f.index() as usize;
             let slot = by_index.get_mut(i).ok_or(BlockError::Mismatch { part: Part::Frame })?;
             let range = head.frame_range(i);

@@ -95,6 +95,29 @@ impl Column {
         })
     }
 
+    /// Appends the JSON text of row `row`, as `serde_json` writes the
+    /// value [`Self::value`] gives, without building it where the type
+    /// allows (JSON-typed values are parsed, so a damaged text fails).
+    fn write_json(&self, row: usize, out: &mut Vec<u8>) -> Result<()> {
+        match self {
+            Self::Json { .. } => write_value(out, &self.value(row)?),
+            Self::Str { ends, text } => {
+                let (s, e) = Self::span(ends, row);
+                write_value(out, text.get(s..e).ok_or(corrupt(Part::Metadata, "string off a character"))?);
+            }
+            Self::Dict { strings, index } => write_value(out, &strings[index[row] as usize]),
+            Self::Hex { width, bytes } => {
+                out.push(b'"');
+                out.extend_from_slice(hex(&bytes[row * width..(row + 1) * width]).as_bytes());
+                out.push(b'"');
+            }
+            Self::Int(v) => write_value(out, &v[row]),
+            Self::Bool(v) => out.extend_from_slice(if v[row] { b"true" } else { b"false" }),
+            Self::Null(_) => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+
     /// `metadata_equals(value(row), wanted)` without building the value
     /// where the column's type allows.
     fn equals(&self, row: usize, wanted: &str) -> Result<bool> {
@@ -117,6 +140,12 @@ impl Column {
             Self::Null(_) => false,
         })
     }
+}
+
+/// Appends `value` as compact JSON (escaped as `serde_json` escapes).
+fn write_value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Serialising a string, number or JSON value into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, value);
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -203,6 +232,25 @@ impl Metadata {
             map.insert(self.keys[k].clone(), self.columns[k].value(row as usize)?);
         }
         Ok(map)
+    }
+
+    /// Appends entry `i`'s metadata object as JSON text, byte for byte
+    /// what `serde_json::to_writer` writes for [`Self::object`]'s `Map`.
+    pub fn write_object_json(&self, i: usize, out: &mut Vec<u8>) -> Result<()> {
+        let shape = &self.shapes[self.entry_shape[i] as usize];
+        let rows = &self.rows[self.row_starts[i] as usize..self.row_starts[i + 1] as usize];
+        out.push(b'{');
+        for (n, (&key, &row)) in shape.iter().zip(rows).enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            let k = key as usize;
+            write_value(out, &self.keys[k]);
+            out.push(b':');
+            self.columns[k].write_json(row as usize, out)?;
+        }
+        out.push(b'}');
+        Ok(())
     }
 
     /// The index of `key` in this block's key dictionary.

@@ -53,11 +53,11 @@ impl<'a> BlockScan<'a> {
     /// through. A needle query must be given every candidate frame
     /// (entries of other frames cannot match); a metadata query must be
     /// given the metadata if the block has any.
-    pub fn new(
+    pub fn new<F: std::borrow::Borrow<Frame>>(
         query: &'a Query,
         head: &'a Head,
         metadata: Option<&'a Metadata>,
-        frames: &'a [Frame],
+        frames: &'a [F],
         candidates: &[u32],
     ) -> Result<Self> {
         if let Some(m) = metadata
@@ -344,17 +344,17 @@ mod tests {
         let head = decode_head(&b.head).unwrap();
         let needle = Query::new(&LogFilter { search: Some("hello".into()), ..LogFilter::default() });
         assert_eq!(
-            BlockScan::new(&needle, &head, None, &[], &[0]).unwrap_err(),
+            BlockScan::new(&needle, &head, None, &[] as &[Frame], &[0]).unwrap_err(),
             BlockError::Missing { part: Part::Frame, index: 0 }
         );
         let pairs =
             Query::new(&LogFilter { metadata: vec![("k".into(), "v".into())], ..LogFilter::default() });
         assert_eq!(
-            BlockScan::new(&pairs, &head, None, &[], &[0]).unwrap_err(),
+            BlockScan::new(&pairs, &head, None, &[] as &[Frame], &[0]).unwrap_err(),
             BlockError::Missing { part: Part::Metadata, index: 0 }
         );
         let metadata = decode_metadata(&b.metadata).unwrap();
-        let scan = BlockScan::new(&pairs, &head, Some(&metadata), &[], &[0]).unwrap();
+        let scan = BlockScan::new(&pairs, &head, Some(&metadata), &[] as &[Frame], &[0]).unwrap();
         assert_eq!(scan.positions().unwrap(), [0]);
         // Rebuilding the entry needs its frame.
         assert!(matches!(scan.entries(&[0], project()), Err(BlockError::Missing { part: Part::Frame, .. })));

@@ -11,9 +11,11 @@ use super::server::ServerId;
 
 pub mod query_string;
 pub mod term;
+pub mod view;
 
 pub use query_string::{MAX_QUERY_BYTES, MAX_TERMS, QueryError, parse_query};
 pub use term::{MetaCondition, MetaOp, Term, TermKind};
+pub use view::{EntryRows, EntryView, MetadataJson, Tags};
 
 /// Severity, lowest to highest. The order is the derive order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

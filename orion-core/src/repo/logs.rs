@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::error::RepoResult;
 use crate::model::ProjectId;
 use crate::model::log::{
-    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogId, LogPage, LogQuery,
+    EntryRows, HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogId, LogPage, LogQuery,
     NewLogEntry,
 };
 
@@ -34,6 +34,13 @@ pub trait LogPages: Send + Sync + std::fmt::Debug {
     /// the cursor it handed out last and starts over for any other one, so
     /// a caller can never be answered from a stale position.
     async fn next_page(&mut self, after: Option<LogCursor>, limit: u32) -> RepoResult<Vec<LogEntry>>;
+
+    /// The same page as [`Self::next_page`], as rows visited in place: a
+    /// store holding decoded blocks lends its entries instead of copying
+    /// each out (what exports use). By default, the owned page.
+    async fn next_rows(&mut self, after: Option<LogCursor>, limit: u32) -> RepoResult<Box<dyn EntryRows>> {
+        Ok(Box::new(self.next_page(after, limit).await?))
+    }
 }
 
 /// Stores and queries log entries. Implementors must guarantee:

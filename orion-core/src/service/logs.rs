@@ -25,7 +25,7 @@ use super::principal::Principal;
 use super::projects::ProjectService;
 use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::{
-    HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
+    EntryRows, HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
     LogPage, LogQuery, MAX_MESSAGE_BYTES, MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
 };
 use crate::model::{Permission, Project, ProjectId, ServerId, Source, SourceId, SourceName, UserId};
@@ -96,14 +96,36 @@ impl LogExport {
             Some(pages) => pages.next_page(self.cursor, size).await?,
             None => self.deps.repos.logs.page_after(self.project.id, &self.filter, self.cursor, size).await?,
         };
-        match page.last() {
-            Some(last) => self.cursor = Some(LogCursor { timestamp: last.entry.timestamp, id: last.id }),
+        self.advance(page.last_cursor(), page.len(), size);
+        Ok(page)
+    }
+
+    /// Like [`Self::next_page`], as rows visited in place (see
+    /// [`LogPages::next_rows`]); what the HTTP export streams.
+    pub async fn next_rows(&mut self, size: u32) -> ServiceResult<Box<dyn EntryRows>> {
+        if self.done {
+            return Ok(Box::new(Vec::<LogEntry>::new()));
+        }
+        let rows: Box<dyn EntryRows> = match &mut self.pages {
+            Some(pages) => pages.next_rows(self.cursor, size).await?,
+            None => {
+                Box::new(self.deps.repos.logs.page_after(self.project.id, &self.filter, self.cursor, size).await?)
+            }
+        };
+        self.advance(rows.last_cursor(), rows.len(), size);
+        Ok(rows)
+    }
+
+    /// After a page of `len` entries ending at `last`: the next cursor,
+    /// and finished once a page comes back short.
+    fn advance(&mut self, last: Option<LogCursor>, len: usize, size: u32) {
+        match last {
+            Some(last) => self.cursor = Some(last),
             None => self.done = true,
         }
-        if (page.len() as u32) < size {
+        if (len as u32) < size {
             self.done = true;
         }
-        Ok(page)
     }
 }
 

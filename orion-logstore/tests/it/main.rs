@@ -6,4 +6,5 @@ mod corruption;
 mod merge;
 mod properties;
 mod roundtrip;
+mod rows;
 mod support;
