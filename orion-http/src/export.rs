@@ -2,11 +2,11 @@
 //! a JSON array or CSV, flowing into the response body as they come.
 //!
 //! A reader task reads [`PAGE_ROWS`] entries at a time
-//! ([`LogExport::next_page`]) into a channel of one page, an encoder task
-//! encodes the page before (the two run on both cores) and hands each
+//! ([`LogExport::next_rows`]: the store's decoded blocks, lent in place)
+//! into a channel of one page, an encoder task writes the page before
+//! straight from those rows (the two run on both cores) and hands each
 //! encoded page to the body through a channel of two slots, so memory
-//! stays flat
-//! whatever the size of the export: the producer waits while the client is
+//! stays flat whatever the size of the export: the producer waits while the client is
 //! slow, and stops when the client goes away (the channel closes). A
 //! storage failure after the headers went out can no longer change the
 //! status, so the body is aborted instead: the client sees a truncated
@@ -15,15 +15,16 @@
 use std::io;
 
 use bytes::Bytes;
-use orion_core::model::log::LogEntry;
+use orion_core::model::log::EntryRows;
 use orion_core::service::LogExport;
+use orion_core::{RepositoryError, ServiceError};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 use warp::Reply;
 use warp::http::{HeaderValue, header};
 use warp::reply::Response;
 
-use crate::dto::logs::LogView;
+use crate::dto::logs::write_view_json;
 use crate::dto::timestamp;
 use crate::error::ApiError;
 
@@ -103,8 +104,8 @@ async fn produce(mut export: LogExport, format: Format, tx: mpsc::Sender<Chunk>)
     let (pages_tx, mut pages) = mpsc::channel(1);
     let reader = async move {
         loop {
-            let page = export.next_page(PAGE_ROWS).await;
-            let more = matches!(&page, Ok(entries) if !entries.is_empty());
+            let page = export.next_rows(PAGE_ROWS).await;
+            let more = matches!(&page, Ok(rows) if !rows.is_empty());
             // Stops when the encoder went away (the client did).
             if pages_tx.send(page).await.is_err() || !more {
                 return;
@@ -127,7 +128,15 @@ async fn produce(mut export: LogExport, format: Format, tx: mpsc::Sender<Chunk>)
         if page.is_empty() {
             break;
         }
-        chunk.extend(encoder.page(&page));
+        match encoder.page(page.as_ref()) {
+            Ok(bytes) => chunk.extend(bytes),
+            Err(err) => {
+                // A damaged block met while writing: logged by the store.
+                let _ = ApiError::from(ServiceError::from(err));
+                let _ = tx.send(Err(io::Error::other("the export failed"))).await;
+                return;
+            }
+        }
         if tx.send(Ok(Bytes::from(std::mem::take(&mut chunk)))).await.is_err() {
             return; // The client went away.
         }
@@ -162,44 +171,54 @@ impl Encoder {
         }
     }
 
-    /// One page of entries.
-    pub fn page(&mut self, entries: &[LogEntry]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(entries.len() * 256);
+    /// One page of entries, written from the rows in place; fails (with
+    /// nothing to send) when a stored entry cannot be read.
+    pub fn page(&mut self, rows: &dyn EntryRows) -> Result<Vec<u8>, RepositoryError> {
+        let mut out = Vec::with_capacity(rows.len() * 256);
         // A fresh writer per page: `csv` hands its buffer back only by value.
         let mut csv = csv::Writer::from_writer(Vec::new());
-        for log in entries {
+        let (mut metadata, mut tags) = (Vec::new(), String::new());
+        rows.visit(&mut |view| {
             match self.format {
                 Format::Ndjson => {
-                    write_json(&mut out, log);
+                    write_view_json(&mut out, view);
                     out.push(b'\n');
                 }
                 Format::Json => {
                     out.extend_from_slice(if self.written == 0 { b"\n" } else { b",\n" });
-                    write_json(&mut out, log);
+                    write_view_json(&mut out, view);
                 }
                 Format::Csv => {
-                    let e = &log.entry;
-                    let metadata = serde_json::to_string(&e.metadata).unwrap_or_default();
+                    metadata.clear();
+                    view.metadata.write_json(&mut metadata);
+                    tags.clear();
+                    for (i, tag) in view.tags.iter().enumerate() {
+                        // Tags never contain commas (ingestion refuses them).
+                        if i > 0 {
+                            tags.push(',');
+                        }
+                        tags.push_str(tag);
+                    }
                     csv_record(
                         &mut csv,
                         [
-                            timestamp(e.timestamp).as_str(),
-                            e.level.as_str(),
-                            e.source_str().unwrap_or(""),
-                            &e.message,
-                            // Tags never contain commas (ingestion refuses them).
-                            &e.tags.join(","),
-                            &metadata,
+                            timestamp(view.timestamp).as_str(),
+                            view.level.as_str(),
+                            view.source.unwrap_or(""),
+                            view.message,
+                            &tags,
+                            // Metadata JSON is UTF-8: it holds stored strings.
+                            std::str::from_utf8(&metadata).unwrap_or_default(),
                         ],
                     );
                 }
             }
             self.written += 1;
-        }
+        })?;
         if self.format == Format::Csv {
             out = csv.into_inner().unwrap_or_default();
         }
-        out
+        Ok(out)
     }
 
     /// What comes after the last entry.
@@ -217,16 +236,11 @@ fn csv_record(csv: &mut csv::Writer<Vec<u8>>, fields: [&str; 6]) {
     let _ = csv.write_record(fields);
 }
 
-fn write_json(out: &mut Vec<u8>, log: &LogEntry) {
-    // Serialising a map of JSON values into a Vec cannot fail.
-    let _ = serde_json::to_writer(out, &LogView::from(log));
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
     use orion_core::model::ProjectId;
-    use orion_core::model::log::{Level, NewLogEntry};
+    use orion_core::model::log::{Level, LogEntry, NewLogEntry};
     use serde_json::{Value, json};
 
     use super::*;
@@ -253,7 +267,7 @@ mod tests {
         let mut encoder = Encoder::new(format);
         let mut out = encoder.start();
         for page in pages {
-            out.extend(encoder.page(page));
+            out.extend(encoder.page(&page.to_vec()).unwrap());
         }
         out.extend(encoder.finish());
         String::from_utf8(out).unwrap()

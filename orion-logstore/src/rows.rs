@@ -141,7 +141,8 @@ impl BlockRows {
         let lent = &self.blocks[block as usize];
         let head = &*lent.head;
         let f = head.frame_of(i);
-        let frame = lent.frames[f].as_deref().ok_or(BlockError::Missing { part: Part::Frame, index: f as u32 })?;
+        let frame =
+            lent.frames[f].as_deref().ok_or(BlockError::Missing { part: Part::Frame, index: f as u32 })?;
         let message = frame.message(i - frame.first_position())?;
         metadata.clear();
         match &lent.metadata {

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use crate::error::RepoResult;
 use crate::model::ProjectId;
 use crate::model::log::{
-    EntryRows, HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogId, LogPage, LogQuery,
-    NewLogEntry,
+    EntryRows, HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogId, LogPage,
+    LogQuery, NewLogEntry,
 };
 
 /// What [`LogRepository::append_idempotent`] did.

@@ -25,8 +25,9 @@ use super::principal::Principal;
 use super::projects::ProjectService;
 use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::{
-    EntryRows, HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter,
-    LogPage, LogQuery, MAX_MESSAGE_BYTES, MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS, NewLogEntry,
+    EntryRows, HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry,
+    LogFilter, LogPage, LogQuery, MAX_MESSAGE_BYTES, MAX_METADATA_BYTES, MAX_TAG_BYTES, MAX_TAGS,
+    NewLogEntry,
 };
 use crate::model::{Permission, Project, ProjectId, ServerId, Source, SourceId, SourceName, UserId};
 use crate::port::live::{LiveEvent, LiveSubscription};
@@ -108,9 +109,9 @@ impl LogExport {
         }
         let rows: Box<dyn EntryRows> = match &mut self.pages {
             Some(pages) => pages.next_rows(self.cursor, size).await?,
-            None => {
-                Box::new(self.deps.repos.logs.page_after(self.project.id, &self.filter, self.cursor, size).await?)
-            }
+            None => Box::new(
+                self.deps.repos.logs.page_after(self.project.id, &self.filter, self.cursor, size).await?,
+            ),
         };
         self.advance(rows.last_cursor(), rows.len(), size);
         Ok(rows)

@@ -1,7 +1,7 @@
 //! Log wire types: the entry as sent by agents, the entry as shown, search
 //! pages, histograms and ingest answers.
 
-use orion_core::model::log::{HistogramCount, Level, LogEntry, LogPage};
+use orion_core::model::log::{EntryView, HistogramCount, Level, LogEntry, LogPage};
 use orion_core::service::LogInput;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
@@ -88,6 +88,40 @@ impl<'a> From<&'a LogEntry> for LogView<'a> {
             server_id: e.server_id_str(),
         }
     }
+}
+
+/// Appends `view` as JSON, byte for byte what serialising the equal
+/// entry's [`LogView`] writes (same fields, order and escaping), without
+/// owning anything: what exports write per entry. A test pins the two.
+pub fn write_view_json(out: &mut Vec<u8>, view: &EntryView<'_>) {
+    fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+        // Writing strings and numbers into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, value);
+    }
+    out.extend_from_slice(b"{\"id\":");
+    put(out, &view.id);
+    out.extend_from_slice(b",\"timestamp\":");
+    put(out, &Timestamp(view.timestamp));
+    out.extend_from_slice(b",\"receivedAt\":");
+    put(out, &Timestamp(view.received_at));
+    out.extend_from_slice(b",\"level\":");
+    put(out, &view.level.as_str());
+    out.extend_from_slice(b",\"message\":");
+    put(out, &view.message);
+    out.extend_from_slice(b",\"metadata\":");
+    view.metadata.write_json(out);
+    out.extend_from_slice(b",\"tags\":[");
+    for (i, tag) in view.tags.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        put(out, &tag);
+    }
+    out.extend_from_slice(b"],\"source\":");
+    put(out, &view.source);
+    out.extend_from_slice(b",\"serverId\":");
+    put(out, &view.server_id);
+    out.push(b'}');
 }
 
 /// A search answer.
@@ -180,6 +214,42 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_view_is_written_exactly_as_its_log_view_serialises() {
+        use orion_core::model::log::NewLogEntry;
+        use orion_core::model::{ProjectId, ServerId, SourceName};
+        let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(678_901);
+        let messages =
+            ["plain", "quote \" back \\ slash", "line\nbreak\ttab\u{1}\u{7f}", "ünïcødé 😀 \u{2028}", ""];
+        let metadata = [
+            json!({}),
+            json!({"a": null, "b": true, "n": -12, "f": 1.5e-7, "s": "x\"y", "o": {"z": [1, {}]}}),
+        ];
+        for (i, message) in messages.iter().enumerate() {
+            let log = LogEntry {
+                id: (1 << 52) + i as i64,
+                entry: NewLogEntry {
+                    project_id: ProjectId(3),
+                    timestamp: at,
+                    received_at: at + chrono::Duration::seconds(i as i64),
+                    level: Level::ALL[i % 6],
+                    message: (*message).to_owned(),
+                    metadata: metadata[i % 2].as_object().unwrap().clone(),
+                    tags: ["t\"1", "b"][..i % 3].iter().map(|t| (*t).to_owned()).collect(),
+                    source: (i % 2 == 0).then(|| SourceName::parse("api-1").unwrap()),
+                    server_id: (i % 3 == 0).then(|| ServerId::parse("srv-1").unwrap()),
+                },
+            };
+            let mut written = Vec::new();
+            write_view_json(&mut written, &EntryView::of(&log));
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&LogView::from(&log)).unwrap(),
+                "entry {i}"
+            );
+        }
+    }
 
     #[test]
     fn histogram_rows_group_into_buckets_with_counts_in_level_order() {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use orion_core::model::log::{EntryView, LogEntry};
 use orion_logstore::{
-    BlockError, BlockRows, EncodedBlock, Frame, Part, decode_block, decode_frame, decode_head, decode_metadata,
-    encode_block_with, EncodeOptions,
+    BlockError, BlockRows, EncodeOptions, EncodedBlock, Frame, Part, decode_block, decode_frame, decode_head,
+    decode_metadata, encode_block_with,
 };
 use rand::Rng;
 
@@ -49,7 +49,9 @@ fn owned(e: &LogEntry) -> Seen {
 }
 
 /// A block's decoded parts: head, metadata if any, and every frame.
-fn parts(block: &EncodedBlock) -> (Arc<orion_logstore::Head>, Option<Arc<orion_logstore::Metadata>>, Vec<Arc<Frame>>) {
+fn parts(
+    block: &EncodedBlock,
+) -> (Arc<orion_logstore::Head>, Option<Arc<orion_logstore::Metadata>>, Vec<Arc<Frame>>) {
     let head = Arc::new(decode_head(&block.head).expect("head"));
     let metadata = head.has_metadata().then(|| Arc::new(decode_metadata(&block.metadata).expect("metadata")));
     let frames = block.frames.iter().map(|f| Arc::new(decode_frame(f).expect("frame"))).collect();
@@ -68,7 +70,8 @@ fn lent_entries_read_like_decoded_ones_across_blocks_in_any_order() {
             let mut options = EncodeOptions::ingest();
             options.frame_entries = [256, 1, 7, 100][rng.random_range(0..4)];
             let block = encode_block_with(&entries, &options).expect("encode");
-            let decoded = decode_block(&block.head, &block.metadata, &block.frames, project()).expect("decode");
+            let decoded =
+                decode_block(&block.head, &block.metadata, &block.frames, project()).expect("decode");
             let (head, metadata, frames) = parts(&block);
             let index = rows.add_block(head, metadata, &frames).expect("a block's own parts");
             for _ in 0..rng.random_range(0..=n.min(40)) {
@@ -101,7 +104,8 @@ fn parts_that_do_not_belong_or_are_missing_are_refused() {
         let (a, b) = (arb::entries(rng, 300), arb::entries(rng, 300));
         let mut options = EncodeOptions::ingest();
         options.frame_entries = 100;
-        let (block_a, block_b) = (encode_block_with(&a, &options).unwrap(), encode_block_with(&b, &options).unwrap());
+        let (block_a, block_b) =
+            (encode_block_with(&a, &options).unwrap(), encode_block_with(&b, &options).unwrap());
         let (head_a, meta_a, frames_a) = parts(&block_a);
         let (_, meta_b, frames_b) = parts(&block_b);
         let mut rows = BlockRows::new();
@@ -125,5 +129,39 @@ fn parts_that_do_not_belong_or_are_missing_are_refused() {
             assert!(matches!(rows.push(bare, 0), Err(BlockError::Missing { part: Part::Metadata, .. })));
         }
         assert_eq!(rows.len(), 1, "refused rows are not kept");
+    });
+}
+
+#[test]
+fn every_column_kind_is_written_as_serde_json_writes_it() {
+    for_seeds(950, 50, |rng| {
+        let n = rng.random_range(1..300);
+        let mut entries = arb::entries(rng, n);
+        for e in &mut entries {
+            let dict = ["eu-west-1", "us\"east\u{e9}"][rng.random_range(0..2)];
+            let json = serde_json::json!({
+                "b": rng.random_bool(0.5),
+                "h": format!("{:016x}", rng.random::<u64>()),
+                "i": rng.random::<i64>(),
+                "n": null,
+                "s": format!("line\n{}\t\u{1}", rng.random::<u32>()),
+                "d": dict,
+                "j": [rng.random::<f64>(), {"z": 1, "a": -0.0}],
+            });
+            e.entry.metadata = json.as_object().expect("object").clone();
+        }
+        let block = encode_block_with(&entries, &EncodeOptions::ingest()).expect("encode");
+        let decoded = decode_block(&block.head, &block.metadata, &block.frames, project()).expect("decode");
+        let (head, metadata, frames) = parts(&block);
+        let mut rows = BlockRows::new();
+        let index = rows.add_block(head, metadata, &frames).expect("its own parts");
+        for p in 0..n as u32 {
+            rows.push(index, p).expect("in range");
+        }
+        let mut got = Vec::new();
+        rows.visit(&mut |v| got.push(seen(v).metadata)).expect("intact");
+        let want: Vec<String> =
+            decoded.iter().map(|e| serde_json::to_string(&e.entry.metadata).expect("JSON")).collect();
+        assert_eq!(got, want);
     });
 }

@@ -42,13 +42,14 @@ impl std::fmt::Debug for EntryView<'_> {
         f.debug_struct("EntryView")
             .field("id", &self.id)
             .field("timestamp", &self.timestamp)
+            .field("received_at", &self.received_at)
             .field("level", &self.level)
             .field("message", &self.message)
             .field("tags", &self.tags.iter().collect::<Vec<_>>())
             .field("source", &self.source)
             .field("server_id", &self.server_id)
             .field("metadata", &String::from_utf8_lossy(&metadata))
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
@@ -203,7 +204,10 @@ mod tests {
     fn both_kinds_of_tags_read_alike() {
         let owned = vec!["a".to_owned(), "b".to_owned()];
         let borrowed = ["a", "b"];
-        assert_eq!(Tags::Owned(&owned).iter().collect::<Vec<_>>(), Tags::Borrowed(&borrowed).iter().collect::<Vec<_>>());
+        assert_eq!(
+            Tags::Owned(&owned).iter().collect::<Vec<_>>(),
+            Tags::Borrowed(&borrowed).iter().collect::<Vec<_>>()
+        );
         assert_eq!(Tags::Borrowed(&borrowed).len(), 2);
         assert!(Tags::Owned(&[]).is_empty());
     }

@@ -29,13 +29,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
-use orion_core::model::log::{LogCursor, LogEntry, LogFilter};
+use orion_core::model::log::{EntryRows, LogCursor, LogEntry, LogFilter};
 use orion_core::repo::LogPages;
 use sea_orm::DatabaseConnection;
 
 use super::cache::DecodedParts;
 use super::directory::Directories;
-use super::read::{Candidate, Decoded, Reader, damaged};
+use super::read::{Candidate, Decoded, LentRows, Reader, damaged};
 use super::snapshot;
 use super::store::Listed;
 
@@ -206,16 +206,69 @@ impl ExportPages {
 #[async_trait]
 impl LogPages for ExportPages {
     async fn next_page(&mut self, after: Option<LogCursor>, limit: u32) -> RepoResult<Vec<LogEntry>> {
+        self.next::<Owned>(after, limit).await
+    }
+
+    async fn next_rows(&mut self, after: Option<LogCursor>, limit: u32) -> RepoResult<Box<dyn EntryRows>> {
+        Ok(Box::new(self.next::<Lent>(after, limit).await?))
+    }
+}
+
+/// How a page is handed out: [`Owned`] entries, or [`Lent`] in place.
+trait Shape {
+    type Page: EntryRows + Default;
+
+    /// The page of the `chosen` matches of blocks in `open`.
+    fn build<C: sea_orm::ConnectionTrait>(
+        reader: &Reader<'_, C>,
+        chosen: &[(i64, i64, i64, u32)],
+        open: &mut HashMap<i64, (Candidate, Decoded)>,
+    ) -> impl Future<Output = RepoResult<Self::Page>> + Send;
+}
+
+/// Pages of owned entries ([`LogPages::next_page`]).
+struct Owned;
+
+impl Shape for Owned {
+    type Page = Vec<LogEntry>;
+
+    async fn build<C: sea_orm::ConnectionTrait>(
+        reader: &Reader<'_, C>,
+        chosen: &[(i64, i64, i64, u32)],
+        open: &mut HashMap<i64, (Candidate, Decoded)>,
+    ) -> RepoResult<Self::Page> {
+        reader.materialize(chosen, open).await
+    }
+}
+
+/// Pages lent in place ([`LogPages::next_rows`]).
+struct Lent;
+
+impl Shape for Lent {
+    type Page = LentRows;
+
+    async fn build<C: sea_orm::ConnectionTrait>(
+        reader: &Reader<'_, C>,
+        chosen: &[(i64, i64, i64, u32)],
+        open: &mut HashMap<i64, (Candidate, Decoded)>,
+    ) -> RepoResult<Self::Page> {
+        reader.lend(chosen, open).await
+    }
+}
+
+impl ExportPages {
+    /// The page after `after`, keeping the state's place.
+    async fn next<S: Shape>(&mut self, after: Option<LogCursor>, limit: u32) -> RepoResult<S::Page> {
         if after != self.at {
             self.reset();
         }
         self.at = after;
         if limit == 0 {
-            return Ok(Vec::new());
+            return Ok(S::Page::default());
         }
-        match self.read_page(after, limit as usize).await {
+        match self.read_page::<S>(after, limit as usize).await {
             Ok(page) => {
-                self.at = page.last().map(|e| LogCursor { timestamp: e.entry.timestamp, id: e.id }).or(after);
+                self.at = page.last_cursor().or(after);
                 Ok(page)
             }
             Err(e) => {
@@ -226,11 +279,9 @@ impl LogPages for ExportPages {
             }
         }
     }
-}
 
-impl ExportPages {
     /// The next `limit` matches after `after` (the state's own cursor).
-    async fn read_page(&mut self, after: Option<LogCursor>, limit: usize) -> RepoResult<Vec<LogEntry>> {
+    async fn read_page<S: Shape>(&mut self, after: Option<LogCursor>, limit: usize) -> RepoResult<S::Page> {
         let txn = snapshot(&self.db).await?;
         let (parts, directories) = (self.parts.clone(), self.directories.clone());
         let reader = Reader::new(&txn, (&parts, &directories), self.project, &self.filter, after);
@@ -252,7 +303,7 @@ impl ExportPages {
                 None => break,
             }
         }
-        let page = reader.materialize(&chosen, &mut self.open).await?;
+        let page = S::build(&reader, &chosen, &mut self.open).await?;
         // Exhausted blocks go: the state holds only blocks still open.
         self.rest.retain(|_, rest| !rest.is_empty());
         self.open.retain(|block, _| self.rest.contains_key(block));

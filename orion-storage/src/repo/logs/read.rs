@@ -19,10 +19,12 @@ use std::sync::Arc;
 use orion_core::RepositoryError;
 use orion_core::error::RepoResult;
 use orion_core::model::ProjectId;
-use orion_core::model::log::{HistogramCount, Interval, LogCursor, LogEntry, LogFilter};
+use orion_core::model::log::{
+    EntryRows, EntryView, HistogramCount, Interval, LogCursor, LogEntry, LogFilter,
+};
 use orion_logstore::{
-    BlockError, BlockFilter, BlockScan, Frame, Head, Metadata, Prune, Query, ceil_micros, count_without_scan,
-    decode_filter, decode_frame, decode_head, decode_metadata, histogram_without_scan,
+    BlockError, BlockFilter, BlockRows, BlockScan, Frame, Head, Metadata, Prune, Query, ceil_micros,
+    count_without_scan, decode_filter, decode_frame, decode_head, decode_metadata, histogram_without_scan,
     level_counts_without_scan, may_match, needles_settled, prune,
 };
 use sea_orm::ConnectionTrait;
@@ -114,7 +116,7 @@ type CachedParts = (Option<Arc<Head>>, Option<Arc<Metadata>>);
 pub(super) struct Decoded {
     pub(super) head: Arc<Head>,
     metadata: Option<Arc<Metadata>>,
-    frames: Vec<Frame>,
+    frames: Vec<Arc<Frame>>,
 }
 
 impl<'a, C: ConnectionTrait> Reader<'a, C> {
@@ -286,20 +288,20 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
 
     /// Frames `wanted` of a block, decoded, from the cache where it has
     /// them and in one round trip for the rest.
-    async fn frames(&self, listed: &Listed, wanted: &[u32]) -> RepoResult<Vec<Frame>> {
+    async fn frames(&self, listed: &Listed, wanted: &[u32]) -> RepoResult<Vec<Arc<Frame>>> {
         let (id, count) = (listed.id, listed.summary.count);
         let mut frames = Vec::with_capacity(wanted.len());
         let mut missing = Vec::new();
         for &index in wanted {
             match self.parts.frame(id, count, index) {
-                Some(frame) => frames.push(Frame::clone(&frame)),
+                Some(frame) => frames.push(frame),
                 None => missing.push(index),
             }
         }
         if !missing.is_empty() {
             for raw in store::frames(self.db, id, Some(&missing)).await? {
-                let frame = decode_frame(&raw).map_err(|e| damaged(id, e))?;
-                self.parts.put_frame(id, count, frame.index(), Arc::new(frame.clone()));
+                let frame = Arc::new(decode_frame(&raw).map_err(|e| damaged(id, e))?);
+                self.parts.put_frame(id, count, frame.index(), frame.clone());
                 frames.push(frame);
             }
         }
@@ -414,18 +416,75 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         chosen: &[(i64, i64, i64, u32)],
         kept: &mut HashMap<i64, (Candidate, Decoded)>,
     ) -> RepoResult<Vec<LogEntry>> {
+        let per_block = self.complete(chosen, kept).await?;
+        let mut rebuilt: HashMap<(i64, u32), LogEntry> = HashMap::with_capacity(chosen.len());
+        for (block, positions) in per_block {
+            let Some((c, d)) = kept.get(&block) else { continue };
+            let scan = BlockScan::new(&self.query, &d.head, d.metadata.as_deref(), &d.frames, &c.frames)
+                .map_err(|e| damaged(block, e))?;
+            let entries = scan.entries(&positions, self.project).map_err(|e| damaged(block, e))?;
+            for (p, e) in positions.into_iter().zip(entries) {
+                rebuilt.insert((block, p), e);
+            }
+        }
+        chosen
+            .iter()
+            .map(|&(_, _, block, pos)| {
+                rebuilt.remove(&(block, pos)).ok_or_else(|| {
+                    damaged(block, BlockError::Missing { part: orion_logstore::Part::Head, index: pos })
+                })
+            })
+            .collect()
+    }
+
+    /// The chosen matches lent in place, in order: the blocks' decoded
+    /// parts are shared with the rows, nothing is copied out (exports).
+    /// The frames and metadata read stay in `kept`, as for
+    /// [`Self::materialize`].
+    pub(super) async fn lend(
+        &self,
+        chosen: &[(i64, i64, i64, u32)],
+        kept: &mut HashMap<i64, (Candidate, Decoded)>,
+    ) -> RepoResult<LentRows> {
+        let per_block = self.complete(chosen, kept).await?;
+        let mut rows = BlockRows::new();
+        let mut numbers = Vec::with_capacity(per_block.len());
+        let mut index: HashMap<i64, u32> = HashMap::with_capacity(per_block.len());
+        for block in per_block.into_keys() {
+            let Some((_, d)) = kept.get(&block) else { continue };
+            let i = rows
+                .add_block(d.head.clone(), d.metadata.clone(), &d.frames)
+                .map_err(|e| damaged(block, e))?;
+            index.insert(block, i);
+            numbers.push(block);
+        }
+        for &(_, _, block, pos) in chosen {
+            let missing = || BlockError::Missing { part: orion_logstore::Part::Head, index: pos };
+            let i = *index.get(&block).ok_or_else(|| damaged(block, missing()))?;
+            rows.push(i, pos).map_err(|e| damaged(block, e))?;
+        }
+        Ok(LentRows { rows, numbers })
+    }
+
+    /// Reads what rebuilding the chosen matches needs and `kept` lacks:
+    /// the frames holding them and the metadata; answers their positions
+    /// by block.
+    async fn complete(
+        &self,
+        chosen: &[(i64, i64, i64, u32)],
+        kept: &mut HashMap<i64, (Candidate, Decoded)>,
+    ) -> RepoResult<BTreeMap<i64, Vec<u32>>> {
         let mut per_block: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
         for &(_, _, block, pos) in chosen {
             per_block.entry(block).or_default().push(pos);
         }
-        let mut rebuilt: HashMap<(i64, u32), LogEntry> = HashMap::with_capacity(chosen.len());
-        for (block, positions) in per_block {
+        for (&block, positions) in &per_block {
             let Some((c, d)) = kept.get_mut(&block) else { continue };
             let mut frames: Vec<u32> =
                 positions.iter().map(|&p| d.head.frame_of(p as usize) as u32).collect();
             frames.sort_unstable();
             frames.dedup();
-            let have: Vec<u32> = d.frames.iter().map(Frame::index).collect();
+            let have: Vec<u32> = d.frames.iter().map(|f| f.index()).collect();
             let missing: Vec<u32> = frames.iter().copied().filter(|f| !have.contains(f)).collect();
             if !missing.is_empty() {
                 d.frames.extend(self.frames(&c.listed, &missing).await?);
@@ -448,21 +507,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                     }
                 });
             }
-            let scan = BlockScan::new(&self.query, &d.head, d.metadata.as_deref(), &d.frames, &c.frames)
-                .map_err(|e| damaged(block, e))?;
-            let entries = scan.entries(&positions, self.project).map_err(|e| damaged(block, e))?;
-            for (p, e) in positions.into_iter().zip(entries) {
-                rebuilt.insert((block, p), e);
-            }
         }
-        chosen
-            .iter()
-            .map(|&(_, _, block, pos)| {
-                rebuilt.remove(&(block, pos)).ok_or_else(|| {
-                    damaged(block, BlockError::Missing { part: orion_logstore::Part::Head, index: pos })
-                })
-            })
-            .collect()
+        Ok(per_block)
     }
 
     /// `to_scan` split into the blocks whose common words settle the
@@ -484,7 +530,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         let heads = self.heads(settled).await?;
         for c in settled {
             let Some(head) = heads.get(&c.listed.id) else { continue };
-            let scan = BlockScan::new(&self.unneedled, head, None, &[], &c.frames)
+            let scan = BlockScan::new(&self.unneedled, head, None, &[] as &[Frame], &c.frames)
                 .map_err(|e| damaged(c.listed.id, e))?;
             each(c, scan)?;
         }
@@ -633,4 +679,28 @@ pub(super) async fn id_range<C: ConnectionTrait>(
     found.sort_unstable_by_key(|e| e.id);
     found.dedup_by_key(|e| e.id);
     Ok(found)
+}
+
+/// Matches lent in place ([`Reader::lend`]), as core's rows: a damaged
+/// entry fails the visit with its block's number, like any other read.
+#[derive(Default)]
+pub(super) struct LentRows {
+    rows: BlockRows,
+    /// Block numbers by the rows' block index.
+    numbers: Vec<i64>,
+}
+
+impl EntryRows for LentRows {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn last_cursor(&self) -> Option<LogCursor> {
+        let (ts, id) = self.rows.last()?;
+        Some(LogCursor { timestamp: orion_logstore::from_micros(ts)?, id })
+    }
+
+    fn visit(&self, each: &mut dyn FnMut(&EntryView<'_>)) -> RepoResult<()> {
+        self.rows.visit(each).map_err(|(i, e)| damaged(self.numbers[i as usize], e))
+    }
 }

@@ -51,6 +51,15 @@ async fn a_damaged_frame_is_reported_by_number_and_fails_only_the_queries_that_t
     };
     assert!(cause.to_string().contains(&format!("log block {block}")), "names the block: {cause}");
     assert_eq!(repos.logs.search(fine.id, &query).await.unwrap().total, 5, "the rest stays usable");
+    // An export, owned or lent in place, fails naming the block too.
+    let mut pages = repos.logs.export_pages(hurt.id, &LogFilter::default()).expect("block store pages");
+    let failed = pages.next_rows(None, 10).await.map(|rows| rows.len());
+    let Err(RepositoryError::Unavailable(cause)) = failed else {
+        panic!("expected a failed export, got {failed:?}")
+    };
+    assert!(cause.to_string().contains(&format!("log block {block}")), "names the block: {cause}");
+    let mut pages = repos.logs.export_pages(fine.id, &LogFilter::default()).expect("block store pages");
+    assert_eq!(pages.next_rows(None, 10).await.unwrap().len(), 5);
     // Counts from the directory alone never read the damaged frame.
     assert_eq!(repos.logs.level_counts(hurt.id, &LogFilter::default()).await.unwrap().iter().sum::<u64>(), 5);
 }
