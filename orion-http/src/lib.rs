@@ -22,16 +22,15 @@
 //!   exact and a test compares it with the OpenAPI document.
 //! - [`filters`]: reusable filters — bearer auth → `Principal` (and the
 //!   `?token=` variant for WebSockets), bodies with a size limit, JSON
-//!   parsing.
+//!   parsing, and the query string as core's raw `QueryInput` (its rules
+//!   are core's: `orion_core::service::query`).
 //! - [`limits`]: the request-size limit the filters enforce and 413s name.
 //! - [`dashboard`]: the web dashboard's embedded files (`web/`), served at
 //!   `/` and every path outside the API's prefixes, with versioned URLs,
 //!   ETags, gzip and a strict Content-Security-Policy.
 //! - [`access`]: the order of checks — authorization and the resource
-//!   before any input is parsed.
-//! - [`query`]: log query parameters → `LogFilter`/`LogQuery`, shared by
-//!   search, export, histogram and the live tail; `from`/`to`/`limit` of
-//!   the heartbeat, incident and command lists.
+//!   before a body is decoded (query parameters go to the services raw,
+//!   which read them after their own checks).
 //! - [`export`]: streamed exports (NDJSON, JSON, CSV) in constant memory.
 //! - [`live`]: WebSocket sessions (logs, heartbeats, incidents) and the
 //!   [`live::Hub`] that pings them and closes them on shutdown.
@@ -72,7 +71,6 @@ pub(crate) mod filters;
 pub(crate) mod limits;
 pub(crate) mod live;
 pub(crate) mod observe;
-pub(crate) mod query;
 pub(crate) mod respond;
 pub(crate) mod routes;
 pub mod shippers;
