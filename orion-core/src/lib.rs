@@ -18,7 +18,10 @@
 //!   [`TokenService`](service::TokenService),
 //!   [`LogService`](service::LogService),
 //!   [`AgentService`](service::AgentService),
-//!   [`AlertService`](service::AlertService)); they own every rule.
+//!   [`AlertService`](service::AlertService)); they own every rule. Their
+//!   `*Input` types are requests as received; [`service::query`] holds a
+//!   request's query parameters ([`QueryInput`](service::QueryInput)) and
+//!   every rule on them, read by the services' `*_request` methods.
 //! - [`port`]: what the domain needs from outside (clock, password hashing,
 //!   session signing, TOTP, secrets, the live-event bus), with I/O-free
 //!   defaults.

@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod logs;
 pub mod principal;
 pub mod projects;
+pub mod query;
 pub mod sources;
 pub mod tokens;
 pub mod two_factor;
@@ -23,9 +24,10 @@ pub use agents::{
     HeartbeatInput, ServerOverview,
 };
 pub use alerts::{ActionInput, AlertService, Evaluation, RuleInput};
-pub use logs::{LiveScope, LogExport, LogInput, LogService};
+pub use logs::{ExportFormat, LiveScope, LogExport, LogInput, LogService};
 pub use principal::{Principal, TokenPrincipal};
 pub use projects::ProjectService;
+pub use query::QueryInput;
 pub use sources::SourceService;
 pub use tokens::{IssuedToken, TokenService};
 pub use two_factor::{TwoFactorService, TwoFactorSetup};

@@ -5,13 +5,17 @@
 //! may not act on an endpoint never learns what a valid request to it looks
 //! like.
 //!
-//! Handlers take their input unparsed ([`crate::filters::Body`],
-//! [`crate::query::Params`]) and read it through [`checked`], which first
-//! awaits a *gate*: the service call that finds what the request acts on
-//! (`projects().owned`, `alerts().owned_rule`, `agents().command`, …) or one
-//! of the permission checks below. The service call that follows checks
-//! again, so a gate can only refuse earlier, never let through what the
-//! service would refuse.
+//! Query parameters need nothing here: handlers hand them to the service
+//! as they came (core's raw [`QueryInput`](orion_core::service::QueryInput),
+//! from [`crate::filters::query`]), and the service reads them after its
+//! own checks of the caller and the resource. A body must be decoded
+//! before a service can take it, so handlers take it unparsed
+//! ([`crate::filters::Body`]) and decode it through [`checked`], which
+//! first awaits a *gate*: the service call that finds what the request
+//! acts on (`projects().owned`, `alerts().owned_rule`, `agents().command`,
+//! …) or one of the permission checks below. The service call that
+//! follows checks again, so a gate can only refuse earlier, never let
+//! through what the service would refuse.
 
 use std::future::Future;
 

@@ -13,6 +13,7 @@ pub mod agents;
 pub mod alert_preview;
 pub mod alerts;
 pub mod auth;
+pub mod health;
 pub mod ingest;
 pub mod live;
 pub mod log_views;

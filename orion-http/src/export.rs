@@ -16,7 +16,7 @@ use std::io;
 
 use bytes::Bytes;
 use orion_core::model::log::EntryRows;
-use orion_core::service::LogExport;
+use orion_core::service::{ExportFormat, LogExport};
 use orion_core::{RepositoryError, ServiceError};
 use tokio::sync::mpsc;
 use tracing::Instrument;
@@ -33,60 +33,25 @@ pub const PAGE_ROWS: u32 = 1000;
 /// Encoded pages buffered between the producer and the socket.
 const QUEUED_PAGES: usize = 2;
 
-/// The export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One JSON entry per line (the default).
-    Ndjson,
-    /// One JSON array of entries.
-    Json,
-    /// CSV with the header `timestamp,level,source,message,tags,metadata`.
-    Csv,
-}
-
-impl Format {
-    /// `ndjson` (also the default when absent), `json` or `csv`.
-    pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
-        match raw.unwrap_or("ndjson") {
-            "ndjson" => Ok(Self::Ndjson),
-            "json" => Ok(Self::Json),
-            "csv" => Ok(Self::Csv),
-            _ => Err(ApiError::validation(vec![orion_core::error::FieldError::new(
-                "format",
-                "must be ndjson, json or csv",
-            )])),
-        }
-    }
-
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Ndjson => "ndjson",
-            Self::Json => "json",
-            Self::Csv => "csv",
-        }
-    }
-
-    /// The `Content-Type`.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Ndjson => "application/x-ndjson",
-            Self::Json => "application/json",
-            Self::Csv => "text/csv",
-        }
+/// The `Content-Type` of an export in `format`.
+fn content_type(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Ndjson => "application/x-ndjson",
+        ExportFormat::Json => "application/json",
+        ExportFormat::Csv => "text/csv",
     }
 }
 
 /// The streamed answer: headers now, rows as storage yields them.
-pub fn response(export: LogExport, format: Format) -> Response {
-    let filename = format!("{}-logs.{}", export.project.name.as_str(), format.extension());
+pub fn response(export: LogExport, format: ExportFormat) -> Response {
+    let filename = format!("{}-logs.{}", export.project.name.as_str(), format.as_str());
     let (tx, mut rx) = mpsc::channel(QUEUED_PAGES);
     // The request span carries the request id, so a failure is logged with it.
     tokio::spawn(produce(export, format, tx).instrument(tracing::Span::current()));
     let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let mut response = warp::reply::stream(body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(format)));
     // Project names are `[a-z0-9-]`, so the file name needs no escaping.
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
@@ -96,7 +61,7 @@ pub fn response(export: LogExport, format: Format) -> Response {
 
 type Chunk = Result<Bytes, io::Error>;
 
-async fn produce(mut export: LogExport, format: Format, tx: mpsc::Sender<Chunk>) {
+async fn produce(mut export: LogExport, format: ExportFormat, tx: mpsc::Sender<Chunk>) {
     // The next page is read while this one is encoded and sent: reading
     // (decoding blocks into entries) and encoding (entries into JSON) each
     // take about half of an export's CPU, and there are two cores. One page
@@ -148,22 +113,22 @@ async fn produce(mut export: LogExport, format: Format, tx: mpsc::Sender<Chunk>)
 /// Turns pages of entries into bytes of one format.
 #[derive(Debug)]
 pub struct Encoder {
-    format: Format,
+    format: ExportFormat,
     written: u64,
 }
 
 impl Encoder {
     /// An encoder for `format`.
-    pub fn new(format: Format) -> Self {
+    pub fn new(format: ExportFormat) -> Self {
         Self { format, written: 0 }
     }
 
     /// What comes before the first entry.
     pub fn start(&mut self) -> Vec<u8> {
         match self.format {
-            Format::Ndjson => Vec::new(),
-            Format::Json => b"[".to_vec(),
-            Format::Csv => {
+            ExportFormat::Ndjson => Vec::new(),
+            ExportFormat::Json => b"[".to_vec(),
+            ExportFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(Vec::new());
                 csv_record(&mut csv, ["timestamp", "level", "source", "message", "tags", "metadata"]);
                 csv.into_inner().unwrap_or_default()
@@ -180,15 +145,15 @@ impl Encoder {
         let (mut metadata, mut tags) = (Vec::new(), String::new());
         rows.visit(&mut |view| {
             match self.format {
-                Format::Ndjson => {
+                ExportFormat::Ndjson => {
                     write_view_json(&mut out, view);
                     out.push(b'\n');
                 }
-                Format::Json => {
+                ExportFormat::Json => {
                     out.extend_from_slice(if self.written == 0 { b"\n" } else { b",\n" });
                     write_view_json(&mut out, view);
                 }
-                Format::Csv => {
+                ExportFormat::Csv => {
                     metadata.clear();
                     view.metadata.write_json(&mut metadata);
                     tags.clear();
@@ -215,7 +180,7 @@ impl Encoder {
             }
             self.written += 1;
         })?;
-        if self.format == Format::Csv {
+        if self.format == ExportFormat::Csv {
             out = csv.into_inner().unwrap_or_default();
         }
         Ok(out)
@@ -224,9 +189,9 @@ impl Encoder {
     /// What comes after the last entry.
     pub fn finish(&mut self) -> Vec<u8> {
         match self.format {
-            Format::Ndjson | Format::Csv => Vec::new(),
-            Format::Json if self.written == 0 => b"]\n".to_vec(),
-            Format::Json => b"\n]\n".to_vec(),
+            ExportFormat::Ndjson | ExportFormat::Csv => Vec::new(),
+            ExportFormat::Json if self.written == 0 => b"]\n".to_vec(),
+            ExportFormat::Json => b"\n]\n".to_vec(),
         }
     }
 }
@@ -263,7 +228,7 @@ mod tests {
         }
     }
 
-    fn encode(format: Format, pages: &[&[LogEntry]]) -> String {
+    fn encode(format: ExportFormat, pages: &[&[LogEntry]]) -> String {
         let mut encoder = Encoder::new(format);
         let mut out = encoder.start();
         for page in pages {
@@ -276,19 +241,19 @@ mod tests {
     #[test]
     fn json_is_one_array_across_pages_and_empty_is_an_empty_array() {
         let (a, b) = (entry(1, "a", &[]), entry(2, "b", &[]));
-        let text = encode(Format::Json, &[&[a], &[b]]);
+        let text = encode(ExportFormat::Json, &[&[a], &[b]]);
         let ids: Vec<i64> = serde_json::from_str::<Vec<Value>>(&text)
             .unwrap()
             .iter()
             .map(|v| v["id"].as_i64().unwrap())
             .collect();
         assert_eq!(ids, [1, 2]);
-        assert_eq!(serde_json::from_str::<Value>(&encode(Format::Json, &[])).unwrap(), json!([]));
+        assert_eq!(serde_json::from_str::<Value>(&encode(ExportFormat::Json, &[])).unwrap(), json!([]));
     }
 
     #[test]
     fn ndjson_is_one_entry_per_line() {
-        let text = encode(Format::Ndjson, &[&[entry(1, "line\nbreak", &[])]]);
+        let text = encode(ExportFormat::Ndjson, &[&[entry(1, "line\nbreak", &[])]]);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1);
         let parsed: Value = serde_json::from_str(lines[0]).unwrap();
@@ -298,7 +263,7 @@ mod tests {
 
     #[test]
     fn csv_has_a_header_and_quotes_what_needs_it() {
-        let text = encode(Format::Csv, &[&[entry(1, "say \"hi\", then\nleave", &["a", "b"])]]);
+        let text = encode(ExportFormat::Csv, &[&[entry(1, "say \"hi\", then\nleave", &["a", "b"])]]);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(
             reader.headers().unwrap(),
@@ -312,9 +277,9 @@ mod tests {
     }
 
     #[test]
-    fn formats_parse_with_ndjson_by_default() {
-        assert_eq!(Format::parse(None).unwrap(), Format::Ndjson);
-        assert_eq!(Format::parse(Some("csv")).unwrap().content_type(), "text/csv");
-        assert_eq!(Format::parse(Some("xml")).unwrap_err().details[0].field, "format");
+    fn each_format_has_its_content_type() {
+        assert_eq!(content_type(ExportFormat::Ndjson), "application/x-ndjson");
+        assert_eq!(content_type(ExportFormat::Json), "application/json");
+        assert_eq!(content_type(ExportFormat::Csv), "text/csv");
     }
 }

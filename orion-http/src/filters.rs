@@ -1,6 +1,6 @@
 //! Reusable filters: who is calling (bearer auth → [`Principal`], or
 //! `?ticket=` / `?token=sk_…` for WebSockets), the body (with a size limit), and the query
-//! string.
+//! string (decoded into core's raw [`QueryInput`], which the services check).
 //!
 //! These are the only places that reject; each rejection carries an
 //! [`ApiError`] so [`crate::error::recover`] answers it unchanged. Put them
@@ -28,7 +28,7 @@
 use futures_util::TryStreamExt;
 use orion_core::Orion;
 use orion_core::error::FieldError;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use serde::de::DeserializeOwned;
 use warp::http::HeaderMap;
 use warp::http::header::{AUTHORIZATION, CONTENT_LENGTH};
@@ -105,6 +105,13 @@ pub fn principal_or_query_token(
             }
         },
     )
+}
+
+/// The decoded query string as core's raw [`QueryInput`] (empty when there
+/// is none): every pair, in order, unchecked. A query string that cannot
+/// be decoded is a 400 on `query` ([`crate::error::recover`]).
+pub fn query() -> impl Filter<Extract = (QueryInput,), Error = Rejection> + Clone {
+    warp::query::<Vec<(String, String)>>().map(QueryInput::from)
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme

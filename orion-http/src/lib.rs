@@ -14,30 +14,36 @@
 //!
 //! # Layout
 //!
-//! - [`routes`](mod@routes): one file per area (`auth`, `projects`, `sources`,
-//!   `tokens`, `ingest`, `logs`, `export`, `agent`, `servers`, `incidents`,
-//!   `alerts`, `ws`, `health`, `openapi`). Every
-//!   endpoint is registered through [`routes::Routes::add`] with its method
-//!   and path template, so the table of served endpoints ([`endpoints`]) is
-//!   exact and a test compares it with the OpenAPI document.
+//! - [`routes`](mod@routes): one file per area (`auth`, `ws_ticket`,
+//!   `projects`, `sources`, `tokens`, `ingest`, `logs`, `log_views`,
+//!   `searches`, `export`, `agent`, `servers`, `server_metrics`,
+//!   `incidents`, `alerts`, `alert_preview`, `silences`, `ws`, `health`,
+//!   `openapi`), each holding handlers only: wire types and their decoding
+//!   are in [`dto`], every rule on the input is core's. Every endpoint is
+//!   registered through [`routes::Routes::add`] with its method and path
+//!   template, so the table of served endpoints ([`endpoints`]) is exact
+//!   and a test compares it with the OpenAPI document.
 //! - [`filters`]: reusable filters — bearer auth → `Principal` (and the
 //!   `?token=` variant for WebSockets), bodies with a size limit, JSON
-//!   parsing.
+//!   parsing, and the query string as core's raw `QueryInput` (its rules
+//!   are core's: `orion_core::service::query`).
 //! - [`limits`]: the request-size limit the filters enforce and 413s name.
 //! - [`dashboard`]: the web dashboard's embedded files (`web/`), served at
 //!   `/` and every path outside the API's prefixes, with versioned URLs,
 //!   ETags, gzip and a strict Content-Security-Policy.
 //! - [`access`]: the order of checks — authorization and the resource
-//!   before any input is parsed.
-//! - [`query`]: log query parameters → `LogFilter`/`LogQuery`, shared by
-//!   search, export, histogram and the live tail; `from`/`to`/`limit` of
-//!   the heartbeat, incident and command lists.
+//!   before a body is decoded (query parameters go to the services raw,
+//!   which read them after their own checks).
 //! - [`export`]: streamed exports (NDJSON, JSON, CSV) in constant memory.
 //! - [`live`]: WebSocket sessions (logs, heartbeats, incidents) and the
 //!   [`live::Hub`] that pings them and closes them on shutdown.
 //! - [`error`]: the one mapping from `ServiceError` and warp rejections to a
 //!   status and a `{"error", "code", "details"?}` body.
-//! - [`dto`]: wire types (camelCase), kept apart from domain types.
+//! - [`dto`]: wire types (camelCase), kept apart from domain types, and
+//!   the decoding of what is not a plain JSON body (the ingest batch, the
+//!   WebSocket `subscribe` message): they check wire shapes and convert
+//!   into core's raw inputs, not values (one exception left: a
+//!   heartbeat's script states, see `docs/architecture.md`).
 //! - [`respond`]: small helpers that build JSON and 204 responses.
 //! - [`observe`]: request ids (`x-request-id`) and the access log.
 //!
@@ -72,7 +78,6 @@ pub(crate) mod filters;
 pub(crate) mod limits;
 pub(crate) mod live;
 pub(crate) mod observe;
-pub(crate) mod query;
 pub(crate) mod respond;
 pub(crate) mod routes;
 pub mod shippers;

@@ -31,15 +31,13 @@ use futures_util::{SinkExt, StreamExt};
 use orion_core::Orion;
 use orion_core::port::live::{LiveEvent, LiveSubscription};
 use orion_core::service::Principal;
-use serde_json::{Map, Value};
 use tokio::sync::{Notify, watch};
 use warp::ws::{Message, WebSocket};
 
-use crate::dto::live::ServerMessage;
+use crate::dto::live::{ServerMessage, Subscribe};
 use crate::dto::logs::LogView;
 use crate::dto::servers::{HeartbeatView, IncidentView};
 use crate::error::ApiError;
-use crate::query::{self, Params};
 pub use outbox::Selection;
 use outbox::{Item, Next, Outbox};
 
@@ -244,28 +242,12 @@ impl Session {
         }
     }
 
-    /// `{"type": "subscribe", "project"?, "filters"?}`: a new scope (access
-    /// checked again) and new filters, both or neither.
+    /// `{"type": "subscribe", "project"?, "filters"?}` ([`Subscribe`]): a
+    /// new scope (access checked again) and new filters, both or neither.
+    /// The log service reads the filters, then the scope.
     async fn subscribe(&self, text: &str) -> Result<(Option<String>, Selection), ApiError> {
-        let message: Value = serde_json::from_str(text)
-            .map_err(|e| ApiError::invalid_json(format!("the message is not valid JSON: {e}")))?;
-        let invalid = |field: &str, why: &str| {
-            ApiError::validation(vec![orion_core::error::FieldError::new(field, why)])
-        };
-        if message["type"] != "subscribe" {
-            return Err(invalid("type", "the only message a client sends is `subscribe`"));
-        }
-        let project = match &message["project"] {
-            Value::Null => None,
-            Value::String(name) if !name.is_empty() => Some(name.clone()),
-            _ => return Err(invalid("project", "must be a project name or null")),
-        };
-        let filters = match &message["filters"] {
-            Value::Null => Map::new(),
-            Value::Object(filters) => filters.clone(),
-            _ => return Err(invalid("filters", "must be an object")),
-        };
-        let filter = query::filter(&Params::from_json(&filters)?)?;
+        let Subscribe { project, filters } = Subscribe::parse(text)?;
+        let filter = self.orion.logs().live_filter(&filters)?;
         let scope = self.orion.logs().live_scope(&self.principal, project.as_deref()).await?;
         Ok((project, Selection { scope, filter }))
     }

@@ -316,6 +316,16 @@ impl Interval {
         }
     }
 
+    /// The wire name [`Self::parse`] reads: `1m`, `5m`, `1h`, `1d`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Minute => "1m",
+            Self::FiveMinutes => "5m",
+            Self::Hour => "1h",
+            Self::Day => "1d",
+        }
+    }
+
     /// The width in seconds. Buckets start at multiples of it since the
     /// Unix epoch (UTC).
     pub fn seconds(self) -> i64 {
@@ -352,6 +362,14 @@ mod tests {
         assert_eq!(Level::parse("verbose"), None);
         assert!(Level::Trace < Level::Fatal);
         assert_eq!(Level::from_rank(Level::Warn.rank()), Some(Level::Warn));
+    }
+
+    #[test]
+    fn intervals_read_back_their_wire_names() {
+        for i in [Interval::Minute, Interval::FiveMinutes, Interval::Hour, Interval::Day] {
+            assert_eq!(Interval::parse(i.as_str()), Some(i));
+        }
+        assert_eq!(Interval::parse("2h"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tracing::instrument;
 use super::Deps;
 use super::principal::{Principal, TokenPrincipal};
 use super::projects::ProjectService;
+use super::query::{self, QueryInput};
 use super::tokens::{IssuedToken, mint};
 use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult, collect};
 use crate::model::text::bounded_text;
@@ -567,6 +568,17 @@ impl AgentService {
         Ok(self.deps.repos.commands.pending(token.project_id, &server_id).await?)
     }
 
+    /// [`Self::pending_commands`] for a request's query parameters:
+    /// `serverId` (empty means none), needed only by a token not bound to
+    /// a server.
+    pub async fn pending_commands_request(
+        &self,
+        principal: &Principal,
+        input: &QueryInput,
+    ) -> ServiceResult<Vec<Command>> {
+        self.pending_commands(principal, input.non_empty("serverId")).await
+    }
+
     /// The command `command_id` as the token may act on it: the token needs
     /// `commands:write`; a command of another project or of another server
     /// than the token's is `NotFound`, like an unknown or malformed id.
@@ -669,6 +681,22 @@ impl AgentService {
         Ok(self.deps.repos.heartbeats.list(project.id, &server.server_id, window).await?)
     }
 
+    /// [`Self::heartbeats`] for a request's query parameters (`from`, `to`,
+    /// `limit`: see [`crate::service::query`]), read once the server is
+    /// found.
+    #[instrument(skip_all)]
+    pub async fn heartbeats_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        server_id: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<Vec<Heartbeat>> {
+        let (project, server) = self.owned_server(principal, project, server_id).await?;
+        let window = query::window(input)?;
+        Ok(self.deps.repos.heartbeats.list(project.id, &server.server_id, window).await?)
+    }
+
     /// Queues a command for a server's agent.
     #[instrument(skip_all)]
     pub async fn enqueue_command(
@@ -736,6 +764,21 @@ impl AgentService {
         Ok(self.deps.repos.commands.list(project.id, &server.server_id, limit).await?)
     }
 
+    /// [`Self::commands`] for a request's query parameters (`limit`: see
+    /// [`crate::service::query`]), read once the server is found.
+    #[instrument(skip_all)]
+    pub async fn commands_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        server_id: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<Vec<Command>> {
+        let (project, server) = self.owned_server(principal, project, server_id).await?;
+        let limit = query::limit(input, MAX_LIST)?;
+        Ok(self.deps.repos.commands.list(project.id, &server.server_id, limit).await?)
+    }
+
     /// The project's incidents (only those in `status` when given), by
     /// their latest report, newest first.
     #[instrument(skip_all)]
@@ -747,6 +790,21 @@ impl AgentService {
         window: Window,
     ) -> ServiceResult<Vec<Incident>> {
         let project = self.projects.owned(principal, project).await?;
+        Ok(self.deps.repos.incidents.list(project.id, status, window).await?)
+    }
+
+    /// [`Self::incidents`] for a request's query parameters (`from`, `to`,
+    /// `limit`, `status`: see [`crate::service::query`]), read once the
+    /// project is found.
+    #[instrument(skip_all)]
+    pub async fn incidents_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<Vec<Incident>> {
+        let project = self.projects.owned(principal, project).await?;
+        let (window, status) = query::incidents(input)?;
         Ok(self.deps.repos.incidents.list(project.id, status, window).await?)
     }
 

@@ -18,6 +18,7 @@ pub use silences::{MAX_REASON_CHARS, MAX_SILENCE, MAX_SILENCES, SilenceInput};
 use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;
+use super::query::{self, QueryInput};
 use crate::error::{FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::alert::{
     ActionOutcome, AlertEvent, AlertEventKind, AlertRule, Channel, Condition, Decision, Delivery,
@@ -182,6 +183,20 @@ impl AlertService {
         if limit == 0 || limit > MAX_EVENTS {
             return Err(ServiceError::invalid("limit", format!("must be between 1 and {MAX_EVENTS}")));
         }
+        Ok(self.deps.repos.alert_events.list(project.id, limit).await?)
+    }
+
+    /// [`Self::events`] for a request's query parameters (`limit`: see
+    /// [`crate::service::query`]), read once the project is found.
+    #[instrument(skip_all)]
+    pub async fn events_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<Vec<AlertEvent>> {
+        let project = self.projects.owned(principal, project).await?;
+        let limit = query::limit(input, MAX_EVENTS)?;
         Ok(self.deps.repos.alert_events.list(project.id, limit).await?)
     }
 

@@ -23,6 +23,7 @@ pub use views::{
 use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;
+use super::query::{self, QueryInput};
 use crate::error::{ConflictKey, FieldError, RepositoryError, ServiceError, ServiceResult};
 use crate::model::log::{
     EntryRows, HistogramCount, IDEMPOTENCY_WINDOW, IdempotencyKey, Interval, Level, LogCursor, LogEntry,
@@ -70,6 +71,33 @@ impl LiveScope {
         match self {
             Self::Owner(owner) => event.owner_id() == *owner,
             Self::Project(id) => event.project_id() == *id,
+        }
+    }
+}
+
+/// What an export is written as; the adapter encodes the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One JSON entry per line (the default).
+    Ndjson,
+    /// One JSON array of entries.
+    Json,
+    /// CSV with the header `timestamp,level,source,message,tags,metadata`.
+    Csv,
+}
+
+impl ExportFormat {
+    /// Parses the wire name: `ndjson`, `json` or `csv`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Ndjson, Self::Json, Self::Csv].into_iter().find(|f| f.as_str() == raw)
+    }
+
+    /// The wire name, also the file extension.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ndjson => "ndjson",
+            Self::Json => "json",
+            Self::Csv => "csv",
         }
     }
 }
@@ -313,6 +341,23 @@ impl LogService {
         Ok(self.deps.repos.logs.search(project.id, query).await?)
     }
 
+    /// [`Self::search`] for a request's query parameters (the filters,
+    /// `limit` and `offset`: see [`crate::service::query`]), read once
+    /// access is settled; every bad one is reported at once. Returns the
+    /// query read, with the page.
+    #[instrument(skip_all)]
+    pub async fn search_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<(LogQuery, LogPage)> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        let query = query::page(input)?;
+        let page = self.deps.repos.logs.search(project.id, &query).await?;
+        Ok((query, page))
+    }
+
     /// Like [`Self::search`] with the source fixed; an unknown source is `NotFound`.
     #[instrument(skip_all)]
     pub async fn search_source(
@@ -327,6 +372,24 @@ impl LogService {
         let mut query = query.clone();
         query.filter.source = Some(name.as_str().to_owned());
         Ok(self.deps.repos.logs.search(project.id, &query).await?)
+    }
+
+    /// [`Self::search_source`] for a request's query parameters, read once
+    /// the source is found (as for [`Self::search_request`]; the path's
+    /// source replaces any `source` parameter).
+    #[instrument(skip_all)]
+    pub async fn search_source_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        source: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<(LogQuery, LogPage)> {
+        let (project, name) = self.readable_source(principal, project, source).await?;
+        let mut query = query::page(input)?;
+        query.filter.source = Some(name.as_str().to_owned());
+        let page = self.deps.repos.logs.search(project.id, &query).await?;
+        Ok((query, page))
     }
 
     /// The project (as for [`Self::search`]) and its source `source`; an
@@ -356,8 +419,27 @@ impl LogService {
         filter: LogFilter,
     ) -> ServiceResult<LogExport> {
         let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        Ok(self.start_export(project, filter))
+    }
+
+    /// [`Self::export`] for a request's query parameters (`format` and the
+    /// filters: see [`crate::service::query`]; `limit` and `offset` mean
+    /// nothing here), read once access is settled. Returns the format
+    /// asked for, with the export.
+    pub async fn export_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<(ExportFormat, LogExport)> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        let (format, filter) = query::export(input)?;
+        Ok((format, self.start_export(project, filter)))
+    }
+
+    fn start_export(&self, project: Project, filter: LogFilter) -> LogExport {
         let pages = self.deps.repos.logs.export_pages(project.id, &filter);
-        Ok(LogExport { deps: self.deps.clone(), project, filter, cursor: None, done: false, pages })
+        LogExport { deps: self.deps.clone(), project, filter, cursor: None, done: false, pages }
     }
 
     /// Counts per bucket and level under the filter.
@@ -373,6 +455,21 @@ impl LogService {
         Ok(self.deps.repos.logs.histogram(project.id, filter, interval).await?)
     }
 
+    /// [`Self::histogram`] for a request's query parameters (the filters
+    /// and `interval`: see [`crate::service::query`]), read once access is
+    /// settled. Returns the interval read, with the counts.
+    #[instrument(skip_all)]
+    pub async fn histogram_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<(Interval, Vec<HistogramCount>)> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        let (filter, interval) = query::histogram(input)?;
+        Ok((interval, self.deps.repos.logs.histogram(project.id, &filter, interval).await?))
+    }
+
     /// What a live subscriber may see: with `project`, that project (owner
     /// or a token of it with `logs:read`); without, all of a user's
     /// projects, or a token's own project.
@@ -386,6 +483,25 @@ impl LogService {
                 Ok(LiveScope::Project(principal.token_with(Permission::LogsRead)?.project_id))
             }
         }
+    }
+
+    /// The scope and filters of a live tail opened with these query
+    /// parameters: `project` (empty means none; see [`Self::live_scope`])
+    /// first, then the log filters ([`crate::service::query`]).
+    pub async fn live_request(
+        &self,
+        principal: &Principal,
+        input: &QueryInput,
+    ) -> ServiceResult<(LiveScope, LogFilter)> {
+        let scope = self.live_scope(principal, input.non_empty("project")).await?;
+        Ok((scope, query::filter(input)?))
+    }
+
+    /// The log filters of a live tail's `subscribe` message, given as
+    /// query parameters ([`crate::service::query`]); its scope is
+    /// [`Self::live_scope`]'s.
+    pub fn live_filter(&self, input: &QueryInput) -> ServiceResult<LogFilter> {
+        query::filter(input)
     }
 
     /// A subscription to events published from now on; filter them with a

@@ -7,6 +7,7 @@ use tracing::instrument;
 
 use super::Deps;
 use super::principal::Principal;
+use super::query::{self, QueryInput};
 use crate::error::{ConflictKey, RepositoryError, ServiceError, ServiceResult, collect};
 use crate::model::{ArchivedFilter, Label, Permission, Project, ProjectId, ProjectName, UserId};
 
@@ -69,6 +70,20 @@ impl ProjectService {
     #[instrument(skip_all)]
     pub async fn list(&self, principal: &Principal, filter: ArchivedFilter) -> ServiceResult<Vec<Project>> {
         let owner = principal.user()?;
+        Ok(self.deps.repos.projects.list_by_owner(owner, filter).await?)
+    }
+
+    /// [`Self::list`] for a request's query parameters (`archived`: see
+    /// [`crate::service::query`]), read once the caller is known to be a
+    /// user session.
+    #[instrument(skip_all)]
+    pub async fn list_request(
+        &self,
+        principal: &Principal,
+        input: &QueryInput,
+    ) -> ServiceResult<Vec<Project>> {
+        let owner = principal.user()?;
+        let filter = query::archived(input)?;
         Ok(self.deps.repos.projects.list_by_owner(owner, filter).await?)
     }
 

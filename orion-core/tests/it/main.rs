@@ -7,6 +7,7 @@ mod alerts;
 mod logs;
 mod maintenance;
 mod projects;
+mod requests;
 mod sources;
 mod tokens;
 mod two_factor;

@@ -1,5 +1,6 @@
 //! Authentication and 2FA wire types.
 
+use chrono::{DateTime, Utc};
 use orion_core::model::User;
 use orion_core::service::{LoginOutcome, Registration, TwoFactorSetup};
 use serde::{Deserialize, Serialize};
@@ -160,4 +161,14 @@ pub struct EnableResponse {
     pub ok: bool,
     /// Single-use recovery codes, shown once.
     pub recovery_codes: Vec<String>,
+}
+
+/// `POST /api/auth/ws-ticket` → 201.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketResponse {
+    /// `wst_…`, for `/ws?ticket=`.
+    pub ticket: String,
+    /// 30 s after issue.
+    pub expires_at: DateTime<Utc>,
 }

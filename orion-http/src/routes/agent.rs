@@ -7,7 +7,7 @@
 
 use orion_core::Orion;
 use orion_core::model::Permission;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
@@ -20,8 +20,7 @@ use crate::dto::agents::{
 };
 use crate::dto::servers::PendingCommandView;
 use crate::error::ApiError;
-use crate::filters::{BODY_LIMIT, Body, authed, body};
-use crate::query::{Params, params};
+use crate::filters::{BODY_LIMIT, Body, authed, body, query};
 use crate::respond::{json, result};
 
 /// The agent routes.
@@ -103,12 +102,11 @@ fn source(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
 
 /// GET /api/agent/commands
 fn commands(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "agent" / "commands").and(warp::get()).and(authed(orion)).and(params()).and_then(
-        |who: Principal, orion: Orion, params: Params| async move {
-            // Only tokens not bound to a server need it; a bound token's
-            // server wins.
-            let server_id = params.get("serverId").filter(|s| !s.is_empty());
-            result(orion.agents().pending_commands(&who, server_id).await, |commands| {
+    warp::path!("api" / "agent" / "commands").and(warp::get()).and(authed(orion)).and(query()).and_then(
+        |who: Principal, orion: Orion, input: QueryInput| async move {
+            // `serverId`: only tokens not bound to a server need it; a bound
+            // token's server wins.
+            result(orion.agents().pending_commands_request(&who, &input).await, |commands| {
                 json(StatusCode::OK, &commands.iter().map(PendingCommandView::from).collect::<Vec<_>>())
             })
         },

@@ -4,7 +4,7 @@
 //! parsing, channel checks, limits — are the alert service's.
 
 use orion_core::Orion;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
@@ -12,8 +12,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::alerts::{EventView, RuleBody, RuleView, TestResults};
-use crate::filters::{BODY_LIMIT, Body, authed, body};
-use crate::query::{self, Params, params};
+use crate::filters::{BODY_LIMIT, Body, authed, body, query};
 use crate::respond::{json, no_content, result};
 
 /// The alert routes.
@@ -99,14 +98,9 @@ fn events(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "projects" / String / "alerts" / "events")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
-        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
-            let limit = match checked(orion.projects().owned(&who, &project), || query::limit(&params)).await
-            {
-                Ok(limit) => limit,
-                Err(refused) => return Ok(refused),
-            };
-            result(orion.alerts().events(&who, &project, limit).await, |events| {
+        .and(query())
+        .and_then(|project: String, who: Principal, orion: Orion, input: QueryInput| async move {
+            result(orion.alerts().events_request(&who, &project, &input).await, |events| {
                 json(StatusCode::OK, &events.iter().map(EventView::from).collect::<Vec<_>>())
             })
         })

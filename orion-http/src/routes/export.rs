@@ -1,20 +1,17 @@
 //! `GET /api/projects/:p/logs/export`: every match of the search filters
 //! (no page cap), streamed by [`crate::export`]. Everything that can fail
-//! with a status (bad `format` or filter, access) fails before the first
-//! byte; `limit` and `offset` are ignored.
+//! with a status (access, a bad `format` or filter: the log service reads
+//! them) fails before the first byte; `limit` and `offset` are ignored.
 
 use orion_core::Orion;
-use orion_core::model::Permission;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::Method;
 use warp::reply::Response;
 
 use super::Routes;
-use crate::access::checked;
-use crate::export::{self, Format};
-use crate::filters::authed;
-use crate::query::{self, Params, params};
+use crate::export;
+use crate::filters::{authed, query};
 use crate::respond::result;
 
 /// The export route.
@@ -27,14 +24,10 @@ fn export(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "projects" / String / "logs" / "export")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
-        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
-            let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
-            let parsed = || query::both(Format::parse(params.get("format")), query::filter(&params));
-            let (format, filter) = match checked(readable, parsed).await {
-                Ok(parsed) => parsed,
-                Err(refused) => return Ok(refused),
-            };
-            result(orion.logs().export(&who, &project, filter).await, |rows| export::response(rows, format))
+        .and(query())
+        .and_then(|project: String, who: Principal, orion: Orion, input: QueryInput| async move {
+            result(orion.logs().export_request(&who, &project, &input).await, |(format, rows)| {
+                export::response(rows, format)
+            })
         })
 }

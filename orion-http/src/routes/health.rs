@@ -2,23 +2,17 @@
 //! `orion serve` smoke checks.
 
 use orion_core::Orion;
-use serde::Serialize;
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::dto::health::Health;
 use crate::respond::json;
 
 /// The health route.
 pub fn routes(_orion: &Orion) -> Routes {
     Routes::new().add(Method::GET, "/api/health", health())
-}
-
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    version: &'static str,
 }
 
 /// GET /api/health

@@ -5,19 +5,14 @@
 //! incident is a 404.
 
 use orion_core::Orion;
-use orion_core::error::FieldError;
-use orion_core::model::IncidentStatus;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
-use crate::access::checked;
 use crate::dto::servers::IncidentView;
-use crate::error::ApiError;
-use crate::filters::authed;
-use crate::query::{self, Params, params};
+use crate::filters::{authed, query};
 use crate::respond::{json, result};
 
 /// The incident routes.
@@ -28,30 +23,14 @@ pub fn routes(orion: &Orion) -> Routes {
         .add(Method::POST, "/api/projects/{projectName}/incidents/{incidentId}/resolve", resolve(orion))
 }
 
-/// `status`, when given: `open` or `resolved`.
-fn status(params: &Params) -> Result<Option<IncidentStatus>, ApiError> {
-    match params.get("status") {
-        None => Ok(None),
-        Some(raw) => IncidentStatus::parse(raw).map(Some).ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new("status", "must be `open` or `resolved`")])
-        }),
-    }
-}
-
 /// GET /api/projects/{projectName}/incidents
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
     warp::path!("api" / "projects" / String / "incidents")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
-        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
-            let parsed = || query::both(query::window(&params), status(&params));
-            let (window, status) = match checked(orion.projects().owned(&who, &project), parsed).await {
-                Ok(parsed) => parsed,
-                Err(refused) => return Ok(refused),
-            };
-            let listed = orion.agents().incidents(&who, &project, status, window);
-            result(listed.await, |incidents| {
+        .and(query())
+        .and_then(|project: String, who: Principal, orion: Orion, input: QueryInput| async move {
+            result(orion.agents().incidents_request(&who, &project, &input).await, |incidents| {
                 json(StatusCode::OK, &incidents.iter().map(IncidentView::from).collect::<Vec<_>>())
             })
         })

@@ -24,9 +24,8 @@ use crate::access::{self, checked};
 use crate::dto::ingest::parse_batch;
 use crate::dto::logs::Accepted;
 use crate::filters::{Body, authed, body, idempotency_key};
+use crate::limits::INGEST_BODY_LIMIT;
 use crate::respond::{json, result};
-
-pub use crate::limits::INGEST_BODY_LIMIT;
 
 /// The ingestion route.
 pub fn routes(orion: &Orion) -> Routes {

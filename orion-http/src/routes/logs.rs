@@ -1,20 +1,18 @@
 //! Reading logs: search (a project's, or one source's) and the histogram.
 //! Owner's session, or an API token of the project with `logs:read`.
-//! Query parameters are parsed by [`crate::query`]; a bad one is a 400
-//! naming it, never an empty result.
+//! The query parameters go to the log service as they came
+//! ([`QueryInput`]); it reads them once access is settled, and a bad one
+//! is a 400 naming it, never an empty result.
 
 use orion_core::Orion;
-use orion_core::model::Permission;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
-use crate::access::checked;
 use crate::dto::logs::{HistogramView, PageView};
-use crate::filters::authed;
-use crate::query::{self, Params, params};
+use crate::filters::{authed, query};
 use crate::respond::{json, result};
 
 /// The log-reading routes.
@@ -30,14 +28,9 @@ fn search(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rej
     warp::path!("api" / "projects" / String / "logs")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
-        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
-            let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
-            let query = match checked(readable, || query::page(&params)).await {
-                Ok(query) => query,
-                Err(refused) => return Ok(refused),
-            };
-            result(orion.logs().search(&who, &project, &query).await, |page| {
+        .and(query())
+        .and_then(|project: String, who: Principal, orion: Orion, input: QueryInput| async move {
+            result(orion.logs().search_request(&who, &project, &input).await, |(query, page)| {
                 json(StatusCode::OK, &PageView::new(&page, query.limit, query.offset))
             })
         })
@@ -50,15 +43,11 @@ fn search_source(
     warp::path!("api" / "projects" / String / "sources" / String / "logs")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
+        .and(query())
         .and_then(
-            |project: String, source: String, who: Principal, orion: Orion, params: Params| async move {
-                let readable = orion.logs().readable_source(&who, &project, &source);
-                let query = match checked(readable, || query::page(&params)).await {
-                    Ok(query) => query,
-                    Err(refused) => return Ok(refused),
-                };
-                result(orion.logs().search_source(&who, &project, &source, &query).await, |page| {
+            |project: String, source: String, who: Principal, orion: Orion, input: QueryInput| async move {
+                let page = orion.logs().search_source_request(&who, &project, &source, &input).await;
+                result(page, |(query, page)| {
                     json(StatusCode::OK, &PageView::new(&page, query.limit, query.offset))
                 })
             },
@@ -70,16 +59,10 @@ fn histogram(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::
     warp::path!("api" / "projects" / String / "logs" / "histogram")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
-        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
-            let readable = orion.projects().accessible(&who, &project, Permission::LogsRead);
-            let parsed = || query::both(query::filter(&params), query::interval(&params));
-            let (filter, interval) = match checked(readable, parsed).await {
-                Ok(parsed) => parsed,
-                Err(refused) => return Ok(refused),
-            };
-            result(orion.logs().histogram(&who, &project, &filter, interval).await, |rows| {
-                json(StatusCode::OK, &HistogramView::new(query::interval_name(interval), &rows))
+        .and(query())
+        .and_then(|project: String, who: Principal, orion: Orion, input: QueryInput| async move {
+            result(orion.logs().histogram_request(&who, &project, &input).await, |(interval, rows)| {
+                json(StatusCode::OK, &HistogramView::new(interval.as_str(), &rows))
             })
         })
 }

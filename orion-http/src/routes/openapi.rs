@@ -10,7 +10,7 @@ use warp::reply::Response;
 use super::Routes;
 
 /// The document, as served.
-pub const DOCUMENT: &str = include_str!("../../openapi.json");
+const DOCUMENT: &str = include_str!("../../openapi.json");
 
 /// The OpenAPI route.
 pub fn routes(_orion: &Orion) -> Routes {

@@ -3,9 +3,7 @@
 //! decides, this module only translates).
 
 use orion_core::Orion;
-use orion_core::error::FieldError;
-use orion_core::model::ArchivedFilter;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
@@ -13,9 +11,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::{self, checked};
 use crate::dto::projects::{CreateProject, CreatedProject, ProjectView};
-use crate::error::ApiError;
-use crate::filters::{BODY_LIMIT, Body, authed, body};
-use crate::query::{Params, params};
+use crate::filters::{BODY_LIMIT, Body, authed, body, query};
 use crate::respond::{json, no_content, result};
 
 /// The project routes.
@@ -30,24 +26,13 @@ pub fn routes(orion: &Orion) -> Routes {
 
 /// GET /api/projects
 fn list(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone + use<> {
-    warp::path!("api" / "projects").and(warp::get()).and(authed(orion)).and(params()).and_then(
-        |who: Principal, orion: Orion, params: Params| async move {
-            let filter = match checked(access::user(&who), || archived(&params)).await {
-                Ok(filter) => filter,
-                Err(refused) => return Ok(refused),
-            };
-            result(orion.projects().list(&who, filter).await, |projects| {
+    warp::path!("api" / "projects").and(warp::get()).and(authed(orion)).and(query()).and_then(
+        |who: Principal, orion: Orion, input: QueryInput| async move {
+            result(orion.projects().list_request(&who, &input).await, |projects| {
                 json(StatusCode::OK, &projects.iter().map(ProjectView::from).collect::<Vec<_>>())
             })
         },
     )
-}
-
-/// `?archived=false|true|all`; absent means the active ones.
-fn archived(params: &Params) -> Result<ArchivedFilter, ApiError> {
-    params.get("archived").map_or(Some(ArchivedFilter::Active), ArchivedFilter::parse).ok_or_else(|| {
-        ApiError::validation(vec![FieldError::new("archived", "must be `true`, `false` or `all`")])
-    })
 }
 
 /// POST /api/projects

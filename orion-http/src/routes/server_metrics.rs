@@ -3,16 +3,14 @@
 //! only; another user's project is a 404 before any parameter is read.
 
 use orion_core::Orion;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
-use crate::access::checked;
 use crate::dto::server_metrics::ServerMetricsView;
-use crate::filters::authed;
-use crate::query::{self, Params, params};
+use crate::filters::{authed, query};
 use crate::respond::{json, result};
 
 /// The metrics route.
@@ -25,14 +23,9 @@ fn metrics(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::Re
     warp::path!("api" / "projects" / String / "servers" / "metrics")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
-        .and_then(|project: String, who: Principal, orion: Orion, params: Params| async move {
-            let owned = orion.projects().owned(&who, &project);
-            let range = match checked(owned, || query::metrics_range(&params)).await {
-                Ok(range) => range,
-                Err(refused) => return Ok(refused),
-            };
-            result(orion.agents().metrics(&who, &project, range).await, |m| {
+        .and(query())
+        .and_then(|project: String, who: Principal, orion: Orion, input: QueryInput| async move {
+            result(orion.agents().metrics_request(&who, &project, &input).await, |m| {
                 json(StatusCode::OK, &ServerMetricsView::from(&m))
             })
         })

@@ -4,7 +4,7 @@
 //! user's project or an unknown server is a 404.
 
 use orion_core::Orion;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
@@ -12,8 +12,7 @@ use warp::reply::Response;
 use super::Routes;
 use crate::access::checked;
 use crate::dto::servers::{CommandView, EnqueueCommand, HeartbeatView, ServerView};
-use crate::filters::{BODY_LIMIT, Body, authed, body};
-use crate::query::{self, Params, params};
+use crate::filters::{BODY_LIMIT, Body, authed, body, query};
 use crate::respond::{json, result};
 
 /// The server routes.
@@ -41,15 +40,11 @@ fn heartbeats(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp:
     warp::path!("api" / "projects" / String / "servers" / String / "heartbeats")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
+        .and(query())
         .and_then(
-            |project: String, server: String, who: Principal, orion: Orion, params: Params| async move {
-                let owned = orion.agents().owned_server(&who, &project, &server);
-                let window = match checked(owned, || query::window(&params)).await {
-                    Ok(window) => window,
-                    Err(refused) => return Ok(refused),
-                };
-                result(orion.agents().heartbeats(&who, &project, &server, window).await, |beats| {
+            |project: String, server: String, who: Principal, orion: Orion, input: QueryInput| async move {
+                let beats = orion.agents().heartbeats_request(&who, &project, &server, &input).await;
+                result(beats, |beats| {
                     json(StatusCode::OK, &beats.iter().map(HeartbeatView::from).collect::<Vec<_>>())
                 })
             },
@@ -80,15 +75,11 @@ fn commands(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::R
     warp::path!("api" / "projects" / String / "servers" / String / "commands")
         .and(warp::get())
         .and(authed(orion))
-        .and(params())
+        .and(query())
         .and_then(
-            |project: String, server: String, who: Principal, orion: Orion, params: Params| async move {
-                let owned = orion.agents().owned_server(&who, &project, &server);
-                let limit = match checked(owned, || query::limit(&params)).await {
-                    Ok(limit) => limit,
-                    Err(refused) => return Ok(refused),
-                };
-                result(orion.agents().commands(&who, &project, &server, limit).await, |commands| {
+            |project: String, server: String, who: Principal, orion: Orion, input: QueryInput| async move {
+                let commands = orion.agents().commands_request(&who, &project, &server, &input).await;
+                result(commands, |commands| {
                     json(StatusCode::OK, &commands.iter().map(CommandView::from).collect::<Vec<_>>())
                 })
             },

@@ -9,7 +9,7 @@
 //! (400).
 
 use orion_core::Orion;
-use orion_core::service::Principal;
+use orion_core::service::{Principal, QueryInput};
 use warp::Filter;
 use warp::http::Method;
 use warp::reply::Response;
@@ -17,9 +17,8 @@ use warp::ws::Ws;
 
 use super::Routes;
 use crate::error::reply;
-use crate::filters::{orion as with_orion, principal_or_query_token};
+use crate::filters::{orion as with_orion, principal_or_query_token, query};
 use crate::live::{Hub, MAX_CLIENT_MESSAGE, Selection, Session};
-use crate::query::{self, Params, params};
 
 /// The WebSocket route; its sessions follow `hub`.
 pub fn routes(orion: &Orion, hub: &Hub) -> Routes {
@@ -35,20 +34,16 @@ fn live(
     warp::path!("ws")
         .and(warp::get())
         .and(principal_or_query_token(orion))
-        .and(params())
+        .and(query())
         .and(warp::ws())
         .and(with_orion(orion))
         .and(warp::any().map(move || hub.clone()))
-        .and_then(|who: Principal, params: Params, ws: Ws, orion: Orion, hub: Hub| async move {
-            // Who may see what first, then the filters (the order of checks).
-            let project = params.get("project").filter(|p| !p.is_empty());
-            let scope = match orion.logs().live_scope(&who, project).await {
-                Ok(scope) => scope,
+        .and_then(|who: Principal, input: QueryInput, ws: Ws, orion: Orion, hub: Hub| async move {
+            // Who may see what first, then the filters (the order of checks):
+            // the log service reads `project` and the filters.
+            let (scope, filter) = match orion.logs().live_request(&who, &input).await {
+                Ok(selection) => selection,
                 Err(err) => return Ok::<_, std::convert::Infallible>(reply(err)),
-            };
-            let filter = match query::filter(&params) {
-                Ok(filter) => filter,
-                Err(err) => return Ok(err.into_response()),
             };
             let events = orion.logs().subscribe();
             let selection = Selection { scope, filter };

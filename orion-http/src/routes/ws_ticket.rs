@@ -2,31 +2,20 @@
 //! the live-tail WebSocket (`/ws?ticket=wst_…`), so a browser never puts
 //! its JWT in a URL. User sessions only; the body, if any, is ignored.
 
-use chrono::{DateTime, Utc};
 use orion_core::Orion;
 use orion_core::service::Principal;
-use serde::Serialize;
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Routes;
+use crate::dto::auth::TicketResponse;
 use crate::filters::{BODY_LIMIT, Body, authed, body};
 use crate::respond::{json, result};
 
 /// The ticket route.
 pub fn routes(orion: &Orion) -> Routes {
     Routes::new().add(Method::POST, "/api/auth/ws-ticket", ticket(orion))
-}
-
-/// `POST /api/auth/ws-ticket` → 201.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TicketResponse {
-    /// `wst_…`, for `/ws?ticket=`.
-    pub ticket: String,
-    /// 30 s after issue.
-    pub expires_at: DateTime<Utc>,
 }
 
 /// POST /api/auth/ws-ticket

@@ -12,8 +12,9 @@ use tracing::instrument;
 
 use super::AgentService;
 use crate::error::ServiceResult;
-use crate::model::{HeartbeatBucket, ServerId};
+use crate::model::{HeartbeatBucket, Project, ServerId};
 use crate::service::principal::Principal;
+use crate::service::query::{self, QueryInput};
 
 /// Longest range a metrics call covers (an earlier `from` is moved up).
 pub const MAX_METRICS_RANGE: Duration = Duration::days(30);
@@ -124,6 +125,24 @@ impl AgentService {
         range: MetricsRange,
     ) -> ServiceResult<ServerMetrics> {
         let project = self.projects.owned(principal, project).await?;
+        self.metrics_over(&project, range).await
+    }
+
+    /// [`Self::metrics`] for a request's query parameters (`from`, `to`,
+    /// `step`: see [`crate::service::query`]), read once the project is
+    /// found.
+    #[instrument(skip_all)]
+    pub async fn metrics_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<ServerMetrics> {
+        let project = self.projects.owned(principal, project).await?;
+        self.metrics_over(&project, query::metrics_range(input)?).await
+    }
+
+    async fn metrics_over(&self, project: &Project, range: MetricsRange) -> ServiceResult<ServerMetrics> {
         let to = range.to.unwrap_or_else(|| self.deps.clock.now().trunc_subsecs(3));
         let from = range.from.unwrap_or(to - DEFAULT_METRICS_RANGE).max(to - MAX_METRICS_RANGE);
         let mut servers: BTreeMap<ServerId, Vec<HeartbeatBucket>> = self

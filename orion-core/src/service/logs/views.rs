@@ -12,9 +12,10 @@ use tracing::instrument;
 
 use super::LogService;
 use crate::error::{FieldError, ServiceError, ServiceResult};
-use crate::model::Permission;
 use crate::model::log::{LogCursor, LogEntry, LogFilter, LogId, LogQuery, TOTAL_COUNT_CAP};
+use crate::model::{Permission, Project};
 use crate::service::principal::Principal;
+use crate::service::query::{self, QueryInput};
 
 /// Most neighbours on each side of a context.
 pub const MAX_CONTEXT: u32 = 200;
@@ -127,7 +128,7 @@ impl LogService {
         principal: &Principal,
         project: &str,
         id: &str,
-    ) -> ServiceResult<(crate::model::Project, LogEntry)> {
+    ) -> ServiceResult<(Project, LogEntry)> {
         let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
         let id: LogId = Some(id)
             .filter(|id| !id.is_empty() && id.len() <= 16 && id.bytes().all(|b| b.is_ascii_digit()))
@@ -155,6 +156,34 @@ impl LogService {
     ) -> ServiceResult<LogContext> {
         let (project, entry) = self.entry(principal, project, id).await?;
         check_context(before, after)?;
+        self.context_around(&project, entry, filter, before, after).await
+    }
+
+    /// [`Self::context`] for a request's query parameters (the filters,
+    /// `before` and `after`: see [`crate::service::query`]), read once the
+    /// entry is found. Returns the context as for [`Self::context`].
+    #[instrument(skip_all, fields(id))]
+    pub async fn context_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        id: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<LogContext> {
+        let (project, entry) = self.entry(principal, project, id).await?;
+        let (filter, before, after) = query::context(input)?;
+        self.context_around(&project, entry, &filter, before, after).await
+    }
+
+    /// The context of `entry`, `before` and `after` already checked.
+    async fn context_around(
+        &self,
+        project: &Project,
+        entry: LogEntry,
+        filter: &LogFilter,
+        before: u32,
+        after: u32,
+    ) -> ServiceResult<LogContext> {
         let anchor = LogCursor { timestamp: entry.entry.timestamp, id: entry.id };
         let logs = &self.deps.repos.logs;
         let mut older = if before == 0 {
@@ -323,6 +352,32 @@ impl LogService {
     ) -> ServiceResult<Facets> {
         let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
         check_facets(fields, limit)?;
+        self.count_facets(&project, filter, fields, limit).await
+    }
+
+    /// [`Self::facets`] for a request's query parameters (the filters,
+    /// `fields` and `limit`: see [`crate::service::query`]), read once
+    /// access is settled.
+    #[instrument(skip_all)]
+    pub async fn facets_request(
+        &self,
+        principal: &Principal,
+        project: &str,
+        input: &QueryInput,
+    ) -> ServiceResult<Facets> {
+        let project = self.projects.accessible(principal, project, Permission::LogsRead).await?;
+        let (filter, fields, limit) = query::facets(input)?;
+        self.count_facets(&project, &filter, &fields, limit).await
+    }
+
+    /// The facets, `fields` and `limit` already checked.
+    async fn count_facets(
+        &self,
+        project: &Project,
+        filter: &LogFilter,
+        fields: &[FacetField],
+        limit: u32,
+    ) -> ServiceResult<Facets> {
         let logs = &self.deps.repos.logs;
         let first =
             logs.search(project.id, &LogQuery { filter: filter.clone(), limit: 1, offset: 0 }).await?;
