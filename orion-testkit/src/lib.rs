@@ -10,8 +10,10 @@
 //! - `clock`: [`FakeClock`], a clock tests move by hand.
 //! - `memory`: [`InMemoryRepos`], every repository trait over `Mutex`ed maps.
 //! - `builders`: quick ways to get a registered user, a project, a token.
-//! - `contract`: the repository contract suite, as functions any backend
-//!   can call (`contract::run_all(&repos)`).
+//! - `contract`: the repository contract suite: [`contract::checks`] lists
+//!   every check by name, and [`contract_tests!`] makes one `#[tokio::test]`
+//!   per check for a backend (`contract::logs::paging::…::sqlite`), so a
+//!   failure names the rule a backend broke.
 //! - `server`: [`TestServer`], the real routes served on an ephemeral port,
 //!   with typed request helpers.
 //! - `sink`: [`WebhookSink`], a recording HTTP endpoint for webhook,

@@ -1,5 +1,7 @@
 //! orion-testkit's integration tests: the in-memory backend against the
-//! repository contract, and the fake clock.
+//! repository contract (one test per check) and beyond it, and the fake
+//! clock.
 
 mod clock;
+mod contract;
 mod memory;

@@ -1,23 +1,11 @@
-//! The in-memory backend passes the repository contract suite, and keeps
-//! its own promises beyond it.
+//! The in-memory backend keeps its own promises beyond the repository
+//! contract suite (which `contract` runs on it).
 
 use chrono::Utc;
 use orion_core::RepositoryError;
 use orion_core::model::log::{Level, LogQuery, NewLogEntry};
 use orion_core::model::{Label, Project, ProjectId, ProjectName, UserId};
-use orion_testkit::{InMemoryRepos, contract};
-
-#[tokio::test]
-async fn the_in_memory_backend_passes_the_contract_suite() {
-    contract::run_all(&InMemoryRepos::new()).await;
-}
-
-#[tokio::test]
-async fn the_suite_can_run_twice_and_concurrently_on_one_backend() {
-    let repos = InMemoryRepos::new();
-    tokio::join!(contract::run_all(&repos), contract::run_all(&repos));
-    contract::run_all(&repos).await;
-}
+use orion_testkit::InMemoryRepos;
 
 #[tokio::test]
 async fn each_backend_is_independent() {
