@@ -9,6 +9,12 @@
 //!
 //! - `clock`: [`FakeClock`], a clock tests move by hand.
 //! - `memory`: [`InMemoryRepos`], every repository trait over `Mutex`ed maps.
+//! - `doubles`: ports that break on purpose. [`FaultyLogs`] wraps a real
+//!   log store and, when armed, answers `Overloaded` to writes or fails
+//!   export pages after the first N (a store lost mid-export);
+//!   [`RecordingNotifier`] records every delivery asked of it and fails for
+//!   the channels it is told to. Use these rather than a hand-written
+//!   `impl LogRepository` / `impl Notifier` in a test file.
 //! - `builders`: quick ways to get a registered user, a project, a token.
 //! - `contract`: the repository contract suite: [`contract::checks`] lists
 //!   every check by name, and [`contract_tests!`] makes one `#[tokio::test]`
@@ -26,12 +32,14 @@
 pub mod builders;
 pub mod clock;
 pub mod contract;
+pub mod doubles;
 pub mod memory;
 pub mod server;
 pub mod sink;
 pub mod smtp;
 
 pub use clock::FakeClock;
+pub use doubles::{FaultyLogs, RecordingNotifier};
 pub use memory::InMemoryRepos;
 pub use server::TestServer;
 pub use sink::WebhookSink;
