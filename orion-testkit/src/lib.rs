@@ -25,6 +25,9 @@
 //! - `sink`: [`WebhookSink`], a recording HTTP endpoint for webhook,
 //!   Slack and Discord notifiers (can fail or delay on purpose).
 //! - `smtp`: [`SmtpSink`], a recording SMTP receiver for email notifiers.
+//! - `wait`: [`wait::eventually`], a bounded wait on a condition: what tests
+//!   use instead of a fixed sleep (and how to prove something did not
+//!   happen: by an event showing the job ran, then the check).
 //!
 //! Use it from `tests/` only, never from `#[cfg(test)]` inside a crate it
 //! depends on (that would link two copies of `orion-core`).
@@ -37,6 +40,7 @@ pub mod memory;
 pub mod server;
 pub mod sink;
 pub mod smtp;
+pub mod wait;
 
 pub use clock::FakeClock;
 pub use doubles::{FaultyLogs, RecordingNotifier};
