@@ -6,42 +6,25 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use orion_core::RepositoryError;
+use orion_core::model::ProjectId;
 use orion_core::model::alert::Channel;
-use orion_core::model::log::{Level, LogCursor, LogFilter, NewLogEntry};
-use orion_core::model::{Label, Project, ProjectId, ProjectName, UserId};
+use orion_core::model::log::{LogCursor, LogFilter, NewLogEntry};
 use orion_core::port::{DeliveryError, Notification, NotificationKind, Notifier};
 use orion_core::repo::LogRepository;
 use orion_testkit::{FaultyLogs, InMemoryRepos, RecordingNotifier};
 
+use crate::{new_entry, new_project};
+
 /// A backend with one project, and that project's id.
 async fn one_project() -> (orion_core::Repos, ProjectId) {
     let repos = InMemoryRepos::new();
-    let project = Project {
-        id: ProjectId(orion_testkit::fresh_id()),
-        owner_id: UserId(orion_testkit::fresh_id()),
-        name: ProjectName::parse("p").unwrap(),
-        label: Label::parse("label", "", 10).unwrap(),
-        archived: false,
-        created_at: Utc::now(),
-    };
+    let project = new_project();
     repos.projects.insert(&project).await.unwrap();
     (repos, project.id)
 }
 
 fn entries(project: ProjectId, n: usize) -> Vec<NewLogEntry> {
-    (0..n)
-        .map(|i| NewLogEntry {
-            project_id: project,
-            timestamp: Utc::now(),
-            received_at: Utc::now(),
-            level: Level::Info,
-            message: format!("m{i}"),
-            metadata: serde_json::Map::new(),
-            tags: Vec::new(),
-            source: None,
-            server_id: None,
-        })
-        .collect()
+    (0..n).map(|i| new_entry(project, &format!("m{i}"))).collect()
 }
 
 #[tokio::test]
