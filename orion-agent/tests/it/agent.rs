@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use orion_testkit::TestServer;
+use orion_core::model::{IncidentId, ProjectId};
+use orion_testkit::{TestServer, wait};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -20,6 +21,8 @@ const SERVER_ID: &str = "web-1";
 struct World {
     server: TestServer,
     session: String,
+    /// The id of [`PROJECT`].
+    project_id: ProjectId,
     token: String,
     dir: tempfile::TempDir,
 }
@@ -28,9 +31,10 @@ impl World {
     async fn new() -> Self {
         let server = TestServer::start().await;
         let session = server.signup("alice").await;
-        server.create_project(&session, PROJECT).await;
+        let project = server.create_project(&session, PROJECT).await;
+        let project_id = ProjectId(project["id"].as_i64().expect("a project id"));
         let token = server.agent_token(&session, PROJECT, SERVER_ID).await;
-        Self { server, session, token, dir: tempfile::tempdir().unwrap() }
+        Self { server, session, project_id, token, dir: tempfile::tempdir().unwrap() }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -75,6 +79,48 @@ impl World {
         let (status, body) = self.server.server_commands(&self.session, PROJECT, SERVER_ID, "").await;
         assert!(status.is_success(), "{body}");
         body.as_array().unwrap().iter().find(|c| &c["id"] == id).cloned().expect("the command is listed")
+    }
+
+    /// The messages of the lines in script `name`'s spool that the server
+    /// has not acknowledged yet (from the persisted cursor on), as the
+    /// agent's reader would send them next. Empty once everything
+    /// captured has reached the server: nothing is left to send again.
+    fn unsent(&self, name: &str) -> Vec<String> {
+        let dir = self.path("buffer").join(name);
+        let (segment, offset) = match std::fs::read_to_string(dir.join("cursor")) {
+            Ok(text) => {
+                let mut parts = text.split_whitespace().map(|p| p.parse::<u64>().expect("a cursor number"));
+                (parts.next().expect("a segment"), parts.next().expect("an offset"))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (0, 0),
+            Err(e) => panic!("the cursor of {}: {e}", dir.display()),
+        };
+        let mut segments: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
+            .map(|entries| entries.map(|e| e.unwrap().path()).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|path| {
+                let name = path.file_name()?.to_str()?;
+                let number = name.strip_prefix("seg-")?.strip_suffix(".ndjson")?.parse().ok()?;
+                Some((number, path))
+            })
+            .filter(|(number, _)| *number >= segment)
+            .collect();
+        segments.sort();
+        let mut messages = Vec::new();
+        for (number, path) in segments {
+            // A segment deleted since it was listed was wholly sent.
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let from = if number == segment { usize::try_from(offset).unwrap().min(bytes.len()) } else { 0 };
+            let text = String::from_utf8_lossy(&bytes[from..]);
+            // Only complete lines are read (a line being written is not).
+            let complete = text.rsplit_once('\n').map_or("", |(lines, _)| lines);
+            for line in complete.lines().filter(|l| !l.is_empty()) {
+                let entry: Value = serde_json::from_str(line).expect("a spooled JSON entry");
+                messages.push(entry["message"].as_str().expect("a message").to_owned());
+            }
+        }
+        messages
     }
 
     /// The script states of the latest heartbeat.
@@ -131,20 +177,14 @@ impl Drop for Agent {
     }
 }
 
-/// Polls `check` until it returns `Some`, for up to 15 s.
+/// Polls `check` until it returns `Some`, for up to 15 s (the agent is a
+/// real process on real timers).
 async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait::eventually(what, Duration::from_secs(15), async || check().await).await
 }
 
 fn count(messages: &[String], needle: &str) -> usize {
@@ -243,11 +283,16 @@ async fn three_quick_crashes_make_one_incident_with_their_context_and_five_minut
 
     // The fourth run stays up: once heartbeats have said `running` for
     // five minutes (of the server's fake clock), the incident resolves.
-    eventually("a heartbeat with the script running", || async {
-        world.scripts().await.into_iter().find(|s| s["name"] == "looper" && s["status"] == "running")
+    // The run is counted from the server's handling of the first heartbeat
+    // saying so (stored before the incident is updated): wait for the
+    // incident to carry it before moving the clock, or the five minutes
+    // would start after the move.
+    let id = IncidentId(incident["id"].as_i64().expect("an incident id"));
+    eventually("the server counting the script's run of `running`", || async {
+        let incidents = &world.server.orion.repos().incidents;
+        incidents.find(world.project_id, id).await.unwrap().and_then(|i| i.running_since)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     world.server.clock.advance(chrono::Duration::minutes(5));
     let resolved = eventually("the incident resolved", || async {
         world.incidents().await.into_iter().find(|i| i["status"] == "resolved")
@@ -334,17 +379,22 @@ async fn logs_buffered_while_the_server_is_unreachable_arrive_once_it_is_back_wi
 
     proxy.down();
     std::fs::write(world.path("go"), "").unwrap();
-    // Several failed attempts happen meanwhile; nothing gets through.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The second lines are captured into the spool, and the agent has
+    // tried to send them and failed (it says so once per outage).
+    eventually("the second lines spooled and a failed attempt to send them", || async {
+        let spooled = world.unsent("job").iter().filter(|m| m.starts_with("second ")).count() == 20;
+        (spooled && agent.output().contains("stay buffered on disk")).then_some(())
+    })
+    .await;
     assert_eq!(world.messages("job").await.len(), 20, "nothing can arrive while the server is cut off");
     let buffered = std::fs::read_dir(world.path("buffer/job")).unwrap().count();
     assert!(buffered >= 2, "segments and cursor are on disk");
 
     proxy.up();
-    eventually("the buffered lines", || async { (world.messages("job").await.len() >= 40).then_some(()) })
-        .await;
-    // A moment more: a duplicate would show up now.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Once the spool is drained, every line has been acknowledged and
+    // nothing is left that could be sent again: a duplicate is stored by
+    // then or never.
+    eventually("the spool drained", || async { world.unsent("job").is_empty().then_some(()) }).await;
     let mut all = world.messages("job").await;
     all.sort();
     assert_eq!(all, expected(20));
@@ -365,7 +415,10 @@ async fn an_agent_restart_neither_resends_nor_loses_logs() {
     // the agent stops: they can only be on disk.
     proxy.down();
     std::fs::write(world.path("go"), "").unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    eventually("the second lines spooled", || async {
+        (world.unsent("job").iter().filter(|m| m.starts_with("second ")).count() == 5).then_some(())
+    })
+    .await;
     assert!(first.terminate().await.success());
     assert_eq!(world.messages("job").await.len(), 5);
 
@@ -373,9 +426,8 @@ async fn an_agent_restart_neither_resends_nor_loses_logs() {
     proxy.up();
     let config = world.config(&proxy.url, &world.script("job", "exec sleep 30", "never"));
     let second = Agent::start(&config, world.path("agent-2.log")).await;
-    eventually("the buffered lines", || async { (world.messages("job").await.len() >= 10).then_some(()) })
-        .await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Drained: everything acknowledged, nothing left to resend.
+    eventually("the spool drained", || async { world.unsent("job").is_empty().then_some(()) }).await;
     let mut all = world.messages("job").await;
     all.sort();
     assert_eq!(all, expected(5), "every line once: none resent, none lost");

@@ -42,6 +42,22 @@ async fn project(base: &str) -> (String, String) {
     (session, source["token"].as_str().unwrap().to_owned())
 }
 
+/// Reads the server's log (run with `orion_core::maintenance=debug`) up to
+/// the next line of its alert scheduler finishing a run, which comes after
+/// that run's deliveries; returns how many rules the run notified for.
+async fn next_alert_run(server: &mut Server) -> u64 {
+    let run = async {
+        while let Some(line) = server.stdout.next_line().await.expect("stdout readable") {
+            let value: Value = serde_json::from_str(&line).expect("JSON log lines");
+            if value["message"] == "alert rules evaluated" {
+                return value["notified"].as_u64().expect("a count of notified rules");
+            }
+        }
+        panic!("orion exited before its next alert run");
+    };
+    tokio::time::timeout(WAIT, run).await.expect("an alert run within the wait")
+}
+
 async fn create_rule(base: &str, session: &str, condition: &str, channel: &str) -> Value {
     let rule = json!({"name": "errors", "condition": condition, "windowMinutes": 5, "channels": [channel]});
     let (status, body) =
@@ -55,7 +71,8 @@ async fn create_rule(base: &str, session: &str, condition: &str, channel: &str) 
 async fn three_errors_make_the_scheduler_send_one_firing_webhook_and_record_it() {
     let sink = WebhookSink::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &["--alert-interval", "1s"]).await;
+    let flags = ["--alert-interval", "1s", "--log-level", "info,orion_core::maintenance=debug"];
+    let mut server = Server::start(dir.path(), &flags).await;
     let base = server.base_url.clone();
     let (session, token) = project(&base).await;
     create_rule(&base, &session, "error_count >= 3", &format!("webhook:{}", sink.url())).await;
@@ -75,8 +92,11 @@ async fn three_errors_make_the_scheduler_send_one_firing_webhook_and_record_it()
     assert_eq!(body["value"], 3.0);
     assert_eq!(body["windowMinutes"], 5);
 
-    // Two more runs pass: still firing, but no repeat before an hour.
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // The run that fired, then two more: still firing, but no repeat
+    // before an hour (each run has delivered by the time it logs).
+    while next_alert_run(&mut server).await == 0 {}
+    assert_eq!(next_alert_run(&mut server).await, 0, "the next run notifies nothing");
+    assert_eq!(next_alert_run(&mut server).await, 0, "nor the one after");
     assert_eq!(sink.received().len(), 1, "the rule keeps holding but notifies once");
     let (status, events) =
         call(reqwest::Method::GET, &format!("{base}/api/projects/web/alerts/events"), None, &session).await;

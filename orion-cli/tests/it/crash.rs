@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use orion_testkit::wait;
+
 use crate::process::Server;
 
 async fn post(url: &str, body: Value, token: &str) -> (u16, Value) {
@@ -50,7 +52,8 @@ async fn session(base: &str) -> (String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_ingest_loses_no_acknowledged_entry_and_repeats_none() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), &[]).await;
+    // The merger says when a round merged blocks (at debug).
+    let mut server = Server::start(dir.path(), &["--log-level", "info,orion_storage=debug"]).await;
     let base = server.base_url.clone();
     let (jwt, token) = session(&base).await;
 
@@ -75,8 +78,23 @@ async fn kill_9_during_ingest_loses_no_acknowledged_entry_and_repeats_none() {
             }
         }));
     }
-    // Long enough for commits and at least one merge pass (every 5 s).
-    tokio::time::sleep(Duration::from_secs(7)).await;
+    // Killed once the ingest is sustained (over a thousand entries
+    // acknowledged) and the background merger has rewritten blocks at
+    // least once, as it goes on doing under the load.
+    let merged = async {
+        while let Some(line) = server.stdout.next_line().await.expect("stdout readable") {
+            let value: Value = serde_json::from_str(&line).expect("JSON log lines");
+            if value["message"] == "merged log blocks" {
+                return;
+            }
+        }
+        panic!("orion exited before merging");
+    };
+    tokio::time::timeout(Duration::from_secs(60), merged).await.expect("a merge within 60 s");
+    wait::eventually("a thousand entries acknowledged", Duration::from_secs(60), async || {
+        (acked.lock().unwrap().len() > 1_000).then_some(())
+    })
+    .await;
     server.child.start_kill().expect("SIGKILL sent");
     server.child.wait().await.unwrap();
     for client in clients {

@@ -2,8 +2,9 @@
 //! fire → repeat → resolve sequences driven by a fake clock, every metric,
 //! the window edges and narrowing, rule management and test sends.
 //!
-//! Notifications go to [`TestNotifier`], which records every call and fails
-//! on purpose for the [`BROKEN`] channel.
+//! Notifications go to a [`RecordingNotifier`] (see [`test_notifier`]),
+//! which records every call and fails on purpose for the [`BROKEN`]
+//! channel.
 
 mod actions;
 mod crash_context;
@@ -18,54 +19,41 @@ mod silences;
 mod test_send;
 mod windows;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use orion_core::model::Project;
 use orion_core::model::alert::{AlertEvent, AlertRule, Channel};
-use orion_core::port::{Clock, DeliveryError, Notification, Notifier};
+use orion_core::port::{Clock, DeliveryError};
 use orion_core::service::{AlertInput, Evaluation, HeartbeatInput, LogInput, Principal, RuleInput};
 use orion_core::{Orion, Repos, ServiceError};
 use orion_testkit::builders::{
     TestUser, create_api_token, create_project, log_input, metrics, register_agent, register_user,
     test_orion_notifying, token_principal,
 };
-use orion_testkit::{FakeClock, InMemoryRepos};
+use orion_testkit::{FakeClock, InMemoryRepos, RecordingNotifier};
 
-/// A webhook [`TestNotifier`] delivers.
+/// A webhook [`test_notifier`] delivers.
 const HOOK: &str = "webhook:https://hooks.example.com/ok";
-/// A webhook [`TestNotifier`] always fails to deliver, with [`BROKEN_ERROR`].
+/// A webhook [`test_notifier`] always fails to deliver, with [`BROKEN_ERROR`].
 const BROKEN: &str = "webhook:https://hooks.example.com/broken";
 /// Why [`BROKEN`] fails.
 const BROKEN_ERROR: &str = "POST to https://hooks.example.com failed: HTTP 502 Bad Gateway";
 
-/// Records every send; fails for [`BROKEN`].
-#[derive(Debug, Default)]
-struct TestNotifier {
-    sent: Mutex<Vec<(Channel, Notification)>>,
-}
-
-impl TestNotifier {
-    /// Everything sent since the last call, in order.
-    fn take(&self) -> Vec<(Channel, Notification)> {
-        std::mem::take(&mut *self.sent.lock().expect("not poisoned"))
-    }
-}
-
-#[async_trait]
-impl Notifier for TestNotifier {
-    async fn send(&self, channel: &Channel, notification: &Notification) -> Result<(), DeliveryError> {
-        self.sent.lock().expect("not poisoned").push((channel.clone(), notification.clone()));
-        if channel.to_wire() != BROKEN {
-            return Ok(());
-        }
-        Err(DeliveryError::Post {
+/// A notifier that records every send and fails for [`BROKEN`] with
+/// [`BROKEN_ERROR`].
+fn test_notifier() -> Arc<RecordingNotifier> {
+    let notifier = Arc::new(RecordingNotifier::new());
+    let broken = Channel::parse(BROKEN).expect("a valid channel");
+    notifier.fail_for(
+        broken,
+        DeliveryError::Post {
             target: "https://hooks.example.com".into(),
             problem: "HTTP 502 Bad Gateway".into(),
             attempts: 1,
-        })
-    }
+        },
+    );
+    notifier
 }
 
 /// Ada (ada@example.com) owns project `shop`, has a `logs:write` API token
@@ -74,7 +62,7 @@ struct Fixture {
     repos: Repos,
     orion: Orion,
     clock: FakeClock,
-    notifier: Arc<TestNotifier>,
+    notifier: Arc<RecordingNotifier>,
     owner: TestUser,
     project: Project,
     ingest: Principal,
@@ -83,7 +71,7 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let clock = FakeClock::default();
-    let notifier = Arc::new(TestNotifier::default());
+    let notifier = test_notifier();
     let repos = InMemoryRepos::new();
     let orion = test_orion_notifying(repos.clone(), clock.clone(), notifier.clone());
     let owner = register_user(&orion, "ada").await;

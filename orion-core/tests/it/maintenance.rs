@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::SecondsFormat;
 use orion_core::Orion;
 use orion_core::maintenance::MaintenanceOptions;
+use orion_core::model::LoginChallenge;
 use orion_core::model::alert::AlertEventKind;
 use orion_core::model::log::LogQuery;
 use orion_core::port::Clock;
@@ -14,7 +15,7 @@ use orion_core::service::{LogInput, Principal};
 use orion_testkit::builders::{
     create_api_token, create_project, log_input, register_user, rule_input, test_orion, token_principal,
 };
-use orion_testkit::{FakeClock, InMemoryRepos};
+use orion_testkit::{FakeClock, InMemoryRepos, wait};
 use tokio::sync::watch;
 
 /// Ada's project `shop` and a `logs:write` token for it.
@@ -34,15 +35,33 @@ async fn messages(orion: &Orion, owner: &Principal) -> Vec<String> {
     page.logs.into_iter().map(|l| l.entry.message).collect()
 }
 
-/// Polls `check` every 10 ms for up to 5 s.
+/// Waits up to 5 s for `check` to hold.
 async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..500 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    wait::eventually(what, Duration::from_secs(5), async || check().await.then_some(())).await;
+}
+
+/// Returns once a whole retention sweep has run after the call began: a
+/// sweep deletes expired challenges first, so an expired one stored now is
+/// gone once a sweep has started after this point; a second one stored
+/// after that can only go in the next sweep, which starts once the first
+/// has finished (logs, agent data and all). The deterministic way to know
+/// the job ran, before checking what it did not do.
+async fn a_whole_sweep_ran(orion: &Orion, owner: &Principal) {
+    let Principal::User(user_id) = owner else { panic!("the owner is a user") };
+    for _ in 0..2 {
+        let probe = LoginChallenge {
+            token_hash: format!("probe-{}", orion_testkit::fresh_id()),
+            user_id: *user_id,
+            expires_at: orion.clock().now() - chrono::Duration::seconds(1),
+            failed_attempts: 0,
+        };
+        orion.repos().challenges.insert(&probe).await.unwrap();
+        let challenges = &orion.repos().challenges;
+        eventually("a sweep purging an expired challenge", async || {
+            challenges.find(&probe.token_hash).await.unwrap().is_none()
+        })
+        .await;
     }
-    panic!("{what} did not happen within 5 s");
 }
 
 fn quick(retention_days: u32) -> MaintenanceOptions {
@@ -75,10 +94,11 @@ async fn retention_deletes_by_the_clock_port_and_stops_on_shutdown() {
 
     stop.send(true).unwrap();
     assert!(maintenance.stopped(Duration::from_secs(5)).await, "both jobs stop on the signal");
-    // Stopped: nothing deletes any more, whatever the clock says.
+    // Stopped: `stopped` said true only once both job tasks had ended, so
+    // no sweep can run any more, whatever the clock says; nothing to wait
+    // for before looking.
     orion.logs().ingest(&ingest, vec![entry("after shutdown", 0)]).await.unwrap();
     clock.advance(chrono::Duration::days(30));
-    tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(messages(&orion, &owner).await, ["after shutdown"]);
 }
 
@@ -93,7 +113,7 @@ async fn with_retention_off_nothing_is_deleted() {
         .unwrap();
     let (stop, shutdown) = watch::channel(false);
     let maintenance = orion.spawn_maintenance(quick(0), shutdown);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    a_whole_sweep_ran(&orion, &owner).await;
     assert_eq!(messages(&orion, &owner).await, ["ancient"]);
     stop.send(true).unwrap();
     assert!(maintenance.stopped(Duration::from_secs(5)).await);
@@ -131,14 +151,15 @@ async fn expired_ws_tickets_are_purged_by_the_clock_port_even_with_retention_off
     let (old, _) = orion.accounts().issue_ws_ticket(&owner).await.unwrap();
     let (stop, shutdown) = watch::channel(false);
     let maintenance = orion.spawn_maintenance(quick(0), shutdown);
-    // Several sweeps run; a live ticket is never touched.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A sweep has run with the ticket stored: a live ticket is not touched.
+    a_whole_sweep_ran(&orion, &owner).await;
     assert!(stored(&old).await, "a ticket within its 30 s stays");
 
     clock.advance(chrono::Duration::seconds(31));
     let (fresh, _) = orion.accounts().issue_ws_ticket(&owner).await.unwrap();
     eventually("the expired ticket being purged", async || !stored(&old).await).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // And one more with the fresh ticket stored, after the clock moved.
+    a_whole_sweep_ran(&orion, &owner).await;
     assert!(stored(&fresh).await, "the ticket issued after the clock moved is still there");
     assert_eq!(orion.accounts().authenticate_ws_ticket(&fresh).await.unwrap(), owner);
     stop.send(true).unwrap();

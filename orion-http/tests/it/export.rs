@@ -5,17 +5,10 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use orion_core::RepositoryError;
-use orion_core::error::RepoResult;
-use orion_core::model::log::{
-    HistogramCount, IdempotencyKey, Interval, Level, LogCursor, LogEntry, LogFilter, LogPage, LogQuery,
-    NewLogEntry,
-};
+use orion_core::model::log::{Level, NewLogEntry};
 use orion_core::model::{ArchivedFilter, ProjectId, SourceName};
-use orion_core::repo::{AppendOutcome, LogRepository};
-use orion_testkit::{InMemoryRepos, TestServer};
+use orion_testkit::{FaultyLogs, InMemoryRepos, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -196,73 +189,33 @@ async fn a_bad_format_or_filter_is_a_400_before_streaming() {
     assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
 }
 
-/// Logs whose keyset pages fail after the first one.
-struct FailsMidway(Arc<dyn LogRepository>);
-
-#[async_trait]
-impl LogRepository for FailsMidway {
-    async fn append(&self, entries: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
-        self.0.append(entries).await
-    }
-    async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {
-        self.0.search(project, query).await
-    }
-    async fn find(
-        &self,
-        project: ProjectId,
-        id: orion_core::model::log::LogId,
-    ) -> RepoResult<Option<LogEntry>> {
-        self.0.find(project, id).await
-    }
-    async fn page_after(
-        &self,
-        project: ProjectId,
-        filter: &LogFilter,
-        after: Option<LogCursor>,
-        limit: u32,
-    ) -> RepoResult<Vec<LogEntry>> {
-        match after {
-            None => self.0.page_after(project, filter, after, limit).await,
-            Some(_) => Err(RepositoryError::unavailable(std::io::Error::other("disk gone"))),
-        }
-    }
-    async fn histogram(
-        &self,
-        project: ProjectId,
-        filter: &LogFilter,
-        interval: Interval,
-    ) -> RepoResult<Vec<HistogramCount>> {
-        self.0.histogram(project, filter, interval).await
-    }
-    async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
-        self.0.level_counts(project, filter).await
-    }
-    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
-        self.0.delete_older_than(cutoff, batch).await
-    }
-    async fn append_idempotent(
-        &self,
-        entries: Vec<NewLogEntry>,
-        project: ProjectId,
-        key: &IdempotencyKey,
-        at: DateTime<Utc>,
-    ) -> RepoResult<AppendOutcome> {
-        self.0.append_idempotent(entries, project, key, at).await
-    }
-    async fn delete_keys_older_than(&self, cutoff: DateTime<Utc>) -> RepoResult<u64> {
-        self.0.delete_keys_older_than(cutoff).await
-    }
-}
-
-#[tokio::test]
-async fn a_storage_failure_mid_stream_aborts_the_body() {
-    let mut repos = InMemoryRepos::new();
-    repos.logs = Arc::new(FailsMidway(repos.logs.clone()));
+/// Exports from `repos`, whose log store fails every page after the
+/// first: the answer starts as a 200 and its body then breaks off.
+async fn a_failure_mid_stream_aborts_the_body(mut repos: orion_core::Repos) {
+    let logs = FaultyLogs::new(repos.logs.clone());
+    repos.logs = Arc::new(logs.clone());
     let t = with_logs_on(TestServer::start_with(repos).await).await;
     let batch: Vec<Value> = (0..2500).map(|i| json!({ "message": format!("m{i}") })).collect();
     t.server.ingest_ok(&t.writer, Value::Array(batch), 2500).await;
 
+    // The first page of the export is served, every later one fails.
+    logs.fail_pages_after(1);
+
     let response = export(&t, "?format=json").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.bytes().await.is_err(), "a failed export must not look complete");
+}
+
+#[tokio::test]
+async fn a_storage_failure_mid_stream_aborts_the_body() {
+    a_failure_mid_stream_aborts_the_body(InMemoryRepos::new()).await;
+}
+
+/// The block store pages exports itself (`export_pages`); a failure there
+/// aborts the body the same way.
+#[tokio::test]
+async fn a_storage_failure_mid_stream_aborts_the_body_on_sqlite_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("export.db").display());
+    a_failure_mid_stream_aborts_the_body(orion_storage::connect(&url).await.expect("SQLite opens")).await;
 }

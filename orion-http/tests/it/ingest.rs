@@ -4,16 +4,7 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use orion_core::RepositoryError;
-use orion_core::error::RepoResult;
-use orion_core::model::ProjectId;
-use orion_core::model::log::{
-    HistogramCount, IdempotencyKey, Interval, LogCursor, LogEntry, LogFilter, LogPage, LogQuery, NewLogEntry,
-};
-use orion_core::repo::{AppendOutcome, LogRepository};
-use orion_testkit::{InMemoryRepos, TestServer};
+use orion_testkit::{FaultyLogs, InMemoryRepos, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -260,66 +251,13 @@ async fn more_than_10000_entries_is_413_and_stores_nothing() {
     assert_eq!(TestServer::read(response).await, (StatusCode::CREATED, json!({ "accepted": 10_000 })));
 }
 
-/// Logs whose write queue is always full; reads go to the real store.
-struct Overloaded(Arc<dyn LogRepository>);
-
-#[async_trait]
-impl LogRepository for Overloaded {
-    async fn append(&self, _: Vec<NewLogEntry>) -> RepoResult<Vec<LogEntry>> {
-        Err(RepositoryError::Overloaded)
-    }
-    async fn search(&self, project: ProjectId, query: &LogQuery) -> RepoResult<LogPage> {
-        self.0.search(project, query).await
-    }
-    async fn find(
-        &self,
-        project: ProjectId,
-        id: orion_core::model::log::LogId,
-    ) -> RepoResult<Option<LogEntry>> {
-        self.0.find(project, id).await
-    }
-    async fn page_after(
-        &self,
-        project: ProjectId,
-        filter: &LogFilter,
-        after: Option<LogCursor>,
-        limit: u32,
-    ) -> RepoResult<Vec<LogEntry>> {
-        self.0.page_after(project, filter, after, limit).await
-    }
-    async fn histogram(
-        &self,
-        project: ProjectId,
-        filter: &LogFilter,
-        interval: Interval,
-    ) -> RepoResult<Vec<HistogramCount>> {
-        self.0.histogram(project, filter, interval).await
-    }
-    async fn level_counts(&self, project: ProjectId, filter: &LogFilter) -> RepoResult<[u64; 6]> {
-        self.0.level_counts(project, filter).await
-    }
-    async fn delete_older_than(&self, cutoff: DateTime<Utc>, batch: u32) -> RepoResult<u64> {
-        self.0.delete_older_than(cutoff, batch).await
-    }
-    async fn append_idempotent(
-        &self,
-        entries: Vec<NewLogEntry>,
-        project: ProjectId,
-        key: &IdempotencyKey,
-        at: DateTime<Utc>,
-    ) -> RepoResult<AppendOutcome> {
-        let _ = (entries, project, key, at);
-        Err(RepositoryError::Overloaded)
-    }
-    async fn delete_keys_older_than(&self, cutoff: DateTime<Utc>) -> RepoResult<u64> {
-        self.0.delete_keys_older_than(cutoff).await
-    }
-}
-
 #[tokio::test]
 async fn overloaded_storage_is_a_429_with_retry_after() {
     let mut repos = InMemoryRepos::new();
-    repos.logs = Arc::new(Overloaded(repos.logs.clone()));
+    // The write queue is always full; reads go to the real store.
+    let logs = FaultyLogs::new(repos.logs.clone());
+    logs.overload(true);
+    repos.logs = Arc::new(logs);
     let t = with_logs_on(TestServer::start_with(repos).await).await;
     let response = t
         .server

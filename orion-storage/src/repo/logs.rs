@@ -107,8 +107,10 @@ impl LogRepo {
                 if watch.upgrade().is_none() {
                     return;
                 }
-                if let Err(e) = merge::merge_all(&merger, &lock, MERGES_PER_ROUND).await {
-                    tracing::warn!(error = %e, "merging log blocks failed; will retry");
+                match merge::merge_all(&merger, &lock, MERGES_PER_ROUND).await {
+                    Ok(0) => {}
+                    Ok(merged_away) => tracing::debug!(merged_away, "merged log blocks"),
+                    Err(e) => tracing::warn!(error = %e, "merging log blocks failed; will retry"),
                 }
             }
         });

@@ -16,19 +16,6 @@ use orion_core::model::{AlertEventId, CommandKind, ProjectId, RuleId, ServerId};
 
 use super::{assert_not_found, at, random, stored_project};
 
-/// Runs every alert check.
-pub async fn run(repos: &Repos) {
-    a_rule_round_trips_with_its_condition_channels_and_narrowing(repos).await;
-    a_new_rule_starts_with_a_quiet_state(repos).await;
-    updating_a_rule_replaces_it_and_resets_its_state(repos).await;
-    deleting_a_rule_removes_it_and_its_state_but_keeps_its_history(repos).await;
-    list_enabled_holds_every_projects_enabled_rules_with_their_own_state(repos).await;
-    save_state_is_a_compare_and_set_on_evaluated_at(repos).await;
-    concurrent_save_states_with_the_same_expectation_let_exactly_one_win(repos).await;
-    events_are_listed_newest_first_with_their_deliveries(repos).await;
-    deleting_a_project_removes_its_rules_states_and_history_only(repos).await;
-}
-
 /// A rule of `project` with every optional part set: a fractional
 /// threshold, channels of each kind in a deliberate (unsorted) order, a
 /// source and a server narrowing, and non-default window and repeat.

@@ -6,16 +6,6 @@ use orion_core::model::LoginChallenge;
 
 use super::{at, fresh_email, random, stored_user};
 
-/// Runs every challenge and login-attempt check.
-pub async fn run(repos: &Repos) {
-    a_challenge_round_trips_and_counts_failures(repos).await;
-    deleting_a_challenge_succeeds_only_once(repos).await;
-    racing_deletes_of_a_challenge_have_one_winner(repos).await;
-    expired_challenges_are_deleted_in_bounded_batches(repos).await;
-    failures_since_lists_the_window_oldest_first(repos).await;
-    clearing_failures_forgets_only_that_email(repos).await;
-}
-
 async fn stored_challenge(repos: &Repos) -> LoginChallenge {
     let user = stored_user(repos).await;
     let challenge = LoginChallenge {

@@ -7,17 +7,6 @@ use serde_json::{Map, json};
 
 use super::{AGENT_RETENTION, assert_not_found, at, retention_cutoff, stored_project, stored_server};
 
-/// Runs every command check.
-pub async fn run(repos: &Repos) {
-    a_command_round_trips_its_payload(repos).await;
-    pending_commands_are_the_servers_own_oldest_first(repos).await;
-    commands_are_listed_newest_first_with_a_limit(repos).await;
-    acknowledging_records_the_outcome_once(repos).await;
-    acknowledging_another_servers_or_projects_command_is_not_found(repos).await;
-    of_concurrent_acknowledgements_exactly_one_succeeds(repos).await;
-    expired_acknowledged_commands_are_deleted_a_batch_at_a_time_and_pending_ones_kept(repos).await;
-}
-
 /// A pending `restart` of `server`'s `api` script, created at `created_at`.
 pub(super) fn command(server: &Server, created_at: DateTime<Utc>) -> Command {
     Command {

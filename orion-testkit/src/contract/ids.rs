@@ -5,12 +5,6 @@ use std::collections::HashSet;
 use orion_core::Repos;
 use orion_core::model::{IdKind, MAX_ID};
 
-/// Runs every id check.
-pub async fn run(repos: &Repos) {
-    ids_of_one_kind_only_grow(repos).await;
-    concurrent_draws_never_repeat_an_id(repos).await;
-}
-
 /// Successive draws of a kind are positive, below 2^53 and increasing.
 pub async fn ids_of_one_kind_only_grow(repos: &Repos) {
     for kind in IdKind::ALL {

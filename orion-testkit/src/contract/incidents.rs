@@ -11,18 +11,6 @@ use super::{
     AGENT_RETENTION, at, new_server, random, retention_cutoff, stored_project, stored_server, window,
 };
 
-/// Runs every incident check.
-pub async fn run(repos: &Repos) {
-    an_incident_round_trips_with_its_context(repos).await;
-    reports_of_one_server_script_and_event_group_while_the_incident_is_open(repos).await;
-    racing_reports_of_one_key_make_one_incident(repos).await;
-    resolving_is_conditional_and_the_next_report_opens_a_new_incident(repos).await;
-    running_since_is_kept_only_on_open_incidents(repos).await;
-    incidents_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
-    incidents_are_counted_in_a_from_inclusive_to_exclusive_window_per_server(repos).await;
-    expired_incidents_are_deleted_before_the_cutoff_a_batch_at_a_time(repos).await;
-}
-
 /// A `script_crash` of a script of its own (so it groups with nothing
 /// else) of `project`, reported by `server` if any, at `timestamp`,
 /// received half a second later.

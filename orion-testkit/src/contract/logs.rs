@@ -8,15 +8,15 @@
 //! just in its own module. Timestamps sit in 2024, except retention's,
 //! which sit before 1990 so its global deletes never touch other checks.
 
-mod filters;
-mod histogram;
-mod idempotency;
-mod isolation;
-mod level_counts;
-mod paging;
-mod retention;
-mod round_trip;
-mod text_search;
+pub(super) mod filters;
+pub(super) mod histogram;
+pub(super) mod idempotency;
+pub(super) mod isolation;
+pub(super) mod level_counts;
+pub(super) mod paging;
+pub(super) mod retention;
+pub(super) mod round_trip;
+pub(super) mod text_search;
 
 use chrono::{DateTime, Utc};
 use orion_core::Repos;
@@ -25,19 +25,6 @@ use orion_core::model::{ProjectId, ServerId, SourceName};
 use serde_json::Map;
 
 use super::at;
-
-/// Runs every log check.
-pub async fn run(repos: &Repos) {
-    round_trip::run(repos).await;
-    filters::run(repos).await;
-    text_search::run(repos).await;
-    paging::run(repos).await;
-    histogram::run(repos).await;
-    retention::run(repos).await;
-    isolation::run(repos).await;
-    level_counts::run(repos).await;
-    idempotency::run(repos).await;
-}
 
 /// The largest page a search may ask for.
 const MAX_LIMIT: u32 = 1_000;

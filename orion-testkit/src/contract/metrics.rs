@@ -10,11 +10,6 @@ use orion_core::model::{HeartbeatBucket, Metrics, Server, Usage};
 use super::servers::heartbeat;
 use super::{at, new_server, stored_project, stored_server};
 
-/// Runs every metrics-series check.
-pub async fn run(repos: &Repos) {
-    buckets_are_per_server_means_in_epoch_aligned_steps_of_a_window(repos).await;
-}
-
 fn sample(server: &Server, offset_ms: i64, cpu: Option<f64>, ram: Usage) -> orion_core::model::Heartbeat {
     let base = heartbeat(server, at(offset_ms));
     let metrics = Metrics {

@@ -8,16 +8,6 @@ use super::{
     stored_user,
 };
 
-/// Runs every project check.
-pub async fn run(repos: &Repos) {
-    a_project_round_trips_by_id_and_by_name(repos).await;
-    two_owners_may_use_the_same_name_but_one_owner_may_not(repos).await;
-    find_by_name_never_returns_another_owners_project(repos).await;
-    list_by_owner_filters_on_archived_oldest_first(repos).await;
-    archiving_a_missing_project_is_not_found(repos).await;
-    deleting_a_project_removes_its_sources_and_tokens_only(repos).await;
-}
-
 /// Insert, then find by id and by `(owner, name)`.
 pub async fn a_project_round_trips_by_id_and_by_name(repos: &Repos) {
     let owner = stored_user(repos).await;

@@ -5,11 +5,6 @@ use orion_core::model::{ProjectId, SavedSearch, SearchId};
 
 use super::{assert_not_found, at, random, stored_project};
 
-/// Runs every saved-search check.
-pub async fn run(repos: &Repos) {
-    saved_searches_round_trip_with_unique_names_and_a_bounded_count(repos).await;
-}
-
 fn search(project: ProjectId, name: &str, offset_ms: i64) -> SavedSearch {
     SavedSearch {
         id: SearchId(crate::fresh_id()),

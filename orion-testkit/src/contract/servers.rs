@@ -13,21 +13,6 @@ use super::{
     stored_server, window,
 };
 
-/// Runs every server and heartbeat check.
-pub async fn run(repos: &Repos) {
-    a_new_server_round_trips(repos).await;
-    upserting_a_known_server_updates_its_description_and_keeps_its_history(repos).await;
-    servers_are_listed_by_id_and_scoped_to_their_project(repos).await;
-    a_heartbeat_round_trips_its_metrics_and_scripts(repos).await;
-    a_heartbeat_sets_last_seen_at_to_its_received_at(repos).await;
-    a_heartbeat_of_an_unknown_server_is_not_found_and_not_stored(repos).await;
-    the_latest_heartbeat_is_the_newest_by_timestamp_then_insertion(repos).await;
-    heartbeats_are_listed_newest_first_in_a_from_inclusive_to_exclusive_window(repos).await;
-    heartbeat_averages_are_means_of_per_heartbeat_percentages_in_a_window(repos).await;
-    expired_heartbeats_are_deleted_before_the_cutoff_a_batch_at_a_time(repos).await;
-    deleting_a_project_removes_its_servers_heartbeats_commands_and_incidents(repos).await;
-}
-
 /// Figures with exact binary fractions (any correct parser keeps them) that
 /// still need a double: 12345678.125 does not fit an `f32`.
 fn metrics() -> Metrics {

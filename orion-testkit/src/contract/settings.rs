@@ -4,12 +4,6 @@ use orion_core::Repos;
 
 use super::random;
 
-/// Runs every settings check.
-pub async fn run(repos: &Repos) {
-    get_or_insert_keeps_the_first_value(repos).await;
-    concurrent_get_or_insert_callers_agree(repos).await;
-}
-
 /// The first value stored under a key wins; later callers get it back.
 pub async fn get_or_insert_keeps_the_first_value(repos: &Repos) {
     let key = format!("contract.{}", random(16));

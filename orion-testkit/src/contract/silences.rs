@@ -6,11 +6,6 @@ use orion_core::model::{ProjectId, RuleId, ServerId, SilenceId};
 
 use super::{assert_not_found, at, stored_project};
 
-/// Runs every silence check.
-pub async fn run(repos: &Repos) {
-    silences_round_trip_while_active_with_a_bounded_count(repos).await;
-}
-
 fn silence(project: ProjectId, created_ms: i64, until_ms: i64) -> Silence {
     Silence {
         id: SilenceId(crate::fresh_id()),

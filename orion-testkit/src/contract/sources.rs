@@ -5,14 +5,6 @@ use orion_core::{ConflictKey, Repos};
 
 use super::{assert_conflict, at, new_source, new_token, random, stored_project};
 
-/// Runs every source check.
-pub async fn run(repos: &Repos) {
-    a_source_and_its_token_are_stored_together(repos).await;
-    a_token_hash_collision_stores_neither_source_nor_token(repos).await;
-    a_duplicate_name_in_one_project_stores_neither(repos).await;
-    sources_are_listed_oldest_first_and_found_only_in_their_project(repos).await;
-}
-
 /// After `insert(source, Some(token))` both can be read back.
 pub async fn a_source_and_its_token_are_stored_together(repos: &Repos) {
     let project = stored_project(repos).await;

@@ -5,17 +5,6 @@ use orion_core::{ConflictKey, Repos};
 
 use super::{assert_conflict, assert_not_found, at, new_source, new_token, random, stored_project};
 
-/// Runs every token check.
-pub async fn run(repos: &Repos) {
-    a_token_round_trips_by_hash_and_by_id(repos).await;
-    a_duplicate_hash_is_a_conflict_naming_hash(repos).await;
-    find_is_scoped_by_project(repos).await;
-    tokens_are_listed_oldest_first(repos).await;
-    replacing_the_value_retires_the_old_hash(repos).await;
-    delete_removes_only_the_projects_token(repos).await;
-    touch_records_the_last_use(repos).await;
-}
-
 /// Every field comes back, including permissions and bindings.
 pub async fn a_token_round_trips_by_hash_and_by_id(repos: &Repos) {
     let project = stored_project(repos).await;

@@ -5,15 +5,6 @@ use orion_core::{ConflictKey, Repos};
 
 use super::{assert_conflict, assert_not_found, at, new_user, random};
 
-/// Runs every user check.
-pub async fn run(repos: &Repos) {
-    a_user_round_trips_by_id_and_by_email(repos).await;
-    two_factor_state_round_trips_through_update(repos).await;
-    updating_a_missing_user_is_not_found(repos).await;
-    a_duplicate_email_is_a_conflict_naming_email(repos).await;
-    a_pseudo_differing_only_in_case_is_a_conflict_naming_pseudo(repos).await;
-}
-
 /// Insert, then find by id and by email: every field comes back as stored.
 pub async fn a_user_round_trips_by_id_and_by_email(repos: &Repos) {
     let mut user = new_user();

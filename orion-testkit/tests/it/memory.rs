@@ -1,23 +1,13 @@
-//! The in-memory backend passes the repository contract suite, and keeps
-//! its own promises beyond it.
+//! The in-memory backend keeps its own promises beyond the repository
+//! contract suite (which `contract` runs on it).
 
 use chrono::Utc;
 use orion_core::RepositoryError;
-use orion_core::model::log::{Level, LogQuery, NewLogEntry};
-use orion_core::model::{Label, Project, ProjectId, ProjectName, UserId};
-use orion_testkit::{InMemoryRepos, contract};
+use orion_core::model::ProjectId;
+use orion_core::model::log::LogQuery;
+use orion_testkit::InMemoryRepos;
 
-#[tokio::test]
-async fn the_in_memory_backend_passes_the_contract_suite() {
-    contract::run_all(&InMemoryRepos::new()).await;
-}
-
-#[tokio::test]
-async fn the_suite_can_run_twice_and_concurrently_on_one_backend() {
-    let repos = InMemoryRepos::new();
-    tokio::join!(contract::run_all(&repos), contract::run_all(&repos));
-    contract::run_all(&repos).await;
-}
+use crate::{new_entry, new_project};
 
 #[tokio::test]
 async fn each_backend_is_independent() {
@@ -29,26 +19,9 @@ async fn each_backend_is_independent() {
 #[tokio::test]
 async fn a_log_batch_naming_an_unknown_project_stores_nothing() {
     let repos = InMemoryRepos::new();
-    let known = Project {
-        id: ProjectId(orion_testkit::fresh_id()),
-        owner_id: UserId(orion_testkit::fresh_id()),
-        name: ProjectName::parse("p").unwrap(),
-        label: Label::parse("label", "", 10).unwrap(),
-        archived: false,
-        created_at: Utc::now(),
-    };
+    let known = new_project();
     repos.projects.insert(&known).await.unwrap();
-    let entry = |project_id| NewLogEntry {
-        project_id,
-        timestamp: Utc::now(),
-        received_at: Utc::now(),
-        level: Level::Info,
-        message: "m".into(),
-        metadata: serde_json::Map::new(),
-        tags: Vec::new(),
-        source: None,
-        server_id: None,
-    };
+    let entry = |project_id| new_entry(project_id, "m");
     let result = repos.logs.append(vec![entry(known.id), entry(ProjectId(orion_testkit::fresh_id()))]).await;
     assert!(matches!(result, Err(RepositoryError::NotFound)), "{result:?}");
     let page = repos.logs.search(known.id, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();

@@ -17,7 +17,7 @@ use orion_core::repo::AlertRuleRepository;
 use orion_core::service::RuleInput;
 use orion_testkit::builders::{rule_input, test_orion_notifying};
 
-use super::{BROKEN, BROKEN_ERROR, HOOK, TestNotifier, fixture};
+use super::{BROKEN, BROKEN_ERROR, HOOK, fixture, test_notifier};
 
 fn delivered(channel: &str) -> Delivery {
     Delivery { channel: channel.into(), ok: true, error: None }
@@ -243,7 +243,7 @@ async fn two_servers_evaluating_the_same_rule_at_once_notify_once() {
     let rule = f.rule(rule_input("errors", "error_count >= 1", &[HOOK])).await;
     let repos =
         Repos { alert_rules: Arc::new(YieldAfterListing(f.repos.alert_rules.clone())), ..f.repos.clone() };
-    let notifiers = [Arc::new(TestNotifier::default()), Arc::new(TestNotifier::default())];
+    let notifiers = [test_notifier(), test_notifier()];
     let [a, b] = notifiers.clone().map(|n| test_orion_notifying(repos.clone(), f.clock.clone(), n));
     f.logs(1, "error", f.now(), None).await;
     f.advance(Duration::seconds(1));

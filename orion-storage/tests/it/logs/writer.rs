@@ -6,13 +6,20 @@ use std::time::Duration;
 use orion_core::RepositoryError;
 use orion_core::model::ProjectId;
 use orion_core::model::log::{LogFilter, LogQuery};
-use orion_storage::IngestOptions;
+use orion_storage::{IngestOptions, IngestStats, Storage};
+use orion_testkit::wait;
 
 use super::{hold_write_lock, sqlite_storage};
 use crate::fixtures::{log, stored_project};
 
-/// Long enough for spawned appends to reach the queue.
-const SETTLE: Duration = Duration::from_millis(150);
+/// Waits until the writer has accepted `n` requests into its queue since
+/// `before` was taken (`requests` counts them once queued, room reserved).
+async fn queued(storage: &Storage, before: &IngestStats, n: u64) {
+    wait::eventually(&format!("{n} requests queued"), Duration::from_secs(10), async || {
+        (storage.ingest_stats().requests - before.requests >= n).then_some(())
+    })
+    .await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_appends_all_succeed_and_share_transactions() {
@@ -31,7 +38,7 @@ async fn concurrent_appends_all_succeed_and_share_transactions() {
             tokio::spawn(async move { (task, logs.append(entries).await) })
         })
         .collect();
-    tokio::time::sleep(SETTLE).await;
+    queued(&storage, &before, 40).await;
     lock.commit().await.unwrap();
 
     let mut ids = Vec::new();
@@ -62,26 +69,30 @@ async fn a_failing_request_fails_alone_and_its_neighbours_commit() {
     let (_dir, storage, raw) = sqlite_storage(IngestOptions::default()).await;
     let repos = storage.repos();
     let project = stored_project(&repos).await;
+    let before = storage.ingest_stats();
 
     let lock = hold_write_lock(&raw).await;
-    // The first request is taken by the writer and waits for the lock;
-    // the three that follow queue up and are batched together.
+    // Four requests queue up in this order behind the lock. The writer
+    // takes the first and waits for the lock (what else it takes then
+    // depends on timing); the next batch can only form once that one has
+    // its block numbers, inside its transaction, so by then every request
+    // is queued and `bad` shares a batch whichever way they were cut.
     let append = |entries| {
         let logs = repos.logs.clone();
         tokio::spawn(async move { logs.append(entries).await })
     };
     let first = append(vec![log(project.id, 0, "first")]);
-    tokio::time::sleep(SETTLE).await;
+    queued(&storage, &before, 1).await;
     let good_before = append(vec![log(project.id, 1, "good before"), log(project.id, 2, "good before")]);
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    queued(&storage, &before, 2).await;
     // The foreign key refuses an unknown project: this request's batch fails.
     let bad = append(vec![
         log(project.id, 3, "bad but valid"),
         log(ProjectId(orion_testkit::fresh_id()), 4, "orphan"),
     ]);
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    queued(&storage, &before, 3).await;
     let good_after = append(vec![log(project.id, 5, "good after")]);
-    tokio::time::sleep(SETTLE).await;
+    queued(&storage, &before, 4).await;
     lock.commit().await.unwrap();
 
     assert_eq!(first.await.unwrap().unwrap().len(), 1);
@@ -102,13 +113,16 @@ async fn a_full_queue_answers_overloaded_at_once_and_recovers() {
     let (_dir, storage, raw) = sqlite_storage(IngestOptions { queue_rows: 10, batch_rows: 100 }).await;
     let repos = storage.repos();
     let project = stored_project(&repos).await;
+    let before = storage.ingest_stats();
 
     let lock = hold_write_lock(&raw).await;
     let logs = repos.logs.clone();
     let entries = (0..10).map(|i| log(project.id, i, "fills the queue")).collect();
     let filling = tokio::spawn(async move { logs.append(entries).await });
-    tokio::time::sleep(SETTLE).await;
+    queued(&storage, &before, 1).await;
 
+    // The bound is the behaviour under test: refused at once, not queued
+    // behind the lock.
     let refused =
         tokio::time::timeout(Duration::from_millis(500), repos.logs.append(vec![log(project.id, 0, "x")]))
             .await

@@ -9,13 +9,6 @@ use serde_json::{Value, json};
 use super::super::{at, stored_project};
 use super::{append, assert_search_agrees, entry};
 
-/// Runs every filter check.
-pub async fn run(repos: &Repos) {
-    every_filter_alone_agrees_with_the_reference(repos).await;
-    combined_filters_agree_with_the_reference(repos).await;
-    query_string_terms_agree_with_the_reference(repos).await;
-}
-
 /// How many entries the data set holds.
 const ROWS: usize = 60;
 

@@ -9,12 +9,6 @@ use orion_core::model::log::{HistogramCount, Interval, Level, LevelFilter, LogEn
 use super::super::{at, stored_project};
 use super::{append, entry, entry_at, source};
 
-/// Runs every histogram check.
-pub async fn run(repos: &Repos) {
-    counts_agree_with_the_reference_for_every_interval_and_filter(repos).await;
-    buckets_start_at_multiples_of_the_interval(repos).await;
-}
-
 /// The reference histogram of `stored` under `filter`.
 fn expected(stored: &[LogEntry], filter: &LogFilter, interval: Interval) -> Vec<HistogramCount> {
     let width = interval.seconds();

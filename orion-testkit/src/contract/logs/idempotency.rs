@@ -10,14 +10,6 @@ use orion_core::repo::AppendOutcome;
 use super::super::stored_project;
 use super::{at, entry};
 
-/// Runs every idempotency check.
-pub async fn run(repos: &Repos) {
-    the_same_key_twice_stores_once_and_answers_the_first_count(repos).await;
-    another_project_may_reuse_a_key(repos).await;
-    concurrent_calls_with_one_key_store_exactly_once(repos).await;
-    an_expired_key_is_new_again_and_purged(repos).await;
-}
-
 /// When keys are recorded: before 1990, like retention's entries, so the
 /// global purge below never touches another check's keys.
 fn recorded(offset_hours: i64) -> DateTime<Utc> {

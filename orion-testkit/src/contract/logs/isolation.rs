@@ -6,12 +6,6 @@ use orion_core::model::log::{Interval, Level, LogFilter};
 use super::super::stored_project;
 use super::{append, assert_search_agrees, entry, source};
 
-/// Runs every isolation check.
-pub async fn run(repos: &Repos) {
-    identical_logs_of_another_project_never_appear(repos).await;
-    deleting_a_project_deletes_its_logs_and_only_its_logs(repos).await;
-}
-
 /// Two projects with the same entries: each sees only its own, through
 /// search, keyset pages and the histogram; an empty project sees nothing.
 pub async fn identical_logs_of_another_project_never_appear(repos: &Repos) {

@@ -8,12 +8,6 @@ use orion_core::model::log::{Level, LevelFilter, LogEntry, LogFilter};
 use super::super::{at, stored_project};
 use super::{append, entry, source};
 
-/// Runs every level-count check.
-pub async fn run(repos: &Repos) {
-    level_counts_agree_with_the_reference_under_windows_and_sources(repos).await;
-    an_empty_or_foreign_project_counts_zero_everywhere(repos).await;
-}
-
 /// The reference: entries `filter` keeps, per level rank.
 fn expected(stored: &[LogEntry], filter: &LogFilter) -> [u64; 6] {
     let mut counts = [0; 6];

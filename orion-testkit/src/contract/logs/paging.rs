@@ -8,14 +8,6 @@ use orion_core::model::log::{Level, LevelFilter, LogCursor, LogEntry, LogFilter,
 use super::super::stored_project;
 use super::{append, entry, ids, reference};
 
-/// Runs every paging check.
-pub async fn run(repos: &Repos) {
-    equal_timestamps_are_ordered_by_id_descending(repos).await;
-    limit_and_offset_cut_the_ordered_matches(repos).await;
-    page_after_walks_every_match_exactly_once_in_order(repos).await;
-    totals_are_exact_up_to_the_cap_and_a_lower_bound_past_it(repos).await;
-}
-
 /// Stores `count` entries, three per timestamp and in shuffled time order
 /// across two appends, with levels cycling.
 async fn tied_rows(repos: &Repos, count: usize) -> (ProjectId, Vec<LogEntry>) {

@@ -17,11 +17,6 @@ use super::{append, assert_search_agrees, entry_at};
 /// Serialises retention checks of concurrent suite runs.
 static RETENTION: Mutex<()> = Mutex::const_new(());
 
-/// Runs every retention check.
-pub async fn run(repos: &Repos) {
-    deletes_only_before_the_cutoff_and_at_most_a_batch_at_a_time(repos).await;
-}
-
 fn cutoff() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(1990, 1, 1, 0, 0, 0).single().expect("valid") + Duration::milliseconds(321)
 }

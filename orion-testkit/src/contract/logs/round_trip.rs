@@ -8,14 +8,6 @@ use serde_json::json;
 use super::super::{at, stored_project};
 use super::{append, assert_search_agrees, entry, server, source};
 
-/// Runs every round-trip check.
-pub async fn run(repos: &Repos) {
-    every_field_round_trips_and_ids_increase_in_input_order(repos).await;
-    ids_keep_increasing_across_appends(repos).await;
-    an_empty_append_stores_nothing(repos).await;
-    find_returns_the_projects_entry_and_nothing_else(repos).await;
-}
-
 /// Rich entries (nested and unicode metadata, tags, source, server id,
 /// millisecond timestamps) come back exactly, from `append` and from a search.
 pub async fn every_field_round_trips_and_ids_increase_in_input_order(repos: &Repos) {

@@ -8,13 +8,6 @@ use orion_core::model::log::{Level, LogEntry, LogFilter};
 use super::super::stored_project;
 use super::{append, assert_search_agrees, entry};
 
-/// Runs every text-search check.
-pub async fn run(repos: &Repos) {
-    special_characters_are_matched_literally(repos).await;
-    case_folds_for_non_ascii_text_too(repos).await;
-    one_and_two_character_needles_and_needles_longer_than_any_message(repos).await;
-}
-
 /// Stores one entry per message in a fresh project.
 async fn messages(repos: &Repos, messages: &[&str]) -> (orion_core::model::ProjectId, Vec<LogEntry>) {
     let project = stored_project(repos).await.id;
