@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use orion_core::model::ProjectId;
-use orion_core::model::log::{Interval, LogCursor, LogFilter, LogQuery, parse_query};
+use orion_core::model::log::{EntryRows, Interval, LogCursor, LogFilter, LogQuery, parse_query};
 use orion_core::repo::LogRepository;
 
 use crate::stats::percentile;
@@ -214,13 +214,18 @@ pub async fn in_process(
                 let mut cursor: Option<LogCursor> = None;
                 answer = 0;
                 loop {
-                    let page = match &mut pages {
-                        Some(pages) => pages.next_page(cursor, 1_000).await?,
-                        None => logs.page_after(project, &filter, cursor, 1_000).await?,
+                    // Rows lent in place, each entry visited (its message
+                    // read), as the server's encoder visits them.
+                    let rows: Box<dyn EntryRows> = match &mut pages {
+                        Some(pages) => pages.next_rows(cursor, 1_000).await?,
+                        None => Box::new(logs.page_after(project, &filter, cursor, 1_000).await?),
                     };
-                    let Some(last) = page.last() else { break };
-                    cursor = Some(LogCursor { timestamp: last.entry.timestamp, id: last.id });
-                    answer += page.len() as u64;
+                    let Some(last) = rows.last_cursor() else { break };
+                    let mut bytes = 0usize;
+                    rows.visit(&mut |v| bytes += v.message.len())?;
+                    std::hint::black_box(bytes);
+                    cursor = Some(last);
+                    answer += rows.len() as u64;
                 }
             }
         }
