@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
 use super::ids::{ProjectId, SourceId, TokenId};
+use super::server::ServerId;
 use crate::error::FieldError;
 
 /// One thing an API token may do.
@@ -194,7 +195,7 @@ pub struct ApiToken {
     /// The source it writes to, when bound.
     pub source_id: Option<SourceId>,
     /// The agent server it speaks for, when bound.
-    pub server_id: Option<String>,
+    pub server_id: Option<ServerId>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last successful authentication (updated at most once a minute).

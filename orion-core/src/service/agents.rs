@@ -350,7 +350,7 @@ impl AgentService {
             kind,
             kind.default_permissions(),
             None,
-            Some(server.server_id.as_str().to_owned()),
+            Some(server.server_id.clone()),
         )
         .await?;
         self.deps.repos.tokens.insert(&issued.token).await?;
@@ -364,7 +364,7 @@ impl AgentService {
         let parse = |raw: &str| ServerId::parse(raw).map_err(|e| ServiceError::Validation(vec![e]));
         let requested = requested.map(parse).transpose()?;
         match (&token.server_id, requested) {
-            (Some(bound), _) => parse(bound),
+            (Some(bound), _) => Ok(bound.clone()),
             (None, Some(id)) => Ok(id),
             (None, None) => {
                 Err(ServiceError::invalid("serverId", "is required: this token is not bound to a server"))
@@ -446,7 +446,7 @@ impl AgentService {
         let report = Incident {
             id: self.deps.next_id::<IncidentId>().await?,
             project_id: project.id,
-            server_id: token.server_id.as_deref().and_then(|s| ServerId::parse(s).ok()),
+            server_id: token.server_id.clone(),
             event: input.event,
             message: input.message,
             script_name,
@@ -592,7 +592,7 @@ impl AgentService {
             .find(token.project_id, id)
             .await?
             .ok_or(ServiceError::NotFound("command"))?;
-        if token.server_id.as_deref().is_some_and(|bound| bound != command.server_id.as_str()) {
+        if token.server_id.as_ref().is_some_and(|bound| *bound != command.server_id) {
             return Err(ServiceError::NotFound("command"));
         }
         Ok(command)

@@ -227,15 +227,8 @@ impl LogService {
             None => None,
         };
 
-        // The token's server id was checked when the agent registered;
-        // parsing it once here lets every entry hold a `ServerId`.
-        let server_id = match token.server_id.as_deref() {
-            Some(raw) => Some(
-                ServerId::parse(raw)
-                    .map_err(|_| ServiceError::Internal("the token's server id is not valid".into()))?,
-            ),
-            None => None,
-        };
+        // A `ServerId` since the token was read: every entry holds it.
+        let server_id = token.server_id.clone();
         let mut errors = Vec::new();
         let mut entries = Vec::with_capacity(inputs.len());
         for (index, input) in inputs.into_iter().enumerate() {

@@ -1,7 +1,7 @@
 //! Who is calling: a user (from a session JWT) or an API token.
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::model::{Permission, PermissionSet, ProjectId, SourceId, TokenId, TokenKind, UserId};
+use crate::model::{Permission, PermissionSet, ProjectId, ServerId, SourceId, TokenId, TokenKind, UserId};
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +26,7 @@ pub struct TokenPrincipal {
     /// The source it is bound to, if any.
     pub source_id: Option<SourceId>,
     /// The agent server it is bound to, if any.
-    pub server_id: Option<String>,
+    pub server_id: Option<ServerId>,
 }
 
 impl Principal {

@@ -9,7 +9,7 @@ use super::Deps;
 use super::principal::Principal;
 use super::projects::ProjectService;
 use crate::error::{FieldError, ServiceError, ServiceResult, collect};
-use crate::model::{ApiToken, Label, PermissionSet, ProjectId, SourceId, TokenId, TokenKind};
+use crate::model::{ApiToken, Label, PermissionSet, ProjectId, ServerId, SourceId, TokenId, TokenKind};
 use crate::port::secrets;
 
 /// Characters of a value kept for display (`sk_api_Ab3x…`).
@@ -41,7 +41,7 @@ pub(crate) async fn mint(
     kind: TokenKind,
     permissions: PermissionSet,
     source_id: Option<SourceId>,
-    server_id: Option<String>,
+    server_id: Option<ServerId>,
 ) -> Result<IssuedToken, crate::error::RepositoryError> {
     let value = secrets::new_token_value(kind.prefix());
     let token = ApiToken {

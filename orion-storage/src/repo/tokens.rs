@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use orion_core::error::{RepoResult, RepositoryError};
-use orion_core::model::{ApiToken, PermissionSet, ProjectId, TokenId, TokenKind};
+use orion_core::model::{ApiToken, PermissionSet, ProjectId, ServerId, TokenId, TokenKind};
 use orion_core::repo::TokenRepository;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
@@ -29,7 +29,7 @@ pub(super) async fn insert<C: ConnectionTrait>(db: &C, token: &ApiToken) -> Repo
         display_prefix: Set(token.display_prefix.clone()),
         permissions: Set(token.permissions.to_storage()),
         source_id: Set(token.source_id.map(|id| id.get())),
-        server_id: Set(token.server_id.clone()),
+        server_id: Set(token.server_id.as_ref().map(|s| s.as_str().to_owned())),
         created_at: Set(stored(token.created_at)),
         last_used_at: Set(token.last_used_at.map(stored)),
     };
@@ -115,6 +115,12 @@ fn to_domain(row: api_tokens::Model) -> RepoResult<ApiToken> {
     let kind = TokenKind::parse(&row.kind)
         .ok_or_else(|| CorruptRow::in_table("api_tokens", format!("unknown token kind `{}`", row.kind)))?;
     let source_id = row.source_id.map(|id| parse_id("api_tokens", id)).transpose()?;
+    let server_id = row
+        .server_id
+        .as_deref()
+        .map(ServerId::parse)
+        .transpose()
+        .map_err(|e| CorruptRow::in_table("api_tokens", e.message))?;
     Ok(ApiToken {
         id: parse_id("api_tokens", row.id)?,
         project_id: parse_id("api_tokens", row.project_id)?,
@@ -124,7 +130,7 @@ fn to_domain(row: api_tokens::Model) -> RepoResult<ApiToken> {
         display_prefix: row.display_prefix,
         permissions: PermissionSet::from_storage(&row.permissions),
         source_id,
-        server_id: row.server_id,
+        server_id,
         created_at: row.created_at,
         last_used_at: row.last_used_at,
     })

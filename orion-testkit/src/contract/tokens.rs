@@ -1,6 +1,6 @@
 //! Contract of [`TokenRepository`](orion_core::repo::TokenRepository).
 
-use orion_core::model::{PermissionSet, TokenId, TokenKind};
+use orion_core::model::{PermissionSet, ServerId, TokenId, TokenKind};
 use orion_core::{ConflictKey, Repos};
 
 use super::{assert_conflict, assert_not_found, at, new_source, new_token, random, stored_project};
@@ -13,7 +13,7 @@ pub async fn a_token_round_trips_by_hash_and_by_id(repos: &Repos) {
     let mut token = new_token(project.id, Some(source.id), at(321));
     token.kind = TokenKind::AgentSource;
     token.permissions = TokenKind::Agent.default_permissions();
-    token.server_id = Some(format!("srv-{}", random(8)));
+    token.server_id = Some(ServerId::parse(&format!("srv-{}", random(8))).expect("a valid server id"));
     repos.tokens.insert(&token).await.expect("insert");
     assert_eq!(repos.tokens.find_by_hash(&token.hash).await.expect("find"), Some(token.clone()));
     assert_eq!(repos.tokens.find(project.id, token.id).await.expect("find"), Some(token));

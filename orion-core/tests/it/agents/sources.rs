@@ -26,7 +26,7 @@ async fn an_agent_creates_a_source_once_and_gets_a_token_bound_to_it_and_its_ser
         assert!(issued.value.starts_with("sk_source_"));
         let token = &issued.token;
         assert_eq!((token.kind, token.source_id), (TokenKind::AgentSource, Some(source.id)));
-        assert_eq!(token.server_id.as_deref(), Some("web-1"));
+        assert_eq!(token.server_id.as_ref().map(|s| s.as_str()), Some("web-1"));
         assert_eq!(token.permissions, PermissionSet::of([Permission::LogsWrite]));
     }
     assert_ne!(first.value, second.value, "each call issues a fresh token");
