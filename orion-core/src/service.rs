@@ -21,7 +21,7 @@ pub mod two_factor;
 pub use accounts::{AccountService, LoginOutcome, Registration};
 pub use agents::{
     AgentRegistration, AgentService, AlertInput, ContextInput, ContextLineInput, ContextMetricsInput,
-    HeartbeatInput, ServerOverview,
+    HeartbeatInput, ScriptInput, ServerOverview,
 };
 pub use alerts::{ActionInput, AlertService, Evaluation, RuleInput};
 pub use logs::{ExportFormat, LiveScope, LogExport, LogInput, LogService};

@@ -63,7 +63,38 @@ pub struct HeartbeatInput {
     /// The figures.
     pub metrics: Metrics,
     /// Supervised scripts.
-    pub scripts: Vec<ScriptStatus>,
+    pub scripts: Vec<ScriptInput>,
+}
+
+/// One supervised script of a heartbeat as received: `status` is checked
+/// by the service (one of the five [`ScriptState`]s).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScriptInput {
+    /// The script's name in the agent config.
+    pub name: String,
+    /// `starting`, `running`, `restarting`, `stopped` or `crashed`.
+    pub status: String,
+    /// Process id while running.
+    pub pid: Option<u32>,
+    /// Restarts since the agent started.
+    pub restarts: Option<u32>,
+    /// Exit code of the last run, if it ended.
+    pub last_exit_code: Option<i32>,
+    /// Seconds since the current run started.
+    pub uptime_seconds: Option<f64>,
+}
+
+impl From<ScriptStatus> for ScriptInput {
+    fn from(s: ScriptStatus) -> Self {
+        Self {
+            name: s.name,
+            status: s.state.as_str().to_owned(),
+            pid: s.pid,
+            restarts: s.restarts,
+            last_exit_code: s.last_exit_code,
+            uptime_seconds: s.uptime_seconds,
+        }
+    }
 }
 
 /// `POST /agent/alert` input.
@@ -264,10 +295,20 @@ fn check_metrics(m: &Metrics, errors: &mut Vec<FieldError>) {
 
 /// Script names are agent-chosen text that ends up in storage and on every
 /// owner's screen: bound them like any other label.
-fn check_scripts(scripts: &[ScriptStatus], errors: &mut Vec<FieldError>) {
-    for (i, script) in scripts.iter().enumerate() {
+/// The scripts with their states, or what is wrong with them (every
+/// script's problems; the caller caps how many scripts there are).
+fn check_scripts(scripts: Vec<ScriptInput>, errors: &mut Vec<FieldError>) -> Vec<ScriptStatus> {
+    let mut checked = Vec::with_capacity(scripts.len());
+    for (i, script) in scripts.into_iter().enumerate() {
         if let Err(e) = text(&format!("scripts[{i}].name"), &script.name, 1, 128) {
             errors.push(e);
+        }
+        let state = ScriptState::parse(&script.status);
+        if state.is_none() {
+            errors.push(FieldError::new(
+                format!("scripts[{i}].status"),
+                "must be one of starting, running, restarting, stopped, crashed",
+            ));
         }
         if script.uptime_seconds.is_some_and(|v| !v.is_finite() || v < 0.0) {
             errors.push(FieldError::new(
@@ -275,7 +316,18 @@ fn check_scripts(scripts: &[ScriptStatus], errors: &mut Vec<FieldError>) {
                 "must be a finite, non-negative number",
             ));
         }
+        if let Some(state) = state {
+            checked.push(ScriptStatus {
+                name: script.name,
+                state,
+                pid: script.pid,
+                restarts: script.restarts,
+                last_exit_code: script.last_exit_code,
+                uptime_seconds: script.uptime_seconds,
+            });
+        }
     }
+    checked
 }
 
 impl AgentService {
@@ -381,12 +433,13 @@ impl AgentService {
         let mut errors = Vec::new();
         let timestamp = collect(&mut errors, timestamp("timestamp", input.timestamp.as_deref(), now));
         check_metrics(&input.metrics, &mut errors);
-        if input.scripts.len() > MAX_SCRIPTS {
+        let scripts = if input.scripts.len() > MAX_SCRIPTS {
             errors.push(FieldError::new("scripts", format!("at most {MAX_SCRIPTS} scripts")));
+            Vec::new()
         } else {
             // Only within the cap, so the error list stays bounded too.
-            check_scripts(&input.scripts, &mut errors);
-        }
+            check_scripts(input.scripts, &mut errors)
+        };
         let (Some(timestamp), true) = (timestamp, errors.is_empty()) else {
             return Err(ServiceError::Validation(errors));
         };
@@ -397,7 +450,7 @@ impl AgentService {
             timestamp,
             received_at: now,
             metrics: input.metrics,
-            scripts: input.scripts,
+            scripts,
         };
         self.deps.repos.heartbeats.insert(&heartbeat).await.map_err(|e| match e {
             RepositoryError::NotFound => ServiceError::NotFound("server"),

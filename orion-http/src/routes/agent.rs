@@ -7,7 +7,7 @@
 
 use orion_core::Orion;
 use orion_core::model::Permission;
-use orion_core::service::{Principal, QueryInput};
+use orion_core::service::{HeartbeatInput, Principal, QueryInput};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
@@ -19,7 +19,6 @@ use crate::dto::agents::{
     AckRequest, AlertRequest, HeartbeatRequest, IssuedTokenView, RegisterAgent, SourceRequest,
 };
 use crate::dto::servers::PendingCommandView;
-use crate::error::ApiError;
 use crate::filters::{BODY_LIMIT, Body, authed, body, query};
 use crate::respond::{json, result};
 
@@ -58,7 +57,7 @@ fn heartbeat(orion: &Orion) -> impl Filter<Extract = (Response,), Error = warp::
         .and(authed(orion))
         .and(body(BODY_LIMIT))
         .and_then(|who: Principal, orion: Orion, body: Body| async move {
-            let parsed = || body.json::<HeartbeatRequest>()?.into_input().map_err(ApiError::validation);
+            let parsed = || body.json::<HeartbeatRequest>().map(HeartbeatInput::from);
             let input = match checked(access::token(&who, Permission::HeartbeatWrite), parsed).await {
                 Ok(input) => input,
                 Err(refused) => return Ok(refused),

@@ -7,13 +7,19 @@ use orion_core::model::Window;
 use orion_core::model::{Heartbeat, Metrics, ScriptState, ScriptStatus, Usage};
 use orion_core::port::Clock;
 use orion_core::port::live::{LiveEvent, LiveItem};
-use orion_core::service::HeartbeatInput;
+use orion_core::service::{HeartbeatInput, ScriptInput};
 use orion_testkit::builders::{heartbeat_input, metrics, register_agent};
 
 use super::{api_token, fixture, invalid_fields, overview};
 use crate::setup;
 
-fn script(name: &str) -> ScriptStatus {
+/// A script as reported.
+fn script(name: &str) -> ScriptInput {
+    running(name).into()
+}
+
+/// A script as stored.
+fn running(name: &str) -> ScriptStatus {
     ScriptStatus {
         name: name.into(),
         state: ScriptState::Running,
@@ -46,7 +52,7 @@ async fn a_heartbeat_is_stored_for_the_tokens_server_whatever_the_body_says() {
         timestamp: clock.now(),
         received_at: clock.now(),
         metrics: metrics(),
-        scripts: vec![script("api"), script("worker")],
+        scripts: vec![running("api"), running("worker")],
     };
     assert_eq!(stored(&orion, &f.owner.principal).await, [expected]);
     let other =
@@ -145,10 +151,20 @@ async fn bad_metrics_are_refused_listing_every_field_and_nothing_is_stored_or_pu
     let crowded = HeartbeatInput { scripts: vec![script("s"); 101], ..heartbeat_input() };
     assert_eq!(invalid_fields(orion.agents().heartbeat(&f.agent, crowded).await), ["scripts"]);
     let restless = HeartbeatInput {
-        scripts: vec![script("ok"), ScriptStatus { uptime_seconds: Some(-1.0), ..script("s") }],
+        scripts: vec![script("ok"), ScriptInput { uptime_seconds: Some(-1.0), ..script("s") }],
         ..heartbeat_input()
     };
     assert_eq!(invalid_fields(orion.agents().heartbeat(&f.agent, restless).await), ["scripts[1].uptime"]);
+    // An unknown state is named by index, beside the other problems.
+    let zombie = HeartbeatInput {
+        timestamp: Some("yesterday".into()),
+        scripts: vec![script("ok"), ScriptInput { status: "zombie".into(), ..script("z") }],
+        ..heartbeat_input()
+    };
+    assert_eq!(
+        invalid_fields(orion.agents().heartbeat(&f.agent, zombie).await),
+        ["scripts[1].status", "timestamp"]
+    );
 
     assert!(stored(&orion, &f.owner.principal).await.is_empty());
     let seen = overview(&orion, &f.owner.principal, "web", "web-1").await;
@@ -314,9 +330,9 @@ async fn script_names_must_be_short_printable_text() {
     let (orion, _) = setup();
     let f = fixture(&orion).await;
     let bad = [
-        ScriptStatus { name: String::new(), ..script("a") },
-        ScriptStatus { name: "n".repeat(129), ..script("b") },
-        ScriptStatus { name: "run\u{7}".into(), ..script("d") },
+        ScriptInput { name: String::new(), ..script("a") },
+        ScriptInput { name: "n".repeat(129), ..script("b") },
+        ScriptInput { name: "run\u{7}".into(), ..script("d") },
     ];
     for status in bad {
         let input = HeartbeatInput { scripts: vec![script("fine"), status.clone()], ..heartbeat_input() };
@@ -324,7 +340,7 @@ async fn script_names_must_be_short_printable_text() {
         assert_eq!(fields, ["scripts[1].name"], "{status:?}");
     }
     assert!(stored(&orion, &f.owner.principal).await.is_empty());
-    let longest = ScriptStatus { name: "n".repeat(128), ..script("x") };
+    let longest = ScriptInput { name: "n".repeat(128), ..script("x") };
     let input = HeartbeatInput { scripts: vec![longest], ..heartbeat_input() };
     orion.agents().heartbeat(&f.agent, input).await.expect("the limits themselves are fine");
 }

@@ -55,14 +55,17 @@ fn crash(script: &str, context: Option<ContextInput>) -> AlertInput {
 
 fn beat(script: &str, state: ScriptState) -> HeartbeatInput {
     HeartbeatInput {
-        scripts: vec![ScriptStatus {
-            name: script.into(),
-            state,
-            pid: None,
-            restarts: None,
-            last_exit_code: None,
-            uptime_seconds: None,
-        }],
+        scripts: vec![
+            ScriptStatus {
+                name: script.into(),
+                state,
+                pid: None,
+                restarts: None,
+                last_exit_code: None,
+                uptime_seconds: None,
+            }
+            .into(),
+        ],
         ..HeartbeatInput::default()
     }
 }
