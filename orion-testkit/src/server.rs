@@ -300,13 +300,6 @@ impl LiveClient {
             }
         }
     }
-
-    /// Asserts that no text message arrives within `wait`.
-    pub async fn assert_silent(&mut self, wait: Duration) {
-        if let Some(message) = self.next_within(wait).await {
-            panic!("unexpected message: {message}");
-        }
-    }
 }
 
 impl Drop for TestServer {

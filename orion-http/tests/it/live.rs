@@ -18,11 +18,19 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::{Logs, token_of, with_logs, with_logs_on};
 
-/// How long a test waits to be sure that nothing more arrives.
-const QUIET: Duration = Duration::from_millis(200);
-
 async fn connect(t: &Logs, token: &str, query: &str) -> LiveClient {
     t.server.live(Some(token), query).await.expect("the WebSocket opens")
+}
+
+/// Proves that nothing else was on its way to `live`: writes `marker` (one
+/// entry its filters accept) with `writer` and checks that it is the next
+/// message. A session's messages keep publication order, so anything
+/// published before the marker would have come first; no wait needed.
+async fn nothing_before_marker(t: &Logs, writer: &str, live: &mut LiveClient, marker: Value) {
+    let expected = marker["message"].clone();
+    t.server.ingest_ok(writer, marker, 1).await;
+    let next = live.next().await;
+    assert_eq!(next["log"]["message"], expected, "only the marker was still to come: {next}");
 }
 
 /// The status and JSON body of a refused handshake.
@@ -70,7 +78,8 @@ async fn query_filters_choose_what_is_forwarded() {
     ]);
     t.server.ingest_ok(&t.writer, batch, 3).await;
     assert_eq!(live.next().await["log"]["message"], "error db");
-    live.assert_silent(QUIET).await;
+    let marker = json!({"message": "marker", "level": "error", "tags": ["db"]});
+    nothing_before_marker(&t, &t.writer, &mut live, marker).await;
 }
 
 #[tokio::test]
@@ -87,7 +96,7 @@ async fn a_subscribe_message_changes_the_filters() {
     ]);
     t.server.ingest_ok(&t.writer, batch, 4).await;
     assert_eq!(live.next().await["log"]["message"], "disk full");
-    live.assert_silent(QUIET).await;
+    nothing_before_marker(&t, &t.writer, &mut live, json!({"message": "disk marker", "level": "warn"})).await;
 
     // No filters at all: everything of the scope.
     assert_eq!(live.subscribe(None, json!({})).await["type"], "subscribed");
@@ -111,7 +120,8 @@ async fn the_q_query_string_filters_the_live_tail_with_negation_and_several_need
     ]);
     t.server.ingest_ok(&t.writer, batch, 4).await;
     assert_eq!(live.next().await["log"]["message"], "Disk nearly FULL on /data");
-    live.assert_silent(QUIET).await;
+    let marker = json!({"message": "disk full marker", "level": "warn"});
+    nothing_before_marker(&t, &t.writer, &mut live, marker).await;
 
     // In a `subscribe` message, ANDed with the other filters.
     let answer =
@@ -125,7 +135,8 @@ async fn the_q_query_string_filters_the_live_tail_with_negation_and_several_need
     ]);
     t.server.ingest_ok(&t.writer, batch, 4).await;
     assert_eq!(live.next().await["log"]["message"], "read TIMEOUT");
-    live.assert_silent(QUIET).await;
+    let marker = json!({"message": "timeout marker", "level": "error", "source": "api"});
+    nothing_before_marker(&t, &t.writer, &mut live, marker).await;
 
     // A bad q is refused: before the upgrade, and in a subscribe message
     // (which then changes nothing).
@@ -190,8 +201,8 @@ async fn a_user_never_receives_another_users_logs() {
     assert_eq!((&to_bob["project"], &to_bob["log"]["message"]), (&json!("bobs"), &json!("bob's note")));
     let to_ada = ada_live.next().await;
     assert_eq!((&to_ada["project"], &to_ada["log"]["message"]), (&json!("web"), &json!("ada's secret")));
-    ada_live.assert_silent(QUIET).await;
-    bob_live.assert_silent(QUIET).await;
+    nothing_before_marker(&t, &t.writer, &mut ada_live, json!({"message": "ada's marker"})).await;
+    nothing_before_marker(&t, &bobs_writer, &mut bob_live, json!({"message": "bob's marker"})).await;
 }
 
 #[tokio::test]
@@ -205,7 +216,7 @@ async fn an_api_token_sees_only_its_own_project() {
     t.server.ingest_ok(&shop_writer, json!({"message": "shop entry"}), 1).await;
     t.server.ingest_ok(&t.writer, json!({"message": "web entry"}), 1).await;
     assert_eq!(live.next().await["log"]["message"], "web entry");
-    live.assert_silent(QUIET).await;
+    nothing_before_marker(&t, &t.writer, &mut live, json!({"message": "web marker"})).await;
 
     // It cannot widen its scope, by query or by message.
     let answer = live.subscribe(Some("shop"), json!({})).await;
@@ -268,9 +279,17 @@ async fn a_client_that_does_not_read_is_told_how_many_events_it_lost() {
     // Ingestion was not slowed: all 1,000 are stored.
     assert_eq!(t.server.search(&t.ada, "web", "limit=1").await.1["total"], 1000);
     // The session carries on with what is still queued, newest last.
+    // Up to a marker written now: what came before it is what was queued.
+    t.server.ingest_ok(&t.writer, json!({"message": "marker"}), 1).await;
     let mut last = Value::Null;
-    while let Some(message) = live.next_within(QUIET).await {
-        last = message;
+    loop {
+        let message = live.next().await;
+        if message["log"]["message"] == "marker" {
+            break;
+        }
+        if message["type"] == "log" {
+            last = message;
+        }
     }
     assert_eq!(last["log"]["message"].as_str().map(|m| m.starts_with("entry 999 ")), Some(true), "{last}");
 }
@@ -301,7 +320,7 @@ async fn another_users_traffic_never_counts_in_a_slow_clients_losses() {
     // nothing about Bob's volume.
     let first = ada_live.next().await;
     assert_eq!((&first["type"], &first["log"]["message"]), (&json!("log"), &json!("ada's own")), "{first}");
-    ada_live.assert_silent(QUIET).await;
+    nothing_before_marker(&t, &t.writer, &mut ada_live, json!({"message": "ada's marker"})).await;
 }
 
 #[tokio::test]
