@@ -50,9 +50,13 @@ async fn a_full_batch_is_sent_without_waiting_for_the_interval() {
     send_numbered(&logs, 0..7);
     server.wait_for(1).await;
     assert_eq!(server.messages_after(0), numbered(0..5));
-    // The two left wait for the interval (a minute away).
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!((server.count(), logs.stats().buffered), (1, 2));
+    // The two left wait for the interval (a minute away): the next request
+    // is the batch three more entries fill, not the two on their own.
+    assert_eq!(logs.stats().buffered, 2);
+    send_numbered(&logs, 7..10);
+    server.wait_for(2).await;
+    let second = &server.requests()[1];
+    assert_eq!(second.messages(), numbered(5..10), "the two were held until the batch was full");
 }
 
 #[tokio::test]
@@ -135,13 +139,17 @@ async fn a_full_buffer_drops_the_oldest_entries_and_counts_them() {
 #[tokio::test]
 async fn while_the_server_is_down_a_full_buffer_does_not_hammer_it() {
     let server = FakeServer::start(|_, _| Reply::error(503, "unavailable")).await;
-    let logs = sender(&server, RetryPolicy::none(), config(10, LONG, 1_000));
+    let interval = Duration::from_millis(300);
+    let logs = sender(&server, RetryPolicy::none(), config(10, interval, 1_000));
+    let before = tokio::time::Instant::now();
     send_numbered(&logs, 0..10);
     server.wait_for(1).await;
-    // Every further send fills a batch; none is tried before the interval.
+    // Every further send fills a batch; none is tried before the interval:
+    // the next request comes an interval after the first failed one (and
+    // so after `before`), however many batches are full.
     send_numbered(&logs, 10..200);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(server.count(), 1);
+    server.wait_for(2).await;
+    assert!(before.elapsed() >= interval, "tried again after {:?}", before.elapsed());
 }
 
 #[tokio::test]
