@@ -35,6 +35,7 @@
 //! | `head.rs`, `metadata.rs`, `frame.rs`, `filter.rs` | one BLOB kind each |
 //! | `encode.rs` | [`encode_block`], [`EncodeOptions`], filter budget |
 //! | `decode.rs`, `materialize.rs` | [`decode_block`], rebuilding entries |
+//! | `rows.rs` | [`BlockRows`]: a page's entries lent in place (exports) |
 //! | `query.rs` | [`Query`]: a compiled filter (+ keyset cursor) |
 //! | `prune.rs` | [`may_match`], [`prune`], counts without a scan |
 //! | `scan.rs` | [`BlockScan`]: matches, counts, histograms, pages |
