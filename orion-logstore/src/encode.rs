@@ -253,7 +253,30 @@ fn dictionaries(c: &Columns<'_>, tag: u32, gram_len: u8, frames: Vec<Bloom>, met
         servers: owned(&c.servers),
         common: Vec::new(),
         minutes: Vec::new(),
+        tag_sets: tag_sets(c),
     }
+}
+
+/// The distinct tag sets of the entries (sorted, deduplicated indexes),
+/// when there are two tags or more to combine and at most
+/// [`MAX_TAG_SETS`](crate::filter::MAX_TAG_SETS) sets; empty otherwise.
+fn tag_sets(c: &Columns<'_>) -> Vec<Vec<u32>> {
+    if c.tags.strings().len() < 2 {
+        return Vec::new();
+    }
+    let mut sets: Vec<Vec<u32>> = c
+        .tag_lists
+        .iter()
+        .map(|list| {
+            let mut set = list.clone();
+            set.sort_unstable();
+            set.dedup();
+            set
+        })
+        .collect();
+    sets.sort_unstable();
+    sets.dedup();
+    if sets.len() > crate::filter::MAX_TAG_SETS { Vec::new() } else { sets }
 }
 
 /// Words the filter lists at most.

@@ -12,10 +12,18 @@
 //! u8 some entry has no server id · strings(server ids)
 //! [strings(words every message contains)    (merged blocks; absent = none)
 //!  [varint minutes · minutes × (ivarint minute since the last, or since
-//!   the epoch for the first · 6 × varint entries of that level)]]
+//!   the epoch for the first · 6 × varint entries of that level)
 //!                                          (merged blocks spanning at most
-//!                                           MAX_MINUTES minutes; absent = none)
+//!                                           MAX_MINUTES minutes; 0 or absent = none)
+//!   [varint sets · sets × (varint len · len × varint tag index)]]]
+//!                                          (the distinct tag sets of the entries,
+//!                                           at most MAX_TAG_SETS; absent = unknown)
 //! ```
+//!
+//! The tag sets let a query for several tags (or a tag without another)
+//! skip a block where each tag is present but no entry carries the
+//! combination, without decoding its head. They were added after the
+//! first blocks were written: a filter without them is read as before.
 //!
 //! The minute counts let a histogram count a block that straddles its
 //! buckets without decoding its head: every interval is a whole number of
@@ -50,7 +58,15 @@ pub struct BlockFilter {
     /// Entries per minute since the epoch and level, ascending by minute
     /// (merged blocks spanning at most [`MAX_MINUTES`]; empty = unknown).
     pub(crate) minutes: Vec<(i64, [u32; 6])>,
+    /// The distinct sets of tags the entries carry, as sorted indexes into
+    /// `tags` (empty = unknown: an older filter, or more than
+    /// [`MAX_TAG_SETS`]).
+    pub(crate) tag_sets: Vec<Vec<u32>>,
 }
+
+/// Most distinct tag sets a filter lists (past that, a block's tags are
+/// too varied for the sets to prune much, and they would cost bytes).
+pub const MAX_TAG_SETS: usize = 64;
 
 /// Most distinct minutes a block's filter counts entries by (more would
 /// cost bytes for blocks spread over hours, which histograms scan anyway).
@@ -118,6 +134,22 @@ impl BlockFilter {
     /// if the block records them.
     pub fn minute_counts(&self) -> Option<&[(i64, [u32; 6])]> {
         (!self.minutes.is_empty()).then_some(self.minutes.as_slice())
+    }
+
+    /// Whether some entry may carry every tag of `all` and none of `none`:
+    /// `false` only when the filter lists its tag sets and none of them
+    /// does. A tag absent from the block fails `all` and passes `none`.
+    pub fn may_have_tags(&self, all: &[String], none: &[String]) -> bool {
+        if self.tag_sets.is_empty() || (all.is_empty() && none.is_empty()) {
+            return true;
+        }
+        let index = |t: &String| self.tags.iter().position(|(n, _)| n == t).map(|i| i as u32);
+        let Some(wanted) = all.iter().map(index).collect::<Option<Vec<u32>>>() else { return false };
+        let excluded: Vec<u32> = none.iter().filter_map(index).collect();
+        self.tag_sets.iter().any(|set| {
+            wanted.iter().all(|t| set.binary_search(t).is_ok())
+                && !excluded.iter().any(|t| set.binary_search(t).is_ok())
+        })
     }
 
     /// Whether some entry may have `metadata[key]` equal to `value` (as
@@ -207,10 +239,11 @@ pub(crate) fn encode_filter(f: &BlockFilter) -> Vec<u8> {
     write_strings(&mut out, f.sources.iter().map(String::as_str));
     out.push(u8::from(f.no_server));
     write_strings(&mut out, f.servers.iter().map(String::as_str));
-    if !f.common.is_empty() || !f.minutes.is_empty() {
+    let sets = !f.tag_sets.is_empty();
+    if sets || !f.common.is_empty() || !f.minutes.is_empty() {
         write_strings(&mut out, f.common.iter().map(String::as_str));
     }
-    if !f.minutes.is_empty() {
+    if sets || !f.minutes.is_empty() {
         put_len(&mut out, f.minutes.len());
         let mut last = 0;
         for (minute, counts) in &f.minutes {
@@ -218,6 +251,15 @@ pub(crate) fn encode_filter(f: &BlockFilter) -> Vec<u8> {
             last = *minute;
             for &c in counts {
                 put_len(&mut out, c as usize);
+            }
+        }
+    }
+    if sets {
+        put_len(&mut out, f.tag_sets.len());
+        for set in &f.tag_sets {
+            put_len(&mut out, set.len());
+            for &t in set {
+                put_len(&mut out, t as usize);
             }
         }
     }
@@ -258,6 +300,7 @@ pub fn decode_filter(bytes: &[u8]) -> Result<BlockFilter> {
     let servers = read_strings(&mut r)?;
     let common = if r.remaining() > 0 { read_strings(&mut r)? } else { Vec::new() };
     let minutes = if r.remaining() > 0 { read_minutes(&mut r, count)? } else { Vec::new() };
+    let tag_sets = if r.remaining() > 0 { read_tag_sets(&mut r, ntags)? } else { Vec::new() };
     r.finish()?;
     Ok(BlockFilter {
         tag,
@@ -272,14 +315,35 @@ pub fn decode_filter(bytes: &[u8]) -> Result<BlockFilter> {
         servers,
         common,
         minutes,
+        tag_sets,
     })
+}
+
+/// The tag sets: each strictly ascending indexes of the tag dictionary.
+fn read_tag_sets(r: &mut Reader<'_>, ntags: usize) -> Result<Vec<Vec<u32>>> {
+    let n = r.len(MAX_TAG_SETS)?;
+    let mut sets = Vec::with_capacity(n);
+    for _ in 0..n {
+        let len = r.len(ntags)?;
+        let mut set = Vec::with_capacity(len);
+        for _ in 0..len {
+            let t = r.len(ntags.saturating_sub(1))? as u32;
+            if set.last().is_some_and(|&last| t <= last) {
+                return Err(r.err("tag set not ascending"));
+            }
+            set.push(t);
+        }
+        sets.push(set);
+    }
+    Ok(sets)
 }
 
 /// The minute counts: ascending, non-empty, adding up to the block's count.
 fn read_minutes(r: &mut Reader<'_>, count: usize) -> Result<Vec<(i64, [u32; 6])>> {
+    // Zero minutes: none recorded (written when tag sets follow).
     let n = r.len(MAX_MINUTES)?;
     if n == 0 {
-        return Err(r.err("an empty minute count list"));
+        return Ok(Vec::new());
     }
     let (mut minutes, mut last, mut total) = (Vec::with_capacity(n), 0i64, 0usize);
     for i in 0..n {
@@ -393,5 +457,66 @@ mod tests {
         assert!(refused(unordered).contains("not ascending"));
         let too_many: Vec<_> = (0..=MAX_MINUTES as i64).map(|m| (m, [0u32; 6])).collect();
         assert!(!refused(too_many).is_empty());
+    }
+
+    #[test]
+    fn tag_sets_say_which_combinations_some_entry_carries() {
+        let entries = [
+            entry(1, "a", Level::Info, &["checkout", "web"], None),
+            entry(2, "b", Level::Info, &["api"], None),
+            entry(3, "c", Level::Info, &["web", "checkout", "web"], None),
+            entry(4, "d", Level::Info, &[], None),
+        ];
+        let filter = decode_filter(&encode_block(&entries).unwrap().filter).unwrap();
+        let names = |f: &BlockFilter, set: &[u32]| -> Vec<String> {
+            set.iter().map(|&t| f.tags[t as usize].0.clone()).collect()
+        };
+        let mut sets: Vec<Vec<String>> = filter.tag_sets.iter().map(|s| names(&filter, s)).collect();
+        for s in &mut sets {
+            s.sort();
+        }
+        sets.sort();
+        assert_eq!(sets, [vec![], vec!["api".to_owned()], vec!["checkout".to_owned(), "web".to_owned()]]);
+
+        let tags = |v: &[&str]| v.iter().map(|t| (*t).to_owned()).collect::<Vec<String>>();
+        let may = |all: &[&str], none: &[&str]| filter.may_have_tags(&tags(all), &tags(none));
+        assert!(may(&["checkout", "web"], &[]));
+        assert!(!may(&["checkout", "api"], &[]), "no entry carries both");
+        assert!(!may(&["checkout", "missing"], &[]));
+        assert!(may(&["web"], &["api"]));
+        assert!(!may(&["checkout"], &["web"]), "checkout always comes with web");
+        assert!(may(&[], &["checkout", "api"]), "the untagged entry");
+        assert!(may(&[], &["absent"]));
+
+        // A filter without the section (as written before it existed)
+        // knows nothing: every combination may be there.
+        let older =
+            decode_filter(&encode_filter(&BlockFilter { tag_sets: Vec::new(), ..filter.clone() })).unwrap();
+        assert!(older.tag_sets.is_empty() && older.may_have_tags(&tags(&["checkout", "api"]), &[]));
+
+        // Damaged sets are refused, not misread.
+        let refused = |tag_sets: Vec<Vec<u32>>| {
+            decode_filter(&encode_filter(&BlockFilter { tag_sets, ..filter.clone() }))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused(vec![vec![1, 0]]).contains("not ascending"));
+        assert!(refused(vec![vec![0, 0]]).contains("not ascending"));
+        assert!(!refused(vec![vec![filter.tags.len() as u32]]).is_empty());
+        assert!(!refused(vec![Vec::new(); MAX_TAG_SETS + 1]).is_empty());
+    }
+
+    #[test]
+    fn too_varied_or_single_tags_record_no_sets() {
+        let single: Vec<_> = (0..4).map(|i| entry(i, "m", Level::Info, &["only"], None)).collect();
+        assert!(decode_filter(&encode_block(&single).unwrap().filter).unwrap().tag_sets.is_empty());
+        let names: Vec<String> = (0..=MAX_TAG_SETS).map(|i| format!("t{i}")).collect();
+        let varied: Vec<_> = names
+            .iter()
+            .enumerate()
+            .map(|(i, t)| entry(i as i64, "m", Level::Info, &[t.as_str(), "x"], None))
+            .collect();
+        let filter = decode_filter(&encode_block(&varied).unwrap().filter).unwrap();
+        assert!(filter.tag_sets.is_empty() && filter.tags.len() == MAX_TAG_SETS + 2);
     }
 }

@@ -99,7 +99,9 @@ fn filter_may_match(filter: &BlockFilter, query: &Query) -> bool {
     {
         return false;
     }
-    if query.tags.iter().any(|t| filter.tag_count(t) == 0) {
+    if query.tags.iter().any(|t| filter.tag_count(t) == 0)
+        || !filter.may_have_tags(&query.tags, &query.not_tags)
+    {
         return false;
     }
     query.pairs.iter().all(|(_, _, h)| filter.metadata.may_contain(*h))
@@ -268,6 +270,35 @@ mod tests {
         let filter = decode_filter(&b.filter).unwrap();
         let tagged = q(LogFilter { tags: vec!["web".into()], ..LogFilter::default() });
         assert_eq!(prune(&b.summary, &filter, &tagged).unwrap(), Prune::Skip);
+    }
+
+    #[test]
+    fn tags_present_apart_but_never_together_skip_the_block() {
+        let entries = [
+            entry(1, "a", Level::Info, &["checkout"], None),
+            entry(2, "b", Level::Info, &["api"], None),
+            entry(3, "c", Level::Info, &["api", "web"], None),
+        ];
+        let b = crate::encode_block(&entries).unwrap();
+        let filter = decode_filter(&b.filter).unwrap();
+        let filter_of = |q: &str| LogFilter {
+            terms: orion_core::model::log::parse_query(q).unwrap(),
+            ..LogFilter::default()
+        };
+        for (q_text, skipped) in [
+            ("tag:checkout tag:api", true),
+            ("tag:api tag:web", false),
+            ("tag:web -tag:api", true),
+            ("tag:api -tag:web", false),
+            ("-tag:checkout -tag:api", true),
+            ("-tag:web", false),
+        ] {
+            let f = filter_of(q_text);
+            let answer = prune(&b.summary, &filter, &q(f.clone())).unwrap();
+            assert_eq!(answer == Prune::Skip, skipped, "{q_text}");
+            // The filter's answer agrees with the entries themselves.
+            assert_eq!(!entries.iter().any(|e| f.matches(&e.entry)), skipped, "{q_text}");
+        }
     }
 
     #[test]
