@@ -86,8 +86,11 @@
 //! - **filter** (raw): per frame a Bloom filter of the byte n-grams (4 by
 //!   default; 3 selectable) of the `str::to_lowercase`d messages, a Bloom
 //!   filter of metadata `key=value` pairs as `metadata_equals` compares
-//!   them, the tag dictionary with per-tag entry counts, and the sources
-//!   and server ids present. The Bloom filters are blocked (all bits of an
+//!   them, the tag dictionary with per-tag entry counts, the distinct
+//!   tag sets of the entries (at most 64; a combination of tags no entry
+//!   carries skips the block), and the sources and server ids present;
+//!   merged blocks add the words every message contains and per-minute
+//!   level counts. The Bloom filters are blocked (all bits of an
 //!   item in one 64-bit word) and foldable: built large, sized to ~8 bits
 //!   per distinct item from their fill, then halved, largest first, until
 //!   together they take at most [`EncodeOptions::filter_budget`] of the
@@ -123,6 +126,7 @@
 //! filter    varint count · u8 n-gram length · varint frames · frames × bloom · bloom(pairs)
 //!             · varint tags · tags × (varint len · UTF-8 · varint entries with it)
 //!             · u8 some entry unsourced · strings(sources) · u8 some entry without server · strings(server ids)
+//!             · [strings(common words) · [minute counts · [tag sets]]]   (optional tails: see `filter.rs`)
 //! bloom     u8 log2 bits (0 = no information, else 6..=24) · u8 bits per item k (1..=6) · 2^log2 / 8 bytes
 //! ```
 //!
