@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use orion_core::error::RepoResult;
 use orion_logstore::{BlockSummary, EncodedBlock};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
 use super::sql::Sql;
 use crate::error::{CorruptRow, repo_err};
@@ -208,11 +208,18 @@ pub(super) async fn delete_unchanged<C: ConnectionTrait>(
     Ok(true)
 }
 
-/// How many entries block `id` holds, if it exists (as `db`'s snapshot
-/// sees it).
+/// How many entries block `id` holds, if it exists, locking its row on
+/// PostgreSQL until `db`'s transaction ends: retention reads the block's
+/// entries next, and a merge committing in between (READ COMMITTED) could
+/// otherwise take them away mid-read. SQLite's IMMEDIATE transaction
+/// already holds the write lock.
 pub(super) async fn entry_count<C: ConnectionTrait>(db: &C, id: i64) -> RepoResult<Option<u32>> {
-    let mut sql = Sql::new(db.get_database_backend());
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
     sql.push("SELECT entry_count FROM log_blocks WHERE id = ").bind(id);
+    if backend == DbBackend::Postgres {
+        sql.push(" FOR UPDATE");
+    }
     let row = db.query_one_raw(sql.build()).await.map_err(repo_err)?;
     row.map(|r| r.try_get_by_index::<i64>(0).map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
         .transpose()
