@@ -92,7 +92,10 @@ pub fn needles_settled(filter: Option<&BlockFilter>, query: &Query) -> bool {
         && filter.is_some_and(|f| query.needles.iter().all(|n| f.always_contains(n.finder.needle())))
 }
 
-/// Source and server sets, tag dictionary and metadata Bloom.
+/// Source and server sets, tag dictionary and tag sets, and metadata
+/// Bloom. (A query of negated terms alone reads no filter — see
+/// [`Query::wants_filter`] — so its tag sets prune only once a positive
+/// term has the filter read.)
 fn filter_may_match(filter: &BlockFilter, query: &Query) -> bool {
     if query.sources.iter().any(|s| !filter.sources.contains(s))
         || query.servers.iter().any(|s| !filter.servers.contains(s))
