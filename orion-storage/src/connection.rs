@@ -79,16 +79,21 @@ impl Backend {
 pub(crate) async fn open(url: &str) -> Result<DatabaseConnection, StorageError> {
     let mut options = ConnectOptions::new(url);
     // Statement logging would flood the server log on the ingest path.
-    // Pinging a pooled connection before use replaces one the server closed.
-    options.sqlx_logging(false).test_before_acquire(true);
+    options.sqlx_logging(false);
     match Backend::from_url(url)? {
         Backend::Sqlite => {
-            options.acquire_timeout(SQLITE_ACQUIRE_TIMEOUT);
+            // No ping before each acquire: a SQLite connection is an open
+            // file that nothing outside the process can close, and each
+            // ping is one more round trip to the connection's thread.
+            options.test_before_acquire(false).acquire_timeout(SQLITE_ACQUIRE_TIMEOUT);
             configure_sqlite(url, &mut options)?;
             Database::connect(options).await.map_err(StorageError::connect)
         }
         Backend::Postgres => {
+            // Pinging a pooled connection before use replaces one the
+            // server closed (a restart, an idle timeout).
             options
+                .test_before_acquire(true)
                 .max_connections(POSTGRES_POOL)
                 .min_connections(1)
                 .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
