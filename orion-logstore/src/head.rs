@@ -7,7 +7,7 @@
 //! varint count · u8 flags (1 sorted, 2 has metadata)
 //! varint frames · ints(entries per frame)
 //! ints(id) · ints(timestamp µs)
-//! u8 received mode (0 as is, 1 minus timestamp) · ints(received_at µs)
+//! u8 received mode · ints(received_at µs) (see [`crate::received`])
 //! count × u8 level rank
 //! strings(sources) · ints(source index + 1, 0 = none)
 //! strings(server ids) · ints(server index + 1, 0 = none)
@@ -27,6 +27,7 @@ use crate::dict::read_strings;
 use crate::envelope::{begin, compress_into, decompress, open, seal};
 use crate::error::{BlockError, Part, Result};
 use crate::intcol::{put_ints, put_uints, read_ints, read_uints};
+use crate::received::{put_received, read_received};
 use crate::time::from_micros;
 use crate::wire::{Reader, put_len};
 use crate::{MAX_BLOCK_ENTRIES, MAX_FRAME_BYTES, MAX_HEAD_BYTES};
@@ -204,18 +205,7 @@ pub(crate) fn encode_head(
     put_uints(&mut body, frame_starts.windows(2).map(|w| u64::from(w[1] - w[0])));
     put_ints(&mut body, &c.ids);
     put_ints(&mut body, &c.timestamps);
-    let relative: Vec<i64> = c.received.iter().zip(&c.timestamps).map(|(r, t)| r.wrapping_sub(*t)).collect();
-    let mut as_is = Vec::new();
-    put_ints(&mut as_is, &c.received);
-    let mut minus = Vec::new();
-    put_ints(&mut minus, &relative);
-    if minus.len() < as_is.len() {
-        body.push(1);
-        body.extend_from_slice(&minus);
-    } else {
-        body.push(0);
-        body.extend_from_slice(&as_is);
-    }
+    put_received(&mut body, &c.ids, &c.timestamps, &c.received);
     body.extend_from_slice(&c.levels);
     c.sources.write(&mut body);
     put_uints(&mut body, c.source_refs.iter().copied());
@@ -268,13 +258,7 @@ pub fn decode_head(bytes: &[u8]) -> Result<Head> {
     }
     let ids = read_ints(&mut r, n)?;
     let timestamps = read_ints(&mut r, n)?;
-    let received_mode = r.u8()?;
-    let mut received = read_ints(&mut r, n)?;
-    match received_mode {
-        0 => {}
-        1 => received.iter_mut().zip(&timestamps).for_each(|(r, t)| *r = r.wrapping_add(*t)),
-        _ => return Err(r.err("unknown received_at mode")),
-    }
+    let received = read_received(&mut r, &ids, &timestamps)?;
     for column in [&timestamps, &received] {
         let lo = column.iter().copied().min().unwrap_or(0);
         let hi = column.iter().copied().max().unwrap_or(0);

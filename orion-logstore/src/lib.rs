@@ -26,6 +26,7 @@
 //! | `envelope.rs` | the BLOB envelope (version, kind, block tag, CRC-32) and capped zstd |
 //! | `intcol.rs` | integer columns: offset or delta, gcd scale, bit-packing |
 //! | `dict.rs` | string dictionaries |
+//! | `received.rs` | the head's `received_at` column and its three modes |
 //! | `columns.rs` | one pass over the entries into compact columns |
 //! | `time.rs` | microsecond timestamps |
 //! | `bloom.rs` | foldable Bloom filters |
@@ -61,8 +62,8 @@
 //!
 //! ## The parts
 //!
-//! - **head** (zstd): ids, timestamps (µs), `received_at` (as is or
-//!   minus the timestamp), level ranks, source and server-id dictionaries
+//! - **head** (zstd): ids, timestamps (µs), `received_at` (as is, minus
+//!   the timestamp, or in id order), level ranks, source and server-id dictionaries
 //!   with per-entry indexes, the tag dictionary with the distinct tag lists
 //!   and a list index per entry, message lengths, and the entries per
 //!   frame. Integer columns store
@@ -109,7 +110,7 @@
 //! head      varint length · zstd(
 //!             varint count · u8 flags (1 sorted, 2 has metadata)
 //!             · varint frames · ints(entries per frame)
-//!             · ints(id) · ints(timestamp µs) · u8 mode · ints(received_at µs, mode 1: minus timestamp)
+//!             · ints(id) · ints(timestamp µs) · u8 mode · ints(received_at µs; mode 1 minus timestamp, 2 in id order)
 //!             · count × u8 level rank
 //!             · strings(sources) · ints(source index + 1, 0 = none)
 //!             · strings(server ids) · ints(server index + 1, 0 = none)
@@ -161,6 +162,7 @@ mod merge;
 mod metadata;
 mod prune;
 mod query;
+mod received;
 mod rows;
 mod scan;
 mod size;
