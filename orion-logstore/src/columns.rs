@@ -29,7 +29,6 @@ pub(crate) struct Columns<'a> {
     pub(crate) tag_lists: Vec<Vec<u32>>,
     /// Per entry: its tag list.
     pub(crate) list_refs: Vec<u64>,
-    pub(crate) message_lens: Vec<u64>,
     /// Statistics for the summary (frame count and metadata flag unset).
     pub(crate) summary: BlockSummary,
 }
@@ -46,7 +45,6 @@ impl<'a> Columns<'a> {
             source_refs: Vec::with_capacity(n),
             server_refs: Vec::with_capacity(n),
             list_refs: Vec::with_capacity(n),
-            message_lens: Vec::with_capacity(n),
             ..Columns::default()
         };
         let mut lists: HashMap<&'a [String], u32> = HashMap::new();
@@ -94,7 +92,6 @@ impl<'a> Columns<'a> {
             };
             last_list = Some((tags, list));
             c.list_refs.push(u64::from(list));
-            c.message_lens.push(e.entry.message.len() as u64);
             message_bytes += e.entry.message.len() as u64;
         }
         let mut flags = 0;

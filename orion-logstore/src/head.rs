@@ -4,17 +4,23 @@
 //! Decompressed body:
 //!
 //! ```text
-//! varint count · u8 flags (1 sorted, 2 has metadata)
+//! varint count · u8 flags (1 sorted, 2 has metadata, 4 ids split,
+//!   8 no message lengths)
 //! varint frames · ints(entries per frame)
-//! ints(id) · ints(timestamp µs)
+//! ids (see [`crate::idcol`]) · ints(timestamp µs)
 //! u8 received mode · ints(received_at µs) (see [`crate::received`])
 //! count × u8 level rank
 //! strings(sources) · ints(source index + 1, 0 = none)
 //! strings(server ids) · ints(server index + 1, 0 = none)
 //! strings(tags) · varint lists · lists × (varint len · len × varint tag index)
 //!   · ints(tag list of each entry)
-//! ints(message length in bytes)
+//! [without flag 8: ints(message length in bytes)]
 //! ```
+//!
+//! Message lengths are no longer written: the frames' separators already
+//! say where each message ends, and the frame's entry count, position and
+//! checksum are checked against the head. Older heads keep theirs, and
+//! their frames are still checked against them.
 //!
 //! `ints(..)` is an [integer column](crate::intcol).
 
@@ -26,6 +32,7 @@ use crate::columns::Columns;
 use crate::dict::read_strings;
 use crate::envelope::{begin, compress_into, decompress, open, seal};
 use crate::error::{BlockError, Part, Result};
+use crate::idcol::{put_ids, read_ids};
 use crate::intcol::{put_ints, put_uints, read_ints, read_uints};
 use crate::received::{put_received, read_received};
 use crate::time::from_micros;
@@ -34,6 +41,13 @@ use crate::{MAX_BLOCK_ENTRIES, MAX_FRAME_BYTES, MAX_HEAD_BYTES};
 
 const HEAD_SORTED: u8 = 1;
 const HEAD_HAS_METADATA: u8 = 2;
+/// The id column is split in two ([`crate::idcol`]).
+const HEAD_IDS_SPLIT: u8 = 4;
+/// No message lengths follow: the frames' separators give them. Heads
+/// written before this flag stored them, and are still checked against
+/// their frames.
+const HEAD_NO_MESSAGE_LENGTHS: u8 = 8;
+const HEAD_FLAGS: u8 = HEAD_SORTED | HEAD_HAS_METADATA | HEAD_IDS_SPLIT | HEAD_NO_MESSAGE_LENGTHS;
 
 /// The decoded head of a block: ids, times, levels, sources, server ids,
 /// tags and message lengths of every entry, in storage order, and which
@@ -135,9 +149,10 @@ impl Head {
         self.tag_indexes(i).iter().map(|&t| self.tag_dict[t as usize].as_str())
     }
 
-    /// The byte length of entry `i`'s message.
-    pub fn message_len(&self, i: usize) -> usize {
-        self.message_lens[i] as usize
+    /// The byte length of entry `i`'s message, if the head records it
+    /// (heads written before message lengths were left to the frames).
+    pub fn message_len(&self, i: usize) -> Option<usize> {
+        self.message_lens.get(i).map(|&l| l as usize)
     }
 
     /// How many frames the block's messages are in.
@@ -200,10 +215,13 @@ pub(crate) fn encode_head(
     if flags.has_metadata {
         f |= HEAD_HAS_METADATA;
     }
-    body.push(f);
+    let flags_at = body.len();
+    body.push(f | HEAD_NO_MESSAGE_LENGTHS);
     put_len(&mut body, frame_starts.len() - 1);
     put_uints(&mut body, frame_starts.windows(2).map(|w| u64::from(w[1] - w[0])));
-    put_ints(&mut body, &c.ids);
+    if put_ids(&mut body, &c.ids) {
+        body[flags_at] |= HEAD_IDS_SPLIT;
+    }
     put_ints(&mut body, &c.timestamps);
     put_received(&mut body, &c.ids, &c.timestamps, &c.received);
     body.extend_from_slice(&c.levels);
@@ -220,7 +238,6 @@ pub(crate) fn encode_head(
         }
     }
     put_uints(&mut body, c.list_refs.iter().copied());
-    put_uints(&mut body, c.message_lens.iter().copied());
 
     if body.len() > MAX_HEAD_BYTES {
         return Err(BlockError::TooLarge { part: Part::Head, size: body.len(), cap: MAX_HEAD_BYTES });
@@ -240,7 +257,7 @@ pub fn decode_head(bytes: &[u8]) -> Result<Head> {
         return Err(r.err("no entries"));
     }
     let flags = r.u8()?;
-    if flags & !(HEAD_SORTED | HEAD_HAS_METADATA) != 0 {
+    if flags & !HEAD_FLAGS != 0 {
         return Err(r.err("unknown head flags"));
     }
     let frames = r.len(n)?;
@@ -256,7 +273,7 @@ pub fn decode_head(bytes: &[u8]) -> Result<Head> {
     if frames == 0 || frame_starts.last().copied() != Some(n as u32) {
         return Err(r.err("frame sizes do not add up to the entry count"));
     }
-    let ids = read_ints(&mut r, n)?;
+    let ids = read_ids(&mut r, n, flags & HEAD_IDS_SPLIT != 0)?;
     let timestamps = read_ints(&mut r, n)?;
     let received = read_received(&mut r, &ids, &timestamps)?;
     for column in [&timestamps, &received] {
@@ -292,7 +309,11 @@ pub fn decode_head(bytes: &[u8]) -> Result<Head> {
         return Err(r.err("no tag lists"));
     }
     let list_refs = read_uints(&mut r, n, nlists as u64 - 1)?;
-    let message_lens = read_uints(&mut r, n, MAX_FRAME_BYTES as u64)?;
+    let message_lens = if flags & HEAD_NO_MESSAGE_LENGTHS != 0 {
+        Vec::new()
+    } else {
+        read_uints(&mut r, n, MAX_FRAME_BYTES as u64)?
+    };
     r.finish()?;
     Ok(Head {
         tag,
@@ -342,10 +363,43 @@ mod tests {
         assert_eq!((head.source(0), head.source(1), head.source(3)), (Some("app"), None, Some("other")));
         assert_eq!(head.tags(2).collect::<Vec<_>>(), ["y", "y"]);
         assert_eq!(head.tag_indexes(0), head.tag_indexes(3));
-        assert_eq!(head.message_len(2), 3);
+        assert_eq!(head.message_len(2), None, "the frames give the lengths");
         assert_eq!(head.frame_count(), 2);
         assert_eq!((head.frame_of(2), head.frame_of(3)), (0, 1));
         assert_eq!(head.frame_range(1), 3..4);
+    }
+
+    /// The head of `entries` as written before message lengths were
+    /// left to the frames: flag 8 clear, the lengths last.
+    fn head_with_lengths(entries: &[orion_core::model::log::LogEntry], frame_starts: &[u32]) -> Vec<u8> {
+        let columns = Columns::new(entries);
+        let flags = HeadFlags { sorted: columns.summary.is_sorted(), has_metadata: false };
+        let new = encode_head(&columns, frame_starts, flags, 7, 1).unwrap();
+        let (tag, compressed) = open(&new, Part::Head).unwrap();
+        let mut body = decompress(&mut Reader::new(compressed, Part::Head), MAX_HEAD_BYTES).unwrap();
+        let n = entries.len();
+        let flags_at = if n < 128 { 1 } else { 2 };
+        body[flags_at] &= !HEAD_NO_MESSAGE_LENGTHS;
+        put_uints(&mut body, entries.iter().map(|e| e.entry.message.len() as u64));
+        let mut out = begin(Part::Head, tag, body.len());
+        compress_into(&mut out, &body, 1).unwrap();
+        seal(out)
+    }
+
+    #[test]
+    fn older_heads_with_message_lengths_still_decode_and_are_checked_against_their_frames() {
+        let entries = [entry(10, "a", Level::Info, &[], None), entry(11, "bbb", Level::Warn, &["t"], None)];
+        let old = decode_head(&head_with_lengths(&entries, &[0, 2])).unwrap();
+        assert_eq!((old.message_len(0), old.message_len(1)), (Some(1), Some(3)));
+        assert_eq!(old.ids(), [10, 11]);
+        let block = crate::encode_block(&entries).unwrap();
+        let frames: Vec<crate::Frame> = block.frames.iter().map(|f| crate::decode_frame(f).unwrap()).collect();
+        let mut tagged = old.clone();
+        tagged.tag = frames[0].block_tag();
+        assert!(crate::materialize::FrameSet::new(&tagged, &frames).is_ok());
+        // A frame whose messages disagree with the recorded lengths is refused.
+        tagged.message_lens[1] = 4;
+        assert!(crate::materialize::FrameSet::new(&tagged, &frames).is_err());
     }
 
     #[test]

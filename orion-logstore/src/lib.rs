@@ -26,6 +26,7 @@
 //! | `envelope.rs` | the BLOB envelope (version, kind, block tag, CRC-32) and capped zstd |
 //! | `intcol.rs` | integer columns: offset or delta, gcd scale, bit-packing |
 //! | `dict.rs` | string dictionaries |
+//! | `idcol.rs` | the head's id column, whole or split in two |
 //! | `received.rs` | the head's `received_at` column and its three modes |
 //! | `columns.rs` | one pass over the entries into compact columns |
 //! | `time.rs` | microsecond timestamps |
@@ -62,11 +63,13 @@
 //!
 //! ## The parts
 //!
-//! - **head** (zstd): ids, timestamps (µs), `received_at` (as is, minus
-//!   the timestamp, or in id order), level ranks, source and server-id dictionaries
-//!   with per-entry indexes, the tag dictionary with the distinct tag lists
-//!   and a list index per entry, message lengths, and the entries per
-//!   frame. Integer columns store
+//! - **head** (zstd): ids (whole, or split into high and low bits when a
+//!   merge shuffled composite ids), timestamps (µs), `received_at` (as
+//!   is, minus the timestamp, or in id order), level ranks, source and
+//!   server-id dictionaries with per-entry indexes, the tag dictionary
+//!   with the distinct tag lists and a list index per entry, and the
+//!   entries per frame (message lengths only in older heads: the frames'
+//!   separators give them). Integer columns store
 //!   offsets from the minimum or deltas from the previous value, divided
 //!   by their gcd, bit-packed (a sequential id column takes 0 bits per
 //!   entry, millisecond timestamps lose their ×1000).
@@ -108,14 +111,14 @@
 //!
 //! ```text
 //! head      varint length · zstd(
-//!             varint count · u8 flags (1 sorted, 2 has metadata)
+//!             varint count · u8 flags (1 sorted, 2 has metadata, 4 ids split, 8 no message lengths)
 //!             · varint frames · ints(entries per frame)
-//!             · ints(id) · ints(timestamp µs) · u8 mode · ints(received_at µs; mode 1 minus timestamp, 2 in id order)
+//!             · (ints(id) | flag 4: u8 bits · ints(id >> bits) · ints(low bits)) · ints(timestamp µs) · u8 mode · ints(received_at µs; mode 1 minus timestamp, 2 in id order)
 //!             · count × u8 level rank
 //!             · strings(sources) · ints(source index + 1, 0 = none)
 //!             · strings(server ids) · ints(server index + 1, 0 = none)
 //!             · strings(tags) · varint lists · lists × (varint len · len × varint tag) · ints(list per entry)
-//!             · ints(message length))
+//!             · [without flag 8: ints(message length)])
 //! metadata  varint length · zstd(
 //!             varint count · strings(keys) · varint shapes · shapes × (varint len · len × varint key)
 //!             · ints(shape per entry)
@@ -155,6 +158,7 @@ mod error;
 mod filter;
 mod frame;
 mod grams;
+mod idcol;
 mod head;
 mod intcol;
 mod materialize;

@@ -33,7 +33,7 @@ impl<'a> FrameSet<'a> {
             }
             for (k, p) in range.enumerate() {
                 let (s, e) = f.span(k);
-                if e - s != head.message_len(p) {
+                if head.message_len(p).is_some_and(|len| e - s != len) {
                     return Err(corrupt(Part::Frame, "message length differs from the head"));
                 }
             }
