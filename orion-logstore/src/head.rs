@@ -393,7 +393,8 @@ mod tests {
         assert_eq!((old.message_len(0), old.message_len(1)), (Some(1), Some(3)));
         assert_eq!(old.ids(), [10, 11]);
         let block = crate::encode_block(&entries).unwrap();
-        let frames: Vec<crate::Frame> = block.frames.iter().map(|f| crate::decode_frame(f).unwrap()).collect();
+        let frames: Vec<crate::Frame> =
+            block.frames.iter().map(|f| crate::decode_frame(f).unwrap()).collect();
         let mut tagged = old.clone();
         tagged.tag = frames[0].block_tag();
         assert!(crate::materialize::FrameSet::new(&tagged, &frames).is_ok());
