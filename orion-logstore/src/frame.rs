@@ -1,4 +1,4 @@
-//! Message frames: the text of a run of consecutive entries (~256), one
+//! Message frames: the text of a run of consecutive entries (256 to 512), one
 //! zstd frame per BLOB, so a needle search reads only the frames its
 //! filter lets through.
 //!
