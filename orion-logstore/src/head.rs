@@ -49,9 +49,9 @@ const HEAD_IDS_SPLIT: u8 = 4;
 const HEAD_NO_MESSAGE_LENGTHS: u8 = 8;
 const HEAD_FLAGS: u8 = HEAD_SORTED | HEAD_HAS_METADATA | HEAD_IDS_SPLIT | HEAD_NO_MESSAGE_LENGTHS;
 
-/// The decoded head of a block: ids, times, levels, sources, server ids,
-/// tags and message lengths of every entry, in storage order, and which
-/// frame holds which entries.
+/// The decoded head of a block: ids, times, levels, sources, server ids
+/// and tags of every entry (and message lengths, in older heads), in
+/// storage order, and which frame holds which entries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Head {
     pub(crate) tag: u32,

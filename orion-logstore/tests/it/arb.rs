@@ -162,6 +162,12 @@ struct Shape {
     uniform_source: bool,
     no_metadata: bool,
     sequential_ids: bool,
+    /// Ids `block << 16 | ordinal` from a few blocks, as the storage
+    /// crate draws them (a merged block's head splits such ids in two).
+    composite_ids: bool,
+    /// `received_at` rising with the id, as arrival does (the head may
+    /// store it in id order).
+    arrival_by_id: bool,
     sorted: bool,
 }
 
@@ -171,6 +177,8 @@ pub fn entries(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
         uniform_source: rng.random_bool(0.4),
         no_metadata: rng.random_bool(0.2),
         sequential_ids: rng.random_bool(0.5),
+        composite_ids: rng.random_bool(0.2),
+        arrival_by_id: rng.random_bool(0.3),
         sorted: rng.random_bool(0.2),
     };
     let base_ts = if rng.random_bool(0.05) { -86_400_000_000 } else { 1_700_000_000_000_000 };
@@ -178,7 +186,10 @@ pub fn entries(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
     let ms_only = rng.random_bool(0.5);
     let block_source = SOURCES.choose(rng).copied().map(source);
     let first_id: i64 = rng.random_range(-5..1i64 << 40);
-    let mut ids: Vec<i64> = if shape.sequential_ids {
+    let first_block = first_id >> 16;
+    let mut ids: Vec<i64> = if shape.composite_ids && n < 1 << 16 {
+        (0..n as i64).map(|i| ((first_block + rng.random_range(0..8)) << 16) | i).collect()
+    } else if shape.sequential_ids {
         (0..n as i64).map(|i| first_id + i).collect()
     } else {
         let mut next = first_id;
@@ -205,7 +216,13 @@ pub fn entries(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
             if ms_only {
                 ts -= ts.rem_euclid(1_000);
             }
-            let received = if rng.random_bool(0.5) { ts } else { ts + rng.random_range(0..5_000_000) };
+            let received = if shape.arrival_by_id {
+                1_700_000_000_000_000 + id.wrapping_sub(first_id).clamp(0, 1 << 40) / 4 * 1_000
+            } else if rng.random_bool(0.5) {
+                ts
+            } else {
+                ts + rng.random_range(0..5_000_000)
+            };
             LogEntry {
                 id,
                 entry: NewLogEntry {
@@ -382,8 +399,8 @@ pub fn cursor(rng: &mut StdRng, entries: &[LogEntry]) -> LogCursor {
     let e = &entries[rng.random_range(0..entries.len())];
     let id = match rng.random_range(0..3) {
         0 => e.id,
-        1 => e.id + 1,
-        _ => e.id - 1,
+        1 => e.id.saturating_add(1),
+        _ => e.id.saturating_sub(1),
     };
     let timestamp =
         e.entry.timestamp + chrono::TimeDelta::nanoseconds([0, 0, 1, -1, 500][rng.random_range(0..5)]);
