@@ -38,6 +38,7 @@ use crate::dict::{read_strings, write_strings};
 use crate::envelope::{begin, open, seal};
 use crate::error::{Part, Result};
 use crate::grams::{for_each_gram_padded, lower_into, pair_hash};
+use crate::query::Needle;
 use crate::wire::{Reader, put_ivarint, put_len, put_str};
 
 /// The decoded filter of a block.
@@ -160,8 +161,14 @@ impl BlockFilter {
 
     /// Whether frame `f` may hold a message containing every gram hashed
     /// in `grams`.
+    #[cfg(test)]
     pub(crate) fn frame_may_contain(&self, f: usize, grams: &[u64]) -> bool {
         self.frames.get(f).is_none_or(|b| grams.iter().all(|&h| b.may_contain(h)))
+    }
+
+    /// Whether frame `f` may hold a message containing `needle`.
+    pub(crate) fn frame_may_hold(&self, f: usize, needle: &Needle) -> bool {
+        self.frames.get(f).is_none_or(|b| needle.may_be_in(usize::from(self.gram_len), |h| b.may_contain(h)))
     }
 
     /// Bytes of Bloom bits for messages (all frames).

@@ -71,14 +71,8 @@ pub fn prune(summary: &BlockSummary, filter: &BlockFilter, query: &Query) -> Res
     let all = 0..filter.frames.len() as u32;
     // Each positive needle prunes: a frame stays if it may hold all of
     // them. Negated needles never prune (a filter only says "maybe").
-    let frames: Vec<u32> = all
-        .filter(|&f| {
-            query
-                .needles
-                .iter()
-                .all(|n| filter.frame_may_contain(f as usize, &n.grams[filter.gram_len() - 1]))
-        })
-        .collect();
+    let frames: Vec<u32> =
+        all.filter(|&f| query.needles.iter().all(|n| filter.frame_may_hold(f as usize, n))).collect();
     Ok(if frames.is_empty() { Prune::Skip } else { Prune::Scan { frames } })
 }
 

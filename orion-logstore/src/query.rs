@@ -3,6 +3,8 @@
 //! bounds in stored microseconds, metadata pair hashes, and an optional
 //! keyset cursor.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use memchr::memmem::Finder;
 use orion_core::model::log::term::{compare_meta, meta_number};
 use orion_core::model::log::{Level, LogCursor, LogEntry, LogFilter, MetaCondition, MetaOp, TermKind};
@@ -65,18 +67,58 @@ impl MetaCheck {
 }
 
 /// The lower-cased needle, ready for `memmem` and the n-gram filters.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Needle {
     pub(crate) finder: Finder<'static>,
     /// Distinct gram hashes for gram lengths 1 to 4 (index `n - 1`).
     pub(crate) grams: [Vec<u64>; 4],
+    /// Per gram length, the index of the gram that last ruled a frame
+    /// out: probed first in the next frame (see [`Needle::may_be_in`]).
+    lead: [AtomicUsize; 4],
+}
+
+impl Clone for Needle {
+    fn clone(&self) -> Self {
+        Needle {
+            finder: self.finder.clone(),
+            grams: self.grams.clone(),
+            lead: std::array::from_fn(|n| AtomicUsize::new(self.lead[n].load(Ordering::Relaxed))),
+        }
+    }
 }
 
 impl Needle {
     fn new(text: &str) -> Self {
         let lower = text.to_lowercase();
         let bytes = lower.as_bytes();
-        Needle { finder: Finder::new(bytes).into_owned(), grams: [1, 2, 3, 4].map(|g| gram_hashes(bytes, g)) }
+        Needle {
+            finder: Finder::new(bytes).into_owned(),
+            grams: [1, 2, 3, 4].map(|g| gram_hashes(bytes, g)),
+            lead: Default::default(),
+        }
+    }
+
+    /// Whether every gram of length `n` may be in a frame, asked of its
+    /// filter with `contains`. Grams are sorted by hash, so a common one
+    /// ("over" of "quasar-overflow") is as likely to come first as the
+    /// rare one that rules most frames out; each probe of a large filter
+    /// is a cache miss. The gram that last said no is probed first, so
+    /// after a few frames one probe settles nearly every frame. The hint
+    /// is shared by the query's threads and only orders the probes: the
+    /// answer is the same in any order.
+    pub(crate) fn may_be_in(&self, n: usize, contains: impl Fn(u64) -> bool) -> bool {
+        let (grams, lead) = (&self.grams[n - 1], &self.lead[n - 1]);
+        let first = lead.load(Ordering::Relaxed);
+        if grams.get(first).is_some_and(|&h| !contains(h)) {
+            return false;
+        }
+        for (i, &h) in grams.iter().enumerate() {
+            if i != first && !contains(h) {
+                lead.store(i, Ordering::Relaxed);
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -273,5 +315,57 @@ impl Query {
     pub fn matches(&self, entry: &LogEntry) -> bool {
         self.filter.matches(&entry.entry)
             && self.after.is_none_or(|a| (nanos_i128(entry.entry.timestamp), entry.id) < (a.ns, a.cursor.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    /// A frame "holding" exactly the given gram hashes.
+    fn frame(grams: &[u64]) -> impl Fn(u64) -> bool {
+        let set: HashSet<u64> = grams.iter().copied().collect();
+        move |h| set.contains(&h)
+    }
+
+    #[test]
+    fn the_gram_that_ruled_a_frame_out_is_probed_first_in_the_next() {
+        let needle = Needle::new("quasar-overflow");
+        let grams = needle.grams[3].clone();
+        assert!(grams.len() > 2, "{grams:?}");
+        // A frame holding every gram but the last (in hash order).
+        let missing_last = frame(&grams[..grams.len() - 1]);
+        let probes = std::cell::Cell::new(0);
+        let counted = |h| {
+            probes.set(probes.get() + 1);
+            missing_last(h)
+        };
+        assert!(!needle.may_be_in(4, counted));
+        assert_eq!(probes.get(), grams.len(), "the first frame probes every gram up to the missing one");
+        probes.set(0);
+        assert!(!needle.may_be_in(4, counted));
+        assert_eq!(probes.get(), 1, "the next frame is settled by the gram that said no");
+    }
+
+    #[test]
+    fn the_probe_order_never_changes_the_answer() {
+        let needle = Needle::new("quasar-overflow");
+        let grams = needle.grams[3].clone();
+        let all = frame(&grams);
+        for missing in 0..grams.len() {
+            let mut some = grams.clone();
+            some.remove(missing);
+            // Whatever gram leads, a frame lacking one is ruled out and a
+            // frame holding all is kept.
+            assert!(!needle.may_be_in(4, frame(&some)), "missing gram {missing}");
+            assert!(needle.may_be_in(4, &all), "after missing gram {missing}");
+        }
+        // Shorter gram lengths keep their own hint.
+        assert!(needle.may_be_in(3, frame(&needle.grams[2])));
+        assert!(!needle.may_be_in(1, frame(&[])));
+        // A clone carries the hint and answers alike.
+        assert!(needle.clone().may_be_in(4, &all));
     }
 }

@@ -179,8 +179,20 @@ impl<'a> BlockScan<'a> {
 
     /// Storage positions of all matches, in storage order.
     fn matching(&self, cap: usize) -> Result<Vec<u32>> {
+        // With a needle, only the entries whose message holds it can
+        // match (a few of a block's thousands, for a rare word).
+        match &self.needle_hits {
+            Some(hits) => {
+                self.matching_among(hits.iter().enumerate().filter_map(|(i, &hit)| hit.then_some(i)), cap)
+            }
+            None => self.matching_among(0..self.head.len(), cap),
+        }
+    }
+
+    /// The matches among `positions` (ascending), at most `cap` of them.
+    fn matching_among(&self, positions: impl Iterator<Item = usize>, cap: usize) -> Result<Vec<u32>> {
         let mut out = Vec::new();
-        for i in 0..self.head.len() {
+        for i in positions {
             if out.len() >= cap {
                 break;
             }
