@@ -85,8 +85,9 @@
 //!   per entry this measured 31% smaller on the bench workload (random
 //!   hex request ids) and lets metadata filters compare without parsing.
 //! - **frames** (zstd, one BLOB each): the messages of a run of
-//!   consecutive entries ([`EncodeOptions::frame_entries`]: 256 at ingest,
-//!   512 in the storage crate's final merge tier) joined by 0xFF, which UTF-8 never contains: a needle never
+//!   consecutive entries ([`EncodeOptions::frame_entries`]: 256 at ingest;
+//!   in the storage crate's final merge tier up to 1,024 and
+//!   [`EncodeOptions::frame_bytes`] of 64 KiB) joined by 0xFF, which UTF-8 never contains: a needle never
 //!   matches across messages, and a frame decodes on its own.
 //! - **filter** (raw): per frame a Bloom filter of the byte n-grams (4 by
 //!   default; 3 selectable) of the `str::to_lowercase`d messages, a Bloom
