@@ -88,7 +88,7 @@ impl Clone for Needle {
 }
 
 impl Needle {
-    fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         let lower = text.to_lowercase();
         let bytes = lower.as_bytes();
         Needle {

@@ -21,6 +21,9 @@ fn random_options(rng: &mut StdRng) -> EncodeOptions {
     let mut o = EncodeOptions::ingest();
     o.gram_len = rng.random_range(3..=4);
     o.frame_entries = [256, 256, 1, 3, 50][rng.random_range(0..5)];
+    // Frames that end on their text's size before their entry count (the
+    // final merge tier's 64 KiB), down to a few messages a frame.
+    o.frame_bytes = [1 << 20, 64 << 10, 300][rng.random_range(0..3)];
     // Tight budgets fold the Bloom filters hard: still no false negative.
     o.filter_budget = [0.2, 0.2, 0.0, 0.01, 1.0][rng.random_range(0..5)];
     o.gram_bits = [8.0, 1.0, 16.0][rng.random_range(0..3)];

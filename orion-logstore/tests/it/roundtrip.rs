@@ -24,6 +24,7 @@ fn encode_then_decode_is_the_identity() {
         let entries = arb::entries(rng, n);
         let mut options = EncodeOptions::ingest();
         options.frame_entries = [256, 1, 7, 100][rng.random_range(0..4)];
+        options.frame_bytes = [1 << 20, 64 << 10, 300][rng.random_range(0..3)];
         options.gram_len = rng.random_range(3..=4);
         options.zstd_level = [1, 3, -1][rng.random_range(0..3)];
         let block = encode_block_with(&entries, &options).expect("encode");
