@@ -65,6 +65,10 @@ pub struct BlockFilter {
     pub(crate) tag_sets: Vec<Vec<u32>>,
 }
 
+/// Frame filters whose first probes are issued together (see
+/// [`BlockFilter::frames_holding`]).
+const PROBE_BATCH: usize = 16;
+
 /// Most distinct tag sets a filter lists (past that, a block's tags are
 /// too varied for the sets to prune much, and they would cost bytes).
 pub const MAX_TAG_SETS: usize = 64;
@@ -159,9 +163,43 @@ impl BlockFilter {
         self.metadata.may_contain(pair_hash(key, value, &mut Vec::new()))
     }
 
-    /// Whether frame `f` may hold a message containing `needle`.
-    pub(crate) fn frame_may_hold(&self, f: usize, needle: &Needle) -> bool {
-        self.frames.get(f).is_none_or(|b| needle.may_be_in(usize::from(self.gram_len), |h| b.may_contain(h)))
+    /// The frames that may hold a message containing every one of
+    /// `needles`, ascending (all of them when there is none).
+    ///
+    /// A large block has hundreds of frame filters, and the first probe
+    /// of each is a cache miss. Probed one frame after another, each miss
+    /// waited for the one before; here the first needle's lead gram is
+    /// looked up in [`PROBE_BATCH`] filters before any answer is used, so
+    /// those loads are independent and their misses overlap. The frames
+    /// that pass go on to the remaining grams and needles.
+    pub(crate) fn frames_holding(&self, needles: &[Needle]) -> Vec<u32> {
+        let all = || (0..self.frames.len() as u32).collect();
+        let n = usize::from(self.gram_len);
+        // Needles shorter than a gram pass every filter: the first with a
+        // gram leads.
+        let Some((k, lead, h)) =
+            needles.iter().enumerate().find_map(|(k, d)| d.lead_gram(n).map(|(i, h)| (k, i, h)))
+        else {
+            return all();
+        };
+        let first = &needles[k];
+        let rest = || needles.iter().enumerate().filter(move |&(j, _)| j != k).map(|(_, d)| d);
+        let mut out = Vec::new();
+        for (c, chunk) in self.frames.chunks(PROBE_BATCH).enumerate() {
+            let mut passed = [false; PROBE_BATCH];
+            for (p, bloom) in passed.iter_mut().zip(chunk) {
+                *p = bloom.may_contain(h);
+            }
+            for (i, bloom) in chunk.iter().enumerate() {
+                let holds = passed[i]
+                    && first.may_be_in_past(n, lead, |g| bloom.may_contain(g))
+                    && rest().all(|d| d.may_be_in(n, |g| bloom.may_contain(g)));
+                if holds {
+                    out.push((c * PROBE_BATCH + i) as u32);
+                }
+            }
+        }
+        out
     }
 
     /// Bytes of Bloom bits for messages (all frames).
@@ -404,8 +442,47 @@ mod tests {
         }
         // Objects never equal anything, so they are not in the filter.
         assert!(!f.may_have_pair("region", "eu-2") || !f.may_have_pair("nested", "{\"a\":1}"));
-        assert!(f.frame_may_hold(0, &crate::query::Needle::new("FULL on")));
+        assert_eq!(f.frames_holding(&[crate::query::Needle::new("FULL on")]), [0]);
         assert!(f.message_filter_bytes() > 0 && f.metadata_filter_bytes() > 0);
+    }
+
+    /// Probing frames in batches answers exactly what probing each frame
+    /// alone would, past a batch's end, whichever needle has the grams,
+    /// and finds every frame that holds the needles.
+    #[test]
+    fn frames_holding_agrees_with_probing_each_frame_alone() {
+        use crate::query::Needle;
+        // 40 frames of one entry: two batches and a part.
+        let entries: Vec<_> = (0..40)
+            .map(|i| entry(i, &format!("frame {i} word{} shared", i % 7), Level::Info, &[], None))
+            .collect();
+        let options = crate::EncodeOptions { frame_entries: 1, ..crate::EncodeOptions::default() };
+        let f = decode_filter(&crate::encode_block_with(&entries, &options).unwrap().filter).unwrap();
+        assert_eq!(f.frame_count(), 40);
+        let n = f.gram_len();
+        let alone = |needles: &[Needle]| -> Vec<u32> {
+            (0..40u32)
+                .filter(|&i| {
+                    let b = &f.frames[i as usize];
+                    needles.iter().all(|d| d.may_be_in(n, |h| b.may_contain(h)))
+                })
+                .collect()
+        };
+        let cases: [&[&str]; 5] =
+            [&["word3"], &["ab", "word5"], &["shared", "word1"], &["zzzz-none"], &["ab"]];
+        for texts in cases {
+            let needles: Vec<Needle> = texts.iter().map(|t| Needle::new(t)).collect();
+            let got = f.frames_holding(&needles);
+            assert_eq!(got, alone(&needles), "{texts:?}");
+            let holding = entries.iter().enumerate().filter(|(_, e)| {
+                texts.iter().all(|t| e.entry.message.to_lowercase().contains(&t.to_lowercase()))
+            });
+            for (i, _) in holding {
+                assert!(got.contains(&(i as u32)), "{texts:?} misses frame {i}");
+            }
+        }
+        assert!(f.frames_holding(&[Needle::new("word3")]).len() < 40);
+        assert_eq!(f.frames_holding(&[]), (0..40).collect::<Vec<u32>>());
     }
 
     #[test]

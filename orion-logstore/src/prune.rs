@@ -68,11 +68,9 @@ pub fn prune(summary: &BlockSummary, filter: &BlockFilter, query: &Query) -> Res
     if !may_match(summary, query) || !filter_may_match(filter, query) {
         return Ok(Prune::Skip);
     }
-    let all = 0..filter.frames.len() as u32;
     // Each positive needle prunes: a frame stays if it may hold all of
     // them. Negated needles never prune (a filter only says "maybe").
-    let frames: Vec<u32> =
-        all.filter(|&f| query.needles.iter().all(|n| filter.frame_may_hold(f as usize, n))).collect();
+    let frames = filter.frames_holding(&query.needles);
     Ok(if frames.is_empty() { Prune::Skip } else { Prune::Scan { frames } })
 }
 

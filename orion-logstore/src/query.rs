@@ -107,13 +107,28 @@ impl Needle {
     /// is shared by the query's threads and only orders the probes: the
     /// answer is the same in any order.
     pub(crate) fn may_be_in(&self, n: usize, contains: impl Fn(u64) -> bool) -> bool {
+        self.may_be_in_past(n, usize::MAX, contains)
+    }
+
+    /// The gram [`Self::may_be_in`] would probe first for length `n`
+    /// (`None`: the needle is shorter than a gram and every filter
+    /// passes), with its index for [`Self::may_be_in_past`].
+    pub(crate) fn lead_gram(&self, n: usize) -> Option<(usize, u64)> {
+        let first = self.lead[n - 1].load(Ordering::Relaxed);
+        self.grams[n - 1].get(first).map(|&h| (first, h))
+    }
+
+    /// [`Self::may_be_in`] once gram `known` (an index from
+    /// [`Self::lead_gram`]) is known to pass: probes the others, the
+    /// hint's gram first.
+    pub(crate) fn may_be_in_past(&self, n: usize, known: usize, contains: impl Fn(u64) -> bool) -> bool {
         let (grams, lead) = (&self.grams[n - 1], &self.lead[n - 1]);
         let first = lead.load(Ordering::Relaxed);
-        if grams.get(first).is_some_and(|&h| !contains(h)) {
+        if first != known && grams.get(first).is_some_and(|&h| !contains(h)) {
             return false;
         }
         for (i, &h) in grams.iter().enumerate() {
-            if i != first && !contains(h) {
+            if i != first && i != known && !contains(h) {
                 lead.store(i, Ordering::Relaxed);
                 return false;
             }
