@@ -13,6 +13,7 @@
 //! unread block can hold a newer one: a block's entries are all at or
 //! below its `(max_ts, max_id)`, and blocks are visited in that order.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ const FIRST_BATCH: usize = 2;
 const MAX_BATCH: usize = 64;
 
 /// `listed` cut into batches of growing size.
-fn batches(listed: &[Listed]) -> impl Iterator<Item = &[Listed]> {
+fn batches<T>(listed: &[T]) -> impl Iterator<Item = &[T]> {
     let mut rest = listed;
     let mut size = FIRST_BATCH;
     std::iter::from_fn(move || {
@@ -155,26 +156,32 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             && may_match(&block.summary, &self.query)
     }
 
-    /// The directory, newest first, narrowed by the time range and the
-    /// summaries.
-    async fn listed(&self) -> RepoResult<Vec<Listed>> {
-        let blocks = self.directory().await?;
-        Ok(blocks.iter().filter(|b| self.admits(b)).cloned().collect())
+    /// `directory` (newest first) narrowed by the time range and the
+    /// summaries: borrowed, since a query over 10M entries lists
+    /// thousands of blocks and cloning each summary (its source is a
+    /// `String`) cost an allocation apiece.
+    fn admitted<'d>(&self, directory: &'d [Listed]) -> Vec<&'d Listed> {
+        directory.iter().filter(|b| self.admits(b)).collect()
     }
 
     /// Prunes a batch of listed blocks with their filters.
-    pub(super) async fn candidates(&self, batch: &[Listed]) -> RepoResult<Vec<Candidate>> {
+    pub(super) async fn candidates(&self, batch: &[impl Borrow<Listed>]) -> RepoResult<Vec<Candidate>> {
         self.candidates_with(batch, self.wants_filter).await
     }
 
     /// [`Self::candidates`], reading the filters also when pruning needs
     /// none (`with_filters`: a histogram counts merged blocks by their
     /// filters' minute counts).
-    async fn candidates_with(&self, batch: &[Listed], with_filters: bool) -> RepoResult<Vec<Candidate>> {
+    async fn candidates_with(
+        &self,
+        batch: &[impl Borrow<Listed>],
+        with_filters: bool,
+    ) -> RepoResult<Vec<Candidate>> {
         if !with_filters {
             return Ok(batch
                 .iter()
-                .map(|l| Candidate {
+                .map(Borrow::borrow)
+                .map(|l: &Listed| Candidate {
                     listed: l.clone(),
                     filter: None,
                     frames: (0..l.summary.frame_count).collect(),
@@ -186,7 +193,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         // looked up twice could then be neither cached nor fetched.
         let mut cached: HashMap<i64, Arc<BlockFilter>> = HashMap::with_capacity(batch.len());
         let mut missing = Vec::new();
-        for l in batch {
+        for l in batch.iter().map(Borrow::borrow) {
             match self.parts.filter(l.id, l.summary.count) {
                 Some(filter) => {
                     cached.insert(l.id, filter);
@@ -196,7 +203,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         }
         let mut blobs = store::filters(self.db, &missing).await?;
         let mut out = Vec::new();
-        for listed in batch {
+        for listed in batch.iter().map(Borrow::borrow) {
             let filter = match cached.remove(&listed.id) {
                 Some(filter) => filter,
                 None => {
@@ -319,7 +326,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let listed = self.listed().await?;
+        let directory = self.directory().await?;
+        let listed = self.admitted(&directory);
         // (ts_us, id, block, position) of every match found so far.
         let mut hits: Vec<(i64, i64, i64, u32)> = Vec::new();
         let mut kept: HashMap<i64, (Candidate, Decoded)> = HashMap::new();
@@ -540,7 +548,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
     /// Matches, counted no further than `cap`.
     pub(super) async fn count(&self, cap: u64) -> RepoResult<u64> {
         let mut total = 0u64;
-        for batch in batches(&self.listed().await?) {
+        let directory = self.directory().await?;
+        for batch in batches(&self.admitted(&directory)) {
             if total >= cap {
                 break;
             }
@@ -577,7 +586,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         let mut counts = [0u64; 6];
         let add =
             |counts: &mut [u64; 6], more: [u64; 6]| counts.iter_mut().zip(more).for_each(|(c, m)| *c += m);
-        for batch in batches(&self.listed().await?) {
+        let directory = self.directory().await?;
+        for batch in batches(&self.admitted(&directory)) {
             let mut to_scan = Vec::new();
             for c in self.candidates(batch).await? {
                 match level_counts_without_scan(&c.listed.summary, c.filter.as_deref(), &self.query) {
@@ -609,7 +619,8 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
                 *buckets.entry((h.bucket, h.level)).or_default() += h.count;
             }
         };
-        for batch in batches(&self.listed().await?) {
+        let directory = self.directory().await?;
+        for batch in batches(&self.admitted(&directory)) {
             let mut to_scan = Vec::new();
             // Merged blocks' filters count entries per minute: with them a
             // block straddling its buckets needs no head.
