@@ -189,7 +189,8 @@ impl<'a> BlockScan<'a> {
         }
     }
 
-    /// The matches among `positions` (ascending), at most `cap` of them.
+    /// The matches among `positions` (in the order given), at most `cap`
+    /// of them.
     fn matching_among(&self, positions: impl Iterator<Item = usize>, cap: usize) -> Result<Vec<u32>> {
         let mut out = Vec::new();
         for i in positions {
@@ -217,6 +218,23 @@ impl<'a> BlockScan<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// The `cap` newest matches, newest first: a page needs no more of
+    /// any one block. A sorted block is searched from its end and stops
+    /// at `cap`, so the first page of an unfiltered query reads a few
+    /// entries of its newest block rather than all of them.
+    pub fn newest(&self, cap: usize) -> Result<Vec<u32>> {
+        if !self.head.is_sorted() {
+            let mut out = self.positions()?;
+            out.truncate(cap);
+            return Ok(out);
+        }
+        match &self.needle_hits {
+            Some(hits) => self
+                .matching_among(hits.iter().enumerate().rev().filter_map(|(i, &hit)| hit.then_some(i)), cap),
+            None => self.matching_among((0..self.head.len()).rev(), cap),
+        }
     }
 
     /// The number of matches, counting no further than `cap` (pass
@@ -347,6 +365,43 @@ mod tests {
             let scan = BlockScan::new(&query, &head, None, &frames, &[0]).unwrap();
             assert_eq!(scan.positions().unwrap(), want, "{needle}");
         }
+    }
+
+    /// A block's newest matches are the first of its positions, whether
+    /// a sorted block is searched from its end or an unsorted one sorted.
+    #[test]
+    fn newest_matches_are_the_first_positions() {
+        let sorted: Vec<_> = (0..50)
+            .map(|i| {
+                entry(i, &format!("m{i} {}", if i % 3 == 0 { "hit" } else { "miss" }), Level::Info, &[], None)
+            })
+            .collect();
+        let mut unsorted = sorted.clone();
+        unsorted.reverse();
+        unsorted.swap(3, 40);
+        let mut kinds = Vec::new();
+        for entries in [sorted, unsorted] {
+            let options = EncodeOptions { frame_entries: 8, ..EncodeOptions::ingest() };
+            let b = encode_block_with(&entries, &options).unwrap();
+            let head = decode_head(&b.head).unwrap();
+            kinds.push(head.is_sorted());
+            let frames: Vec<_> = b.frames.iter().map(|f| decode_frame(f).unwrap()).collect();
+            let all: Vec<u32> = (0..frames.len() as u32).collect();
+            for search in [None, Some("HIT")] {
+                let query = Query::new(&LogFilter { search: search.map(Into::into), ..LogFilter::default() });
+                let scan = BlockScan::new(&query, &head, None, &frames, &all).unwrap();
+                let positions = scan.positions().unwrap();
+                assert_eq!(positions.len(), if search.is_some() { 17 } else { 50 });
+                for cap in [0, 1, 5, 17, 100] {
+                    assert_eq!(
+                        scan.newest(cap).unwrap(),
+                        positions[..cap.min(positions.len())],
+                        "{search:?} {cap}"
+                    );
+                }
+            }
+        }
+        assert_eq!(kinds, [true, false]);
     }
 
     #[test]

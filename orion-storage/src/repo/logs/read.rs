@@ -352,7 +352,7 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
             let mut decoded = self.decode(&candidates, self.query.has_metadata_filter(), false).await?;
             for c in candidates {
                 let Some(d) = decoded.remove(&c.listed.id) else { continue };
-                let positions = self.scan(&c, &d)?.positions().map_err(|e| damaged(c.listed.id, e))?;
+                let positions = self.scan(&c, &d)?.newest(need).map_err(|e| damaged(c.listed.id, e))?;
                 if positions.is_empty() {
                     continue;
                 }
