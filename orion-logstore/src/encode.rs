@@ -10,6 +10,7 @@ use crate::dict::DictBuilder;
 use crate::error::{BlockError, Part, Result};
 use crate::filter::{BlockFilter, encode_filter, frame_bloom, pair_bloom};
 use crate::frame::{encode_frame, join};
+use crate::grams::lower_into;
 use crate::head::{HeadFlags, encode_head};
 use crate::metadata::encode_metadata;
 use crate::summary::{BlockSummary, FLAG_HAS_METADATA};
@@ -308,14 +309,16 @@ pub(crate) fn common_words(entries: &[LogEntry]) -> Vec<String> {
     words.dedup();
     let mut kept: Vec<memchr::memmem::Finder<'_>> =
         words.iter().take(4 * MAX_COMMON_WORDS).map(|w| memchr::memmem::Finder::new(w.as_bytes())).collect();
+    let mut text = Vec::new();
     for e in &entries[1..] {
         if kept.is_empty() {
             break;
         }
-        // `str::to_lowercase`, exactly as the matcher folds (a final
-        // sigma depends on its neighbours).
-        let text = e.entry.message.to_lowercase();
-        kept.retain(|f| f.find(text.as_bytes()).is_some());
+        // Exactly `str::to_lowercase`, as the matcher folds (a final
+        // sigma depends on its neighbours), into one reused buffer.
+        text.clear();
+        lower_into(&mut text, &e.entry.message);
+        kept.retain(|f| f.find(&text).is_some());
     }
     kept.iter().take(MAX_COMMON_WORDS).map(|f| String::from_utf8_lossy(f.needle()).into_owned()).collect()
 }
