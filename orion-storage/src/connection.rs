@@ -1,8 +1,10 @@
 //! Opening a database from a URL, and running migrations.
 //!
 //! SQLite gets WAL mode (readers never block the writer), a busy timeout
-//! (writers queue instead of failing with `SQLITE_BUSY`) and foreign keys
-//! on every pooled connection; its file and parent directory are created
+//! (writers queue instead of failing with `SQLITE_BUSY`), foreign keys, no
+//! memory map, and automatic WAL checkpoints only as a backstop (the
+//! `checkpoint` task runs them off the commit path) on every pooled
+//! connection; its file and parent directory are created
 //! when missing. Pool sizes suit a small (2-core) machine: SQLite has one
 //! writer anyway, and PostgreSQL connections cost memory on the server.
 //!
@@ -28,6 +30,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::MigrationReport;
+use crate::checkpoint::{AUTO_CHECKPOINT_PAGES, WAL_SIZE_LIMIT};
 use crate::error::{StorageError, is_unreachable};
 use crate::migration::Migrator;
 
@@ -117,9 +120,13 @@ async fn connect_waiting(options: ConnectOptions) -> Result<DatabaseConnection, 
     }
 }
 
+/// Whether a SQLite URL names an in-memory database (no file, no WAL).
+pub(crate) fn is_sqlite_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
 fn configure_sqlite(url: &str, options: &mut ConnectOptions) -> Result<(), StorageError> {
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    if in_memory {
+    if is_sqlite_memory(url) {
         // The database lives as long as one connection does: keep one open
         // forever so the data does not vanish between requests.
         options.min_connections(1).max_connections(1).idle_timeout(None).max_lifetime(None);
@@ -145,6 +152,10 @@ fn configure_sqlite(url: &str, options: &mut ConnectOptions) -> Result<(), Stora
             // build's default, so a differently compiled SQLite cannot
             // bring the map back.
             .pragma("mmap_size", "0")
+            // Checkpoints run in a background task, off the commit path;
+            // a commit checkpoints only past this backstop (`checkpoint`).
+            .pragma("wal_autocheckpoint", AUTO_CHECKPOINT_PAGES.to_string())
+            .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string())
     });
     Ok(())
 }
@@ -214,6 +225,28 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(row.try_get_by_index::<i32>(0).unwrap(), 2);
+        }
+    }
+
+    /// Every pooled connection leaves checkpoints to the background task
+    /// but for the backstop, and cuts the log back after one.
+    #[tokio::test]
+    async fn sqlite_files_checkpoint_off_the_commit_path() {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&format!("sqlite://{}", dir.path().join("w.db").display())).await.unwrap();
+        for _ in 0..3 {
+            for (pragma, want) in [
+                ("wal_autocheckpoint", i64::from(AUTO_CHECKPOINT_PAGES)),
+                ("journal_size_limit", WAL_SIZE_LIMIT as i64),
+            ] {
+                let row = db
+                    .query_one_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {pragma}")))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), want, "{pragma}");
+            }
         }
     }
 

@@ -17,6 +17,8 @@
 //! - [`connect`], [`migrate`] and [`Storage`] (this file): the entry points.
 //! - `connection`: URL → backend, connection options (SQLite WAL, busy
 //!   timeout, foreign keys; pool sizes) and the migration runner.
+//! - `checkpoint`: SQLite WAL checkpoints in a background task, off the
+//!   commit path.
 //! - `entity/`: SeaORM entities, one file per table, crate-private.
 //! - `migration/`: schema steps, `mYYYYMMDD_NNNNNN_purpose.rs`, backend-neutral.
 //! - `repo/`: one file per repository trait, mapping entities ↔ domain types;
@@ -33,6 +35,7 @@ use std::sync::Arc;
 use orion_core::Repos;
 use sea_orm::DatabaseConnection;
 
+mod checkpoint;
 mod conflict;
 mod connection;
 mod entity;
@@ -170,6 +173,11 @@ impl Storage {
         let db = connection::open(url).await?;
         connection::migrate(&db).await?;
         let logs = Arc::new(repo::logs::LogRepo::new(db.clone(), options.ingest, options.log_cache));
+        if backend == Backend::Sqlite && !connection::is_sqlite_memory(url) {
+            // Lives as long as the log repository, which every `Repos`
+            // made from this storage holds.
+            checkpoint::spawn(db.clone(), logs.alive());
+        }
         Ok(Self { db, backend, logs })
     }
 

@@ -80,7 +80,7 @@ pub(crate) struct LogRepo {
     /// Held by whichever merge runs (one at a time per repository).
     merging: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Dropped with the repository: tells the background merger to stop.
-    _alive: std::sync::Arc<()>,
+    alive: std::sync::Arc<()>,
 }
 
 /// How often the background merger looks for full tiers.
@@ -120,8 +120,14 @@ impl LogRepo {
             directories: Arc::default(),
             merging,
             db,
-            _alive: alive,
+            alive,
         }
+    }
+
+    /// Gone once the repository is dropped: background tasks that must
+    /// stop with it watch this.
+    pub(crate) fn alive(&self) -> std::sync::Weak<()> {
+        std::sync::Arc::downgrade(&self.alive)
     }
 
     /// Verifies every block (see `check`).
