@@ -211,60 +211,44 @@ async fn pending_names<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, sea_or
 mod tests {
     use super::*;
 
+    /// `PRAGMA name` as three successive queries on a fresh SQLite
+    /// file's pool answer it.
+    async fn pragma_on_a_fresh_file(name: &str) -> Vec<i64> {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&format!("sqlite://{}", dir.path().join("p.db").display())).await.unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let row = db
+                .query_one_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {name}")))
+                .await
+                .unwrap()
+                .unwrap();
+            seen.push(row.try_get_by_index::<i64>(0).unwrap());
+        }
+        seen
+    }
+
     /// Every pooled connection to a SQLite file commits with
     /// `synchronous=FULL` (2): the durable ack of log ingest relies on it.
     #[tokio::test]
     async fn sqlite_files_commit_with_synchronous_full() {
-        use sea_orm::{ConnectionTrait, DbBackend, Statement};
-        let dir = tempfile::tempdir().unwrap();
-        let db = open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
-        for _ in 0..3 {
-            let row = db
-                .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA synchronous"))
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(row.try_get_by_index::<i32>(0).unwrap(), 2);
-        }
+        assert_eq!(pragma_on_a_fresh_file("synchronous").await, [2; 3]);
     }
 
     /// Every pooled connection leaves checkpoints to the background task
     /// but for the backstop, and cuts the log back after one.
     #[tokio::test]
     async fn sqlite_files_checkpoint_off_the_commit_path() {
-        use sea_orm::{ConnectionTrait, DbBackend, Statement};
-        let dir = tempfile::tempdir().unwrap();
-        let db = open(&format!("sqlite://{}", dir.path().join("w.db").display())).await.unwrap();
-        for _ in 0..3 {
-            for (pragma, want) in [
-                ("wal_autocheckpoint", i64::from(AUTO_CHECKPOINT_PAGES)),
-                ("journal_size_limit", WAL_SIZE_LIMIT as i64),
-            ] {
-                let row = db
-                    .query_one_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {pragma}")))
-                    .await
-                    .unwrap()
-                    .unwrap();
-                assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), want, "{pragma}");
-            }
-        }
+        assert_eq!(pragma_on_a_fresh_file("wal_autocheckpoint").await, [i64::from(AUTO_CHECKPOINT_PAGES); 3]);
+        assert_eq!(pragma_on_a_fresh_file("journal_size_limit").await, [WAL_SIZE_LIMIT as i64; 3]);
     }
 
     /// No pooled connection reads the file through a memory map: mapped
     /// pages would count in the server's RSS (see `configure_sqlite`).
     #[tokio::test]
     async fn sqlite_files_are_read_without_a_memory_map() {
-        use sea_orm::{ConnectionTrait, DbBackend, Statement};
-        let dir = tempfile::tempdir().unwrap();
-        let db = open(&format!("sqlite://{}", dir.path().join("m.db").display())).await.unwrap();
-        for _ in 0..3 {
-            let row = db
-                .query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA mmap_size"))
-                .await
-                .unwrap()
-                .unwrap();
-            assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0);
-        }
+        assert_eq!(pragma_on_a_fresh_file("mmap_size").await, [0; 3]);
     }
 
     #[test]
