@@ -79,7 +79,8 @@ pub(crate) struct LogRepo {
     directories: Arc<directory::Directories>,
     /// Held by whichever merge runs (one at a time per repository).
     merging: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// Dropped with the repository: tells the background merger to stop.
+    /// Dropped with the repository: tells the background merger and the
+    /// SQLite checkpointer (`crate::checkpoint`) to stop.
     alive: std::sync::Arc<()>,
 }
 
