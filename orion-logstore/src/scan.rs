@@ -179,21 +179,18 @@ impl<'a> BlockScan<'a> {
 
     /// Storage positions of all matches, in storage order.
     fn matching(&self, cap: usize) -> Result<Vec<u32>> {
-        // With a needle, only the entries whose message holds it can
-        // match (a few of a block's thousands, for a rare word).
-        match &self.needle_hits {
-            Some(hits) => {
-                self.matching_among(hits.iter().enumerate().filter_map(|(i, &hit)| hit.then_some(i)), cap)
-            }
-            None => self.matching_among(0..self.head.len(), cap),
-        }
+        self.matching_among(0..self.head.len(), cap)
     }
 
     /// The matches among `positions` (in the order given), at most `cap`
     /// of them.
     fn matching_among(&self, positions: impl Iterator<Item = usize>, cap: usize) -> Result<Vec<u32>> {
+        // With a needle, only the entries whose message holds it can
+        // match (a few of a block's thousands, for a rare word): the
+        // others are skipped before any column is read.
+        let hits = self.needle_hits.as_deref();
         let mut out = Vec::new();
-        for i in positions {
+        for i in positions.filter(|&i| hits.is_none_or(|h| h[i])) {
             if out.len() >= cap {
                 break;
             }
@@ -230,11 +227,7 @@ impl<'a> BlockScan<'a> {
             out.truncate(cap);
             return Ok(out);
         }
-        match &self.needle_hits {
-            Some(hits) => self
-                .matching_among(hits.iter().enumerate().rev().filter_map(|(i, &hit)| hit.then_some(i)), cap),
-            None => self.matching_among((0..self.head.len()).rev(), cap),
-        }
+        self.matching_among((0..self.head.len()).rev(), cap)
     }
 
     /// The number of matches, counting no further than `cap` (pass
